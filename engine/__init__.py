@@ -1,0 +1,43 @@
+"""The benefit engine: deterministic 医疗救助 estimates for five regions, every step cited.
+
+    >>> from engine import estimate
+    >>> est = estimate({"region": "guangxi", "identities": ["dibao"], "care": "inpatient",
+    ...                 "self_pay": 20000, "date": "2024-06-01"})
+    >>> est.assistance
+    Decimal('18000.00')
+
+Pure: after the policies are loaded once (engine.policy.default), no I/O.
+The engine never imports the bot, the web app or the FAQ.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator
+
+from .calc import estimate_case
+from .case import Case, CaseError, Estimate, parse_case
+from .money import yuan
+from .policy import Policies, PolicyError, REGIONS, default as load_policies
+from .questions import ESSENTIALS, FACT_LABELS, questions
+
+
+def estimate(case: Any, *, strict: bool = False, policies: Policies | None = None) -> Estimate:
+    """Case (dict or Case) → Estimate. Raises CaseError for bad input, naming each field."""
+    checked = parse_case(case, strict=strict)
+    return estimate_case(checked, policies or load_policies())
+
+
+def estimate_many(cases: Iterable[Any], *, strict: bool = False,
+                  policies: Policies | None = None) -> Iterator[Estimate | CaseError]:
+    """Estimates in input order; a bad case yields its CaseError instead and the rest go on."""
+    policies = policies or load_policies()
+    for case in cases:
+        try:
+            yield estimate_case(parse_case(case, strict=strict), policies)
+        except CaseError as exc:
+            yield exc
+
+
+__all__ = [
+    "estimate", "estimate_many", "questions", "parse_case", "load_policies", "Case", "CaseError",
+    "Estimate", "Policies", "PolicyError", "REGIONS", "ESSENTIALS", "FACT_LABELS", "yuan",
+]

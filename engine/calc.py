@@ -1,0 +1,663 @@
+"""The benefit calculator: one pure function from a checked Case and the loaded policies to an Estimate.
+
+Order of work (rules.md "The same everywhere"):
+  1. the document in force on the care date;
+  2. every category the identities give (就高不就低: compute each, keep the one that pays most);
+  3. for the category, the claim rule for this care type: annual deductible, rate, annual limit;
+  4. region extras: 西藏's second tier (重特大), 乌鲁木齐/黔江 倾斜救助;
+  5. side benefits that do not change the amount: 资助参保, 大病保险 tilt, 先诊疗后付费, monitoring;
+  6. documents, where to apply, notes and the trace, each step naming its clause.
+No policy number lives here: every figure comes from `policies/*.yaml`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .case import Case, Category, Estimate, Flag, Part, PolicyRef, Subsidy
+from .conditions import Ctx
+from .money import ZERO, fen, percent, whole_yuan, yuan
+from .policy import CapRule, Claim, Common, Policies, RegionPolicy, StatRef, Tier
+
+_UNCAPPED = None
+
+
+@dataclass
+class Priced:
+    """One category's result for this claim."""
+
+    tier: Tier
+    claim: Claim | None
+    covered: bool
+    parts: list[Part] = field(default_factory=list)
+    amount: Decimal = ZERO
+    reason: str | None = None
+    notes: tuple = ()
+    trace: list[str] = field(default_factory=list)
+    missing: tuple = ()
+    optimistic: Claim | None = None
+
+
+class _Run:
+    """Per-estimate scratch space: the case, its context, and what the answer must mention."""
+
+    __slots__ = ("case", "region", "common", "ctx", "ytd", "stat_notes", "cite")
+
+    def __init__(self, case: Case, region: RegionPolicy, common: Common):
+        self.case = case
+        self.region = region
+        self.common = common
+        facts = {k: v for k, v in case.facts.__dict__.items() if v is not None}
+        self.ctx = Ctx(
+            identities=frozenset(case.identities), care=case.care, self_pay=case.self_pay,
+            facts=facts, defaults=common.defaults,
+        )
+        self.ytd = case.year_to_date
+        self.stat_notes: list[str] = []
+        self.cite = region.cite_prefix
+
+    # -------------------------------------------------------------- dated statistics
+
+    def statistic(self, ref: StatRef, trace: list | None, cite: str | None = None) -> Decimal:
+        """share × the statistic for (care year + offset); the latest earlier year when missing."""
+        stat = self.region.statistics[ref.statistic]
+        want = self.case.date.year + ref.year_offset
+        years = sorted(y for y in stat.values if y <= want)
+        if not years:
+            years = sorted(stat.values)[:1]
+        year = years[-1]
+        base = stat.values[year].value
+        value = base * ref.share
+        if ref.round == "yuan":
+            value = whole_yuan(value)
+        if year != want:
+            self.stat_notes.append(
+                f"{stat.name}：没有{want}年的数字，用的是{year}年的{base:,}元（{stat.values[year].source}）；"
+                f"以当地医保部门公布的标准为准。"
+            )
+        if trace is not None:
+            trace.append(
+                f"{stat.name}（{year}年）{base:,}元 × {percent(ref.share)} = {yuan(value)}"
+                + (f"〔{ref.cite or cite}〕" if (ref.cite or cite) else "")
+            )
+        return value
+
+
+def estimate_case(case: Case, policies: Policies) -> Estimate:
+    """The Estimate for a checked Case (see engine.estimate for the public entry point)."""
+    region = policies.regions[case.region]
+    common = policies.common
+    run = _Run(case, region, common)
+    doc = region.document
+    policy_ref = PolicyRef(
+        doc_no=doc.doc_no, title=doc.title, effective_from=doc.effective_from, effective_until=doc.effective_until
+    )
+    if case.date < doc.effective_from:
+        return _before_document(run, policy_ref)
+
+    notes: list[str] = []
+    trace: list[str] = []
+    readings: list[str] = []
+    assumed: list[str] = []
+
+    if doc.effective_until and case.date > doc.effective_until:
+        notes.append(
+            f"《{doc.title}》有效期到{doc.effective_until:%Y年%m月%d日}，就医日期已超过；本估算仍按该文件计算，"
+            f"请向当地医保部门确认是否已有新规定。"
+        )
+
+    # ------------------------------------------------------------------ categories
+    ctx = run.ctx
+    matched: list[tuple[Tier, tuple]] = []
+    for tier in region.tiers:
+        value, tier_notes = tier.when(ctx)
+        if value:
+            matched.append((tier, tier_notes))
+    exclusive_dropped = []
+    if any(not t.only_without_other_category for t, _ in matched):
+        exclusive_dropped = [t for t, _ in matched if t.only_without_other_category]
+        matched = [(t, n) for t, n in matched if not t.only_without_other_category]
+    failed_requires: list[tuple[Tier, str]] = []
+    kept = []
+    for tier, tier_notes in matched:
+        if tier.requires is not None:
+            value, more = tier.requires.condition()(ctx)
+            if value is False:
+                failed_requires.append((tier, f"{tier.requires.quote}〔{tier.requires.cite}〕"))
+                continue
+            tier_notes = tier_notes + more
+        kept.append((tier, tier_notes))
+    matched = kept
+
+    excluded = False
+    referral_notes: tuple = ()
+    if region.referral is not None:
+        value, referral_notes = region.referral.not_covered_when(ctx)
+        excluded = bool(value)
+
+    if not matched:
+        return _no_category(run, policy_ref, exclusive_dropped, failed_requires, notes)
+
+    priced = [_price_tier(run, tier, tier_notes, excluded, trace=None) for tier, tier_notes in matched]
+    best_index = min(
+        range(len(priced)),
+        key=lambda i: (not priced[i].covered, -priced[i].amount, priced[i].tier.rank),
+    )
+    best_tier, best_notes = matched[best_index]
+    best = _price_tier(run, best_tier, best_notes, excluded, trace=[])  # again, this time with the trace
+
+    for kind, name in best.notes + (referral_notes if best.covered else ()):
+        if kind == "assumed" and name not in assumed:
+            assumed.append(name)
+        elif kind == "reading" and name not in readings:
+            readings.append(name)
+
+    category = Category(
+        id=best_tier.category, name=best_tier.name, identity=_giving_identity(run, best_tier), tier=best_tier.tier
+    )
+    trace.append(f"救助类别：{best_tier.name}〔{best_tier.cite}〕")
+    if len(matched) > 1:
+        others = "、".join(p.tier.name for i, p in enumerate(priced) if i != best_index)
+        trace.append(f"同时符合：{others}；按就高不就低原则取救助最多的类别。")
+    for tier in exclusive_dropped:
+        trace.append(f"{tier.name}只适用于不属于其他类别的人〔{tier.exclusive_cite}〕，所以不按此类别计算。")
+    trace.extend(best.trace)
+
+    settlement = best_tier.settlement
+    reason = best.reason
+    missing = list(dict.fromkeys(best.missing))
+    if_known = None
+    if not best.covered:
+        status, eligible, settlement = "not_eligible", False, "not_covered"
+    elif excluded:
+        status, eligible, settlement = "zero", True, "not_covered"
+        reason = f"{region.referral.text}〔{region.referral.cite}〕"
+        trace.append(f"就医地点：{region.where_labels.__dict__[_where(run)]}，未办理转诊/备案：{reason}")
+    else:
+        eligible = True
+        settlement = _settlement_for_place(run, settlement)
+        if missing:
+            status = "undecided"
+            if best.optimistic is not None:
+                hopeful = _price_tier(run, best_tier, best_notes, excluded, trace=None, force_claim=best.optimistic)
+                if hopeful.amount != best.amount:
+                    if_known = _if_known_text(best.optimistic, hopeful.amount, best.amount)
+        elif best.amount > 0:
+            status = "paid"
+        else:
+            status = "zero"
+    if status == "undecided":
+        readings_missing = [common_label(run, m) for m in missing]
+        notes.append(f"还需要知道：{'、'.join(readings_missing)}，才能算出准确金额。")
+        if if_known:
+            notes.append(if_known)
+    if reason and status in ("zero", "not_eligible"):
+        notes.append(reason)
+    if best_tier.base_note and eligible:
+        notes.append(best_tier.base_note + "。")
+
+    assistance = sum((p.amount for p in best.parts), ZERO)
+    in_transition = common.transition_period.value_on(case.date)
+    subsidy, sub_notes = _subsidy(run, in_transition, readings)
+    tilt_flag = _critical_tilt(run, in_transition, readings)
+    waiver = _deposit_waiver(run)
+    if subsidy.kind != "none":
+        for kind, name in sub_notes:
+            if kind == "assumed" and name not in assumed:
+                assumed.append(name)
+    if eligible and region.residence is not None and "residence" not in assumed:
+        assumed.append("residence")
+
+    for name in readings:
+        notes.append(common.readings[name])
+    for name in assumed:
+        text = common.assumptions.get(name)
+        if text and text not in notes:
+            notes.append(text)
+    notes.extend(dict.fromkeys(run.stat_notes))
+    if subsidy.kind != "none" and subsidy.amount is not None and case.facts.contribution is None:
+        notes.append(common.statistics["resident_contribution"].note or "")
+
+    documents, where_to_apply = _documents(run, settlement, best_tier)
+    further = _further_help(run)
+    monitoring = _monitoring(run)
+    notes.append(common.disclaimer)
+    trace.append(f"合计：本次估算医疗救助{yuan(assistance)}。")
+    return Estimate.model_construct(
+        region=case.region,
+        policy=policy_ref,
+        status=status,
+        eligible=eligible,
+        category=category,
+        assistance=assistance,
+        parts=best.parts,
+        self_pay_after=max(ZERO, case.self_pay - assistance),
+        settlement=settlement,
+        subsidy=subsidy,
+        critical_illness_tilt=tilt_flag,
+        deposit_waiver=waiver,
+        documents=documents,
+        where_to_apply=where_to_apply,
+        notes=notes,
+        trace=trace,
+        reason=reason if status in ("zero", "not_eligible") else None,
+        missing_facts=missing if status == "undecided" else [],
+        if_known=if_known,
+        readings=readings,
+        assumed=assumed,
+        monitoring=monitoring,
+        further_help=further,
+        disclaimer=common.disclaimer,
+    )
+
+
+# ---------------------------------------------------------------------- one category, one claim
+
+
+def _price_tier(run: _Run, tier: Tier, tier_notes: tuple, excluded: bool, trace: list | None,
+                force_claim: Claim | None = None) -> Priced:
+    ctx = run.ctx
+    care = run.case.care
+    notes = tier_notes
+    missing: tuple = ()
+    chosen: Claim | None = None
+    optimistic: Claim | None = None
+    any_for_care = False
+    for claim in tier.claims:
+        if care not in claim.care:
+            continue
+        any_for_care = True
+        if force_claim is not None:
+            if claim is force_claim:
+                chosen = claim
+                break
+            continue
+        value, more = claim.when(ctx)
+        if value is True:
+            chosen = claim
+            notes += more
+            break
+        if value is None:
+            missing += tuple(name for kind, name in more if kind == "missing")
+            if optimistic is None:
+                optimistic = claim
+        else:
+            notes += tuple(n for n in more if n[0] == "assumed")
+    if not any_for_care:
+        reason, reading = _not_covered_reason(run, tier)
+        if reading:
+            notes += (("reading", reading),)
+        if trace is not None:
+            trace.append(reason)
+        return Priced(tier=tier, claim=None, covered=False, reason=reason, notes=notes, trace=trace or [])
+    if excluded:
+        return Priced(tier=tier, claim=chosen, covered=True, notes=notes, trace=trace or [], missing=missing)
+
+    parts: list[Part] = []
+    reason = None
+    regular_amount = ZERO
+    base = ZERO
+    rate = None
+    cap_left = _UNCAPPED
+    if chosen is None or not chosen.pays:
+        reason = (chosen.reason + f"〔{chosen.cite}〕") if chosen is not None else None
+        if trace is not None and reason:
+            trace.append(reason)
+    else:
+        rate = chosen.rate
+        deductible = _deductible(run, chosen, trace)
+        to_meet = max(ZERO, deductible - run.ytd.self_pay)
+        base = max(ZERO, run.case.self_pay - to_meet)
+        cap, cap_used = _cap(run, tier, chosen, trace)
+        cap_left = None if cap is None else max(ZERO, cap - cap_used)
+        raw = rate * base
+        amount = raw if cap_left is None else min(raw, cap_left)
+        regular_amount = fen(amount)
+        parts.append(Part(kind=chosen.kind, base=base, deductible=deductible, rate=rate, cap=cap,
+                          cap_left=cap_left, amount=regular_amount, cite=chosen.cite))
+        if chosen.reading:
+            notes += (("reading", chosen.reading),)
+        if trace is not None:
+            _trace_regular(run, trace, chosen, deductible, to_meet, base, rate, cap, cap_used, cap_left, raw,
+                           regular_amount)
+        if regular_amount == 0:
+            reason = _zero_reason(run, deductible, to_meet, base, cap_left)
+        if chosen.major and run.region.major is not None and care in run.region.major.care:
+            major_part, more = _major(run, rate, regular_amount, trace)
+            notes += more
+            if major_part is not None:
+                parts.append(major_part)
+
+    if run.region.tilt is not None and care in run.region.tilt.care and tier.tilt_rate is not None:
+        tilt_part, more = _tilt(run, tier, chosen, base, rate, cap_left, regular_amount, trace)
+        notes += more
+        if tilt_part is not None:
+            parts.append(tilt_part)
+
+    total = sum((p.amount for p in parts), ZERO)
+    if total > 0:
+        reason = None
+    return Priced(tier=tier, claim=chosen, covered=True, parts=parts, amount=total, reason=reason, notes=notes,
+                  trace=trace or [], missing=missing, optimistic=optimistic)
+
+
+def _deductible(run: _Run, claim: Claim, trace: list | None) -> Decimal:
+    if isinstance(claim.deductible, StatRef):
+        return run.statistic(claim.deductible, trace)
+    return claim.deductible
+
+
+def _cap(run: _Run, tier: Tier, claim: Claim, trace: list | None) -> tuple[Decimal | None, Decimal]:
+    """The annual limit for this claim and how much of it earlier claims used."""
+    ytd = run.ytd
+    cap = claim.cap
+    if isinstance(cap, CapRule):
+        year_total = ytd.self_pay + run.case.self_pay
+        chosen = cap.by_year_self_pay[-1].cap
+        for bracket in cap.by_year_self_pay:
+            if bracket.below is not None and year_total < bracket.below:
+                chosen = bracket.cap
+                break
+        if trace is not None:
+            trace.append(f"本年度政策范围内个人自付累计{yuan(year_total)}，年度救助限额为{yuan(chosen)}〔{cap.cite}〕")
+        cap = chosen
+    if cap is None:
+        return None, ZERO
+    if claim.major and run.region.major is not None:
+        return cap, min(ytd.aid, run.region.major.ordinary_cap)
+    return cap, ytd.aid
+
+
+def _major(run: _Run, rate: Decimal, ordinary: Decimal, trace: list | None) -> tuple[Part | None, tuple]:
+    """西藏 重特大疾病医疗救助 on what the ordinary tier left (Reading xizang_two_tiers)."""
+    major = run.region.major
+    residual = run.case.self_pay - ordinary
+    threshold = run.statistic(major.threshold, trace, major.cite)
+    prior = max(ZERO, run.ytd.aid - major.ordinary_cap)
+    left = max(ZERO, major.cap - prior)
+    notes = (("reading", major.reading),)
+    if residual < threshold or residual <= 0:
+        if trace is not None:
+            trace.append(
+                f"普通医疗救助后剩余自付{yuan(residual)}，未达到重特大疾病医疗救助标准{yuan(threshold)}，"
+                f"没有重特大疾病医疗救助〔{major.cite}〕"
+            )
+        return None, notes
+    amount = fen(min(rate * residual, left))
+    if trace is not None:
+        trace.append(
+            f"普通医疗救助后剩余自付{yuan(residual)}，达到{yuan(threshold)}，给予重特大疾病医疗救助："
+            f"{yuan(residual)} × {percent(rate)}，年度限额{yuan(major.cap)}（剩余{yuan(left)}）= {yuan(amount)}"
+            f"〔{major.cite}〕"
+        )
+    part = Part(kind="major", base=residual, deductible=ZERO, rate=rate, cap=major.cap, cap_left=left,
+                amount=amount, cite=major.cite)
+    return part, notes
+
+
+def _tilt(run: _Run, tier: Tier, claim: Claim | None, base: Decimal, rate: Decimal | None,
+          cap_left: Decimal | None, regular: Decimal, trace: list | None) -> tuple[Part | None, tuple]:
+    """倾斜救助: 乌鲁木齐 above the annual limit; 黔江 above a yearly threshold of what is left."""
+    tilt = run.region.tilt
+    value, notes = tilt.when(run.ctx)
+    if not value:
+        if trace is not None:
+            trace.append(f"{tilt.not_applicable_text}〔{tilt.cite}〕")
+        return None, ()
+    ytd = run.ytd
+    tilt_left = max(ZERO, tilt.cap - ytd.tilt_aid)
+    tilt_rate = tier.tilt_rate
+    if tilt.mode == "over_cap":
+        if claim is None or not claim.pays or rate is None or rate == 0 or cap_left is None or rate * base <= cap_left:
+            if trace is not None:
+                trace.append(f"本次没有超过年度救助限额的费用，不涉及倾斜救助〔{tilt.cite}〕")
+            return None, notes
+        over = base - cap_left / rate
+        amount = fen(min(tilt_rate * over, tilt_left))
+        tilt_base = over
+        if trace is not None:
+            trace.append(
+                f"超过年度限额、未能按{percent(rate)}救助的费用{yuan(fen(over))}，倾斜救助{percent(tilt_rate)}，"
+                f"年度倾斜救助限额{yuan(tilt.cap)}（剩余{yuan(tilt_left)}）：{yuan(amount)}〔{tilt.cite}〕"
+            )
+    else:
+        threshold = tier.tilt_threshold
+        before = max(ZERO, ytd.self_pay - ytd.aid)
+        now = run.case.self_pay - regular
+        tilt_base = max(ZERO, before + now - threshold) - max(ZERO, before - threshold)
+        amount = fen(min(tilt_rate * tilt_base, tilt_left))
+        if trace is not None:
+            trace.append(
+                f"倾斜救助：全年住院报销和救助后剩余自付累计{yuan(before + now)}（此前{yuan(before)}，本次{yuan(now)}），"
+                f"超过{yuan(threshold)}的部分中本次占{yuan(tilt_base)}，按{percent(tilt_rate)}救助，年度倾斜救助限额"
+                f"{yuan(tilt.cap)}（剩余{yuan(tilt_left)}）：{yuan(amount)}〔{tilt.cite}〕"
+            )
+    notes = notes + (("reading", tilt.reading),)
+    if amount <= 0:
+        return None, notes
+    return Part(kind="tilt", base=fen(tilt_base), deductible=ZERO, rate=tilt_rate, cap=tilt.cap,
+                cap_left=tilt_left, amount=amount, cite=tilt.cite), notes
+
+
+def _trace_regular(run, trace, claim, deductible, to_meet, base, rate, cap, cap_used, cap_left, raw, amount):
+    label = "依申请救助" if claim.kind == "application" else "普通医疗救助"
+    if deductible > 0:
+        trace.append(
+            f"年度起付线{yuan(deductible)}，今年此前已自付{yuan(run.ytd.self_pay)}，本次还需先扣{yuan(to_meet)}，"
+            f"计入救助的费用{yuan(base)}〔{claim.cite}〕"
+        )
+    else:
+        trace.append(f"不设起付线，计入救助的费用{yuan(base)}〔{claim.cite}〕")
+    if cap is None:
+        trace.append(f"{label}：{yuan(base)} × {percent(rate)} = {yuan(amount)}，不设年度限额〔{claim.cite}〕")
+        return
+    cap_cite = claim.cap_cite or claim.cite
+    limited = "（受年度限额限制）" if raw > cap_left else ""
+    trace.append(
+        f"{label}：{yuan(base)} × {percent(rate)} = {yuan(fen(raw))}；年度限额{yuan(cap)}，今年已用{yuan(cap_used)}，"
+        f"剩余{yuan(cap_left)}；本次{yuan(amount)}{limited}〔{cap_cite}〕"
+    )
+
+
+def _zero_reason(run: _Run, deductible: Decimal, to_meet: Decimal, base: Decimal, cap_left: Decimal | None) -> str:
+    if run.case.self_pay == 0:
+        return "本次没有需要救助的自付费用。"
+    if base == 0 and deductible > 0:
+        return f"本次自付费用还没有超过年度起付线{yuan(deductible)}（本次还需先扣{yuan(to_meet)}）。"
+    if cap_left is not None and cap_left == 0:
+        return "今年的年度救助限额已经用完。"
+    return "本次没有可以救助的费用。"
+
+
+def _not_covered_reason(run: _Run, tier: Tier) -> tuple[str, str | None]:
+    care = run.case.care
+    for rule in run.region.not_covered_care:
+        if rule.care == care:
+            return f"{rule.text}〔{rule.cite}〕", rule.reading
+    cite = tier.claims[0].cite if tier.claims else tier.cite
+    return f"{tier.name}没有{run.common.care[care]}的医疗救助〔{cite}〕。", None
+
+
+def _where(run: _Run) -> str:
+    return run.ctx.facts.get("where") or run.common.defaults.get("where", "local")
+
+
+def _settlement_for_place(run: _Run, settlement: str) -> str:
+    by_where = run.region.settlement_by_where
+    if by_where is None or settlement != "one_stop":
+        return settlement
+    override = getattr(by_where, _where(run), None) if _where(run) != "local" else None
+    return override or settlement
+
+
+def _giving_identity(run: _Run, tier: Tier) -> str | None:
+    for code in run.case.identities:
+        single = Ctx(identities=frozenset((code,)), care=run.ctx.care, self_pay=run.ctx.self_pay,
+                     facts=run.ctx.facts, defaults=run.ctx.defaults)
+        if tier.when(single)[0]:
+            return code
+    return run.case.identities[0] if run.case.identities else None
+
+
+def common_label(run: _Run, fact: str) -> str:
+    from .questions import FACT_LABELS  # local import: questions imports this module
+
+    return FACT_LABELS.get(fact, fact)
+
+
+def _if_known_text(claim: Claim, hopeful: Decimal, current: Decimal) -> str:
+    cond = claim.condition_text or "补充的情况符合条件"
+    return f"如果{cond}，预计可救助{yuan(hopeful)}；否则为{yuan(current)}。"
+
+
+# ---------------------------------------------------------------------- outcomes without a category
+
+
+def _base_estimate(run: _Run, policy_ref: PolicyRef, **fields) -> Estimate:
+    common = run.common
+    values = dict(
+        region=run.case.region, policy=policy_ref, status="not_eligible", eligible=False, category=None,
+        assistance=ZERO, parts=[], self_pay_after=run.case.self_pay, settlement="none",
+        subsidy=Subsidy(kind="none", share=None, amount=None, text="没有资助参保。", cite=None, applies=False),
+        critical_illness_tilt=Flag(applies=False, text="不适用。", cite=None),
+        deposit_waiver=Flag(applies=False, text="不适用。", cite=None),
+        documents=[], where_to_apply=list(common.where_to_apply_common), notes=[], trace=[], reason=None,
+        missing_facts=[], if_known=None, readings=[], assumed=[], monitoring=[], further_help=[],
+        disclaimer=common.disclaimer,
+    )
+    values.update(fields)
+    return Estimate.model_construct(**values)
+
+
+def _before_document(run: _Run, policy_ref: PolicyRef) -> Estimate:
+    doc = run.region.document
+    text = (
+        f"就医日期早于《{doc.title}》施行日期（{doc.effective_from:%Y年%m月%d日}），当时的规定本系统没有收录，"
+        f"无法估算；请咨询当地医保部门。"
+    )
+    return _base_estimate(
+        run, policy_ref, status="undecided", reason=text, notes=[text, run.common.disclaimer],
+        trace=[f"文件施行日期：{doc.effective_from:%Y年%m月%d日}〔{doc.cite}〕；就医日期{run.case.date:%Y年%m月%d日}，早于施行日期。"],
+    )
+
+
+def _no_category(run: _Run, policy_ref: PolicyRef, exclusive_dropped: list, failed: list, notes: list) -> Estimate:
+    region = run.region
+    trace: list[str] = []
+    reasons: list[str] = []
+    if not run.case.identities:
+        reasons.append("没有选择任何救助身份。医疗救助只面向特困、低保等困难群众；普通参保人看病按基本医保和大病保险报销。")
+    for tier, why in failed:
+        reasons.append(f"不符合{tier.name}的条件：{why}")
+        trace.append(f"{tier.name}：条件未满足〔{tier.requires.cite}〕")
+    for rule in region.unlisted:
+        if rule.identity in run.case.identities:
+            reasons.append(f"{rule.text}〔{rule.cite}〕")
+    if run.case.identities and not failed:
+        names = "、".join(run.common.identities[c] for c in run.case.identities)
+        reasons.append(f"在{region.short_name}，{names}不属于医疗救助对象类别〔{region.tiers[0].cite}〕。")
+    trace.append(f"{region.short_name}的救助对象：" + "；".join(t.name for t in region.tiers))
+    reason = " ".join(reasons)
+    monitoring = _monitoring(run)
+    return _base_estimate(run, policy_ref, reason=reason, notes=notes + reasons + [run.common.disclaimer],
+                          trace=trace, monitoring=monitoring)
+
+
+# ---------------------------------------------------------------------- side benefits
+
+
+def _subsidy_rank(rule) -> tuple:
+    return (0 if rule.kind == "full" else 1, -(rule.share if rule.share is not None else Decimal(-1)))
+
+
+def _subsidy(run: _Run, in_transition: bool | None, readings: list) -> tuple[Subsidy, tuple]:
+    notes: tuple = ()
+    for rule in sorted(run.region.subsidy, key=_subsidy_rank):
+        value, more = rule.when(run.ctx)
+        notes += more
+        if not value:
+            continue
+        if rule.transition_only and not in_transition:
+            if "transition_period" not in readings:
+                readings.append("transition_period")
+            continue
+        amount = None
+        if rule.share is not None:
+            contribution = run.case.facts.contribution
+            if contribution is None:
+                stat = run.common.statistics["resident_contribution"]
+                year = max((y for y in stat.values if y <= run.case.date.year), default=min(stat.values))
+                contribution = stat.values[year].value
+            amount = fen(rule.share * contribution)
+        text = rule.text + ("（过渡期内）" if rule.transition_only else "")
+        return Subsidy(kind=rule.kind, share=rule.share, amount=amount, text=text, cite=rule.cite), notes
+    return Subsidy(kind="none", share=None, amount=None, text="按您的身份，文件没有规定资助参保。", cite=None,
+                   applies=False), notes
+
+
+def _critical_tilt(run: _Run, in_transition: bool | None, readings: list) -> Flag:
+    expired = None
+    for rule in run.region.critical_illness_tilt:
+        if not rule.when(run.ctx)[0]:
+            continue
+        if rule.transition_only and not in_transition:
+            expired = rule
+            continue
+        return Flag(applies=True, text=rule.text + ("（过渡期内）" if rule.transition_only else ""), cite=rule.cite)
+    if expired is not None:
+        if "transition_period" not in readings:
+            readings.append("transition_period")
+        return Flag(applies=False, text=f"{expired.text}——{run.common.transition_period.after_text}",
+                    cite=expired.cite)
+    return Flag(applies=False, text="按您的身份，大病保险没有倾斜支付。", cite=None)
+
+
+def _deposit_waiver(run: _Run) -> Flag:
+    rule = run.region.deposit_waiver
+    if rule.when(run.ctx)[0]:
+        return Flag(applies=True, text=rule.text, cite=rule.cite)
+    return Flag(applies=False, text="按您的身份，不在“先诊疗后付费”范围内。", cite=rule.cite)
+
+
+def _monitoring(run: _Run) -> list[str]:
+    out = []
+    year_total = run.ytd.self_pay + run.case.self_pay
+    for rule in run.region.monitoring:
+        if not rule.when(run.ctx)[0]:
+            continue
+        if rule.threshold is None:
+            out.append(f"{rule.text}〔{rule.cite}〕")
+            continue
+        limit = run.statistic(rule.threshold, None) if isinstance(rule.threshold, StatRef) else rule.threshold.amount
+        if year_total > limit:
+            out.append(f"您今年个人自付已达{yuan(year_total)}，超过{yuan(limit)}：{rule.text}〔{rule.cite}〕")
+    return out
+
+
+def _further_help(run: _Run) -> list[str]:
+    out = []
+    for text in run.region.texts:
+        if text.in_answer and text.show_when(run.ctx)[0]:
+            out.append(f"{text.text}〔{text.cite}〕")
+    note = run.region.referral_note
+    if note is not None and _where(run) != "local":
+        out.append(f"{note.text}〔{note.cite}〕")
+    return out
+
+
+def _documents(run: _Run, settlement: str, tier: Tier) -> tuple[list[str], list[str]]:
+    docs = run.common.documents
+    region = run.region
+    common_where = list(run.common.where_to_apply_common)
+    if settlement in ("none", "not_covered"):
+        return [], common_where
+    out = list(getattr(docs, settlement))
+    if settlement != "one_stop":
+        if _where(run) != "local":
+            out += docs.elsewhere
+        if "illness_poverty" in run.case.identities and tier.settlement == "application":
+            out += docs.illness_poverty
+        out += docs.agent + docs.death
+    out.append(docs.note)
+    places = list(getattr(region.where_to_apply, settlement, []) or region.where_to_apply.one_stop)
+    return out, places + common_where

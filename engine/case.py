@@ -1,0 +1,299 @@
+"""Case (input) and Estimate (output) per ../shared/spec/contract.md.
+
+Input is checked strictly enough that nothing is half-computed: an unknown region or identity,
+negative or non-numeric money, an impossible date or an absurd amount is refused with an error
+that names the field in Chinese and English.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError
+
+from .conditions import CARE_TYPES, IDENTITIES
+from .money import fen, to_decimal
+from .policy import REGIONS
+
+MAX_AMOUNT = Decimal("100000000")  # 1亿元: anything larger is a typo, not a medical bill
+
+FIELD_ZH = {
+    "region": "地区", "identities": "救助身份", "care": "就医类型", "self_pay": "自付金额",
+    "date": "就医日期", "year_to_date": "本年度已发生", "aid": "本年已获救助", "tilt_aid": "本年已获倾斜救助",
+    "facts": "补充情况", "disability_grade": "残疾等级", "disability_kind": "残疾类别", "age": "年龄",
+    "special_disease": "是否特殊疾病", "hospital_level": "医院等级", "stay_policy_total": "本次住院政策范围内总费用",
+    "where": "就医地点", "referred": "是否办理转诊/备案", "family_income": "家庭上年收入", "family_size": "家庭人口",
+    "veteran_kind": "优抚对象类别", "insurance_tier": "居民医保档次", "contribution": "个人缴费金额",
+}
+
+
+class CaseError(ValueError):
+    """Bad input: `errors` is a list of {field, field_zh, message, message_zh}."""
+
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
+
+    def as_json(self) -> dict:
+        first = self.errors[0]
+        return {**first, "errors": self.errors}
+
+
+def _money(value: Any) -> Decimal:
+    if isinstance(value, bool) or value is None:
+        raise ValueError("must be a number (yuan)")
+    try:
+        amount = to_decimal(value)
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise ValueError("must be a number (yuan)") from exc
+    if not amount.is_finite():
+        raise ValueError("must be a finite number")
+    if amount < 0:
+        raise ValueError("must not be negative")
+    if amount > MAX_AMOUNT:
+        raise ValueError("is absurdly large (over 100,000,000 yuan)")
+    return fen(amount)
+
+
+def _int_only(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _bool_only(value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+MoneyIn = Annotated[Decimal, BeforeValidator(_money)]
+Int = Annotated[int, BeforeValidator(_int_only)]
+Bool = Annotated[bool, BeforeValidator(_bool_only)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class YearToDate(_In):
+    self_pay: MoneyIn = Decimal(0)
+    aid: MoneyIn = Decimal(0)
+    tilt_aid: MoneyIn = Decimal(0)
+
+
+class Facts(_In):
+    disability_grade: Annotated[Int, Field(ge=1, le=4)] | None = None
+    disability_kind: Literal["physical", "visual", "hearing", "speech", "intellectual", "mental", "multiple"] | None = None
+    age: Annotated[Int, Field(ge=0, le=130)] | None = None
+    special_disease: Bool | None = None
+    hospital_level: Annotated[Int, Field(ge=1, le=3)] | None = None
+    stay_policy_total: MoneyIn | None = None
+    where: Literal["local", "in_province", "out_of_province"] | None = None
+    referred: Bool | None = None
+    family_income: MoneyIn | None = None
+    family_size: Annotated[Int, Field(ge=1, le=50)] | None = None
+    veteran_kind: Literal["martyr_family", "duty_death_family", "illness_death_family", "demobilized", "other"] | None = None
+    insurance_tier: Annotated[Int, Field(ge=1, le=2)] | None = None
+    contribution: MoneyIn | None = None
+
+
+def _identities(value: Any) -> Any:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        raise ValueError("must be a list of identity codes")
+    return value
+
+
+def _date(value: Any) -> Any:
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError("must be a real date written YYYY-MM-DD") from exc
+    return value
+
+
+Identity = Literal[IDENTITIES]  # type: ignore[valid-type]
+
+
+class Case(_In):
+    region: Literal[REGIONS]  # type: ignore[valid-type]
+    identities: Annotated[list[Identity], BeforeValidator(_identities)] = []
+    care: Literal[CARE_TYPES]  # type: ignore[valid-type]
+    self_pay: MoneyIn
+    date: Annotated[dt.date, BeforeValidator(_date), Field(ge=dt.date(1990, 1, 1), le=dt.date(2100, 12, 31))] = Field(
+        default_factory=dt.date.today
+    )
+    year_to_date: YearToDate = YearToDate()
+    facts: Facts = Facts()
+
+
+_ALLOWED = {
+    "": set(Case.model_fields),
+    "year_to_date": set(YearToDate.model_fields),
+    "facts": set(Facts.model_fields),
+}
+
+_MESSAGES_ZH = {
+    "missing": "缺少这一项",
+    "literal_error": "不是可用的值",
+    "must be a number (yuan)": "必须是数字（元）",
+    "must be a finite number": "必须是有效数字",
+    "must not be negative": "不能是负数",
+    "is absurdly large (over 100,000,000 yuan)": "金额太大（超过1亿元），请核对",
+    "must be a real date written YYYY-MM-DD": "日期不存在或格式不对（应为 YYYY-MM-DD）",
+    "must be a list of identity codes": "应为身份代码列表",
+    "must be a whole number": "必须是整数",
+    "must be true or false": "必须是 true 或 false",
+    "extra_forbidden": "不认识的字段",
+}
+
+
+def _zh(err: dict) -> str:
+    msg = err["msg"].removeprefix("Value error, ")
+    if msg in _MESSAGES_ZH:
+        return _MESSAGES_ZH[msg]
+    kind = err.get("type", "")
+    if kind in _MESSAGES_ZH:
+        return _MESSAGES_ZH[kind]
+    if kind.startswith(("greater_than", "less_than")):
+        return "超出允许范围"
+    if "type" in kind or "parsing" in kind:
+        return "类型不对"
+    return "填写有误"
+
+
+def _errors(exc: ValidationError) -> list[dict]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"] if not str(p).startswith(("literal[", "function-"))]
+        # drop pydantic's inner union/validator labels, keep field names and list indexes
+        loc = [p for p in loc if not p.startswith(("constrained-", "lax-", "json-", "union["))]
+        field = ".".join(loc) or "(case)"
+        leaf = next((p for p in reversed(loc) if not p.isdigit()), field)
+        message = err["msg"].removeprefix("Value error, ")
+        if err.get("type") == "literal_error":
+            message = f"unknown value {err.get('input')!r}; expected {err.get('ctx', {}).get('expected', '')}"
+        out.append(
+            {
+                "field": field,
+                "field_zh": FIELD_ZH.get(leaf, leaf),
+                "message": message,
+                "message_zh": _zh(err),
+            }
+        )
+    return out
+
+
+def parse_case(data: Any, strict: bool = False) -> Case:
+    """A checked Case, or CaseError naming every bad field. `strict` also refuses unknown fields."""
+    if isinstance(data, Case):
+        return data
+    if not isinstance(data, dict):
+        raise CaseError([{"field": "(case)", "field_zh": "输入", "message": "a case must be a JSON object",
+                          "message_zh": "输入必须是一个 JSON 对象"}])
+    if strict:
+        unknown = []
+        for section, allowed in _ALLOWED.items():
+            part = data if not section else data.get(section)
+            if isinstance(part, dict):
+                for key in part:
+                    if key not in allowed:
+                        name = f"{section}.{key}" if section else key
+                        unknown.append({"field": name, "field_zh": FIELD_ZH.get(key, key),
+                                        "message": "unknown field", "message_zh": "不认识的字段"})
+        if unknown:
+            raise CaseError(unknown)
+    try:
+        case = Case.model_validate(data)
+    except ValidationError as exc:
+        raise CaseError(_errors(exc)) from None
+    if len(set(case.identities)) != len(case.identities):
+        case = case.model_copy(update={"identities": list(dict.fromkeys(case.identities))})
+    return case
+
+
+# ------------------------------------------------------------------------------------------ output
+
+Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+Share = Annotated[Decimal | None, PlainSerializer(lambda v: None if v is None else float(v), when_used="json")]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class PolicyRef(_Out):
+    doc_no: str | None
+    title: str
+    effective_from: dt.date
+    effective_until: dt.date | None
+
+
+class Category(_Out):
+    id: str
+    name: str
+    identity: str | None
+    tier: str
+
+
+class Part(_Out):
+    kind: Literal["regular", "major", "tilt", "application"]
+    base: Money
+    deductible: Money
+    rate: Share
+    cap: Money | None
+    cap_left: Money | None
+    amount: Money
+    cite: str
+
+
+class Subsidy(_Out):
+    kind: Literal["full", "fixed", "none"]
+    share: Share
+    amount: Money | None
+    text: str
+    cite: str | None
+    applies: bool = True
+
+
+class Flag(_Out):
+    applies: bool
+    text: str
+    cite: str | None
+
+
+class Estimate(_Out):
+    region: str
+    policy: PolicyRef
+    status: Literal["paid", "zero", "not_eligible", "undecided"]
+    eligible: bool
+    category: Category | None
+    assistance: Money
+    parts: list[Part]
+    self_pay_after: Money
+    settlement: Literal["one_stop", "application", "manual", "not_covered", "none"]
+    subsidy: Subsidy
+    critical_illness_tilt: Flag
+    deposit_waiver: Flag
+    documents: list[str]
+    where_to_apply: list[str]
+    notes: list[str]
+    trace: list[str]
+    reason: str | None = None
+    missing_facts: list[str] = []
+    if_known: str | None = None
+    readings: list[str] = []
+    assumed: list[str] = []
+    monitoring: list[str] = []
+    further_help: list[str] = []
+    disclaimer: str = ""

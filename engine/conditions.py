@@ -1,0 +1,273 @@
+"""The small condition language used by `when:` and `requires:` in the policy files.
+
+A condition is YAML data; it is checked and compiled once, at load time, into a function of the
+case. Evaluation is three-valued: True, False, or None ("cannot tell without a missing fact").
+Every evaluation also returns notes: the facts it assumed, the Readings it relied on and the facts
+it is missing, so the answer can say so.
+
+Forms (see policies/README.md):
+  {}                                  always true
+  {identity: dibao, reading: id?}     the person holds this identity
+  {care: [inpatient, ...]}            the claim is one of these care types
+  {fact: F, in: [..]} | {fact: F, equals: v} | {fact: F, min: n} | {fact: F, below: n}
+  {fact: F, above: n} | {fact: F, unstated: true}
+      with optional if_unknown: false (default) | assume_true | assume_false | undecided
+  {self_pay_share_of: family_income, share: 0.4, if_unknown: ...}   self_pay ≥ share × fact
+  {assume: id}                        a condition no data can decide: true, noted as assumed
+  {all: [..]} | {any: [..]} | {not: cond}
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable
+
+from .money import to_decimal
+
+IDENTITIES = (
+    "tekun", "orphan", "dibao", "dibao_edge", "unstable_lifted", "edge_poverty", "sudden_hardship",
+    "returned_poverty", "severe_disability", "hardship_worker", "illness_poverty", "key_veteran",
+    "poor_student",
+)
+MONITORED = ("unstable_lifted", "edge_poverty", "sudden_hardship")
+CARE_TYPES = ("inpatient", "outpatient_chronic", "outpatient_major", "outpatient_general")
+FACTS = (
+    "disability_grade", "disability_kind", "age", "special_disease", "hospital_level",
+    "stay_policy_total", "where", "referred", "family_income", "family_size", "veteran_kind",
+    "insurance_tier", "contribution",
+)
+IF_UNKNOWN = ("false", "assume_true", "assume_false", "undecided")
+
+Notes = tuple  # tuple of (kind, name) pairs: ("assumed", fact) ("reading", id) ("missing", fact)
+
+
+@dataclass(slots=True)
+class Ctx:
+    """What a condition can look at: the case, with unstated facts absent from `facts`."""
+
+    identities: frozenset
+    care: str
+    self_pay: Decimal
+    facts: dict
+    defaults: dict = field(default_factory=dict)
+
+
+class ConditionError(ValueError):
+    """A malformed condition in a policy file; the message names what is wrong."""
+
+
+Compiled = Callable[[Ctx], tuple]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A checked condition: the raw data (for display) and its compiled function."""
+
+    raw: Any
+    fn: Compiled
+    facts: tuple  # facts the condition reads, with the thresholds it compares against
+    thresholds: tuple
+
+    def __call__(self, ctx: Ctx) -> tuple:
+        return self.fn(ctx)
+
+    @classmethod
+    def parse(cls, raw: Any) -> "Condition":
+        facts: list = []
+        thresholds: list = []
+        fn = _compile(raw if raw is not None else {}, facts, thresholds, "when")
+        return cls(raw=raw, fn=fn, facts=tuple(dict.fromkeys(facts)), thresholds=tuple(thresholds))
+
+
+TRUE: tuple = (True, ())
+
+
+def _always(ctx: Ctx) -> tuple:
+    return TRUE
+
+
+def _unknown(if_unknown: str, fact: str) -> tuple:
+    if if_unknown == "assume_true":
+        return (True, (("assumed", fact),))
+    if if_unknown == "assume_false":
+        return (False, (("assumed", fact),))
+    if if_unknown == "undecided":
+        return (None, (("missing", fact),))
+    return (False, ())
+
+
+def _check_keys(raw: dict, allowed: set, where: str) -> None:
+    extra = set(raw) - allowed
+    if extra:
+        raise ConditionError(f"{where}: unknown key(s) {sorted(extra)}; allowed {sorted(allowed)}")
+
+
+def _compile(raw: Any, facts: list, thresholds: list, where: str) -> Compiled:
+    if not isinstance(raw, dict):
+        raise ConditionError(f"{where}: a condition must be a mapping, got {type(raw).__name__}")
+    if not raw:
+        return _always
+    if "all" in raw or "any" in raw:
+        key = "all" if "all" in raw else "any"
+        _check_keys(raw, {key}, where)
+        items = raw[key]
+        if not isinstance(items, list) or not items:
+            raise ConditionError(f"{where}.{key}: needs a non-empty list")
+        parts = [_compile(item, facts, thresholds, f"{where}.{key}[{i}]") for i, item in enumerate(items)]
+        return _all(parts) if key == "all" else _any(parts)
+    if "not" in raw:
+        _check_keys(raw, {"not"}, where)
+        inner = _compile(raw["not"], facts, thresholds, f"{where}.not")
+
+        def negate(ctx: Ctx) -> tuple:
+            value, notes = inner(ctx)
+            return (None if value is None else not value, notes)
+
+        return negate
+    if "identity" in raw:
+        _check_keys(raw, {"identity", "reading"}, where)
+        code = raw["identity"]
+        if code not in IDENTITIES:
+            raise ConditionError(f"{where}.identity: unknown identity code {code!r}")
+        reading = raw.get("reading")
+        hit = (True, (("reading", reading),)) if reading else TRUE
+
+        def has_identity(ctx: Ctx) -> tuple:
+            return hit if code in ctx.identities else (False, ())
+
+        return has_identity
+    if "care" in raw:
+        _check_keys(raw, {"care"}, where)
+        cares = raw["care"]
+        if not isinstance(cares, list) or any(c not in CARE_TYPES for c in cares):
+            raise ConditionError(f"{where}.care: must be a list of {CARE_TYPES}")
+        wanted = frozenset(cares)
+        return lambda ctx: (ctx.care in wanted, ())
+    if "assume" in raw:
+        _check_keys(raw, {"assume"}, where)
+        name = raw["assume"]
+        if not isinstance(name, str) or not name:
+            raise ConditionError(f"{where}.assume: needs a name")
+        result = (True, (("assumed", name),))
+        return lambda ctx: result
+    if "self_pay_share_of" in raw:
+        _check_keys(raw, {"self_pay_share_of", "share", "if_unknown"}, where)
+        fact = raw["self_pay_share_of"]
+        if fact not in FACTS:
+            raise ConditionError(f"{where}.self_pay_share_of: unknown fact {fact!r}")
+        share = _number(raw.get("share"), f"{where}.share")
+        if not (0 < share <= 1):
+            raise ConditionError(f"{where}.share: {share} is outside 0–1")
+        if_unknown = _if_unknown(raw, where)
+        facts.append(fact)
+        thresholds.append((fact, "share", share))
+
+        def share_of(ctx: Ctx) -> tuple:
+            value = ctx.facts.get(fact)
+            if value is None:
+                return _unknown(if_unknown, fact)
+            return (ctx.self_pay >= share * value, ())
+
+        return share_of
+    if "fact" in raw:
+        return _compile_fact(raw, facts, thresholds, where)
+    raise ConditionError(f"{where}: not a condition: {raw!r}")
+
+
+def _if_unknown(raw: dict, where: str) -> str:
+    value = raw.get("if_unknown", "false")
+    if value is False:
+        value = "false"
+    if value not in IF_UNKNOWN:
+        raise ConditionError(f"{where}.if_unknown: {value!r} is not one of {IF_UNKNOWN}")
+    return value
+
+
+def _number(value: Any, where: str) -> Decimal:
+    try:
+        return to_decimal(value)
+    except Exception as exc:  # noqa: BLE001 - turned into a policy error with its path
+        raise ConditionError(f"{where}: {value!r} is not a number") from exc
+
+
+def _compile_fact(raw: dict, facts: list, thresholds: list, where: str) -> Compiled:
+    ops = {"in", "equals", "min", "below", "above", "unstated"}
+    _check_keys(raw, {"fact", "if_unknown"} | ops, where)
+    fact = raw["fact"]
+    if fact not in FACTS:
+        raise ConditionError(f"{where}.fact: unknown fact {fact!r}; known: {FACTS}")
+    used = [op for op in ops if op in raw]
+    if len(used) != 1:
+        raise ConditionError(f"{where}: exactly one of {sorted(ops)} is needed, got {used}")
+    op = used[0]
+    if_unknown = _if_unknown(raw, where)
+    facts.append(fact)
+    operand = raw[op]
+
+    if op == "unstated":
+        wanted = bool(operand)
+        return lambda ctx: ((ctx.facts.get(fact) is None) == wanted, ())
+    if op == "in":
+        if not isinstance(operand, list) or not operand:
+            raise ConditionError(f"{where}.in: needs a non-empty list")
+        values = frozenset(operand)
+        for v in operand:
+            thresholds.append((fact, "in", v))
+        test = lambda v: v in values  # noqa: E731
+    elif op == "equals":
+        thresholds.append((fact, "in", operand))
+        test = lambda v: v == operand  # noqa: E731
+    else:
+        bound = _number(operand, f"{where}.{op}")
+        thresholds.append((fact, op, bound))
+        if op == "min":
+            test = lambda v: v >= bound  # noqa: E731
+        elif op == "below":
+            test = lambda v: v < bound  # noqa: E731
+        else:
+            test = lambda v: v > bound  # noqa: E731
+
+    def fact_test(ctx: Ctx) -> tuple:
+        value = ctx.facts.get(fact)
+        if value is None:
+            default = ctx.defaults.get(fact)
+            if default is None:
+                return _unknown(if_unknown, fact)
+            return (test(default), (("assumed", fact),))
+        return (test(value), ())
+
+    return fact_test
+
+
+def _all(parts: list) -> Compiled:
+    def all_of(ctx: Ctx) -> tuple:
+        notes: tuple = ()
+        undecided = False
+        for part in parts:
+            value, more = part(ctx)
+            if more:
+                notes += more
+            if value is False:
+                return (False, notes)
+            if value is None:
+                undecided = True
+        return (None if undecided else True, notes)
+
+    return all_of
+
+
+def _any(parts: list) -> Compiled:
+    def any_of(ctx: Ctx) -> tuple:
+        notes: tuple = ()
+        undecided = False
+        for part in parts:
+            value, more = part(ctx)
+            if value is True:
+                return (True, notes + more)
+            if more:
+                notes += more
+            if value is None:
+                undecided = True
+        return (None if undecided else False, notes)
+
+    return any_of

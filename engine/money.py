@@ -1,0 +1,63 @@
+"""Money: Decimal arithmetic, half-up rounding to the fen, and the way amounts are shown to people.
+
+Amounts are shown as `1.8万元（18,000元）` from 10,000 yuan up and `4,481元` below, so a reader sees
+both the size and the exact figure.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+FEN = Decimal("0.01")
+YUAN = Decimal("1")
+ZERO = Decimal("0")
+WAN = Decimal("10000")
+
+
+def to_decimal(value) -> Decimal:
+    """Convert a JSON number or numeric string to Decimal without float noise."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not an amount")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        return Decimal(value.strip().replace(",", ""))
+    raise TypeError(f"not a number: {value!r}")
+
+
+def fen(value: Decimal) -> Decimal:
+    """Round half-up to 0.01 yuan (contract: each part rounds half-up to the fen)."""
+    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def whole_yuan(value: Decimal) -> Decimal:
+    return value.quantize(YUAN, rounding=ROUND_HALF_UP)
+
+
+def plain(value: Decimal) -> str:
+    """`18000` → `18,000`; `1449.15` → `1,449.15` (no trailing .00)."""
+    value = fen(value)
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
+
+
+def yuan(value: Decimal) -> str:
+    """How an amount is shown to a person: `1.8万元（18,000元）`, `4,481元`, `0元`."""
+    value = fen(value)
+    if abs(value) < WAN:
+        return f"{plain(value)}元"
+    wan = value / WAN
+    shown = wan.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
+    prefix = "" if shown * WAN == value else "约"
+    text = f"{shown:f}"
+    return f"{prefix}{text}万元（{plain(value)}元）"
+
+
+def percent(rate: Decimal) -> str:
+    """`0.95` → `95%`; `0.7` → `70%`; `1` → `100%`."""
+    pct = (rate * 100).normalize()
+    return f"{pct:f}%"

@@ -1,0 +1,496 @@
+"""Policy files → checked models.
+
+The rules live in `policies/*.yaml` (package data), one file per region plus `common.yaml`. This
+module is the only place that reads them. A bad file is refused at load time with the file, the
+path inside it and what is wrong, so a typo in a rate can never reach a citizen.
+"""
+from __future__ import annotations
+
+import functools
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .conditions import CARE_TYPES, FACTS, IDENTITIES, Condition, ConditionError
+
+REGIONS = ("xizang", "ankang", "guangxi", "urumqi", "qianjiang")
+Care = Literal["inpatient", "outpatient_chronic", "outpatient_major", "outpatient_general"]
+Settlement = Literal["one_stop", "application", "manual", "not_covered", "none"]
+Where = Literal["local", "in_province", "out_of_province"]
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be trusted: names the file, the path inside it, and the problem."""
+
+
+def _condition(value: Any) -> Condition:
+    if isinstance(value, Condition):
+        return value
+    try:
+        return Condition.parse(value if value is not None else {})
+    except ConditionError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+Cond = Annotated[Condition, BeforeValidator(_condition)]
+Rate = Annotated[Decimal, Field(ge=0, le=1)]
+Money = Annotated[Decimal, Field(ge=0)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, frozen=True)
+
+
+class Cited(Model):
+    """Every rule names its clause and quotes it (Catala-style: law text next to the rule)."""
+
+    cite: NonEmpty
+    quote: NonEmpty
+
+
+class Document(Cited):
+    doc_no: str | None
+    cite_prefix: str | None = None
+    title: NonEmpty
+    issued: date | None
+    effective_from: date
+    effective_until: date | None
+
+    @model_validator(mode="after")
+    def _dates(self):
+        if self.effective_until and self.effective_until < self.effective_from:
+            raise ValueError("effective_until is before effective_from")
+        if not (self.doc_no or self.cite_prefix):
+            raise ValueError("a document needs doc_no or cite_prefix to be cited")
+        return self
+
+
+class StatValue(Model):
+    value: Money
+    source: NonEmpty
+
+
+class Statistic(Model):
+    name: NonEmpty
+    unit: NonEmpty
+    values: dict[int, StatValue]
+    note: str | None = None
+
+
+class StatRef(Model):
+    """A figure derived from a dated statistic: share × the value of (care year + year_offset)."""
+
+    statistic: NonEmpty
+    share: Annotated[Decimal, Field(gt=0, le=1)]
+    year_offset: int = -1
+    round: Literal["yuan", "fen"] = "fen"
+    cite: str | None = None
+    quote: str | None = None
+
+
+class Bracket(Model):
+    below: Money | None = None
+    cap: Money
+
+
+class CapRule(Cited):
+    """An annual limit that depends on the year's self-pay (安康 三（四）)."""
+
+    by_year_self_pay: list[Bracket]
+
+    @field_validator("by_year_self_pay")
+    @classmethod
+    def _ordered(cls, brackets):
+        if not brackets or brackets[-1].below is not None:
+            raise ValueError("the last bracket must have no `below` (it catches everything above)")
+        bounds = [b.below for b in brackets[:-1]]
+        if any(b is None for b in bounds) or bounds != sorted(bounds):
+            raise ValueError("brackets must have increasing `below` bounds")
+        return brackets
+
+
+class Claim(Cited):
+    """How one tier pays for some care types: deductible, rate, annual limit and its pool."""
+
+    care: list[Care]
+    kind: Literal["regular", "application"] = "regular"
+    when: Cond = Field(default_factory=lambda: Condition.parse({}))
+    pays: bool = True
+    reason: str | None = None
+    pool: NonEmpty = "main"
+    deductible: Money | StatRef = Decimal(0)
+    rate: Rate | None = None
+    cap: Money | CapRule | None = None
+    cap_cite: str | None = None
+    cap_quote: str | None = None
+    major: bool = False
+    reading: str | None = None
+    condition_text: str | None = None  # plain words for `when`, shown when the answer is undecided
+
+    @model_validator(mode="after")
+    def _rate(self):
+        if self.pays and self.rate is None:
+            raise ValueError("a claim that pays needs a rate")
+        if not self.pays and not self.reason:
+            raise ValueError("a claim that pays nothing needs a reason")
+        return self
+
+
+class Requires(Cited):
+    self_pay_share_of: str | None = None
+    share: Rate | None = None
+    if_unknown: str | None = None
+    assume: str | None = None
+
+    def condition(self) -> Condition:
+        raw = self.model_dump(exclude={"cite", "quote"}, exclude_none=True)
+        return Condition.parse(raw)
+
+    @model_validator(mode="after")
+    def _valid(self):
+        try:
+            self.condition()
+        except ConditionError as exc:
+            raise ValueError(str(exc)) from exc
+        return self
+
+
+class Tier(Cited):
+    category: NonEmpty
+    tier: NonEmpty
+    name: NonEmpty
+    rank: int
+    when: Cond
+    settlement: Settlement
+    claims: list[Claim]
+    only_without_other_category: bool = False
+    exclusive_cite: str | None = None
+    exclusive_quote: str | None = None
+    requires: Requires | None = None
+    base_note: str | None = None
+    tilt_rate: Rate | None = None
+    tilt_threshold: Money | None = None
+
+
+class Major(Cited):
+    care: list[Care]
+    ordinary_cap: Money
+    cap: Money
+    threshold: StatRef
+    reading: str
+
+
+class Tilt(Cited):
+    mode: Literal["over_cap", "annual_threshold"]
+    care: list[Care]
+    when: Cond
+    cap: Money
+    reading: str
+    not_applicable_text: NonEmpty
+
+
+class Referral(Cited):
+    not_covered_when: Cond
+    text: NonEmpty
+
+
+class TextRule(Cited):
+    id: NonEmpty = "note"
+    text: NonEmpty
+    show_when: Cond = Field(default_factory=lambda: Condition.parse({}))
+    in_answer: bool = True
+
+
+class NotCoveredCare(Cited):
+    care: Care
+    text: NonEmpty
+    reading: str | None = None
+
+
+class SubsidyRule(Cited):
+    when: Cond
+    kind: Literal["full", "fixed"]
+    share: Rate | None
+    text: NonEmpty
+    transition_only: bool = False
+
+
+class TiltRule(Cited):
+    when: Cond
+    transition_only: bool
+    text: NonEmpty
+
+
+class DepositWaiver(Cited):
+    when: Cond
+    text: NonEmpty
+
+
+class Amount(Model):
+    amount: Money
+
+
+class Monitoring(Cited):
+    when: Cond
+    threshold: StatRef | Amount | None
+    text: NonEmpty
+
+
+class WhereToApply(Cited):
+    one_stop: list[str] = []
+    application: list[str] = []
+    manual: list[str] = []
+
+
+class Question(Model):
+    fact: NonEmpty
+    when: Cond = Field(default_factory=lambda: Condition.parse({}))
+
+    @field_validator("fact")
+    @classmethod
+    def _known(cls, fact):
+        if fact not in FACTS and fact != "year_to_date":
+            raise ValueError(f"unknown fact {fact!r}")
+        return fact
+
+
+class Unlisted(Cited):
+    identity: NonEmpty
+    text: NonEmpty
+
+    @field_validator("identity")
+    @classmethod
+    def _known(cls, code):
+        if code not in IDENTITIES:
+            raise ValueError(f"unknown identity code {code!r}")
+        return code
+
+
+class SettlementByWhere(Cited):
+    in_province: Settlement | None = None
+    out_of_province: Settlement | None = None
+
+
+class WhereLabels(Model):
+    local: NonEmpty
+    in_province: NonEmpty
+    out_of_province: NonEmpty
+
+
+class RegionPolicy(Model):
+    region: Literal["xizang", "ankang", "guangxi", "urumqi", "qianjiang"]
+    name: NonEmpty
+    short_name: NonEmpty
+    document: Document
+    where_labels: WhereLabels
+    statistics: dict[str, Statistic] = {}
+    tiers: list[Tier]
+    major: Major | None = None
+    tilt: Tilt | None = None
+    referral: Referral | None = None
+    referral_note: TextRule | None = None
+    residence: TextRule | None = None
+    not_covered_care: list[NotCoveredCare] = []
+    settlement_by_where: SettlementByWhere | None = None
+    unlisted: list[Unlisted] = []
+    subsidy: list[SubsidyRule]
+    critical_illness_tilt: list[TiltRule]
+    deposit_waiver: DepositWaiver
+    monitoring: list[Monitoring] = []
+    texts: list[TextRule] = []
+    where_to_apply: WhereToApply
+    questions: list[Question] = []
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        refs = []
+        for i, tier in enumerate(self.tiers):
+            if tier.tilt_rate is not None and self.tilt is None:
+                raise ValueError(f"tiers[{i}]: tilt_rate given but the region has no tilt")
+            if self.tilt is not None and tier.tilt_rate is None:
+                raise ValueError(f"tiers[{i}]: the region has a tilt but this tier has no tilt_rate")
+            if self.tilt is not None and self.tilt.mode == "annual_threshold" and tier.tilt_threshold is None:
+                raise ValueError(f"tiers[{i}]: annual_threshold tilt needs tilt_threshold")
+            if tier.only_without_other_category and not (tier.exclusive_cite and tier.exclusive_quote):
+                raise ValueError(f"tiers[{i}]: only_without_other_category needs exclusive_cite and exclusive_quote")
+            for j, claim in enumerate(tier.claims):
+                if isinstance(claim.deductible, StatRef):
+                    refs.append((f"tiers[{i}].claims[{j}].deductible", claim.deductible))
+                if claim.major and self.major is None:
+                    raise ValueError(f"tiers[{i}].claims[{j}]: major: true but the region has no major")
+        if self.major:
+            refs.append(("major.threshold", self.major.threshold))
+        for k, mon in enumerate(self.monitoring):
+            if isinstance(mon.threshold, StatRef):
+                refs.append((f"monitoring[{k}].threshold", mon.threshold))
+        for where, ref in refs:
+            if ref.statistic not in self.statistics:
+                raise ValueError(f"{where}: unknown statistic {ref.statistic!r}")
+        ids = [(t.category, t.tier) for t in self.tiers]
+        if len(ids) != len(set(ids)):
+            raise ValueError("duplicate (category, tier) in tiers")
+        ranks = [t.rank for t in self.tiers]
+        if len(ranks) != len(set(ranks)):
+            raise ValueError("tiers need distinct ranks")
+        return self
+
+    @property
+    def cite_prefix(self) -> str:
+        return self.document.doc_no or self.document.cite_prefix or self.name
+
+
+class Period(Model):
+    from_: date = Field(alias="from")
+    until: date | None
+    value: bool
+
+
+class TransitionPeriod(Model):
+    periods: list[Period]
+    cite: NonEmpty
+    after_text: NonEmpty
+
+    @field_validator("periods")
+    @classmethod
+    def _contiguous(cls, periods):
+        """Dated values must neither overlap nor leave gaps, or a date would have no answer."""
+        if not periods:
+            raise ValueError("needs at least one period")
+        for a, b in zip(periods, periods[1:]):
+            if a.until is None:
+                raise ValueError(f"period from {a.from_} is open-ended but is followed by another")
+            if b.from_ <= a.until:
+                raise ValueError(f"periods overlap: {a.from_}–{a.until} and {b.from_}–")
+            if (b.from_ - a.until).days != 1:
+                raise ValueError(f"gap between {a.until} and {b.from_}")
+        return periods
+
+    def value_on(self, day: date) -> bool | None:
+        for p in self.periods:
+            if p.from_ <= day and (p.until is None or day <= p.until):
+                return p.value
+        return None
+
+
+class Documents(Model):
+    one_stop: list[str]
+    application: list[str]
+    manual: list[str]
+    elsewhere: list[str]
+    illness_poverty: list[str]
+    agent: list[str]
+    death: list[str]
+    note: NonEmpty
+
+
+class Common(Model):
+    identities: dict[str, NonEmpty]
+    care: dict[str, NonEmpty]
+    where: dict[str, NonEmpty]
+    settlement: dict[str, NonEmpty]
+    part_kinds: dict[str, NonEmpty]
+    defaults: dict[str, Any]
+    transition_period: TransitionPeriod
+    statistics: dict[str, Statistic]
+    hotline: NonEmpty
+    disclaimer: NonEmpty
+    readings: dict[str, NonEmpty]
+    assumptions: dict[str, NonEmpty]
+    documents: Documents
+    where_to_apply_common: list[str]
+
+    @model_validator(mode="after")
+    def _complete(self):
+        if set(self.identities) != set(IDENTITIES):
+            raise ValueError(f"identities must label exactly {IDENTITIES}")
+        if set(self.care) != set(CARE_TYPES):
+            raise ValueError(f"care must label exactly {CARE_TYPES}")
+        return self
+
+
+class Policies(Model):
+    common: Common
+    regions: dict[str, RegionPolicy]
+
+
+def _strip_anchors(data: Any) -> Any:
+    """Top-level keys starting with `x-` only hold YAML anchors for reuse; they are not rules."""
+    if isinstance(data, dict):
+        return {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
+    return data
+
+
+def _format_error(path: str, exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ""
+        for part in err["loc"]:
+            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+        msg = err["msg"].removeprefix("Value error, ")
+        lines.append(f"{path}: {loc or '(top)'}: {msg}")
+    return "\n".join(lines)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def _check_references(common: Common, region: RegionPolicy, path: Path) -> None:
+    readings = set(common.readings)
+    used = [c.reading for t in region.tiers for c in t.claims if c.reading]
+    used += [nc.reading for nc in region.not_covered_care if nc.reading]
+    if region.major:
+        used.append(region.major.reading)
+    if region.tilt:
+        used.append(region.tilt.reading)
+    for name in used:
+        if name not in readings:
+            raise PolicyError(f"{path}: reading {name!r} is not described in common.yaml readings")
+
+
+def policy_dir() -> Path:
+    """The installed `policies` package folder (works from any working directory)."""
+    return Path(str(resources.files("policies")))
+
+
+def load(directory: Path | str | None = None) -> Policies:
+    """Read and check every policy file. Raises PolicyError naming file, path and problem."""
+    directory = Path(directory) if directory else policy_dir()
+    common_path = directory / "common.yaml"
+    if not common_path.exists():
+        raise PolicyError(f"{common_path}: missing")
+    try:
+        common = Common.model_validate(_read_yaml(common_path))
+    except ValidationError as exc:
+        raise PolicyError(_format_error(str(common_path), exc)) from exc
+    regions: dict[str, RegionPolicy] = {}
+    for code in REGIONS:
+        path = directory / f"{code}.yaml"
+        if not path.exists():
+            raise PolicyError(f"{path}: missing (every region needs its file)")
+        data = _strip_anchors(_read_yaml(path))
+        try:
+            region = RegionPolicy.model_validate(data)
+        except ValidationError as exc:
+            raise PolicyError(_format_error(str(path), exc)) from exc
+        if region.region != code:
+            raise PolicyError(f"{path}: region: says {region.region!r}, file name says {code!r}")
+        _check_references(common, region, path)
+        regions[code] = region
+    return Policies(common=common, regions=regions)
+
+
+@functools.lru_cache(maxsize=1)
+def default() -> Policies:
+    """The shipped policies, loaded once per process."""
+    return load()

@@ -1,0 +1,113 @@
+"""Which facts still matter: the engine tells the conversation what to ask next.
+
+Each region's file lists its candidate questions in a sensible order, each with `when` (the
+situations it can matter in). A candidate is asked only if the person has not answered it yet and
+if some value of it would change the answer: the engine probes itself with the values that sit on
+the policy's own thresholds and compares the outcomes. So 黔江 asks about 特殊疾病 and the stay's
+total, 广西 asks the disability grade only of a 低保 person who says they are severely disabled, and a
+特困人员 in 安康 (no deductible, no limit) is never asked about earlier claims this year.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+
+from .case import FIELD_ZH, CaseError, parse_case
+from .conditions import Ctx
+from .policy import Policies, default
+
+ESSENTIALS = ("region", "identities", "care", "self_pay")
+FACT_LABELS = {**FIELD_ZH, "year_to_date": "今年此前的自付和救助"}
+_BIG = Decimal("10000000")
+_DOMAINS = {
+    "disability_grade": (1, 2, 3, 4),
+    "disability_kind": ("physical", "visual", "hearing", "speech", "intellectual", "mental", "multiple"),
+    "special_disease": (True, False),
+    "hospital_level": (1, 2, 3),
+    "where": ("local", "in_province", "out_of_province"),
+    "referred": (True, False),
+    "veteran_kind": ("martyr_family", "duty_death_family", "illness_death_family", "demobilized", "other"),
+    "insurance_tier": (1, 2),
+    "family_income": (Decimal(0), _BIG),
+    "age": (10, 40, 80),
+}
+_YTD_PROBES = (
+    {"self_pay": _BIG, "aid": Decimal(0), "tilt_aid": Decimal(0)},
+    {"self_pay": Decimal(0), "aid": _BIG, "tilt_aid": _BIG},
+    {"self_pay": _BIG, "aid": _BIG, "tilt_aid": _BIG},
+)
+
+
+@lru_cache(maxsize=8)
+def _probe_values(policies_id: int, region: str, fact: str) -> tuple:
+    """Values of `fact` that sit on or next to every threshold the region's conditions use."""
+    policies = _registry[policies_id]
+    values: list = list(_DOMAINS.get(fact, ()))
+    conditions = []
+    pol = policies.regions[region]
+    for tier in pol.tiers:
+        conditions.append(tier.when)
+        conditions.extend(c.when for c in tier.claims)
+    conditions.extend(r.when for r in pol.subsidy)
+    for cond in conditions:
+        for name, op, bound in cond.thresholds:
+            if name != fact:
+                continue
+            if op == "in":
+                values.append(bound)
+            elif op in ("min", "below", "above"):
+                step = Decimal("0.01") if fact in ("stay_policy_total", "family_income") else 1
+                values.extend((bound - step, bound, bound + step))
+    return tuple(dict.fromkeys(v for v in values if not (isinstance(v, (int, Decimal)) and v < 0)))
+
+
+_registry: dict[int, Policies] = {}
+
+
+def _signature(est) -> tuple:
+    cat = est.category
+    return (
+        est.status, est.assistance, cat.tier if cat else None, est.settlement, est.subsidy.kind,
+        est.subsidy.share, est.critical_illness_tilt.applies, est.deposit_waiver.applies,
+    )
+
+
+def questions(partial: dict, policies: Policies | None = None) -> list[str]:
+    """The facts still worth asking, in order: missing essentials first, then the region's own.
+
+    `partial` is a Case as far as it is known (a dict). Essentials are `region`, `identities`,
+    `care`, `self_pay`; while any is missing only those are returned. Raises CaseError when what
+    is known is malformed.
+    """
+    from .calc import estimate_case
+
+    missing = [key for key in ESSENTIALS if partial.get(key) is None]
+    if missing:
+        return missing
+    policies = policies or default()
+    _registry.setdefault(id(policies), policies)
+    case = parse_case(partial)
+    base = _signature(estimate_case(case, policies))
+    region = policies.regions[case.region]
+    stated = {k for k, v in case.facts.__dict__.items() if v is not None}
+    ctx = Ctx(identities=frozenset(case.identities), care=case.care, self_pay=case.self_pay,
+              facts={k: getattr(case.facts, k) for k in stated}, defaults=policies.common.defaults)
+    wanted: list[str] = []
+    for question in region.questions:
+        fact = question.fact
+        if fact in stated or (fact == "year_to_date" and partial.get("year_to_date") is not None):
+            continue
+        if not question.when(ctx)[0]:
+            continue
+        if fact == "year_to_date":
+            probes = [case.model_copy(update={"year_to_date": case.year_to_date.model_copy(update=p)})
+                      for p in _YTD_PROBES]
+        else:
+            probes = [case.model_copy(update={"facts": case.facts.model_copy(update={fact: v})})
+                      for v in _probe_values(id(policies), case.region, fact)]
+        if any(_signature(estimate_case(p, policies)) != base for p in probes):
+            wanted.append(fact)
+    return wanted
+
+
+__all__ = ["questions", "ESSENTIALS", "FACT_LABELS", "CaseError"]
