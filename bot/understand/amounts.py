@@ -1,0 +1,185 @@
+"""Money amounts typed on a phone -> Decimal yuan (parse_amount)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from .normalize import compact, strip_punct
+from .numerals import parse_numeral
+
+LIMIT = Decimal("10000000")  # above this the amount is absurd for one person's medical bill
+
+MESSAGES = {
+    "negative": "金额不能是负数，请重新输入。",
+    "too_large": "金额太大了，请核对（单位是元）。",
+    "unknown": "不知道也没关系，可以先跳过。",
+    "vague": "请说一个大概的数字，例如：20000 或 2万。",
+    "ambiguous": "您提到了好几个金额，请只告诉我一个，例如：2万。",
+    "unreadable": "没看懂这个金额，请输入数字，例如：20000 或 2万。",
+    "empty": "请输入金额，例如：20000 或 2万。",
+}
+
+_D = "0-9零〇一二两俩三四五六七八九十百千万亿壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬億幺"
+_DIG = "0-9零〇一二两俩三四五六七八九壹贰叁肆伍陆柒捌玖幺"
+# a numeral run; '.'/点 only between digits, w/k only right after a numeral
+_RUN_RE = re.compile(
+    rf"(?:[{_D}]|(?<=[{_DIG}])[.点](?=[{_DIG}])|(?<=[{_D}])[wk](?![a-z]))+"
+)
+# 2到3万, 2-3万, 两到三千
+_RANGE_SEP = re.compile(r"^(到|至|-|~|或|或者)$")
+_NOT_MONEY_AFTER = set("级岁甲乙次个天年月号日口人楼层位名周期项种家条床倍度%℃分秒点小届栋间张")
+_MONEY_AFTER = ("元", "块", "圆", "rmb", "人民币", "钱", "w", "k")
+_APPROX_RE = re.compile(r"大概|大约|约|左右|差不多|将近|接近|估计|上下|出头|可能|好像|应该|多块|来块|多元|不到|快")
+_MORE_RE = re.compile(rf"[{_D}wk]多")
+_UNKNOWN_RE = re.compile(r"不知道|不清楚|不记得|记不得|记不清|忘了|忘记|不确定|说不清|没算过|没算|不晓得|不懂|没数|不了解|搞不清|跳过")
+_VAGUE_RE = re.compile(r"很多|好多|不少|挺多|蛮多|特别多|太多|一大笔|几万|几千|好几|若干|一些|有点多|很贵|花了不少")
+_ZERO_RE = re.compile(r"没花钱|没花|一分钱?没|一分没|全报了|全部报销|全报销|不用自己出|没出钱|不用出钱|没有自付|没自付|免费|零元|0元")
+
+
+@dataclass
+class AmountResult:
+    value: Decimal | None                  # yuan, 0 <= value <= 10,000,000
+    error: str | None = None               # negative too_large unknown vague ambiguous unreadable empty
+    message: str | None = None             # short Chinese message for the user when error
+    approx: bool = False                   # "大概两万多": read as about
+    note: str | None = None                # Chinese note, e.g. "按约20000元计算"
+    candidates: list[Decimal] = field(default_factory=list)  # all amounts seen (ambiguous)
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None and self.error is None
+
+
+def _err(code: str, candidates: list[Decimal] | None = None) -> AmountResult:
+    return AmountResult(None, code, MESSAGES[code], candidates=candidates or [])
+
+
+@dataclass
+class _Found:
+    value: Decimal
+    start: int
+    end: int
+    money: bool          # has a unit, 元/块, or 万/千: clearly money
+    negative: bool
+    approx: bool
+
+
+def _fix_commas(t: str) -> str:
+    # 35,000 / 1,200,000 -> digits; (normalisation turned ，into ,)
+    return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", t)
+
+
+def find_amounts(text: str) -> list[_Found]:
+    """All numeral runs in normalised compact text that may be amounts, with context flags."""
+    t = _fix_commas(text)
+    found: list[_Found] = []
+    runs = list(_RUN_RE.finditer(t))
+    skip_next = False
+    for idx, m in enumerate(runs):
+        if skip_next:
+            skip_next = False
+            continue
+        s = m.group(0)
+        start, end = m.start(), m.end()
+        # a run must not start with a unit other than 十 (万一, 千万别, 百度)
+        if s[0] in "百千万亿佰仟萬億wk":
+            continue
+        # range: 2到3万 / 两到三千
+        nxt = runs[idx + 1] if idx + 1 < len(runs) else None
+        is_range = False
+        if nxt is not None and _RANGE_SEP.match(t[end:nxt.start()] or "x"):
+            s2 = nxt.group(0)
+            unit = ""
+            if s2[-1] in "万千百wk萬" and s[-1] not in "万千百wk萬十":
+                unit = s2[-1]
+            a = parse_numeral(s + unit)
+            b = parse_numeral(s2)
+            if a is not None and b is not None and a[0] < b[0]:
+                val = (a[0] + b[0]) / 2
+                after = t[nxt.end():nxt.end() + 3]
+                money = any(after.startswith(u) for u in _MONEY_AFTER) or any(c in s2 for c in "万千百wk萬")
+                found.append(_Found(val, start, nxt.end(), money, False, True))
+                skip_next = True
+                continue
+        parsed = parse_numeral(s)
+        if parsed is None:
+            continue
+        value, is_range = parsed
+        before = t[max(0, start - 2):start]
+        after = t[end:end + 4]
+        if after[:1] in _NOT_MONEY_AFTER and not any(c in s for c in "万千wk萬"):
+            continue
+        if before.endswith("第"):
+            continue
+        if after[:2] in ("口人", "个人"):
+            continue
+        money = any(after.startswith(u) for u in _MONEY_AFTER) or any(c in s for c in "万千百wk萬") \
+            or before.endswith(("¥", "￥", "$"))
+        is_cn_single = len(s) == 1 and not s.isdigit()
+        if is_cn_single and not money:
+            # 一般, 一下, 三甲 … a lone Chinese digit is rarely an amount in a sentence
+            if strip_punct(t) not in (s, s + "元", s + "块"):
+                continue
+        negative = before.endswith(("-", "负")) and not (len(before) == 2 and before[0].isdigit() and before[1] == "-")
+        approx = is_range or bool(_MORE_RE.match(t, end - 1) if end - 1 >= 0 else False)
+        found.append(_Found(value, start, end, money, negative, approx))
+    return found
+
+
+def _quantize(v: Decimal) -> Decimal:
+    if v == v.to_integral_value():
+        return v.quantize(Decimal(1))
+    return v.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _finish(f: _Found, text: str, others: list[Decimal]) -> AmountResult:
+    if f.negative:
+        return _err("negative")
+    v = _quantize(f.value)
+    if v < 0:
+        return _err("negative")
+    if v > LIMIT:
+        return _err("too_large")
+    approx = f.approx or bool(_APPROX_RE.search(text)) or text[f.end:f.end + 1] == "多"
+    note = f"按约{v}元计算" if approx else None
+    return AmountResult(v, None, None, approx, note, others)
+
+
+def parse_amount(text: object) -> AmountResult:
+    """Read one amount of money in yuan. Never raises.
+
+    Errors (``error`` code, ``message`` in Chinese): negative, too_large, unknown (不知道: the
+    flow may skip), vague (很多), ambiguous (several different amounts), unreadable, empty."""
+    t = compact(text)
+    if not t:
+        return _err("empty")
+    found = find_amounts(t)
+    if not found:
+        if _ZERO_RE.search(t):
+            return AmountResult(Decimal(0))
+        if _UNKNOWN_RE.search(t):
+            return _err("unknown")
+        if _VAGUE_RE.search(t):
+            return _err("vague")
+        return _err("unreadable")
+    if any(f.negative for f in found):
+        return _err("negative")
+    values = []
+    for f in found:
+        q = _quantize(f.value)
+        if q not in values:
+            values.append(q)
+    if len(values) == 1:
+        return _finish(found[0], t, [])
+    money = [f for f in found if f.money]
+    mvals = []
+    for f in money:
+        q = _quantize(f.value)
+        if q not in mvals:
+            mvals.append(q)
+    if len(mvals) == 1:
+        f = next(f for f in money)
+        return _finish(f, t, values)
+    return _err("ambiguous", values)

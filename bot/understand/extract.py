@@ -1,0 +1,249 @@
+"""Everything a free-text message says, in one call (extract)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .amounts import LIMIT, AmountResult, _quantize, find_amounts, parse_amount
+from .care import find_care
+from .identities import IdentityMatch, find_identities
+from .intents import classify, looks_like_question, parse_hospital_level, parse_int
+from .normalize import compact, normalize
+from .numerals import cn_int
+from .places import PlaceMatch, find_places
+
+# what precedes an amount, nearest first wins
+_SELF_PAY_RE = re.compile(r"(自付|自费|自己付|自己出|自己掏|自掏|个人负担|个人承担|个人支付|个人付|个人自付|自负|"
+                          r"报销后|报销以后|报销完|报完|报了以后|报完后|除去报销|扣除报销|还剩|剩下|剩余|剩|还要出|还得出|"
+                          r"还要交|要自己|掏了|出了|自己花|需要自己)")
+_SPENT_RE = re.compile(r"(花了|花费|用了|花掉|花去|医药费|看病花|治病花|医疗费|费用|交了|付了|欠了|欠下)")
+_TOTAL_RE = re.compile(r"(总共|一共|总费用|总花费|合计|总计|总额|共花|全部费用|总的费用|住院费用共|住院总费用|总医药费)")
+_INCOME_RE = re.compile(r"(年收入|家庭收入|家里收入|全家收入|收入|一年挣|一年赚|挣了|赚了|工资)")
+_REIMB_RE = re.compile(r"(报销了|报了|医保报|医保给报|医保付|统筹付|大病保险报|报销|补了|救助了)")
+
+_WHERE_OUT_RE = re.compile(r"外省|省外|区外|出省|跨省|省外就医|去外省|在外省|外地省|区外就医")
+_WHERE_IN_RE = re.compile(r"省内|区内|市外|外市|省内异地|区内异地|在外地|去外地|异地")
+_WHERE_LOCAL_RE = re.compile(r"本地|本市|本县|本区|县里|市里|当地|家门口|本统筹区|统筹区内|就近|老家医院|家附近")
+_REFERRED_NO_RE = re.compile(r"没转诊|没有转诊|未转诊|没办转诊|没有办转诊|没开转诊|没有备案|没备案|未备案|没办备案|没有办备案|"
+                             r"没有转院手续|没办手续|自己去的|没开证明")
+_REFERRED_YES_RE = re.compile(r"转诊|备案|转院|转上去|转过去|开了证明")
+_SPECIAL_RE = re.compile(r"特殊疾病|特病|特殊病")
+_AGE_RE = re.compile(r"([0-9]{1,3}|[一二两三四五六七八九十百]{1,4})(?:周岁|岁)")
+_FAMILY_RE = re.compile(r"(?:家里|家中|全家|一家|家庭|家)(?:有|共|一共|总共)?([0-9]{1,2}|[一二两三四五六七八九十]{1,3})(?:口人|口|个人)"
+                        r"|([0-9]{1,2}|[一二两三四五六七八九十]{1,3})口人")
+_TIER_RE = re.compile(r"(?:第)?([12一二])档")
+_HOSPITAL_WORD_RE = re.compile(r"医院|卫生院|卫生室|诊所|三甲|二甲|三乙|二乙|社区卫生|大医院")
+_PUNCT = set(",.;!?，。；！？、")
+
+EXPECTABLE = ("self_pay", "family_income", "stay_policy_total", "age", "family_size", "disability_grade",
+              "hospital_level", "insurance_tier")
+
+
+@dataclass
+class Extracted:
+    text: str = ""                                   # the normalised message
+    region: str | None = None                        # one of the five codes
+    place: PlaceMatch | None = None                  # best place (also outside ones: place.outside)
+    identities: list[str] = field(default_factory=list)
+    identity: IdentityMatch = field(default_factory=IdentityMatch)
+    care: str | None = None
+    self_pay: Decimal | None = None
+    self_pay_result: AmountResult | None = None      # approx/note/error of the self-pay amount
+    total_cost: Decimal | None = None                # 总费用 before reimbursement, when stated
+    facts: dict = field(default_factory=dict)        # contract facts found in the text
+    intent: str | None = None                        # classify() of the message
+    question: bool = False                           # looks like an FAQ question
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def slots(self) -> dict:
+        """Only the filled case slots, as plain values (region, identities, care, self_pay, facts)."""
+        out: dict = {}
+        if self.region:
+            out["region"] = self.region
+        if self.identities:
+            out["identities"] = list(self.identities)
+        if self.care:
+            out["care"] = self.care
+        if self.self_pay is not None:
+            out["self_pay"] = self.self_pay
+        if self.facts:
+            out["facts"] = dict(self.facts)
+        return out
+
+
+def _clause_before(t: str, start: int, width: int = 10) -> str:
+    """Text before ``start`` back to the previous punctuation, at most ``width`` characters."""
+    i = start
+    while i > 0 and start - i < width and t[i - 1] not in _PUNCT:
+        i -= 1
+    return t[i:start]
+
+
+def _last(rx: re.Pattern, s: str) -> tuple[int, str] | None:
+    best = None
+    for m in rx.finditer(s):
+        best = (m.end(), m.group(0))
+    return best
+
+
+def _classify_amounts(t: str) -> dict[str, list[tuple[Decimal, object]]]:
+    out: dict[str, list] = {"self_pay": [], "spent": [], "total": [], "income": [], "reimbursed": [], "other": []}
+    for f in find_amounts(t):
+        if f.negative:
+            continue
+        before = _clause_before(t, f.start)
+        kinds = []
+        for kind, rx in (("self_pay", _SELF_PAY_RE), ("total", _TOTAL_RE), ("income", _INCOME_RE),
+                         ("reimbursed", _REIMB_RE), ("spent", _SPENT_RE)):
+            hit = _last(rx, before)
+            if hit:
+                kinds.append((hit[0], kind))
+        if kinds:
+            kinds.sort(reverse=True)  # the trigger nearest to the number wins
+            kind = kinds[0][1]
+            # 报销后/报完 are self-pay words that contain 报: prefer self_pay at the same place
+            if kind == "reimbursed" and any(k == "self_pay" and p >= kinds[0][0] - 1 for p, k in kinds):
+                kind = "self_pay"
+        else:
+            kind = "other"
+        out[kind].append((f.value, f))
+    return out
+
+
+def _amount_result(value: Decimal, f, t: str) -> AmountResult | None:
+    v = _quantize(value)
+    if v < 0 or v > LIMIT:
+        return None
+    approx = bool(getattr(f, "approx", False)) or t[f.end:f.end + 1] == "多" or \
+        bool(re.search(r"大概|大约|约|左右|差不多|将近|估计", _clause_before(t, f.start) + t[f.end:f.end + 3]))
+    return AmountResult(v, None, None, approx, f"按约{v}元计算" if approx else None)
+
+
+def _mask_disability_grades(t: str) -> str:
+    t = re.sub(r"[一二三四1-4]级(?=[^,.;!?，。；！？医院]{0,4}(残|伤残))", "", t)
+    t = re.sub(r"(残疾|残疾证|残疾人|伤残|残)[^,.;!?，。；！？医]{0,4}?[一二三四1-4]级", "", t)
+    return t
+
+
+def _facts(t: str, ext: Extracted, places: list[PlaceMatch]) -> None:
+    f = ext.facts
+    # where
+    if _WHERE_OUT_RE.search(t):
+        f["where"] = "out_of_province"
+    elif _WHERE_IN_RE.search(t):
+        f["where"] = "in_province"
+    elif _WHERE_LOCAL_RE.search(t):
+        f["where"] = "local"
+    elif ext.place is not None and not ext.place.outside and ext.region:
+        home_prov = ext.place.province
+        for p in places:
+            if p.outside and not p.ambiguous:
+                f["where"] = "in_province" if p.province == home_prov else "out_of_province"
+                break
+    # referral
+    if _REFERRED_NO_RE.search(t):
+        f["referred"] = False
+    elif _REFERRED_YES_RE.search(t):
+        f["referred"] = True
+    # hospital level
+    masked = _mask_disability_grades(t)
+    if _HOSPITAL_WORD_RE.search(masked):
+        lv = parse_hospital_level(masked)
+        if lv is not None:
+            f["hospital_level"] = lv
+    if _SPECIAL_RE.search(t):
+        f["special_disease"] = True
+    m = _AGE_RE.search(t)
+    if m:
+        a = cn_int(m.group(1))
+        if a is not None and 0 <= a <= 120:
+            f["age"] = a
+    m = _FAMILY_RE.search(t)
+    if m:
+        n = cn_int(m.group(1) or m.group(2))
+        if n is not None and 1 <= n <= 30:
+            f["family_size"] = n
+    m = _TIER_RE.search(t)
+    if m and ("档" in t and ("医保" in t or "参保" in t or "交" in t or len(t) <= 6)):
+        f["insurance_tier"] = cn_int(m.group(1))
+
+
+def extract(text: object, expecting: str | None = None) -> Extracted:
+    """Run every recogniser on one message.
+
+    ``expecting`` names the slot the flow just asked for ("self_pay", "family_income",
+    "stay_policy_total", "age", "family_size", "disability_grade", "hospital_level",
+    "insurance_tier"): then a bare answer ("2万", "二级") fills it. Without it, amounts count only
+    after words such as 自付/花了/自己出/报销后/还剩."""
+    t = compact(text)
+    ext = Extracted(text=normalize(text))
+    if not t:
+        return ext
+    places = find_places(t)
+    if places:
+        ext.place = places[0]
+        ext.region = places[0].region
+    im = find_identities(t)
+    ext.identity = im
+    ext.identities = list(im.codes)
+    for k, v in im.facts.items():
+        ext.facts[k] = v
+    ext.notes.extend(im.notes)
+    ext.care = find_care(t)
+    ext.intent = classify(t)
+    ext.question = looks_like_question(t)
+    _facts(t, ext, places)
+
+    # amounts
+    groups = _classify_amounts(t)
+    strong = groups["self_pay"]
+    if strong:
+        value, f = strong[-1]
+        ext.self_pay_result = _amount_result(value, f, t)
+    elif groups["spent"] and not groups["total"]:
+        value, f = groups["spent"][-1]
+        ext.self_pay_result = _amount_result(value, f, t)
+    if groups["total"]:
+        ext.total_cost = _quantize(groups["total"][0][0])
+    elif strong and groups["spent"]:
+        ext.total_cost = _quantize(groups["spent"][0][0])
+    if groups["income"]:
+        v = _quantize(groups["income"][0][0])
+        if 0 <= v <= LIMIT:
+            ext.facts["family_income"] = v
+
+    if expecting == "self_pay" and ext.self_pay_result is None:
+        ext.self_pay_result = parse_amount(t)
+    elif expecting in ("family_income", "stay_policy_total"):
+        if expecting not in ext.facts:
+            r = parse_amount(t)
+            if r.ok:
+                ext.facts[expecting] = r.value
+            else:
+                ext.notes.append(r.message or "")
+    elif expecting == "age" and "age" not in ext.facts:
+        n = parse_int(t, "age")
+        if n is not None:
+            ext.facts["age"] = n
+    elif expecting == "family_size" and "family_size" not in ext.facts:
+        n = parse_int(t, "family_size")
+        if n is not None:
+            ext.facts["family_size"] = n
+    elif expecting == "disability_grade" and "disability_grade" not in ext.facts:
+        n = parse_int(t, "grade")
+        if n is not None:
+            ext.facts["disability_grade"] = n
+    elif expecting == "hospital_level" and "hospital_level" not in ext.facts:
+        n = parse_int(t, "hospital_level")
+        if n is not None:
+            ext.facts["hospital_level"] = n
+    elif expecting == "insurance_tier" and "insurance_tier" not in ext.facts:
+        n = parse_int(t, "tier")
+        if n is not None:
+            ext.facts["insurance_tier"] = n
+    if ext.self_pay_result is not None and ext.self_pay_result.ok:
+        ext.self_pay = ext.self_pay_result.value
+    return ext

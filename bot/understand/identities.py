@@ -1,0 +1,302 @@
+"""Which assistance identities a message names (find_identities).
+
+Exact words come from bot/data/lexicon.yaml (longest match wins, a negation right before a word
+cancels it).  Typos are caught in three ways: known misspellings (unsure), homophones by toneless
+pinyin for a few short keys (confident: 底保 -> 低保), and one wrong character in longer keys
+(unsure: 特因户 -> 特困户)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ._data import load_yaml
+from .normalize import compact, strip_punct
+from .pinyin import pinyin_seq
+
+CODES = (
+    "tekun", "orphan", "dibao", "dibao_edge", "unstable_lifted", "edge_poverty", "sudden_hardship",
+    "returned_poverty", "severe_disability", "hardship_worker", "illness_poverty", "key_veteran",
+    "poor_student",
+)
+MONITORED = ("unstable_lifted", "edge_poverty", "sudden_hardship")
+
+# kinds of entries in the phrase table
+EXACT, UNSURE, MONITOR, VAGUE = "exact", "unsure", "monitored", "vague"
+
+_GRADE_RE = re.compile(r"([一二三四1-4壹贰叁肆])(?:级|等)")
+_GRADE_VAL = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4, "壹": 1, "贰": 2, "叁": 3, "肆": 4}
+_QUESTION_BEFORE = ("是不是", "是否", "算不算", "属不属于", "能不能", "有没有")
+
+
+@dataclass
+class IdentityMatch:
+    codes: list[str] = field(default_factory=list)          # confident identity codes, in text order
+    none: bool = False                                       # the user said "none of these"
+    unsure: list[tuple[str, str]] = field(default_factory=list)  # (phrase as typed, code): ask "您是说…吗？"
+    facts: dict = field(default_factory=dict)                # disability_grade, disability_kind, veteran_kind
+    notes: list[str] = field(default_factory=list)          # short Chinese explanations
+    monitored: bool = False                                  # a monitored type was named without saying which
+    negated: list[str] = field(default_factory=list)        # codes the user explicitly denied (不是低保户)
+    corrections: list[tuple[str, str]] = field(default_factory=list)  # (typed, canonical) homophone fixes
+
+    @property
+    def found(self) -> bool:
+        return bool(self.codes or self.unsure)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    phrase: str
+    code: str
+    kind: str
+    facts: tuple = ()
+    note: str | None = None
+
+
+class _Lexicon:
+    def __init__(self) -> None:
+        d = load_yaml("lexicon.yaml")
+        self.entries: dict[str, _Entry] = {}
+        self.homophones: list[tuple[tuple[str, ...], str, str]] = []   # (pinyin, code, key)
+        self.fuzzy: list[tuple[str, str]] = []                          # (key, code)
+        self.labels: dict[str, str] = {}
+        for code, spec in d["identities"].items():
+            self.labels[code] = spec.get("label", code)
+            facts = spec.get("facts", {}) or {}
+            notes = spec.get("notes", {}) or {}
+            for p in spec.get("phrases", []) or []:
+                self._add(_Entry(p, code, EXACT, tuple(sorted((facts.get(p) or {}).items())), notes.get(p)))
+            for p in (spec.get("unsure", []) or []) + (spec.get("typos", []) or []):
+                self._add(_Entry(p, code, UNSURE, tuple(sorted((facts.get(p) or {}).items())), notes.get(p)))
+            for k in spec.get("homophones", []) or []:
+                self.homophones.append((pinyin_seq(k), code, k))
+            for k in spec.get("fuzzy", []) or []:
+                self.fuzzy.append((k, code))
+        mon = d.get("monitored", {})
+        for p in mon.get("phrases", []):
+            self._add(_Entry(p, "unstable_lifted", MONITOR, (), mon.get("note")))
+        for k in mon.get("fuzzy", []) or []:
+            self.fuzzy.append((k, "monitored"))
+        self.monitored_note = mon.get("note")
+        for grp in d.get("vague", []):
+            for p in grp["phrases"]:
+                self._add(_Entry(p, grp["code"], VAGUE, (), grp.get("note")))
+        none = d.get("none", {})
+        self.none_anywhere = sorted(none.get("anywhere", []), key=len, reverse=True)
+        self.none_whole = set(none.get("whole", []))
+        self.negations = sorted(d.get("negations", []), key=len, reverse=True)
+        dis = d.get("disability", {})
+        self.dis_context = sorted(dis.get("context", []), key=len, reverse=True)
+        self.dis_kinds = [(w, k) for k, ws in dis.get("kinds", {}).items() for w in ws]
+        self.dis_kinds.sort(key=lambda t: -len(t[0]))
+        self.by_first: dict[str, list[_Entry]] = {}
+        for e in self.entries.values():
+            self.by_first.setdefault(e.phrase[0], []).append(e)
+        for lst in self.by_first.values():
+            lst.sort(key=lambda e: -len(e.phrase))
+        self.max_len = max(len(p) for p in self.entries)
+
+    def _add(self, e: _Entry) -> None:
+        p = compact(e.phrase)
+        if p and p not in self.entries:
+            self.entries[p] = _Entry(p, e.code, e.kind, e.facts, e.note)
+
+
+@lru_cache(maxsize=1)
+def _lex() -> _Lexicon:
+    return _Lexicon()
+
+
+def label(code: str) -> str:
+    """Chinese label of an identity code (低保对象 …)."""
+    return _lex().labels.get(code, code)
+
+
+def _negated(text: str, start: int, lex: _Lexicon) -> bool:
+    before = text[max(0, start - 5):start]
+    if before.endswith(_QUESTION_BEFORE) or before.endswith("还是"):
+        return False
+    for n in lex.negations:
+        if len(n) == 1:
+            if before.endswith(n) or before.endswith(n + "是"):
+                return True
+        elif n in before[-4:] or before.endswith(n):
+            # the negation must be close: at most two characters in between (没有评上低保)
+            idx = before.rfind(n)
+            if len(before) - (idx + len(n)) <= 2:
+                return True
+    return False
+
+
+def _scan(text: str, lex: _Lexicon) -> list[tuple[int, int, _Entry]]:
+    """Longest non-overlapping exact matches, left to right."""
+    out = []
+    i = 0
+    n = len(text)
+    while i < n:
+        best = None
+        for e in lex.by_first.get(text[i], ()):
+            if text.startswith(e.phrase, i):
+                best = e
+                break  # sorted longest first
+        if best is not None:
+            # prefer a longer phrase that starts inside this one (低保边缘 in 非低保边缘 is fine)
+            out.append((i, i + len(best.phrase), best))
+            i += len(best.phrase)
+        else:
+            i += 1
+    return out
+
+
+def _disability_facts(text: str, lex: _Lexicon) -> dict:
+    facts: dict = {}
+    ctx_pos = [m.start() for w in lex.dis_context for m in re.finditer(re.escape(w), text)]
+    if not ctx_pos:
+        return facts
+    best = None
+    for m in _GRADE_RE.finditer(text):
+        after = text[m.end():m.end() + 2]
+        if after.startswith(("医院", "医", "甲", "乙", "卫生", "护理", "伤残军")):
+            continue
+        dist = min(abs(m.start() - p) for p in ctx_pos)
+        if dist <= 6 and (best is None or dist < best[0]):
+            best = (dist, _GRADE_VAL[m.group(1)])
+    if best:
+        facts["disability_grade"] = best[1]
+    for w, kind in lex.dis_kinds:
+        for m in re.finditer(re.escape(w), text):
+            dist = min(abs(m.start() - p) for p in ctx_pos)
+            if dist <= 6:
+                facts.setdefault("disability_kind", kind)
+                break
+        if "disability_kind" in facts:
+            break
+    return facts
+
+
+def _covered(spans: list[tuple[int, int]], i: int, j: int) -> bool:
+    return any(not (j <= s or i >= e) for s, e in spans)
+
+
+def find_identities(text: object) -> IdentityMatch:
+    """Identities named in ``text`` (see IdentityMatch). Never raises."""
+    t = compact(text)
+    res = IdentityMatch()
+    if not t:
+        return res
+    lex = _lex()
+    spans: list[tuple[int, int]] = []
+    order: list[tuple[int, str]] = []
+
+    def add_code(pos: int, code: str) -> None:
+        if code not in [c for _, c in order]:
+            order.append((pos, code))
+
+    def add_unsure(phrase: str, code: str) -> None:
+        if (phrase, code) not in res.unsure:
+            res.unsure.append((phrase, code))
+
+    def add_note(note: str | None) -> None:
+        if note and note not in res.notes:
+            res.notes.append(note)
+
+    for s, e, ent in _scan(t, lex):
+        spans.append((s, e))
+        if _negated(t, s, lex):
+            if ent.code not in res.negated and ent.kind == EXACT:
+                res.negated.append(ent.code)
+            continue
+        if ent.kind == EXACT:
+            add_code(s, ent.code)
+            for k, v in ent.facts:
+                res.facts.setdefault(k, v)
+            add_note(ent.note)
+        elif ent.kind == UNSURE:
+            add_unsure(ent.phrase, ent.code)
+            for k, v in ent.facts:
+                res.facts.setdefault(k, v)
+            add_note(ent.note)
+        elif ent.kind == MONITOR:
+            res.monitored = True
+            add_unsure(ent.phrase, "unstable_lifted")
+            add_note(ent.note)
+        elif ent.kind == VAGUE:
+            add_unsure(ent.phrase, ent.code)
+            add_note(ent.note)
+
+    # homophones by pinyin (底保 -> 低保), on characters not already matched
+    py = None
+    for key_py, code, key in lex.homophones:
+        k = len(key_py)
+        if len(t) < k:
+            continue
+        if py is None:
+            py = pinyin_seq(t)
+        for i in range(len(t) - k + 1):
+            if py[i:i + k] == key_py and not _covered(spans, i, i + k):
+                typed = t[i:i + k]
+                if typed == key:
+                    continue
+                spans.append((i, i + k))
+                if _negated(t, i, lex):
+                    res.negated.append(code)
+                    continue
+                add_code(i, code)
+                res.corrections.append((typed, key))
+
+    # one wrong character in longer keys (特因户 -> 特困户): unsure
+    for key, code in lex.fuzzy:
+        k = len(key)
+        if k < 3 or len(t) < k:
+            continue
+        for i in range(len(t) - k + 1):
+            if _covered(spans, i, i + k):
+                continue
+            win = t[i:i + k]
+            diff = sum(1 for a, b in zip(win, key) if a != b)
+            if diff == 1 and win[0] == key[0] and (k >= 4 or win[-1] == key[-1]) and \
+                    all("\u4e00" <= c <= "\u9fff" for c in win):
+                spans.append((i, i + k))
+                if code == "monitored":
+                    res.monitored = True
+                    add_unsure(win, "unstable_lifted")
+                    add_note(lex.monitored_note)
+                else:
+                    add_unsure(win, code)
+
+    # Latin pinyin typed instead of characters: "dibao", "wubaohu"
+    if any("a" <= c <= "z" for c in t):
+        for key_py, code, key in lex.homophones:
+            joined = "".join(key_py)
+            if joined in t:
+                add_code(t.index(joined), code)
+                res.corrections.append((joined, key))
+
+    order.sort()
+    res.codes = [c for _, c in order]
+    # a code both confident and unsure: keep it confident only; a named monitored type settles
+    # the generic "监测户"
+    if any(c in MONITORED for c in res.codes) and res.monitored:
+        res.monitored = False
+        res.unsure = [(p, c) for p, c in res.unsure if _lex().entries.get(p, None) is None
+                      or _lex().entries[p].kind != MONITOR]
+        if lex.monitored_note in res.notes:
+            res.notes.remove(lex.monitored_note)
+    res.unsure = [(p, c) for p, c in res.unsure if c not in res.codes]
+
+    dis = _disability_facts(t, lex)
+    if dis:
+        for k, v in dis.items():
+            res.facts.setdefault(k, v)
+        if "severe_disability" not in res.codes and "severe_disability" not in res.negated and \
+                "disability_grade" in dis:
+            res.codes.append("severe_disability")
+            res.unsure = [(p, c) for p, c in res.unsure if c != "severe_disability"]
+
+    if not res.codes and not res.unsure:
+        bare = strip_punct(t)
+        if bare in lex.none_whole or any(w in t for w in lex.none_anywhere):
+            res.none = True
+    return res

@@ -1,0 +1,217 @@
+"""Commands and short answers anywhere in the flow: classify, parse_yes_no, parse_int,
+parse_hospital_level, looks_like_question."""
+
+from __future__ import annotations
+
+import re
+
+from .normalize import compact, strip_punct
+from .numerals import cn_int
+
+INTENTS = ("restart", "back", "edit", "help", "human", "skip", "next", "yes", "no")
+
+_SLASH = {
+    "/restart": "restart", "/reset": "restart", "/start": "restart", "/new": "restart",
+    "/back": "back", "/undo": "back", "/edit": "edit", "/help": "help", "/human": "human",
+    "/skip": "skip", "/next": "next",
+}
+
+# (intent, words); a command word counts when the message is short (the whole answer, maybe
+# with a few polite words), so that "我想返回老家看病" is not "back".
+_COMMANDS: list[tuple[str, tuple[str, ...]]] = [
+    ("restart", ("重新开始", "重新来", "重新来过", "重新测", "重新算", "重新填", "重来", "从头开始", "从头来", "从头",
+                 "再来一次", "再来一遍", "重置", "重新问", "清空", "restart", "reset")),
+    ("back", ("返回上一步", "上一步", "上一个问题", "返回", "退回", "回退", "后退", "回到上一步", "回上一步", "back")),
+    ("edit", ("修改答案", "改答案", "修改", "改一下", "改一改", "我要改", "改正", "填错了", "写错了", "说错了", "选错了",
+              "更正", "edit")),
+    ("help", ("帮助", "怎么用", "使用说明", "说明", "教我", "不会用", "看不懂", "help", "帮忙", "救命")),
+    ("human", ("转人工", "人工客服", "人工服务", "人工", "找人", "真人", "客服", "打电话", "电话", "热线", "联系方式",
+               "联系你们", "找工作人员", "工作人员", "human")),
+    ("next", ("下一位", "下一个", "换一个人", "换个人", "给别人查", "帮别人查", "查另一个人", "再查一个", "再查一位",
+              "另一个人", "next")),
+    ("skip", ("跳过", "不知道", "不清楚", "不确定", "说不清", "说不清楚", "不记得", "记不清", "忘了", "不晓得", "不了解",
+              "搞不清", "不太清楚", "不太确定", "skip")),
+]
+_SKIP_WORDS = dict(_COMMANDS)["skip"]
+_POLITE_RE = re.compile(r"^(我想|我要|请|麻烦|帮我|给我|能不能|可以|我|你|就|还是|那|那就|那我|算了|好吧)+|"
+                        r"(吧|啊|呀|了|吗|嘛|哦|呢|一下|下|谢谢|好吗|行吗|可以吗|行不行|的)+$")
+
+_YES = {"是", "是的", "是滴", "是呀", "是啊", "对", "对的", "对啊", "对呀", "对头", "没错", "没错的", "正确", "嗯", "嗯嗯",
+        "恩", "恩恩", "好", "好的", "好滴", "好啊", "行", "行的", "可以", "要", "需要", "有", "有的", "有啊", "确认",
+        "确定", "同意", "ok", "okay", "yes", "y", "1", "是是", "嗯是", "嗯对", "对对", "对对对", "当然", "算", "算是",
+        "属于", "是我", "没问题", "办了", "办过", "转了", "备案了", "对是的"}
+_NO = {"不是", "不", "否", "没有", "没", "没有的", "没得", "木有", "无", "不对", "不用", "不要", "不需要", "不行", "错",
+       "错了", "不是的", "不对的", "不算", "不属于", "没办", "没转", "no", "n", "nope", "0", "2", "不是啊", "没有啊",
+       "不用了", "算了", "别", "没呢", "还没", "还没有", "没办过", "没有转诊", "没转诊", "没备案", "不是呢"}
+_NO_PREFIX = ("不是", "没有", "不对", "不用", "不要", "不需要", "没", "否", "不")
+_YES_PREFIX = ("是的", "是", "对的", "对", "嗯", "好的", "有的", "有", "可以")
+
+_HOSPITAL = [
+    (1, re.compile(r"一级医院|一级甲等|一甲|一级|乡镇卫生院|乡卫生院|镇卫生院|卫生院|社区卫生服务中心|社区医院|社区卫生|"
+                   r"村卫生室|卫生室|村医|诊所|基层")),
+    (3, re.compile(r"三级医院|三级甲等|三级乙等|三甲|三乙|三级|省医院|省级医院|省人民医院|省立医院|自治区人民医院|区人民医院?|"
+                   r"附属医院|附属|医科大学|大学医院|华西|湘雅|协和|大医院|肿瘤医院")),
+    (2, re.compile(r"二级医院|二级甲等|二级乙等|二甲|二乙|二级|县医院|县人民医院|县中医院|县级医院|县城医院|县里的医院|"
+                   r"县妇幼|区医院|中心医院")),
+]
+
+_QUESTION_END_RE = re.compile(r"(\?|吗|呢|么|嘛|没有\?)$")
+_QUESTION_WORD_RE = re.compile(r"多少|怎么|怎样|哪里|哪儿|哪个|哪些|什么|为什么|为啥|啥|如何|能不能|可不可以|能否|是否|"
+                               r"有没有|是不是|要不要|需不需要|可以吗|行吗|几天|多久|多长时间|谁|咋")
+
+
+def _core(t: str) -> str:
+    b = strip_punct(t)
+    prev = None
+    while prev != b:
+        prev = b
+        b = _POLITE_RE.sub("", b)
+    return b
+
+
+def classify(text: object) -> str | None:
+    """restart back edit help human skip next yes no, or None.
+
+    Commands count when they are the whole message (give or take polite words: "我想重新开始吧");
+    a slash command always counts. "没有" is "no", not "skip"."""
+    t = compact(text)
+    if not t:
+        return None
+    if t.startswith("/"):
+        cmd = re.match(r"/[a-z_]+", t)
+        if cmd:
+            return _SLASH.get(cmd.group(0).split("@")[0])
+        return None
+    bare = strip_punct(t)
+    if bare in ("?", "？") or t in ("?", "？"):
+        return "help"
+    core = _core(t) or bare
+    for intent, words in _COMMANDS:
+        if core in words or bare in words:
+            return intent
+    yn = _yes_no_exact(bare) if bare else None
+    if yn is None and core:
+        yn = _yes_no_exact(core)
+    if yn is not None:
+        return "yes" if yn else "no"
+    # a command word inside a short message: "帮我转人工客服"
+    if len(core) <= 8 and not looks_like_question(t):
+        for intent, words in _COMMANDS:
+            for w in words:
+                if len(w) >= 2 and w in core and 2 * len(w) >= len(core):
+                    return intent
+    return None
+
+
+def _yes_no_exact(b: str) -> bool | None:
+    if b in _YES:
+        return True
+    if b in _NO:
+        return False
+    return None
+
+
+def parse_yes_no(text: object) -> bool | None:
+    """True for 是/对/好的/嗯/有 …, False for 不是/否/没有/不对/不用 …, None otherwise."""
+    t = compact(text)
+    if not t:
+        return None
+    b = strip_punct(t)
+    if not b:
+        return None
+    r = _yes_no_exact(b)
+    if r is not None:
+        return r
+    if any(w in b for w in _SKIP_WORDS):
+        return None
+    core = _core(t)
+    r = _yes_no_exact(core) if core else None
+    if r is not None:
+        return r
+    if len(b) <= 12:
+        if b.startswith(("是不是", "有没有", "对不对", "要不要", "好不好", "行不行")):
+            return None
+        if b.startswith(_NO_PREFIX):
+            return False
+        if b.startswith(_YES_PREFIX):
+            return True
+    return None
+
+
+def parse_hospital_level(text: object) -> int | None:
+    """1 (乡镇卫生院, 社区, 一级), 2 (县医院, 二级, 二甲), 3 (三甲, 省医院, 附属医院), else None
+    (市医院 can be 2 or 3)."""
+    t = compact(text)
+    if not t:
+        return None
+    hits = []
+    for level, rx in _HOSPITAL:
+        m = rx.search(t)
+        if m:
+            hits.append((m.start(), -len(m.group(0)), level))
+    if not hits:
+        b = strip_punct(t)
+        n = cn_int(b.replace("级", "")) if b else None
+        return n if n in (1, 2, 3) and len(b) <= 3 else None
+    hits.sort()
+    return hits[0][2]
+
+
+_INT_RE = re.compile(r"[0-9]+|[零〇一二两三四五六七八九十百壹贰叁肆伍陆柒捌玖拾佰]+")
+
+
+def parse_int(text: object, kind: str | None = None) -> int | None:
+    """An integer answer: '二级' -> 2, '65岁' -> 65, '六十五' -> 65, '三甲医院' -> 3.
+
+    kind: 'grade' (1–4), 'hospital_level' (1–3, also 县医院 -> 2), 'age' (0–120),
+    'family_size' (1–30), 'tier' (1–2) or None (any integer)."""
+    t = compact(text)
+    if not t:
+        return None
+    if kind == "hospital_level" or (kind is None and re.search(r"医院|卫生院|三甲|二甲|诊所", t)):
+        lv = parse_hospital_level(t)
+        if lv is not None or kind == "hospital_level":
+            return lv
+    if kind == "family_size":
+        m = re.search(r"([0-9]+|[一二两三四五六七八九十]+)(?:口|个人|人)", t)
+        if m:
+            n = cn_int(m.group(1))
+            return n if n is not None and 1 <= n <= 30 else None
+    if kind == "tier":
+        m = re.search(r"([12一二])档", t)
+        if m:
+            return cn_int(m.group(1))
+    n = None
+    for m in _INT_RE.finditer(t):
+        v = cn_int(m.group(0))
+        if v is not None:
+            n = v
+            break
+    if n is None:
+        return None
+    bounds = {"grade": (1, 4), "age": (0, 120), "family_size": (1, 30), "tier": (1, 2), "hospital_level": (1, 3)}
+    if kind in bounds:
+        lo, hi = bounds[kind]
+        if not lo <= n <= hi:
+            return None
+    return n
+
+
+def looks_like_question(text: object) -> bool:
+    """A FAQ-style question typed mid-flow ("低保户能报多少？", "去哪里申请"), not a slot answer."""
+    t = compact(text)
+    if len(t) < 3:
+        return False
+    b = strip_punct(t)
+    if len(b) < 3:
+        return False
+    ends = bool(_QUESTION_END_RE.search(t.rstrip("。.!！~ ")))
+    words = bool(_QUESTION_WORD_RE.search(t))
+    if not (ends or words):
+        return False
+    # "是吗" / "对吗" / "2万吗" are short confirmations or answers, not questions for the FAQ
+    if len(b) <= 3 and b.endswith(("吗", "呢")) and b[:-1] in ("是", "对", "好", "行", "嗯", "真的", "这样"):
+        return False
+    if re.fullmatch(r"[0-9.万千百wk元块]+[吗呢]?", b):
+        return False
+    return True

@@ -1,0 +1,153 @@
+"""Chinese and mixed numerals -> Decimal (三万五, 1万2, 一百二十万, 3.5万, 20k …)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+CN_DIGITS = {
+    "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+    "八": 8, "九": 9, "壹": 1, "贰": 2, "貳": 2, "叁": 3, "參": 3, "肆": 4, "伍": 5, "陆": 6, "陸": 6,
+    "柒": 7, "捌": 8, "玖": 9, "幺": 1,
+}
+SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000, "k": 1000}
+BIG_UNITS = {"万": 10_000, "萬": 10_000, "w": 10_000, "亿": 100_000_000, "億": 100_000_000}
+NUMERAL_CHARS = "".join(CN_DIGITS) + "".join(SMALL_UNITS) + "".join(BIG_UNITS) + "0123456789.点"
+
+
+def _tokens(s: str) -> list[tuple[str, object]] | None:
+    """Split into ('num', Decimal, is_single_digit), ('unit', int), ('big', int), ('zero',)."""
+    out: list[tuple] = []
+    i = 0
+    n = len(s)
+    while i < n:
+        ch = s[i]
+        if ch.isdigit() and ch.isascii():
+            j = i
+            while j < n and s[j].isascii() and s[j].isdigit():
+                j += 1
+            if j < n and s[j] in ".点" and j + 1 < n and s[j + 1].isascii() and s[j + 1].isdigit():
+                j += 1
+                while j < n and s[j].isascii() and s[j].isdigit():
+                    j += 1
+            txt = s[i:j].replace("点", ".")
+            try:
+                out.append(("num", Decimal(txt), j - i == 1))
+            except InvalidOperation:
+                return None
+            i = j
+        elif ch in CN_DIGITS:
+            # a run of Chinese digits: 一二零零 = 1200; 三点五 = 3.5
+            j = i
+            digits = []
+            while j < n and s[j] in CN_DIGITS:
+                digits.append(CN_DIGITS[s[j]])
+                j += 1
+            if len(digits) == 1 and digits[0] == 0:
+                out.append(("zero",))
+                i = j
+                continue
+            frac = ""
+            if j < n and s[j] in ".点" and j + 1 < n and s[j + 1] in CN_DIGITS:
+                j += 1
+                while j < n and s[j] in CN_DIGITS:
+                    frac += str(CN_DIGITS[s[j]])
+                    j += 1
+            if len(digits) == 2 and digits[1] == digits[0] + 1 and digits[0] != 0 and not frac:
+                # 两三万, 三四千: a range; the caller gets the midpoint
+                out.append(("range", Decimal(digits[0]), Decimal(digits[1])))
+            else:
+                txt = "".join(str(d) for d in digits) + ("." + frac if frac else "")
+                out.append(("num", Decimal(txt), len(digits) == 1 and not frac))
+            i = j
+        elif ch in SMALL_UNITS:
+            out.append(("unit", SMALL_UNITS[ch]))
+            i += 1
+        elif ch in BIG_UNITS:
+            out.append(("big", BIG_UNITS[ch]))
+            i += 1
+        else:
+            return None
+    return out
+
+
+def parse_numeral(s: str) -> tuple[Decimal, bool] | None:
+    """Parse one numeral string. Returns (value, is_range_midpoint) or None when it is not a number.
+
+    Colloquial shortening: 三万五 = 35000, 八百五 = 850, 一千二 = 1200, 1万2 = 12000;
+    但 一千零五 = 1005."""
+    toks = _tokens(s)
+    if not toks:
+        return None
+    total = Decimal(0)        # sum of finished 万/亿 sections
+    section = Decimal(0)      # within the current 万 section
+    num: Decimal | None = None
+    num_single = False
+    last_unit: int | None = None   # last unit used (for 三万五 -> 五千)
+    zero_seen = False
+    is_range = False
+    last_big = None
+    for tok in toks:
+        kind = tok[0]
+        if kind in ("num", "range"):
+            if num is not None:
+                return None  # two numbers in a row: 3 5
+            if kind == "range":
+                num = (tok[1] + tok[2]) / 2
+                is_range = True
+                num_single = True
+            else:
+                num = tok[1]
+                num_single = tok[2]
+        elif kind == "zero":
+            zero_seen = True
+            if num is not None:
+                return None
+        elif kind == "unit":
+            unit = tok[1]
+            if num is None:
+                if unit == 10 and section == 0:
+                    num = Decimal(1)  # 十万 = 10万, 十五 = 15
+                else:
+                    return None
+            if last_unit is not None and last_big is None and unit >= last_unit:
+                return None  # 五百三千
+            if last_big is not None and last_unit is not None and last_unit < last_big and unit >= last_unit:
+                return None
+            section += num * unit
+            last_unit = unit
+            num = None
+            zero_seen = False
+        elif kind == "big":
+            unit = tok[1]
+            if num is not None:
+                section += num
+                num = None
+            if section == 0 and total == 0:
+                return None  # 万 without a number
+            if last_big is not None and unit >= last_big:
+                # 一万万 or 2亿万: multiply (rare): treat as error
+                return None
+            total += section * unit
+            section = Decimal(0)
+            last_big = unit
+            last_unit = unit
+            zero_seen = False
+    if num is not None:
+        if last_unit is not None and not zero_seen and num_single and last_unit >= 10:
+            section += num * (Decimal(last_unit) / 10)  # 三万五 -> 5000, 八百五 -> 50
+        elif last_unit is not None and not zero_seen and last_unit >= 10 and num >= last_unit:
+            return None  # 3万50000
+        else:
+            section += num
+    return total + section, is_range
+
+
+def cn_int(s: str) -> int | None:
+    """Small integers: '二' -> 2, '十五' -> 15, '65' -> 65, '六十五' -> 65."""
+    r = parse_numeral(s)
+    if r is None or r[1]:
+        return None
+    v = r[0]
+    if v != v.to_integral_value():
+        return None
+    return int(v)
