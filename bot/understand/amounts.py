@@ -89,7 +89,9 @@ def find_amounts(text: str) -> list[_Found]:
         # range: 2到3万 / 两到三千
         nxt = runs[idx + 1] if idx + 1 < len(runs) else None
         is_range = False
-        if nxt is not None and _RANGE_SEP.match(t[end:nxt.start()] or "x"):
+        sep = t[end:nxt.start()] if nxt is not None else ""
+        if nxt is not None and _RANGE_SEP.match(sep or "x") and \
+                not (sep.startswith("或") and any(c in s for c in "万千百wk萬")):
             s2 = nxt.group(0)
             unit = ""
             if s2[-1] in "万千百wk萬" and s[-1] not in "万千百wk萬十":
@@ -128,7 +130,12 @@ def find_amounts(text: str) -> list[_Found]:
     return found
 
 
+_HUGE = Decimal(10) ** 15
+
+
 def _quantize(v: Decimal) -> Decimal:
+    if not v.is_finite() or abs(v) > _HUGE:
+        return _HUGE if not v.is_signed() else -_HUGE
     if v == v.to_integral_value():
         return v.quantize(Decimal(1))
     return v.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

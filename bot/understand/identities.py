@@ -176,8 +176,18 @@ def _disability_facts(text: str, lex: _Lexicon) -> dict:
     return facts
 
 
-def _covered(spans: list[tuple[int, int]], i: int, j: int) -> bool:
-    return any(not (j <= s or i >= e) for s, e in spans)
+class _Cover:
+    """Which characters of the text are already explained by a match."""
+
+    def __init__(self, n: int) -> None:
+        self.mask = bytearray(n)
+
+    def append(self, span: tuple[int, int]) -> None:
+        s, e = span
+        self.mask[s:e] = b"\x01" * (e - s)
+
+    def hit(self, i: int, j: int) -> bool:
+        return 1 in self.mask[i:j]
 
 
 def find_identities(text: object) -> IdentityMatch:
@@ -187,7 +197,7 @@ def find_identities(text: object) -> IdentityMatch:
     if not t:
         return res
     lex = _lex()
-    spans: list[tuple[int, int]] = []
+    spans = _Cover(len(t))
     order: list[tuple[int, str]] = []
 
     def add_code(pos: int, code: str) -> None:
@@ -195,7 +205,7 @@ def find_identities(text: object) -> IdentityMatch:
             order.append((pos, code))
 
     def add_unsure(phrase: str, code: str) -> None:
-        if (phrase, code) not in res.unsure:
+        if all(c != code for _, c in res.unsure):
             res.unsure.append((phrase, code))
 
     def add_note(note: str | None) -> None:
@@ -235,7 +245,7 @@ def find_identities(text: object) -> IdentityMatch:
         if py is None:
             py = pinyin_seq(t)
         for i in range(len(t) - k + 1):
-            if py[i:i + k] == key_py and not _covered(spans, i, i + k):
+            if py[i:i + k] == key_py and not spans.hit(i, i + k):
                 typed = t[i:i + k]
                 if typed == key:
                     continue
@@ -252,7 +262,7 @@ def find_identities(text: object) -> IdentityMatch:
         if k < 3 or len(t) < k:
             continue
         for i in range(len(t) - k + 1):
-            if _covered(spans, i, i + k):
+            if spans.hit(i, i + k):
                 continue
             win = t[i:i + k]
             diff = sum(1 for a, b in zip(win, key) if a != b)

@@ -4,6 +4,7 @@ parse_hospital_level, looks_like_question."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .normalize import compact, strip_punct
 from .numerals import cn_int
@@ -69,6 +70,11 @@ def _core(t: str) -> str:
     return b
 
 
+@lru_cache(maxsize=1)
+def _command_cores() -> list[tuple[str, frozenset[str]]]:
+    return [(intent, frozenset(set(words) | {(_core(w) or w) for w in words})) for intent, words in _COMMANDS]
+
+
 def classify(text: object) -> str | None:
     """restart back edit help human skip next yes no, or None.
 
@@ -86,7 +92,7 @@ def classify(text: object) -> str | None:
     if bare in ("?", "？") or t in ("?", "？"):
         return "help"
     core = _core(t) or bare
-    for intent, words in _COMMANDS:
+    for intent, words in _command_cores():
         if core in words or bare in words:
             return intent
     yn = _yes_no_exact(bare) if bare else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_LEN = 500
 _RAW_CAP = 4000  # cut raw input early so that huge messages stay fast
@@ -38,7 +39,11 @@ def normalize(text: object) -> str:
             text = str(text)
         except Exception:  # pragma: no cover - exotic __str__
             return ""
-    text = text[:_RAW_CAP]
+    return _normalize_str(text[:_RAW_CAP])
+
+
+@lru_cache(maxsize=512)
+def _normalize_str(text: str) -> str:
     try:
         text = unicodedata.normalize("NFKC", text)
     except Exception:  # pragma: no cover - lone surrogates are fine in NFKC, but be safe

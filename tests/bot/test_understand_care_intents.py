@@ -1,0 +1,88 @@
+"""find_care, classify, parse_yes_no, parse_int, parse_hospital_level, looks_like_question."""
+
+import pytest
+
+from bot.understand import (
+    classify, find_care, looks_like_question, parse_hospital_level, parse_int, parse_yes_no,
+)
+
+CARE = [
+    ("住院", "inpatient"), ("住了院", "inpatient"), ("出院", "inpatient"), ("住了一个月的院", "inpatient"),
+    ("刚出院", "inpatient"), ("住院透析", "inpatient"), ("癌症住院化疗", "inpatient"), ("做手术", "inpatient"),
+    ("门诊慢特病", "outpatient_chronic"), ("慢性病", "outpatient_chronic"), ("慢病", "outpatient_chronic"),
+    ("长期吃药", "outpatient_chronic"), ("门特", "outpatient_chronic"), ("高血压糖尿病", "outpatient_chronic"),
+    ("透析", "outpatient_major"), ("尿毒症", "outpatient_major"), ("癌症", "outpatient_major"),
+    ("肿瘤", "outpatient_major"), ("化疗", "outpatient_major"), ("放疗", "outpatient_major"),
+    ("器官移植", "outpatient_major"), ("抗排异", "outpatient_major"), ("地贫", "outpatient_major"),
+    ("地中海贫血", "outpatient_major"), ("血友病", "outpatient_major"), ("门诊透析", "outpatient_major"),
+    ("没住院，在门诊透析", "outpatient_major"), ("重特大门诊", "outpatient_major"), ("肾移植后吃抗排异药", "outpatient_major"),
+    ("普通门诊", "outpatient_general"), ("看门诊", "outpatient_general"), ("拿药", "outpatient_general"),
+    ("感冒", "outpatient_general"), ("门诊", "outpatient_general"), ("感冒发烧去诊所", "outpatient_general"),
+    ("不知道", None), ("保险", None), ("", None), ("南宁", None), ("没有住院", None), ("低保户", None),
+]
+
+
+@pytest.mark.parametrize("text,care", CARE)
+def test_care(text, care):
+    assert find_care(text) == care
+
+
+INTENT = [
+    ("重新开始", "restart"), ("重来", "restart"), ("/restart", "restart"), ("从头", "restart"), ("从头开始", "restart"),
+    ("我想重新开始吧", "restart"), ("/start", "restart"),
+    ("返回", "back"), ("上一步", "back"), ("退回", "back"), ("返回上一步", "back"),
+    ("修改", "edit"), ("改一下", "edit"), ("改答案", "edit"), ("我填错了", "edit"),
+    ("帮助", "help"), ("/help", "help"), ("怎么用", "help"), ("?", "help"),
+    ("人工", "human"), ("转人工", "human"), ("找人", "human"), ("客服", "human"), ("电话", "human"),
+    ("帮我转人工客服", "human"),
+    ("跳过", "skip"), ("不知道", "skip"), ("不清楚", "skip"), ("不确定", "skip"), ("说不清", "skip"), ("我不知道", "skip"),
+    ("下一位", "next"), ("下一个", "next"),
+    ("是", "yes"), ("对", "yes"), ("好的", "yes"), ("嗯", "yes"), ("是的", "yes"), ("有", "yes"), ("好的。", "yes"),
+    ("不是", "no"), ("否", "no"), ("没有", "no"), ("不对", "no"), ("不用", "no"),
+    ("我想返回老家看病", None), ("低保户", None), ("南宁", None), ("2万", None), ("", None), ("住院", None),
+    ("/unknowncmd", None), ("客服电话是多少？", None),
+]
+
+
+@pytest.mark.parametrize("text,intent", INTENT)
+def test_classify(text, intent):
+    assert classify(text) == intent
+
+
+YESNO = [("是", True), ("对", True), ("好的", True), ("嗯", True), ("是的", True), ("有", True), ("对的，转诊了", True),
+         ("不是", False), ("否", False), ("没有", False), ("不对", False), ("不用", False), ("没有转诊", False),
+         ("不是的，我是低保", False), ("不知道", None), ("南宁", None), ("", None), ("是不是要转诊", None), ("😀", None)]
+
+
+@pytest.mark.parametrize("text,value", YESNO)
+def test_yes_no(text, value):
+    assert parse_yes_no(text) is value
+
+
+@pytest.mark.parametrize("text,kind,value", [
+    ("二级", None, 2), ("二级", "grade", 2), ("一级", "grade", 1), ("4级", "grade", 4), ("五级", "grade", None),
+    ("三甲医院", None, 3), ("三甲医院", "hospital_level", 3), ("县医院", "hospital_level", 2), ("县医院", None, 2),
+    ("乡镇卫生院", "hospital_level", 1), ("社区医院", "hospital_level", 1), ("市医院", "hospital_level", None),
+    ("省人民医院", "hospital_level", 3), ("二甲", "hospital_level", 2), ("2", "hospital_level", 2),
+    ("65岁", "age", 65), ("六十五", "age", 65), ("今年72了", "age", 72), ("200岁", "age", None),
+    ("3口人", "family_size", 3), ("家里五口人", "family_size", 5), ("4", "family_size", 4),
+    ("一档", "tier", 1), ("第二档", "tier", 2),
+    ("不知道", None, None), ("", None, None), ("十二", None, 12),
+])
+def test_parse_int(text, kind, value):
+    assert parse_int(text, kind) == value
+
+
+def test_hospital_level_unknown():
+    assert parse_hospital_level("市医院") is None
+    assert parse_hospital_level("不知道") is None
+
+
+@pytest.mark.parametrize("text,value", [
+    ("低保户能报多少？", True), ("去哪里申请", True), ("住院能报吗", True), ("怎么申请医疗救助", True),
+    ("需要带什么材料？", True), ("异地就医怎么报销", True), ("救助比例是多少", True),
+    ("是吗", False), ("2万", False), ("我是低保户", False), ("南宁", False), ("好的", False), ("", False),
+    ("嗯", False), ("2万吗", False), ("住院", False),
+])
+def test_question(text, value):
+    assert looks_like_question(text) is value

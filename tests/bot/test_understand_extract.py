@@ -1,0 +1,158 @@
+"""extract: all slots from one free-text message."""
+
+from decimal import Decimal
+
+import pytest
+
+from bot.understand import extract
+
+
+def test_nanning_dibao():
+    x = extract("我是南宁的低保户，住院自付2万")
+    assert x.region == "guangxi" and x.place.place == "南宁市"
+    assert x.identities == ["dibao"]
+    assert x.care == "inpatient"
+    assert x.self_pay == Decimal(20000)
+
+
+def test_lhasa_wubao():
+    x = extract("拉萨五保户住院花了三万五")
+    assert (x.region, x.identities, x.care, x.self_pay) == ("xizang", ["tekun"], "inpatient", Decimal(35000))
+
+
+@pytest.mark.parametrize("text,region,ids,care,self_pay", [
+    ("百色市低保边缘户，门诊透析，自己出了8000", "guangxi", ["dibao_edge"], "outpatient_major", 8000),
+    ("乌市特困人员住院报销后还剩1万2", "urumqi", ["tekun"], "inpatient", 12000),
+    ("黔江区濯水镇低保，慢性病，个人负担三千", "qianjiang", ["dibao"], "outpatient_chronic", 3000),
+    ("安康汉阴县返贫户，住了院，自付3.5万", "ankang", ["returned_poverty"], "inpatient", 35000),
+    ("日喀则孤儿，化疗，自费2w", "xizang", ["orphan"], "outpatient_major", 20000),
+    ("桂林的困难职工住院个人承担20k", "guangxi", ["hardship_worker"], "inpatient", 20000),
+    ("我是低保户，还是二级残疾", None, ["dibao", "severe_disability"], None, None),
+    ("住院花了2万", None, [], "inpatient", 20000),
+    ("大概花了两万多", None, [], None, 20000),
+])
+def test_table(text, region, ids, care, self_pay):
+    x = extract(text)
+    assert x.region == region
+    assert x.identities == ids
+    assert x.care == care
+    assert x.self_pay == (Decimal(self_pay) if self_pay is not None else None)
+
+
+def test_bare_number_needs_expecting():
+    assert extract("2万").self_pay is None
+    x = extract("2万", expecting="self_pay")
+    assert x.self_pay == Decimal(20000)
+
+
+def test_expecting_self_pay_errors_are_kept():
+    x = extract("不知道", expecting="self_pay")
+    assert x.self_pay is None and x.self_pay_result.error == "unknown"
+    assert x.intent == "skip"
+    x = extract("-500", expecting="self_pay")
+    assert x.self_pay is None and x.self_pay_result.error == "negative"
+
+
+def test_approx_note():
+    x = extract("自付大概两万多")
+    assert x.self_pay == 20000 and x.self_pay_result.approx and x.self_pay_result.note
+
+
+def test_total_and_self_pay():
+    x = extract("总共花了5万，自付2万")
+    assert x.self_pay == 20000 and x.total_cost == 50000
+
+
+def test_spent_and_after_reimbursement():
+    x = extract("花了8万，报销后还剩3万")
+    assert x.self_pay == 30000 and x.total_cost == 80000
+
+
+def test_reimbursed_is_not_self_pay():
+    x = extract("医保报了3万")
+    assert x.self_pay is None
+
+
+def test_full_message_facts():
+    x = extract("汉滨区低保，二级肢体残疾，在西安住院没转诊，三甲医院，花了8万，报销后还剩3万")
+    assert x.region == "ankang"
+    assert x.identities == ["dibao", "severe_disability"]
+    assert x.care == "inpatient"
+    assert x.self_pay == 30000
+    assert x.facts["disability_grade"] == 2
+    assert x.facts["disability_kind"] == "physical"
+    assert x.facts["where"] == "in_province"
+    assert x.facts["referred"] is False
+    assert x.facts["hospital_level"] == 3
+
+
+@pytest.mark.parametrize("text,facts", [
+    ("在外省住院", {"where": "out_of_province"}),
+    ("去省外看的病", {"where": "out_of_province"}),
+    ("区外就医", {"where": "out_of_province"}),
+    ("省内异地住院", {"where": "in_province"}),
+    ("在区内其他市看病", {"where": "in_province"}),
+    ("市外住院", {"where": "in_province"}),
+    ("就在本地住院", {"where": "local"}),
+    ("县里的医院", {"where": "local", "hospital_level": 2}),
+    ("办了转诊", {"referred": True}),
+    ("做了异地备案", {"referred": True, "where": "in_province"}),
+    ("没转诊", {"referred": False}),
+    ("没有备案，自己去的", {"referred": False}),
+    ("三甲医院", {"hospital_level": 3}),
+    ("乡镇卫生院", {"hospital_level": 1}),
+    ("特殊疾病", {"special_disease": True}),
+    ("我65岁", {"age": 65}),
+    ("家里四口人", {"family_size": 4}),
+    ("交的是医保二档", {"insurance_tier": 2}),
+    ("家庭年收入3万", {"family_income": Decimal(30000)}),
+    ("二级残疾", {"disability_grade": 2}),
+    ("南宁人在北京住院", {"where": "out_of_province"}),
+    ("乌鲁木齐人在喀什住院", {"where": "in_province"}),
+])
+def test_facts(text, facts):
+    x = extract(text)
+    for k, v in facts.items():
+        assert x.facts.get(k) == v, (text, x.facts)
+
+
+def test_disability_grade_is_not_hospital_level():
+    x = extract("二级残疾")
+    assert "hospital_level" not in x.facts
+    x = extract("残疾证一级，住在县医院")
+    assert x.facts["hospital_level"] == 2 and x.facts["disability_grade"] == 1
+
+
+@pytest.mark.parametrize("slot,text,key,value", [
+    ("family_income", "3万", "family_income", Decimal(30000)),
+    ("stay_policy_total", "4万5", "stay_policy_total", Decimal(45000)),
+    ("age", "七十", "age", 70),
+    ("family_size", "3", "family_size", 3),
+    ("disability_grade", "二级", "disability_grade", 2),
+    ("hospital_level", "县医院", "hospital_level", 2),
+    ("insurance_tier", "一档", "insurance_tier", 1),
+])
+def test_expecting(slot, text, key, value):
+    assert extract(text, expecting=slot).facts.get(key) == value
+
+
+def test_intent_and_question():
+    assert extract("重新开始").intent == "restart"
+    x = extract("低保户能报多少？")
+    assert x.question is True and x.identities == ["dibao"]
+
+
+def test_slots_view():
+    x = extract("我是南宁的低保户，住院自付2万")
+    assert x.slots == {"region": "guangxi", "identities": ["dibao"], "care": "inpatient", "self_pay": Decimal(20000)}
+
+
+def test_empty():
+    x = extract("")
+    assert x.region is None and x.identities == [] and x.care is None and x.self_pay is None and x.facts == {}
+    assert x.slots == {}
+
+
+def test_garbage():
+    x = extract("'; DROP TABLE users; -- <script>alert('x')</script>")
+    assert x.slots == {}

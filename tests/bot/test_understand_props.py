@@ -1,0 +1,115 @@
+"""Property tests: nothing raises, amounts stay in range, results are deterministic and fast."""
+
+import time
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.understand import (
+    LIMIT, MAX_LEN, classify, extract, find_care, find_identities, find_region, looks_like_question, normalize,
+    parse_amount, parse_int, parse_yes_no,
+)
+
+# text biased towards the characters the parsers care about
+_ALPHABET = st.sampled_from(list(
+    "0123456789.,，-+万千百十亿两一二三四五六七八九零负元块wkK低保特困五户残疾级住院门诊自付花了南宁拉萨安康黔江乌市"
+    "不是没有吗？?！ <>/&;\x00\u200b\u3000😀城东西藏广"
+))
+MIXED = st.one_of(st.text(), st.text(alphabet=_ALPHABET, max_size=60), st.text(max_size=6000))
+FUNCS = [normalize, find_region, find_identities, find_care, classify, parse_yes_no, parse_int,
+         looks_like_question, extract, parse_amount]
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(MIXED)
+def test_nothing_raises(s):
+    for f in FUNCS:
+        f(s)
+    extract(s, expecting="self_pay")
+    parse_int(s, "age")
+
+
+@SETTINGS
+@given(st.one_of(st.none(), st.integers(), st.floats(allow_nan=True), st.binary(), st.lists(st.text())))
+def test_non_strings(x):
+    for f in FUNCS:
+        f(x)
+
+
+@SETTINGS
+@given(MIXED)
+def test_amount_in_range(s):
+    r = parse_amount(s)
+    if r.value is not None:
+        assert isinstance(r.value, Decimal)
+        assert Decimal(0) <= r.value <= LIMIT
+        assert r.error is None
+    else:
+        assert r.error and r.message
+    x = extract(s, expecting="self_pay")
+    if x.self_pay is not None:
+        assert Decimal(0) <= x.self_pay <= LIMIT
+
+
+@SETTINGS
+@given(MIXED)
+def test_normalize_is_short_and_stable(s):
+    n = normalize(s)
+    assert len(n) <= MAX_LEN
+    assert normalize(n) == n
+
+
+@SETTINGS
+@given(MIXED)
+def test_deterministic(s):
+    assert extract(s) == extract(s)
+    assert extract(normalize(s)) == extract(s)
+
+
+@SETTINGS
+@given(st.integers(min_value=0, max_value=10_000_000))
+def test_plain_integers_round_trip(n):
+    assert parse_amount(str(n)).value == n
+    assert parse_amount(f"{n}元").value == n
+    assert parse_amount(f"{n:,}").value == n
+
+
+@SETTINGS
+@given(st.integers(min_value=1, max_value=999))
+def test_wan_round_trip(n):
+    assert parse_amount(f"{n}万").value == n * 10000
+
+
+def test_codes_valid_on_samples():
+    from bot.understand import CARE_CODES, IDENTITY_CODES
+    for s in ["我是低保户", "五保户住院", "透析", "烈士家属", "监测户", "三类户", "建档立卡"]:
+        m = find_identities(s)
+        assert all(c in IDENTITY_CODES for c in m.codes)
+        assert all(c in IDENTITY_CODES for _, c in m.unsure)
+        c = find_care(s)
+        assert c is None or c in CARE_CODES
+
+
+def test_speed():
+    texts = ["我是南宁的低保户，住院自付2万", "拉萨五保户住院花了三万五", "不知道", "是", "2万",
+             "汉滨区低保，二级肢体残疾，在西安住院没转诊，三甲医院，花了8万，报销后还剩3万"]
+    for t in texts:  # warm up (data loading)
+        extract(t)
+    n = 300
+    start = time.perf_counter()
+    for _ in range(n):
+        for t in texts:
+            extract(t)
+    per_call = (time.perf_counter() - start) / (n * len(texts))
+    assert per_call < 0.002, per_call  # < 1 ms typical; leave room for slow CI machines
+
+
+def test_long_input_is_fast():
+    s = "低保户住院自付2万，" * 600
+    extract(s)
+    start = time.perf_counter()
+    extract(s)
+    assert time.perf_counter() - start < 0.05
