@@ -1,0 +1,174 @@
+"""FAQ search benchmark: accuracy on the evaluation set and latency with ~1,000 entries.
+
+    .venv/bin/python benchmarks/faq_bench.py [--rounds N] [--entries N] [--misses]
+
+Prints top-1 / top-3 accuracy of our search and of a baseline (plain
+``rapidfuzz.process.extract`` over the entries' questions only, with the same region filter),
+per region and overall, then p50 / p99 latency per query over an index grown to ~1,000 entries by
+duplicating and perturbing the real ones.  Evaluation parts that do not exist yet are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+from rapidfuzz import process
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import faq  # noqa: E402
+from faq.kb import Entry  # noqa: E402
+
+EVAL_PARTS = [
+    ROOT / "benchmarks" / "data" / "faq_eval_part1.yaml",
+    ROOT / "benchmarks" / "data" / "faq_eval_part2.yaml",
+]
+
+
+def load_eval(parts=EVAL_PARTS, verbose=True) -> list[dict]:
+    items: list[dict] = []
+    for p in parts:
+        if not p.exists():
+            if verbose:
+                print(f"[skip] {p.relative_to(ROOT)} not found")
+            continue
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or []
+        for it in data:
+            items.append({"q": str(it["q"]), "region": it.get("region"), "expect": it["expect"], "part": p.name})
+        if verbose:
+            print(f"[load] {p.relative_to(ROOT)}: {len(data)} questions")
+    return items
+
+
+def ours(q: str, region: str | None, index) -> list[str]:
+    return [h.id for h in faq.search(q, region, top=3, index=index).hits]
+
+
+class Baseline:
+    """Plain rapidfuzz over the entries' questions (default scorer WRatio), region-filtered."""
+
+    def __init__(self, entries: list[Entry]):
+        self.entries = entries
+
+    def __call__(self, q: str, region: str | None) -> list[str]:
+        choices = {
+            i: e.question
+            for i, e in enumerate(self.entries)
+            if region is None or "all" in e.regions or region in e.regions
+        }
+        return [self.entries[k].id for _c, _s, k in process.extract(q, choices, limit=3)]
+
+
+def accuracy(items, fn) -> dict:
+    res = defaultdict(lambda: [0, 0, 0])  # group → [n, top1, top3]
+    wrong = []
+    for it in items:
+        got = fn(it["q"], it["region"])
+        group = it["expect"].split("-", 1)[0]
+        for g in (group, "overall"):
+            res[g][0] += 1
+            res[g][1] += bool(got[:1] == [it["expect"]])
+            res[g][2] += it["expect"] in got[:3]
+        if got[:1] != [it["expect"]]:
+            wrong.append((it, got))
+    return {"groups": dict(res), "wrong": wrong}
+
+
+def grow(entries: list[Entry], target: int, seed: int = 7) -> list[Entry]:
+    """Duplicate and perturb entries until there are ``target`` of them."""
+    rnd = random.Random(seed)
+    fillers = ["请问", "想知道", "具体", "一般", "现在", "今年", "还", "到底"]
+    out = list(entries)
+    k = 0
+    while len(out) < target:
+        e = entries[k % len(entries)]
+        k += 1
+        def perturb(s: str) -> str:
+            cut = rnd.randrange(0, max(1, len(s)))
+            return s[:cut] + rnd.choice(fillers) + s[cut:]
+        out.append(
+            e.model_copy(
+                update={
+                    "id": f"{e.id}-dup{k}",
+                    "question": perturb(e.question),
+                    "variants": [perturb(v) for v in rnd.sample(e.variants, len(e.variants))],
+                }
+            )
+        )
+    return out
+
+
+def latency(index, items, rounds: int) -> tuple[float, float, float]:
+    times = []
+    for _ in range(rounds):
+        for it in items:
+            t = time.perf_counter()
+            faq.search(it["q"], it["region"], top=5, index=index)
+            times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    p = lambda x: times[min(len(times) - 1, int(round(x * (len(times) - 1))))]  # noqa: E731
+    return p(0.50), p(0.99), statistics.fmean(times)
+
+
+GROUP_NAMES = {"cm": "通用(all)", "xz": "西藏", "ak": "安康", "gx": "广西", "wq": "乌鲁木齐", "qj": "黔江", "overall": "合计"}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5, help="latency rounds over the eval set")
+    ap.add_argument("--entries", type=int, default=1000, help="index size for the latency test")
+    ap.add_argument("--show-wrong", action="store_true", help="list the questions our search got wrong")
+    args = ap.parse_args(argv)
+
+    t = time.perf_counter()
+    index = faq.load_index()
+    build_s = time.perf_counter() - t
+    entries = [d.entry for d in index.docs]
+    print(f"[kb] {len(entries)} entries, index built in {build_s:.2f}s")
+    items = load_eval()
+    ids = {e.id for e in entries}
+    unknown = [it for it in items if it["expect"] not in ids]
+    for it in unknown:
+        print(f"[warn] {it['part']}: expect {it['expect']!r} is not an entry id: {it['q']}")
+    items = [it for it in items if it["expect"] in ids]
+    if not items:
+        print("no evaluation questions")
+        return 1
+
+    a = accuracy(items, lambda q, r: ours(q, r, index))
+    b = accuracy(items, Baseline(entries))
+    print()
+    print(f"{'group':<12}{'n':>5}  {'ours top1':>10}{'ours top3':>10}  {'base top1':>10}{'base top3':>10}")
+    order = ["cm", "xz", "ak", "gx", "wq", "qj", "overall"]
+    for g in order:
+        if g not in a["groups"]:
+            continue
+        n, o1, o3 = a["groups"][g]
+        _, b1, b3 = b["groups"][g]
+        print(f"{GROUP_NAMES[g]:<12}{n:>5}  {o1 / n:>10.1%}{o3 / n:>10.1%}  {b1 / n:>10.1%}{b3 / n:>10.1%}")
+    if args.show_wrong:
+        print("\nwrong (ours):")
+        for it, got in a["wrong"]:
+            print(f"  {it['q']} [{it['region']}] expect {it['expect']} got {got}")
+
+    big = faq.build_index(grow(entries, args.entries))
+    real50, real99, _ = latency(index, items, args.rounds)
+    p50, p99, mean = latency(big, items, args.rounds)
+    print()
+    print(f"latency, {len(index)} entries: p50 {real50:.2f} ms, p99 {real99:.2f} ms")
+    print(f"latency, {len(big)} entries: p50 {p50:.2f} ms, p99 {p99:.2f} ms, mean {mean:.2f} ms "
+          f"({len(items) * args.rounds} queries)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,358 @@
+"""FAQ search: BM25-like term overlap (jieba words, character and pinyin bigrams) plus rapidfuzz.
+
+Score of an entry (0–100) =
+    100 × (W_COVER × coverage + W_FUZZY × fuzzy + W_REL × relative BM25) + region boost
+where *coverage* is the idf-weighted share of the question's terms found in the entry (question,
+variants, tags; the answer counts a little), *fuzzy* is the best rapidfuzz similarity with the
+entry's question or a variant, and *relative BM25* is the entry's BM25 divided by the best one.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from pydantic import BaseModel
+from rapidfuzz import fuzz
+
+from .kb import Entry, load_entries
+from .text import (
+    DATA_DIR,
+    MAX_QUERY_CHARS,
+    REGION_NAMES,
+    REGIONS,
+    Lexicon,
+    analyze,
+    compact,
+    has_content,
+    load_lexicon,
+    normalize,
+    strip_fillers,
+    tokenizer,
+)
+
+# --- tuning -----------------------------------------------------------------------------------
+K1 = 1.2
+B = 0.5
+TYPE_WEIGHT = {"w": 1.0, "b": 0.5, "p": 0.35}
+ANSWER_WEIGHT = 0.25  # term frequency weight of words that appear only in the answer
+W_COVER, W_FUZZY, W_REL = 0.45, 0.30, 0.25
+REGION_BOOST = 15.0  # entry of the caller's region (region parameter)
+MENTION_BOOST = 25.0  # entry of a region named in the question itself
+REGION_PENALTY = 30.0  # entry of another region when a region is named
+NO_REGION_PENALTY = 10.0  # a region's entry when no region is known: prefer the general answer
+CANDIDATES = 60
+FUZZY_CANDIDATES = 15
+POSTINGS_BUDGET = 2500
+CONFIDENT_SCORE = 50.0
+CONFIDENT_GAP = 3.0
+MAX_TOP = 20
+
+HOTLINE = "拨打12393医保服务热线，或咨询当地医保局、乡镇（街道）"
+
+ERR_EMPTY = "请输入您想问的问题，例如：低保户住院能报多少？"
+ERR_NO_TEXT = "没看懂您的问题，请用文字把问题写出来，例如：特困人员看病要交押金吗？"
+ERR_REGION = "暂不支持这个地区。目前可查询：西藏、安康、广西、乌鲁木齐、黔江。"
+
+
+class Hit(BaseModel):
+    id: str
+    question: str
+    answer: str
+    detail: str = ""
+    score: float
+    regions: list[str]
+    cite: list[str]
+
+    def to_contract(self) -> dict:
+        """The hit as the public contract has it: id, question, answer, score, regions, cite."""
+        return {
+            "id": self.id,
+            "question": self.question,
+            "answer": self.answer,
+            "score": self.score,
+            "regions": list(self.regions),
+            "cite": list(self.cite),
+        }
+
+
+class SearchResult(BaseModel):
+    query: str = ""
+    region: str | None = None
+    hits: list[Hit] = []
+    confident: bool = False
+    message: str = ""
+    error: str | None = None
+    choices: list[str] = []  # questions offered when not confident (top three)
+    regions_mentioned: list[str] = []
+
+    @property
+    def top(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+
+@dataclass
+class _Doc:
+    entry: Entry
+    regions: frozenset[str]
+    weights: dict[str, float]  # term → BM25 contribution (idf × saturated tf), type weight excluded
+    fuzzy_texts: tuple[str, ...]
+    specific: bool  # not an [all] entry
+
+
+class Index:
+    """Inverted index over a list of entries (build once, query many times)."""
+
+    def __init__(self, entries: Sequence[Entry], lexicon: Lexicon | None = None):
+        self.lexicon = lexicon or load_lexicon()
+        words = set(self.lexicon.user_words)
+        for e in entries:
+            words.update(normalize(t) for t in e.tags)
+        self.tk = tokenizer(tuple(sorted(words)))
+        tfs: list[dict[str, float]] = []
+        lengths: list[float] = []
+        df: dict[str, int] = {}
+        fuzzies: list[tuple[str, ...]] = []
+        for e in entries:
+            tf: dict[str, float] = {}
+            main_texts = [e.question, *e.variants, " ".join(e.tags)]
+            for t in main_texts:
+                for term, n in self._terms(t).items():
+                    tf[term] = tf.get(term, 0.0) + n
+            for term, n in self._terms(e.answer).items():
+                if term not in tf:
+                    tf[term] = n * ANSWER_WEIGHT
+            for term in tf:
+                df[term] = df.get(term, 0) + 1
+            tfs.append(tf)
+            lengths.append(sum(tf.values()) / max(1, len(main_texts)))
+            fuzzies.append(tuple(dict.fromkeys(compact(self._canon(t)) for t in (e.question, *e.variants))))
+        n = max(1, len(entries))
+        self.n = n
+        avgdl = sum(lengths) / n if lengths else 1.0
+        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self.df = df
+        # weight of a query term that no entry has: a middling idf, so that a question full of
+        # unknown words is not matched confidently, but one odd word does not sink a good match.
+        self.unknown_idf = math.log(1 + (n - 0.5) / 1.5) * 0.6
+        self.docs: list[_Doc] = []
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        for i, (e, tf, dl, fz) in enumerate(zip(entries, tfs, lengths, fuzzies)):
+            norm_len = K1 * (1 - B + B * dl / avgdl)
+            weights = {t: self.idf[t] * f * (K1 + 1) / (f + norm_len) for t, f in tf.items()}
+            for t, w in weights.items():
+                self.postings.setdefault(t, []).append((i, w))
+            self.docs.append(_Doc(e, frozenset(e.regions), weights, fz, e.regions != ["all"]))
+        self.by_id = {d.entry.id: i for i, d in enumerate(self.docs)}
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    # -- text pipeline shared by index and query
+    def _canon(self, text: str) -> str:
+        norm = strip_fillers(normalize(text))
+        norm = self.lexicon.apply_synonyms(norm)
+        return self.lexicon.strip_regions(norm)
+
+    def _terms(self, text: str) -> dict[str, float]:
+        return analyze(self._canon(text), self.tk)
+
+    # -- scoring
+    def score(self, norm_query: str, region: str | None, mentioned: list[str], top: int):
+        canon = self.lexicon.strip_regions(self.lexicon.apply_synonyms(strip_fillers(norm_query)))
+        qterms = analyze(canon, self.tk)
+        if not qterms:
+            return []
+        allowed = None if region is None else {region, "all"}
+        known: list[tuple[str, float]] = []
+        total = 0.0
+        for term in qterms:
+            tw = TYPE_WEIGHT[term[0]]
+            idf = self.idf.get(term)
+            if idf is None:
+                total += tw * self.unknown_idf
+            else:
+                total += tw * idf
+                known.append((term, tw))
+        if not known:
+            return []
+        # 1. candidates: rarest terms first, until enough entries are touched and the budget of
+        #    postings is spent (keeps a query fast on a large knowledge base)
+        acc: dict[int, float] = {}
+        spent = 0
+        for term, tw in sorted(known, key=lambda x: self.df[x[0]]):
+            plist = self.postings[term]
+            if spent + len(plist) > POSTINGS_BUDGET and len(acc) >= CANDIDATES:
+                break
+            spent += len(plist)
+            for i, w in plist:
+                acc[i] = acc.get(i, 0.0) + tw * w
+        if allowed is not None:
+            acc = {i: v for i, v in acc.items() if self.docs[i].regions & allowed}
+        if not acc:
+            return []
+        pool = sorted(acc, key=acc.__getitem__, reverse=True)[:CANDIDATES]
+        # 2. full BM25 and coverage for the candidates
+        full: list[tuple[float, float, int]] = []
+        for i in pool:
+            weights = self.docs[i].weights
+            bm, cov = 0.0, 0.0
+            for term, tw in known:
+                w = weights.get(term)
+                if w is not None:
+                    bm += tw * w
+                    cov += tw * self.idf[term]
+            full.append((bm, cov, i))
+        full.sort(reverse=True)
+        full = full[:FUZZY_CANDIDATES]
+        best = full[0][0] or 1.0
+        qc = compact(canon)
+        want = {region} if region else set(mentioned)
+        boost = MENTION_BOOST if want & set(mentioned) else REGION_BOOST
+        scored = []
+        for bm, cov, i in full:
+            d = self.docs[i]
+            fz = 0.0
+            for t in d.fuzzy_texts:
+                r = fuzz.ratio(qc, t)
+                if len(qc) >= 4 and len(t) >= 4:
+                    r = max(r, 0.9 * fuzz.partial_ratio(qc, t))
+                if r > fz:
+                    fz = r
+            s = 100.0 * (W_COVER * min(1.0, cov / total) + W_FUZZY * fz / 100.0 + W_REL * bm / best)
+            if d.specific:
+                if want:
+                    s += boost if d.regions & want else -REGION_PENALTY
+                else:
+                    s -= NO_REGION_PENALTY
+            scored.append((s, i))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        return [(max(0.0, min(100.0, s)), i) for s, i in scored[:top]]
+
+
+# ---------------------------------------------------------------------------------------------
+
+_index_lock = threading.Lock()
+_index_cache: dict[str, Index] = {}
+
+
+def load_index(data_dir: Path | str | None = None, refresh: bool = False) -> Index:
+    """The index over ``faq/data`` (or another directory), built once and cached."""
+    key = str(Path(data_dir or DATA_DIR).resolve())
+    if not refresh and key in _index_cache:
+        return _index_cache[key]
+    with _index_lock:
+        if refresh or key not in _index_cache:
+            _index_cache[key] = Index(load_entries(key))
+    return _index_cache[key]
+
+
+def build_index(entries: Iterable[Entry]) -> Index:
+    return Index(list(entries))
+
+
+_REGION_ALIASES = {name: code for code, name in REGION_NAMES.items()}
+
+
+def resolve_region(region: str | None) -> tuple[str | None, bool]:
+    """(region code or None, ok).  Accepts codes, Chinese names, '', 'all'."""
+    if region is None:
+        return None, True
+    r = str(region).strip().lower()
+    if r in ("", "all", "none", "null", "全部"):
+        return None, True
+    if r in REGIONS:
+        return r, True
+    if r in _REGION_ALIASES:
+        return _REGION_ALIASES[r], True
+    return None, False
+
+
+def _label(hit: Hit) -> str:
+    if hit.regions == ["all"]:
+        return hit.question
+    names = "、".join(REGION_NAMES[r] for r in hit.regions)
+    return hit.question if any(REGION_NAMES[r] in hit.question for r in hit.regions) else f"（{names}）{hit.question}"
+
+
+def search(
+    q: str,
+    region: str | None = None,
+    top: int = 5,
+    *,
+    index: Index | None = None,
+    miss_db: str | Path | None = None,
+) -> SearchResult:
+    """Search the FAQ.  Never raises on user input: bad input gives ``error`` and no hits.
+
+    ``region`` restricts hits to that region and to entries for all regions; a region named in
+    the question (广西, 南宁, 拉萨, 汉滨, 乌市, 黔江 …) boosts that region's entries.
+    With ``miss_db`` (an SQLite path) a question without a confident answer is logged.
+    """
+    raw = "" if q is None else str(q)
+    try:
+        top = int(top)
+    except (TypeError, ValueError):
+        top = 5
+    top = max(1, min(MAX_TOP, top))
+    reg, ok = resolve_region(region)
+    if not ok:
+        return SearchResult(query=raw[:MAX_QUERY_CHARS], error=ERR_REGION, message=ERR_REGION)
+    if not raw.strip():
+        return SearchResult(query="", region=reg, error=ERR_EMPTY, message=ERR_EMPTY)
+    norm = normalize(raw[: MAX_QUERY_CHARS * 20])
+    if not has_content(norm):
+        return SearchResult(query=raw[:MAX_QUERY_CHARS], region=reg, error=ERR_NO_TEXT, message=ERR_NO_TEXT)
+    norm = norm[:MAX_QUERY_CHARS]
+    idx = index if index is not None else load_index()
+    mentioned = idx.lexicon.regions_in(norm)
+    scored = idx.score(norm, reg, mentioned, max(top, 3))
+    hits = [
+        Hit(
+            id=idx.docs[i].entry.id,
+            question=idx.docs[i].entry.question,
+            answer=idx.docs[i].entry.answer,
+            detail=idx.docs[i].entry.detail,
+            score=round(s, 1),
+            regions=list(idx.docs[i].entry.regions),
+            cite=list(idx.docs[i].entry.cite),
+        )
+        for s, i in scored
+    ]
+    confident = bool(hits) and hits[0].score >= CONFIDENT_SCORE and (
+        len(hits) < 2 or hits[0].score - hits[1].score >= CONFIDENT_GAP
+    )
+    res = SearchResult(query=norm, region=reg, hits=hits[:top], confident=confident, regions_mentioned=mentioned)
+    if confident:
+        h = hits[0]
+        prefix = "" if h.regions == ["all"] else f"【{'、'.join(REGION_NAMES[r] for r in h.regions)}】"
+        res.message = f"{prefix}{h.answer}\n{h.detail}\n依据：{'；'.join(h.cite)}".replace("\n\n", "\n")
+    else:
+        res.choices = [_label(h) for h in hits[:3]]
+        if res.choices:
+            lines = "\n".join(f"{k}. {c}" for k, c in enumerate(res.choices, 1))
+            res.message = f"没有找到确切答案，您是不是想问：\n{lines}\n也可以{HOTLINE}。"
+        else:
+            res.message = f"没有找到确切答案。您可以换个说法再问，也可以{HOTLINE}。"
+        if miss_db is not None:
+            from .misses import log_miss
+
+            try:
+                log_miss(miss_db, raw, reg)
+            except Exception:  # logging must never break an answer
+                pass
+    return res
+
+
+def search_many(queries: Iterable[str | dict], region: str | None = None, top: int = 5) -> list[SearchResult]:
+    """Search several questions; each item is a string or ``{"q": ..., "region": ...}``."""
+    out = []
+    for item in queries:
+        if isinstance(item, dict):
+            out.append(search(item.get("q", ""), item.get("region", region), item.get("top", top)))
+        else:
+            out.append(search(item, region, top))
+    return out

@@ -1,0 +1,289 @@
+"""Text handling for the FAQ search: normalisation, synonyms, region words, terms.
+
+Everything here is pure Python and deterministic.  The same pipeline is applied to the
+knowledge-base texts (at index time) and to the user's question (at query time), so that a
+colloquial word, a homophone typo or a full-width character lands on the same terms on both sides.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+DATA_DIR = Path(__file__).parent / "data"
+SYNONYMS_FILE = DATA_DIR / "synonyms.yaml"
+
+REGIONS = ("xizang", "ankang", "guangxi", "urumqi", "qianjiang")
+REGION_NAMES = {
+    "xizang": "西藏",
+    "ankang": "安康",
+    "guangxi": "广西",
+    "urumqi": "乌鲁木齐",
+    "qianjiang": "黔江",
+}
+
+# Longest input kept for searching (characters, after normalisation).
+MAX_QUERY_CHARS = 200
+
+_TAG_RE = re.compile(r"<[^>]{0,2000}>")
+_SCRIPT_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
+_WS_RE = re.compile(r"\s+")
+_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_ALNUM_RE = re.compile(r"[0-9a-z]")
+_ASCII_WORD_RE = re.compile(r"[0-9a-z]+(?:\.[0-9]+)?")
+# Runs of 6+ digits (ID numbers, phone numbers, bank cards), also with spaces or dashes inside.
+_DIGIT_RUN_RE = re.compile(r"\d(?:[\s\-]?\d){5,}[xX]?")
+
+# Polite fillers and question frames that carry no meaning for matching.
+_FILLERS = (
+    "请问一下", "请问", "问一下", "我想问一下", "我想问问", "我想问", "想问一下", "想问问", "想问",
+    "想咨询一下", "咨询一下", "咨询", "打听一下", "到底", "究竟", "你好", "您好", "麻烦", "谢谢", "老师", "同志",
+    "领导", "帮我看看", "帮忙看看", "帮我查查", "请教", "急急急", "急", "在线等", "哈哈",
+)
+
+_STOPWORDS = frozenset(
+    """的 了 吗 呢 啊 吧 呀 嘛 哦 哈 么 嗯 噢 哪 着 过 也 都 就 还 又 和 与 及 或 跟 而 并 被 把 给 让
+    我 我们 我家 俺 咱 咱们 你 你们 您 他 她 它 他们 她们 这 那 这个 那个 这些 那些 这种 那种 一个 一下
+    是 不是 是不是 有没有 能不能 可不可以 会不会 在 去 来 到 说 讲 问 想 要 得 地 之 其 该 啥 个 些 点
+    怎么 怎样 如何 什么 为什么 咋 咋办 怎么办 怎么样 如何办 吗 呢 么 是否 可否 请 问题 一些 有点""".split()
+)
+
+_PUNCT_CATS = ("P", "S", "Z", "C")
+
+
+def _is_noise_char(ch: str) -> bool:
+    """Punctuation, symbols (emoji included), separators and control characters."""
+    return unicodedata.category(ch)[0] in _PUNCT_CATS
+
+
+def strip_html(text: str) -> str:
+    text = _SCRIPT_RE.sub(" ", text)
+    text = _TAG_RE.sub(" ", text)
+    return html.unescape(text)
+
+
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_NUM = "零一二两三四五六七八九十百千"
+_CN_AMOUNT_RE = re.compile(f"([{_CN_NUM}]+)(?=万|元|块)")
+_CN_PERCENT_RE = re.compile(f"百分之([{_CN_NUM}]+)")
+_CN_TENTHS_RE = re.compile("([一二三四五六七八九])成")
+_THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+
+def cn_to_int(s: str) -> int | None:
+    """十五 → 15, 两千 → 2000, 三千五 → 3500, 一百二十 → 120; None if not a number."""
+    if not s or not any(c in _CN_DIGITS or c in _CN_UNITS for c in s):
+        return None
+    total, cur, last_unit = 0, 0, 0
+    for ch in s:
+        if ch in _CN_DIGITS:
+            cur = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            unit = _CN_UNITS[ch]
+            total += (cur or 1) * unit
+            cur, last_unit = 0, unit
+        else:
+            return None
+    if cur:
+        total += cur * (last_unit // 10 if last_unit >= 100 and s[-2] in _CN_UNITS else 1)
+    return total
+
+
+def _cn_numbers(text: str) -> str:
+    """Chinese numerals before 万/元/块, 百分之N and N成 become digits (十五万 → 15万, 九成 → 90%)."""
+    if not any(c in _CN_DIGITS or c in _CN_UNITS for c in text):
+        return text
+
+    def amount(m: re.Match) -> str:
+        n = cn_to_int(m.group(1))
+        return m.group(0) if n is None else str(n)
+
+    def percent(m: re.Match) -> str:
+        n = cn_to_int(m.group(1))
+        return m.group(0) if n is None else f"{n}%"
+
+    text = _CN_PERCENT_RE.sub(percent, text)
+    text = _CN_AMOUNT_RE.sub(amount, text)
+    return _CN_TENTHS_RE.sub(lambda m: f"{_CN_DIGITS[m.group(1)] * 10}%", text)
+
+
+def normalize(text: str) -> str:
+    """Full-width → half-width (NFKC), HTML removed, lower case, whitespace collapsed,
+    thousands separators dropped (2,000 → 2000), Chinese amounts as digits (十五万 → 15万)."""
+    if not text:
+        return ""
+    text = strip_html(str(text))
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _THOUSANDS_RE.sub("", text)
+    text = _cn_numbers(text)
+    return _WS_RE.sub(" ", text).strip()
+
+
+def has_content(norm: str) -> bool:
+    """True when the normalised text has at least one Chinese character, letter or digit."""
+    return bool(_CJK_RE.search(norm) or _ALNUM_RE.search(norm))
+
+
+def strip_fillers(norm: str) -> str:
+    for f in _FILLERS:
+        if f in norm:
+            norm = norm.replace(f, " ")
+    return norm
+
+
+def scrub_digits(text: str, placeholder: str = "#") -> str:
+    """Replace runs of 6+ digits (IDs, phone or card numbers) by a placeholder."""
+    return _DIGIT_RUN_RE.sub(placeholder, text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Synonyms and region words (faq/data/synonyms.yaml)
+
+
+@dataclass
+class Lexicon:
+    synonyms: dict[str, str] = field(default_factory=dict)  # colloquial → canonical
+    region_words: dict[str, str] = field(default_factory=dict)  # word → region code
+    user_words: list[str] = field(default_factory=list)  # extra words for jieba
+    _syn_re: re.Pattern | None = None
+    _region_re: re.Pattern | None = None
+
+    def compile(self) -> "Lexicon":
+        if self.synonyms:
+            keys = sorted(self.synonyms, key=lambda k: (-len(k), k))
+            self._syn_re = re.compile("|".join(re.escape(k) for k in keys))
+        if self.region_words:
+            keys = sorted(self.region_words, key=len, reverse=True)
+            self._region_re = re.compile("|".join(re.escape(k) for k in keys))
+        return self
+
+    def apply_synonyms(self, norm: str) -> str:
+        if self._syn_re is None:
+            return norm
+        # two passes: a typo can land on a colloquial form (特因人员 → 特困人员 → 特困)
+        for _ in range(2):
+            new = self._syn_re.sub(lambda m: self.synonyms[m.group(0)], norm)
+            if new == norm:
+                break
+            norm = new
+        return norm
+
+    def regions_in(self, norm: str) -> list[str]:
+        """Region codes named in the text, in order of first mention, without repeats."""
+        if self._region_re is None:
+            return []
+        out: list[str] = []
+        for m in self._region_re.finditer(norm):
+            code = self.region_words[m.group(0)]
+            if code not in out:
+                out.append(code)
+        return out
+
+    def strip_regions(self, norm: str) -> str:
+        if self._region_re is None:
+            return norm
+        return self._region_re.sub(" ", norm)
+
+
+def load_lexicon(path: Path = SYNONYMS_FILE) -> Lexicon:
+    """Read synonyms.yaml: ``synonyms: {canonical: [variants]}``, ``regions: {code: [words]}``."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    lex = Lexicon()
+    for canonical, variants in (raw.get("synonyms") or {}).items():
+        canonical = normalize(str(canonical))
+        for v in variants or []:
+            v = normalize(str(v))
+            if v and v != canonical:
+                lex.synonyms[v] = canonical
+        # the canonical word maps to itself, so that a shorter variant inside it (起付 in 起付线)
+        # is not replaced again
+        lex.synonyms[canonical] = canonical
+        lex.user_words.append(canonical)
+    for code, words in (raw.get("regions") or {}).items():
+        if code not in REGIONS:
+            raise ValueError(f"{path.name}: unknown region code in regions: {code!r}")
+        for w in words or []:
+            lex.region_words[normalize(str(w))] = code
+    lex.user_words.extend(normalize(str(w)) for w in (raw.get("words") or []))
+    return lex.compile()
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokenisation (jieba) and pinyin (pypinyin)
+
+_jieba_lock = threading.Lock()
+_tokenizer = None
+
+
+def tokenizer(user_words: tuple[str, ...] = ()):
+    """A private jieba Tokenizer, initialised once and quietly."""
+    global _tokenizer
+    if _tokenizer is not None:
+        return _tokenizer
+    with _jieba_lock:
+        if _tokenizer is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            logging.getLogger("jieba").setLevel(logging.WARNING)
+            tk = jieba.Tokenizer()
+            tk.initialize()
+            for w in user_words:
+                if w and len(w) > 1:
+                    tk.add_word(w, freq=200000)
+            _tokenizer = tk
+    return _tokenizer
+
+
+@lru_cache(maxsize=65536)
+def char_pinyin(ch: str) -> str:
+    """Tone-less pinyin of one character (context-free, so index and query agree)."""
+    from pypinyin import lazy_pinyin
+
+    out = lazy_pinyin(ch)
+    return out[0] if out else ch
+
+
+def analyze(norm: str, tk) -> dict[str, float]:
+    """Weighted terms of an already normalised, synonym-mapped, region-stripped text.
+
+    - ``w:`` jieba words (search mode), stop words dropped;
+    - ``b:`` character bigrams inside runs of Chinese characters (robust to segmentation);
+    - ``p:`` pinyin bigrams of the same pairs (catches homophone typos such as 底保 → 低保).
+    """
+    terms: dict[str, float] = {}
+    for w in tk.cut_for_search(norm):
+        w = w.strip()
+        if not w or w in _STOPWORDS:
+            continue
+        if len(w) == 1 and not (_CJK_RE.match(w) or w.isdigit()):
+            continue
+        if all(_is_noise_char(c) for c in w):
+            continue
+        key = "w:" + w
+        terms[key] = terms.get(key, 0.0) + 1.0
+    for run in _CJK_RUN_RE.findall(norm):
+        chars = [c for c in run]
+        for a, b in zip(chars, chars[1:]):
+            if a in _STOPWORDS and b in _STOPWORDS:
+                continue
+            kb = "b:" + a + b
+            terms[kb] = terms.get(kb, 0.0) + 1.0
+            kp = "p:" + char_pinyin(a) + "_" + char_pinyin(b)
+            terms[kp] = terms.get(kp, 0.0) + 1.0
+    return terms
+
+
+def compact(norm: str) -> str:
+    """Text for fuzzy string comparison: noise characters and stop characters removed."""
+    return "".join(c for c in norm if not _is_noise_char(c) and c not in "的了吗呢啊吧呀嘛")
