@@ -24,7 +24,8 @@ _INCOME_RE = re.compile(r"(年收入|家庭收入|家里收入|全家收入|收�
 _REIMB_RE = re.compile(r"(报销了|报了|医保报|医保给报|医保付|统筹付|大病保险报|报销|补了|救助了)")
 
 _WHERE_OUT_RE = re.compile(r"外省|省外|区外|出省|跨省|省外就医|去外省|在外省|外地省|区外就医")
-_WHERE_IN_RE = re.compile(r"省内|区内|市外|外市|省内异地|区内异地|在外地|去外地|异地")
+_WHERE_IN_RE = re.compile(r"省内|区内|市外|外市|省内异地|区内异地|区内其他|省内其他")
+_CARE_PLACE_RE = re.compile(r"住院|看病|就医|医院|治疗|手术|看的|治的|做的|透析|化疗|门诊")
 _WHERE_LOCAL_RE = re.compile(r"本地|本市|本县|本区|县里|市里|当地|家门口|本统筹区|统筹区内|就近|老家医院|家附近")
 _REFERRED_NO_RE = re.compile(r"没转诊|没有转诊|未转诊|没办转诊|没有办转诊|没开转诊|没有备案|没备案|未备案|没办备案|没有办备案|"
                              r"没有转院手续|没办手续|自己去的|没开证明")
@@ -104,6 +105,9 @@ def _classify_amounts(t: str) -> dict[str, list[tuple[Decimal, object]]]:
         if kinds:
             kinds.sort(reverse=True)  # the trigger nearest to the number wins
             kind = kinds[0][1]
+            # 总共花了 / 一共用了: a total, not a self-pay
+            if kind == "spent" and any(k == "total" for _, k in kinds):
+                kind = "total"
             # 报销后/报完 are self-pay words that contain 报: prefer self_pay at the same place
             if kind == "reimbursed" and any(k == "self_pay" and p >= kinds[0][0] - 1 for p, k in kinds):
                 kind = "self_pay"
@@ -138,10 +142,16 @@ def _facts(t: str, ext: Extracted, places: list[PlaceMatch]) -> None:
     elif _WHERE_LOCAL_RE.search(t):
         f["where"] = "local"
     elif ext.place is not None and not ext.place.outside and ext.region:
+        # "在西安住院": an outside place in the same clause as the care
         home_prov = ext.place.province
-        for p in places:
-            if p.outside and not p.ambiguous:
-                f["where"] = "in_province" if p.province == home_prov else "out_of_province"
+        for clause in re.split(r"[,.;!?，。；！？]", t):
+            if not _CARE_PLACE_RE.search(clause):
+                continue
+            for p in places:
+                if p.outside and not p.ambiguous and p.matched in clause:
+                    f["where"] = "in_province" if p.province == home_prov else "out_of_province"
+                    break
+            if "where" in f:
                 break
     # referral
     if _REFERRED_NO_RE.search(t):
@@ -200,16 +210,29 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     # amounts
     groups = _classify_amounts(t)
     strong = groups["self_pay"]
+    spent = groups["spent"]
+    total = groups["total"]
+    reimbursed = groups["reimbursed"]
     if strong:
         value, f = strong[-1]
         ext.self_pay_result = _amount_result(value, f, t)
-    elif groups["spent"] and not groups["total"]:
-        value, f = groups["spent"][-1]
+    elif (spent or total) and reimbursed:
+        # 花了1万，报销了5千 -> 自付 5千
+        gross = _quantize((total or spent)[0][0])
+        paid = sum((_quantize(v) for v, _ in reimbursed), Decimal(0))
+        if Decimal(0) <= gross - paid <= LIMIT and gross <= LIMIT:
+            ext.self_pay_result = AmountResult(gross - paid, None, None, False,
+                                               f"按花费{gross}元减去报销{paid}元计算")
+            ext.notes.append(ext.self_pay_result.note)
+    elif spent and not total:
+        value, f = spent[-1]
         ext.self_pay_result = _amount_result(value, f, t)
-    if groups["total"]:
-        ext.total_cost = _quantize(groups["total"][0][0])
-    elif strong and groups["spent"]:
-        ext.total_cost = _quantize(groups["spent"][0][0])
+    if total:
+        ext.total_cost = _quantize(total[0][0])
+    elif (strong or reimbursed) and spent:
+        ext.total_cost = _quantize(spent[0][0])
+    if ext.total_cost is not None and not (0 <= ext.total_cost <= LIMIT):
+        ext.total_cost = None
     if groups["income"]:
         v = _quantize(groups["income"][0][0])
         if 0 <= v <= LIMIT:

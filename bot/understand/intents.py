@@ -34,7 +34,9 @@ _COMMANDS: list[tuple[str, tuple[str, ...]]] = [
               "搞不清", "不太清楚", "不太确定", "skip")),
 ]
 _SKIP_WORDS = dict(_COMMANDS)["skip"]
-_POLITE_RE = re.compile(r"^(我想|我要|请|麻烦|帮我|给我|能不能|可以|我|你|就|还是|那|那就|那我|算了|好吧)+|"
+_GREETINGS = {"你好", "您好", "你好呀", "您好呀", "你好啊", "哈喽", "嗨", "hi", "hello", "在吗", "在不在", "早上好",
+              "下午好", "晚上好", "喂", "你好吗", "谢谢", "谢谢你", "多谢", "感谢", "辛苦了"}
+_POLITE_RE = re.compile(r"^(我想|我要|请|麻烦|帮我|给我|能不能|可以|我|就|还是|那|那就|那我|算了|好吧)+|"
                         r"(吧|啊|呀|了|吗|嘛|哦|呢|一下|下|谢谢|好吗|行吗|可以吗|行不行|的)+$")
 
 _YES = {"是", "是的", "是滴", "是呀", "是啊", "对", "对的", "对啊", "对呀", "对头", "没错", "没错的", "正确", "嗯", "嗯嗯",
@@ -89,8 +91,10 @@ def classify(text: object) -> str | None:
             return _SLASH.get(cmd.group(0).split("@")[0])
         return None
     bare = strip_punct(t)
-    if bare in ("?", "？") or t in ("?", "？"):
+    if bare in ("?", "？") or (not bare and "?" in t):
         return "help"
+    if bare in _GREETINGS:
+        return None
     core = _core(t) or bare
     for intent, words in _command_cores():
         if core in words or bare in words:
@@ -128,7 +132,7 @@ def parse_yes_no(text: object) -> bool | None:
     r = _yes_no_exact(b)
     if r is not None:
         return r
-    if any(w in b for w in _SKIP_WORDS):
+    if b in _GREETINGS or any(w in b for w in _SKIP_WORDS):
         return None
     core = _core(t)
     r = _yes_no_exact(core) if core else None

@@ -96,7 +96,7 @@ def test_full_message_facts():
     ("就在本地住院", {"where": "local"}),
     ("县里的医院", {"where": "local", "hospital_level": 2}),
     ("办了转诊", {"referred": True}),
-    ("做了异地备案", {"referred": True, "where": "in_province"}),
+    ("做了异地备案", {"referred": True, "where": None}),
     ("没转诊", {"referred": False}),
     ("没有备案，自己去的", {"referred": False}),
     ("三甲医院", {"hospital_level": 3}),
@@ -156,3 +156,35 @@ def test_empty():
 def test_garbage():
     x = extract("'; DROP TABLE users; -- <script>alert('x')</script>")
     assert x.slots == {}
+
+
+def test_total_only_is_not_self_pay():
+    x = extract("我是重庆黔江的，特殊疾病，县医院住院，总共花了6万")
+    assert x.self_pay is None and x.total_cost == 60000
+
+
+def test_spent_minus_reimbursed():
+    x = extract("花了一万，报销了五千")
+    assert x.self_pay == 5000 and x.total_cost == 10000
+    assert x.self_pay_result.note and "报销" in x.self_pay_result.note
+    x = extract("总费用10万元，医保报了6万，大病保险报了2万")
+    assert x.self_pay == 20000 and x.total_cost == 100000
+    x = extract("总费用10万元，医保报了6万，大病保险报了2万，剩下2万")
+    assert x.self_pay == 20000
+
+
+def test_place_of_work_is_not_place_of_care():
+    x = extract("我在成都打工，户口在日喀则")
+    assert x.region == "xizang" and "where" not in x.facts
+    x = extract("户口在日喀则，在成都住院")
+    assert x.facts["where"] == "out_of_province"
+
+
+@pytest.mark.parametrize("text", ["你好", "您好", "hello", "在吗", "谢谢"])
+def test_greetings_are_not_answers(text):
+    x = extract(text)
+    assert x.intent is None and x.slots == {}
+
+
+def test_generic_seeing_a_doctor_is_not_a_care_type():
+    assert extract("看病花光了积蓄").care is None
