@@ -216,9 +216,13 @@ def estimate_case(case: Case, policies: Policies) -> Estimate:
             notes.append(text)
     notes.extend(dict.fromkeys(run.stat_notes))
     if subsidy.kind != "none" and subsidy.amount is not None and case.facts.contribution is None:
-        notes.append(common.statistics["resident_contribution"].note or "")
+        stat = common.statistics["resident_contribution"]
+        year, value = _contribution(run)
+        notes.append(f"资助参保金额按{year}年{stat.name}{value:,}元估算；{stat.note}")
 
     documents, where_to_apply = _documents(run, settlement, best_tier)
+    if documents:
+        notes.append(common.documents.note)
     further = _further_help(run)
     monitoring = _monitoring(run)
     notes.append(common.disclaimer)
@@ -585,14 +589,19 @@ def _subsidy(run: _Run, in_transition: bool | None, readings: list) -> tuple[Sub
         if rule.share is not None:
             contribution = run.case.facts.contribution
             if contribution is None:
-                stat = run.common.statistics["resident_contribution"]
-                year = max((y for y in stat.values if y <= run.case.date.year), default=min(stat.values))
-                contribution = stat.values[year].value
+                contribution = _contribution(run)[1]
             amount = fen(rule.share * contribution)
         text = rule.text + ("（过渡期内）" if rule.transition_only else "")
         return Subsidy(kind=rule.kind, share=rule.share, amount=amount, text=text, cite=rule.cite), notes
     return Subsidy(kind="none", share=None, amount=None, text="按您的身份，文件没有规定资助参保。", cite=None,
                    applies=False), notes
+
+
+def _contribution(run: _Run) -> tuple[int, Decimal]:
+    """The national minimum individual contribution for the care year (latest earlier year if missing)."""
+    stat = run.common.statistics["resident_contribution"]
+    year = max((y for y in stat.values if y <= run.case.date.year), default=min(stat.values))
+    return year, stat.values[year].value
 
 
 def _critical_tilt(run: _Run, in_transition: bool | None, readings: list) -> Flag:
@@ -658,6 +667,5 @@ def _documents(run: _Run, settlement: str, tier: Tier) -> tuple[list[str], list[
         if "illness_poverty" in run.case.identities and tier.settlement == "application":
             out += docs.illness_poverty
         out += docs.agent + docs.death
-    out.append(docs.note)
     places = list(getattr(region.where_to_apply, settlement, []) or region.where_to_apply.one_stop)
     return out, places + common_where

@@ -1,0 +1,731 @@
+"""The guided conversation, as a pure state machine: (state, what the user sent) → (new state, messages).
+
+One flow serves every door (Telegram, the web chat, the terminal); none of them adds logic. The
+flow never imports aiogram or FastAPI. Questions are data (bot/data/questions.yaml); which one comes
+next is decided by the engine (`engine.questions`), so only facts that change the answer are asked.
+
+What it understands anywhere: free text that fills several slots at once ("我是南宁的低保户，住院
+自付2万"), 重新开始, 返回/上一步, 修改, 帮助, 人工, 跳过/不知道 (after the four essentials), 下一位 (cadre
+mode) and policy questions (answered from the FAQ, then back to the pending question). A later
+message that contradicts a confirmed answer is confirmed before it replaces it.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+from typing import Any, Callable, Literal
+
+import yaml
+from pydantic import BaseModel, Field
+
+import engine
+from engine.money import yuan
+from engine.policy import default as load_policies
+
+from . import render
+from .messages import Button, Message
+from .understand import (
+    classify, extract, find_identities, find_region, label as identity_label, looks_like_question, normalize,
+    parse_amount, parse_hospital_level, parse_int, parse_yes_no,
+)
+
+ESSENTIALS = ("region", "identities", "care", "self_pay")
+YTD_STEPS = ("ytd_self_pay", "ytd_aid", "ytd_tilt_aid")
+MAX_HISTORY = 30
+
+# Result buttons (labels are what the user sends back).
+B_DETAIL, B_DOCS, B_BENEFITS, B_PRINT = "计算过程", "材料和去哪办", "其他待遇", "打印版"
+B_EDIT, B_RESTART, B_NEXT, B_DONE_PICK, B_NONE = "修改", "重新开始", "下一位", "选好了", "都不是"
+B_SKIP, B_BACK, B_YES_CHANGE, B_NO_CHANGE = "跳过", "上一步", "是，改过来", "不改"
+B_CADRE = "村干部帮办"
+MONITORED_BUTTONS = {"脱贫不稳定户": "unstable_lifted", "边缘易致贫户": "edge_poverty", "突发严重困难户": "sudden_hardship"}
+
+
+class State(BaseModel):
+    """Everything the conversation remembers: only slots for the estimate, no names or ID numbers."""
+
+    mode: Literal["citizen", "cadre"] = "citizen"
+    started: bool = False
+    slots: dict[str, Any] = Field(default_factory=dict)
+    confirmed: list[str] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list)
+    pending: str | None = None
+    picking: list[str] = Field(default_factory=list)
+    unsure: list[str] = Field(default_factory=list)
+    confirm: dict[str, Any] | None = None
+    history: list[dict[str, Any]] = Field(default_factory=list)
+    done: bool = False
+    answered: int = 0
+
+
+@dataclass
+class FlowConfig:
+    """What the flow may call out to. `faq` answers policy questions; `today` fixes the care date in tests."""
+
+    faq: Callable[[str, str | None], list[Message]] | None = None
+    today: date | None = None
+    policies: Any = None
+
+
+@dataclass
+class Reply:
+    state: State
+    messages: list[Message] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------- data
+
+
+@functools.lru_cache(maxsize=1)
+def questions_data() -> dict:
+    with resources.files("bot").joinpath("data/questions.yaml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _policies(cfg: FlowConfig):
+    return cfg.policies or load_policies()
+
+
+@functools.lru_cache(maxsize=8)
+def _region_identities(region: str) -> tuple[str, ...]:
+    """Identity codes that appear in the region's category rules (others give nothing there)."""
+    found: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "identity" in node:
+                found.append(node["identity"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for tier in load_policies().regions[region].tiers:
+        walk(tier.when.raw)
+    return tuple(dict.fromkeys(found))
+
+
+def _options(q: str, state: State, cfg: FlowConfig) -> dict[str, Any]:
+    data = questions_data()
+    if q == "where" and state.slots.get("region"):
+        labels = _policies(cfg).regions[state.slots["region"]].where_labels
+        return {labels.local: "local", labels.in_province: "in_province", labels.out_of_province: "out_of_province"}
+    if q == "identities":
+        wanted = set(_region_identities(state.slots["region"])) if state.slots.get("region") else None
+        return {lab: code for lab, code in data["identity_buttons"].items()
+                if (wanted is None or code in wanted) and code not in state.picking}
+    if q == "identity_unsure":
+        return dict(MONITORED_BUTTONS)
+    return dict(data.get(q, {}).get("options") or {})
+
+
+def _prompt(q: str) -> str:
+    if q == "identity_unsure":
+        return "您说的监测户（防返贫监测对象）是下面哪一种？不清楚可以问村里。"
+    return questions_data()[q]["prompt"]
+
+
+def _is_essential(q: str) -> bool:
+    return q in ESSENTIALS or q == "identity_unsure"
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+
+def _case(state: State, cfg: FlowConfig) -> dict:
+    slots = state.slots
+    case: dict[str, Any] = {k: slots[k] for k in ESSENTIALS if k in slots}
+    if slots.get("facts"):
+        case["facts"] = dict(slots["facts"])
+    if "year_to_date" in slots:
+        case["year_to_date"] = dict(slots["year_to_date"])
+    if cfg.today:
+        case["date"] = cfg.today.isoformat()
+    return case
+
+
+def _snapshot(state: State) -> None:
+    snap = state.model_dump(include={"slots", "confirmed", "skipped", "pending", "picking", "done"})
+    state.history.append(snap)
+    del state.history[:-MAX_HISTORY]
+
+
+def _ask(q: str, state: State, cfg: FlowConfig, lead: str | None = None) -> Message:
+    state.pending = q
+    labels = list(_options(q, state, cfg))
+    if q == "identities":
+        if state.picking:
+            chosen = "、".join(identity_label(c) for c in state.picking)
+            lead = (lead + "\n" if lead else "") + f"已选：{chosen}。还有其他身份吗？没有了就点“{B_DONE_PICK}”。"
+            labels = [B_DONE_PICK] + labels
+        else:
+            labels = labels + [B_NONE]
+    if q == "identity_unsure":
+        labels.append("不清楚")
+    if not _is_essential(q):
+        labels.append(B_SKIP)
+    if state.answered:
+        labels.append(B_BACK)
+    text = _prompt(q)
+    if lead and q != "identities":
+        text = f"{lead}\n{text}"
+    elif lead:
+        text = f"{lead}" if state.picking else f"{lead}\n{text}"
+    return Message(text=text, buttons=[Button(label=lab, code=lab) for lab in labels], kind="question")
+
+
+def _result_buttons(state: State) -> list[Button]:
+    labels = [B_DETAIL, B_DOCS, B_BENEFITS, B_PRINT, B_EDIT]
+    labels.append(B_NEXT if state.mode == "cadre" else B_RESTART)
+    return [Button(label=lab, code=lab) for lab in labels]
+
+
+def _estimate(state: State, cfg: FlowConfig):
+    return engine.estimate(_case(state, cfg), policies=cfg.policies)
+
+
+def _skipped_note(state: State) -> str:
+    labels = [engine.FACT_LABELS.get(s, s) for s in state.skipped]
+    if not labels:
+        return ""
+    return f"跳过的问题（{'、'.join(labels)}）按常见情况估算。"
+
+
+def _result(state: State, cfg: FlowConfig) -> list[Message]:
+    state.pending = None
+    state.done = True
+    est = _estimate(state, cfg)
+    text = render.short(est)
+    note = _skipped_note(state)
+    if note:
+        text = f"{text}\n{note}"
+    return [Message(text=text, buttons=_result_buttons(state), kind="result")]
+
+
+def _next(state: State, cfg: FlowConfig, lead: str | None = None) -> list[Message]:
+    """Ask the next question that matters, or give the result."""
+    for key in ESSENTIALS:
+        if state.slots.get(key) is None:
+            return [_ask(key, state, cfg, lead)]
+    try:
+        wanted = engine.questions(_case(state, cfg), policies=cfg.policies)
+    except engine.CaseError:
+        wanted = []
+    for q in wanted:
+        if q not in state.skipped:
+            return [_ask(q, state, cfg, lead)]
+    out = [Message(text=lead, kind="info")] if lead else []
+    return out + _result(state, cfg)
+
+
+def _set(state: State, key: str, value: Any) -> None:
+    """Store an answer. Facts go under slots.facts; money as strings (exact Decimal in JSON)."""
+    if isinstance(value, Decimal):
+        value = str(value)
+    if key in ESSENTIALS:
+        state.slots[key] = value
+    else:
+        state.slots.setdefault("facts", {})[key] = value
+    if key not in state.confirmed:
+        state.confirmed.append(key)
+    if key in state.skipped:
+        state.skipped.remove(key)
+
+
+def _get(state: State, key: str) -> Any:
+    if key in ESSENTIALS:
+        return state.slots.get(key)
+    return state.slots.get("facts", {}).get(key)
+
+
+def _show(key: str, value: Any, state: State, cfg: FlowConfig) -> str:
+    common = _policies(cfg).common
+    if value is None:
+        return "（未填）"
+    if key == "region":
+        return _policies(cfg).regions[value].name
+    if key == "identities":
+        return "、".join(common.identities[c] for c in value) or "都不是"
+    if key == "care":
+        return common.care[value]
+    if key in ("self_pay", "stay_policy_total", "family_income"):
+        return yuan(Decimal(str(value)))
+    if key == "where" and state.slots.get("region"):
+        return getattr(_policies(cfg).regions[state.slots["region"]].where_labels, value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    for lab, v in _options(key, state, cfg).items():
+        if v == value:
+            return lab
+    return str(value)
+
+
+# ------------------------------------------------------------------------------------------- the step
+
+
+def start(cfg: FlowConfig | None = None, mode: str = "citizen") -> Reply:
+    """A fresh conversation: greeting and the first question."""
+    cfg = cfg or FlowConfig()
+    state = State(mode=mode, started=True)
+    greeting = render.render("greeting.j2", cadre=mode == "cadre")
+    messages = [Message(text=greeting, kind="info")]
+    messages += [_ask("region", state, cfg)]
+    if mode != "cadre":
+        messages[-1].buttons.append(Button(label=B_CADRE, code=B_CADRE))
+    return Reply(state, messages)
+
+
+def step(state: State | None, text: Any, cfg: FlowConfig | None = None) -> Reply:
+    """Advance the conversation by one user message. Never raises on any input."""
+    cfg = cfg or FlowConfig()
+    raw = text if isinstance(text, str) else ""
+    text = normalize(raw)
+    if state is None or not state.started:
+        if text in ("", "/start") or not text:
+            return start(cfg)
+        reply = start(cfg)
+        follow = step(reply.state, text, cfg)
+        return Reply(follow.state, follow.messages)
+    state = state.model_copy(deep=True)
+    if text == "/start":
+        return start(cfg, mode=state.mode)
+    if not text:
+        return Reply(state, [_reask(state, cfg, "请回复文字或点按钮。")])
+    return Reply(state, _dispatch(state, text, cfg))
+
+
+def _reask(state: State, cfg: FlowConfig, lead: str) -> Message:
+    if state.pending:
+        return _ask(state.pending, state, cfg, lead)
+    if state.done:
+        return Message(text=lead, buttons=_result_buttons(state), kind="info")
+    return _next(state, cfg, lead)[0]
+
+
+def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
+    if text in ("/cadre", B_CADRE, "村干部模式"):
+        reply = start(cfg, mode="cadre")
+        state.__dict__.update(reply.state.__dict__)
+        return reply.messages
+    if text == "/faq":
+        return [Message(text="请直接打出您的问题，比如“低保户住院能报多少？”", kind="info")]
+    if state.confirm is not None:
+        return _on_confirm(state, text, cfg)
+    if state.pending and state.pending != "edit" and (
+            text in _options(state.pending, state, cfg) or text in (B_DONE_PICK, B_NONE, "不清楚")):
+        return _answer(state, text, cfg)  # a button of the pending question wins over global words
+    intent = classify(text)
+    if text in (B_RESTART, "/restart") or intent == "restart":
+        reply = start(cfg, mode=state.mode)
+        state.__dict__.update(reply.state.__dict__)
+        return reply.messages
+    if text == B_NEXT or intent == "next":
+        reply = start(cfg, mode="cadre")
+        state.__dict__.update(reply.state.__dict__)
+        return [Message(text="好的，开始下一位。", kind="info")] + reply.messages[1:]
+    if text in (B_BACK,) or intent == "back":
+        return _back(state, cfg)
+    if text == B_EDIT or intent == "edit":
+        return _edit_menu(state, cfg)
+    if text == "/help" or intent == "help":
+        return [Message(text=render.render("help.j2"), kind="info"), _reask(state, cfg, "我们接着来：")]
+    if intent == "human":
+        region = state.slots.get("region")
+        name = _policies(cfg).regions[region].short_name if region else None
+        return [Message(text=render.render("human.j2", region=name), kind="info"),
+                _reask(state, cfg, "也可以接着回答：")]
+    if state.pending == "edit":
+        return _on_edit_choice(state, text, cfg)
+    if state.done and text in (B_DETAIL, B_DOCS, B_BENEFITS, B_PRINT):
+        return _result_part(state, text, cfg)
+    if state.pending and (text == B_SKIP or intent == "skip"):
+        return _skip(state, cfg)
+    return _answer(state, text, cfg)
+
+
+# ------------------------------------------------------------------------------------------- answers
+
+
+def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
+    q = state.pending
+    ext = extract(text)
+    _snapshot(state)
+    lead_notes: list[str] = []
+    handled = False
+    problem: str | None = None
+    if q:
+        handled, problem, more = _answer_pending(state, q, text, ext, cfg)
+        lead_notes += more
+        if state.pending != q and state.pending is not None and handled:
+            # the answer opened a sub-question (identity multi-select, year-to-date steps …)
+            state.answered += 1
+            return _with_merge(state, ext, q, cfg, lead_notes, direct=True)
+    if not handled and _faq_like(text, ext) and cfg.faq is not None:
+        state.history.pop()
+        answer = cfg.faq(text, state.slots.get("region"))
+        return answer + [_reask(state, cfg, "我们接着刚才的问题：")]
+    merged, conflict = _merge(state, ext, q if handled else None, cfg)
+    if conflict is not None:
+        return [conflict]
+    if handled or merged:
+        state.answered += 1
+        if handled:
+            state.pending = None if state.pending == q else state.pending
+        if state.pending and state.pending not in ESSENTIALS and _get(state, state.pending) is not None:
+            state.pending = None
+        if state.pending and state.pending in ESSENTIALS and state.slots.get(state.pending) is not None:
+            state.pending = None
+        if state.pending:
+            return [_ask(state.pending, state, cfg, "\n".join(lead_notes) or None)]
+        state.done = False
+        return _next(state, cfg, "\n".join(lead_notes) or None)
+    state.history.pop()
+    if ext.place is not None and ext.place.outside and (q == "region" or not state.slots.get("region")):
+        covered = "、".join(r.name for r in _policies(cfg).regions.values())
+        msg = render.render("outside.j2", place=ext.place.place, covered=covered)
+        return [Message(text=msg, kind="info"), _ask("region", state, cfg)]
+    return [_reask(state, cfg, problem or _not_understood(q))]
+
+
+def _with_merge(state, ext, q, cfg, lead_notes, direct=False) -> list[Message]:
+    merged, conflict = _merge(state, ext, q, cfg)
+    if conflict is not None:
+        return [conflict]
+    return [_ask(state.pending, state, cfg, "\n".join(lead_notes) or None)]
+
+
+def _faq_like(text: str, ext) -> bool:
+    return bool(ext.question or looks_like_question(text) or text.endswith(("?", "？")))
+
+
+def _not_understood(q: str | None) -> str:
+    hints = {
+        "region": "没认出这个地方。请打省、市或县的名字，或点下面的按钮。",
+        "identities": "没认出身份。可以点按钮，或打“低保户”“五保户”“残疾”等；都没有就点“都不是”。",
+        "care": "请点选看病的类型。",
+        "self_pay": "没看懂金额。请打数字，比如“2万”或“35000”。",
+    }
+    return hints.get(q or "", "没太明白，请点按钮或换个说法。")
+
+
+def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> tuple[bool, str | None, list[str]]:
+    """Parse `text` as the answer to question `q`. Returns (handled, problem message, notes)."""
+    options = _options(q, state, cfg)
+    data = questions_data().get(q, {})
+    parser = data.get("parser", "option") if q != "identity_unsure" else "identity_unsure"
+    if q == "identities":
+        return _answer_identities(state, text, ext, options, cfg)
+    if q == "identity_unsure":
+        if text in options:
+            codes = [c for c in state.picking if c not in MONITORED_BUTTONS.values()] + [options[text]]
+            _commit_identities(state, codes)
+            return True, None, []
+        if text == "不清楚":
+            _commit_identities(state, state.picking + ["unstable_lifted"])
+            return True, None, ["先按“脱贫不稳定户”估算，请向村里确认具体类型。"]
+        return False, "请点选一种；不清楚就点“不清楚”。", []
+    if text in options:
+        value = options[text]
+        return _apply(state, q, value, cfg)
+    if parser == "region":
+        if ext.region:
+            _set(state, "region", ext.region)
+            note = [f"好的，{ext.place.place}属于{_policies(cfg).regions[ext.region].name}。"] if ext.place else []
+            return True, None, note
+        return False, None, []
+    if parser == "care":
+        if ext.care:
+            _set(state, "care", ext.care)
+            return True, None, []
+        return False, None, []
+    if parser == "amount":
+        result = parse_amount(text)
+        if result.error == "unknown":
+            return (_skip_inline(state, q) if not _is_essential(q) else (False, "这一项需要一个数字才能估算。", []))
+        if not result.ok:
+            return False, result.message or _not_understood(q), []
+        handled, problem, notes = _apply(state, q, result.value, cfg)
+        if result.note:
+            notes = notes + [result.note]
+        return handled, problem, notes
+    if parser == "grade":
+        value = parse_int(text, "grade")
+        if value is None and ext.identity.facts.get("disability_grade"):
+            value = ext.identity.facts["disability_grade"]
+        if value in (1, 2, 3, 4):
+            if ext.identity.facts.get("disability_kind"):
+                _set(state, "disability_kind", ext.identity.facts["disability_kind"])
+            return _apply(state, q, value, cfg)
+        return False, "请点选残疾等级（一级到四级）。", []
+    if parser == "hospital_level":
+        value = parse_hospital_level(text)
+        if value in (1, 2, 3):
+            return _apply(state, q, value, cfg)
+        return False, "请点选医院等级；不清楚可以点“跳过”。", []
+    if parser == "yes_no":
+        value = parse_yes_no(text)
+        if value is not None:
+            return _apply(state, q, value, cfg)
+        return False, "请点“是”或“不是”（或对应的按钮）。", []
+    if parser == "where":
+        value = ext.facts.get("where")
+        if value:
+            return _apply(state, q, value, cfg)
+        return False, "请点选就医地点。", []
+    if parser == "age":
+        value = parse_int(text, "age") or ext.facts.get("age")
+        if isinstance(value, int) and 0 <= value <= 130:
+            return _apply(state, q, value, cfg)
+        return False, "请打年龄数字，比如“65”。", []
+    value = ext.facts.get(q)
+    if value is not None:
+        return _apply(state, q, value, cfg)
+    return False, None, []
+
+
+def _apply(state: State, q: str, value: Any, cfg: FlowConfig) -> tuple[bool, str | None, list[str]]:
+    if q == "year_to_date":
+        if value:
+            state.slots["ytd_partial"] = {}
+            state.pending = "ytd_self_pay"
+        else:
+            state.slots["year_to_date"] = {"self_pay": "0", "aid": "0", "tilt_aid": "0"}
+            state.confirmed.append("year_to_date")
+        return True, None, []
+    if q in YTD_STEPS:
+        partial = state.slots.setdefault("ytd_partial", {})
+        partial[q.removeprefix("ytd_")] = str(value)
+        following = [s for s in YTD_STEPS if s.removeprefix("ytd_") not in partial]
+        if following == ["ytd_tilt_aid"] and _policies(cfg).regions[state.slots["region"]].tilt is None:
+            following = []
+        if following:
+            state.pending = following[0]
+        else:
+            ytd = {"self_pay": "0", "aid": "0", "tilt_aid": "0", **partial}
+            state.slots["year_to_date"] = ytd
+            state.slots.pop("ytd_partial", None)
+            state.confirmed.append("year_to_date")
+        return True, None, []
+    _set(state, q, value)
+    return True, None, []
+
+
+def _answer_identities(state: State, text: str, ext, options: dict, cfg: FlowConfig):
+    if text == B_DONE_PICK:
+        _commit_identities(state, state.picking)
+        return True, None, []
+    if text == B_NONE or (ext.identity.none and not ext.identity.found):
+        _commit_identities(state, [])
+        return True, None, []
+    if text in options:
+        state.picking.append(options[text])
+        state.pending = "identities"
+        return True, None, []
+    match = ext.identity if ext.identity.found else find_identities(text)
+    if not match.found:
+        return False, None, []
+    for key, value in match.facts.items():
+        _set(state, key, value)
+    codes = list(dict.fromkeys(state.picking + match.codes))
+    notes = list(match.notes)
+    if match.corrections:
+        notes.append("我理解为：" + "、".join(f"“{typed}”=“{canon}”" for typed, canon in match.corrections) + "。")
+    if match.monitored or any(code in MONITORED_BUTTONS.values() for _, code in match.unsure):
+        state.picking = codes
+        state.pending = "identity_unsure"
+        return True, None, []
+    if match.unsure and not match.codes:
+        phrase, code = match.unsure[0]
+        state.confirm = {"slot": "identities", "value": list(dict.fromkeys(state.picking + [code])),
+                         "text": f"您说的“{phrase}”是指“{identity_label(code)}”吗？"}
+        return True, None, notes
+    _commit_identities(state, codes)
+    return True, None, notes
+
+
+def _commit_identities(state: State, codes: list[str]) -> None:
+    _set(state, "identities", list(dict.fromkeys(codes)))
+    state.picking = []
+    if state.pending in ("identities", "identity_unsure"):
+        state.pending = None
+
+
+def _merge(state: State, ext, answered: str | None, cfg: FlowConfig) -> tuple[bool, Message | None]:
+    """Fill the other slots a free-text message stated; confirm before replacing a confirmed answer."""
+    merged = False
+    found = ext.slots
+    skip_money = state.pending in YTD_STEPS or answered in YTD_STEPS or answered in (
+        "stay_policy_total", "family_income")
+    for key in ESSENTIALS:
+        if key == answered or key not in found:
+            continue
+        if key == "self_pay" and skip_money:
+            continue
+        if key == "identities" and answered in ("identities", "identity_unsure"):
+            continue
+        value = found[key]
+        if isinstance(value, Decimal):
+            value = str(value)
+        current = state.slots.get(key)
+        if current is None:
+            _set(state, key, value)
+            merged = True
+        elif current != value and (key != "identities" or set(value) - set(current)):
+            new = value if key != "identities" else list(dict.fromkeys(current + value))
+            if key == "identities" and set(current) <= set(new):
+                _set(state, key, new)
+                merged = True
+                continue
+            state.confirm = {"slot": key, "value": new,
+                             "text": f"您之前说的{engine.FACT_LABELS.get(key, key)}是“{_show(key, current, state, cfg)}”，"
+                                     f"现在改成“{_show(key, new, state, cfg)}”吗？"}
+            return merged, _confirm_message(state)
+    for key, value in found.get("facts", {}).items():
+        if key == answered:
+            continue
+        if _get(state, key) is None:
+            _set(state, key, value)
+            merged = True
+    return merged, None
+
+
+def _confirm_message(state: State) -> Message:
+    return Message(text=state.confirm["text"],
+                   buttons=[Button(label=B_YES_CHANGE, code=B_YES_CHANGE), Button(label=B_NO_CHANGE, code=B_NO_CHANGE)],
+                   kind="question")
+
+
+def _on_confirm(state: State, text: str, cfg: FlowConfig) -> list[Message]:
+    yes = text == B_YES_CHANGE or (text != B_NO_CHANGE and parse_yes_no(text) is True)
+    no = text == B_NO_CHANGE or parse_yes_no(text) is False
+    if not (yes or no):
+        return [_confirm_message(state)]
+    pending = state.confirm
+    state.confirm = None
+    if yes:
+        _snapshot(state)
+        _set(state, pending["slot"], pending["value"])
+        if pending["slot"] == "identities":
+            state.picking = []
+            if state.pending in ("identities", "identity_unsure"):
+                state.pending = None
+        if pending["slot"] == "region":
+            state.slots.get("facts", {}).pop("where", None)
+        state.answered += 1
+        lead = "好的，已改过来。"
+    else:
+        lead = "好的，保持原来的。"
+    if state.done or not state.pending:
+        state.done = False
+        return _next(state, cfg, lead)
+    return [_ask(state.pending, state, cfg, lead)]
+
+
+def _skip(state: State, cfg: FlowConfig) -> list[Message]:
+    q = state.pending
+    if _is_essential(q):
+        return [_ask(q, state, cfg, "这一项必须知道才能估算，请回答。")]
+    _snapshot(state)
+    handled, _, notes = _skip_inline(state, q)
+    state.answered += 1
+    state.pending = None
+    return _next(state, cfg, "好的，跳过。" + ("".join(notes)))
+
+
+def _skip_inline(state: State, q: str) -> tuple[bool, str | None, list[str]]:
+    if q in ("year_to_date",) + YTD_STEPS:
+        partial = state.slots.pop("ytd_partial", {})
+        state.slots["year_to_date"] = {"self_pay": "0", "aid": "0", "tilt_aid": "0", **partial}
+        if "year_to_date" not in state.skipped:
+            state.skipped.append("year_to_date")
+        state.pending = None
+        return True, None, ["今年之前的费用和救助按没有计算。"]
+    if q not in state.skipped:
+        state.skipped.append(q)
+    state.pending = None
+    return True, None, []
+
+
+def _back(state: State, cfg: FlowConfig) -> list[Message]:
+    if not state.history:
+        return [_reask(state, cfg, "已经是第一个问题了。")]
+    snap = state.history.pop()
+    for key, value in snap.items():
+        setattr(state, key, value)
+    state.confirm = None
+    state.answered = max(0, state.answered - 1)
+    if state.pending:
+        return [_ask(state.pending, state, cfg, "好的，回到上一步。")]
+    return _next(state, cfg, "好的，回到上一步。")
+
+
+EDITABLE = ("region", "identities", "care", "self_pay")
+
+
+def _edit_menu(state: State, cfg: FlowConfig) -> list[Message]:
+    rows = []
+    buttons = []
+    keys = list(EDITABLE) + [k for k in state.slots.get("facts", {})]
+    for key in keys:
+        value = _get(state, key)
+        if value is None and key not in EDITABLE:
+            continue
+        name = engine.FACT_LABELS.get(key, key)
+        rows.append((name, _show(key, value, state, cfg)))
+        buttons.append(Button(label=f"改{name}", code=f"改{name}"[:20]))
+    if "year_to_date" in state.slots:
+        ytd = state.slots["year_to_date"]
+        rows.append(("今年此前", f"自付{yuan(Decimal(ytd['self_pay']))}，已获救助{yuan(Decimal(ytd['aid']))}"))
+        buttons.append(Button(label="改今年此前的费用", code="改今年此前的费用"))
+    state.history.append(state.model_dump(include={"slots", "confirmed", "skipped", "pending", "picking", "done"}))
+    state.pending = "edit"
+    buttons.append(Button(label="不改了", code="不改了"))
+    return [Message(text=render.render("summary.j2", rows=rows), buttons=buttons, kind="question")]
+
+
+def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message]:
+    snap = state.history.pop() if state.history else {}
+    if text == "不改了":
+        for key, value in snap.items():
+            setattr(state, key, value)
+        if state.done:
+            return _result(state, cfg)
+        return [_reask(state, cfg, "好的。")]
+    if text == "改今年此前的费用":
+        state.slots.pop("year_to_date", None)
+        state.confirmed = [c for c in state.confirmed if c != "year_to_date"]
+        state.done = False
+        return [_ask("year_to_date", state, cfg)]
+    for key in list(EDITABLE) + list(state.slots.get("facts", {})):
+        if text == f"改{engine.FACT_LABELS.get(key, key)}"[:20]:
+            if key in ESSENTIALS:
+                state.slots.pop(key, None)
+            else:
+                state.slots.get("facts", {}).pop(key, None)
+            if key == "identities":
+                state.picking = []
+            state.confirmed = [c for c in state.confirmed if c != key]
+            state.done = False
+            return [_ask(key, state, cfg)]
+    for key, value in snap.items():
+        setattr(state, key, value)
+    state.history.append(snap)
+    state.pending = "edit"
+    return [Message(text="请点要修改的那一项。", buttons=_edit_menu(state, cfg)[0].buttons, kind="question")]
+
+
+def _result_part(state: State, text: str, cfg: FlowConfig) -> list[Message]:
+    est = _estimate(state, cfg)
+    if text == B_DETAIL:
+        body = render.detail(est)
+    elif text == B_DOCS:
+        body = render.documents(est)
+    elif text == B_BENEFITS:
+        body = render.benefits(est)
+    else:
+        body = render.printable(est, _case(state, cfg), cfg.today)
+    return [Message(text=body, buttons=_result_buttons(state), kind="detail")]

@@ -1,0 +1,24 @@
+"""What the conversation says: messages with buttons, independent of any chat platform."""
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Button(BaseModel):
+    """A reply the user can tap. `label` is what is shown and what is sent back as text;
+    `code` is a short id (≤ 64 bytes) for Telegram callback data."""
+
+    label: str
+    code: str | None = None
+
+
+class Message(BaseModel):
+    """One message from the assistant. `kind`: question | result | detail | info | error."""
+
+    text: str
+    buttons: list[Button] = Field(default_factory=list)
+    kind: str = "info"
+
+    def public(self) -> dict:
+        """The contract's shape: {"text", "buttons": [{"label"}]} plus `kind`."""
+        return {"text": self.text, "buttons": [{"label": b.label} for b in self.buttons], "kind": self.kind}

@@ -1,0 +1,90 @@
+"""Words: every sentence the assistant says about a result comes from a jinja2 template in
+bot/templates/, so wording can be reviewed and changed without touching the flow."""
+from __future__ import annotations
+
+import functools
+from datetime import date
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from engine.money import yuan
+from engine.policy import default as load_policies
+
+
+@functools.lru_cache(maxsize=1)
+def _env() -> Environment:
+    # Plain text for chat; the web pages escape on display. keep_trailing_newline off: tidy messages.
+    return Environment(loader=PackageLoader("bot", "templates"), autoescape=False, undefined=StrictUndefined,
+                       trim_blocks=False, lstrip_blocks=False)
+
+
+def render(name: str, **context) -> str:
+    return _env().get_template(name).render(**context).strip()
+
+
+def _labels():
+    return load_policies().common
+
+
+def _parts(est) -> list[str]:
+    kinds = _labels().part_kinds
+    return [f"{kinds[p.kind]} {yuan(p.amount)}" for p in est.parts if p.amount > 0]
+
+
+def next_step(est) -> str:
+    if est.settlement == "one_stop":
+        return "一站式结算：出院（结账）时出示身份证或医保电子凭证，医院一次算好，不用另外申请。"
+    if est.settlement == "application":
+        return "需要申请：带上材料到户籍所在地乡镇（街道）提交书面申请，县级医保部门审核。"
+    if est.settlement == "manual":
+        return "手工报销：带上票据和材料到医保经办窗口办理。"
+    return "这次不纳入救助。"
+
+
+def short(est) -> str:
+    policies = load_policies()
+    common = policies.common
+    region = policies.regions[est.region].short_name
+    assumed = "；".join(common.assumptions[a].rstrip("。") for a in est.assumed
+                       if a in common.assumptions and a != "residence")
+    assumed = assumed + "。" if assumed else ""
+    missing = "、".join(_fact_label(m) for m in est.missing_facts)
+    return render(
+        "result_short.j2", e=est, region=region, amount=yuan(est.assistance), after=yuan(est.self_pay_after),
+        parts=_parts(est), next_step=next_step(est), assumed=assumed, missing=missing,
+    )
+
+
+def _fact_label(name: str) -> str:
+    from engine.questions import FACT_LABELS
+
+    return FACT_LABELS.get(name, name)
+
+
+def detail(est) -> str:
+    return render("result_detail.j2", e=est)
+
+
+def documents(est) -> str:
+    return render("documents.j2", e=est)
+
+
+def benefits(est) -> str:
+    amount = yuan(est.subsidy.amount) if est.subsidy.amount is not None else ""
+    return render("benefits.j2", e=est, subsidy_amount=amount)
+
+
+def printable(est, case: dict, today: date | None = None) -> str:
+    common = _labels()
+    policies = load_policies()
+    identities = "、".join(common.identities[c] for c in case.get("identities", [])) or "无"
+    return render(
+        "printable.j2", today=(today or date.today()).isoformat(), region=policies.regions[est.region].name,
+        identities=identities, care=common.care[case["care"]], self_pay=yuan(est.self_pay_after + est.assistance),
+        short=short(est), detail=detail(est), documents=documents(est), benefits=benefits(est),
+    )
+
+
+def render_estimate_text(est) -> str:
+    """The whole explanation, as a person would read it (used by `jiuzhu estimate` without --json)."""
+    return "\n\n".join((short(est), detail(est), documents(est), benefits(est)))

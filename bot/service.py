@@ -1,0 +1,115 @@
+"""The chat service: the one place every door (Telegram, web chat, terminal) sends text to.
+
+It loads the conversation from the storage, runs one pure step of the flow, and saves the new
+state, under a per-conversation lock (in-process for SQLite; Redis locks across workers). The
+session id is hashed before it becomes a storage key.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import Any
+
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from pydantic import ValidationError
+
+from .flow import FlowConfig, State, step
+from .messages import Button, Message
+from .states import fsm_state_for
+
+log = logging.getLogger("jiuzhu.chat")
+MAX_TEXT = 2000
+
+
+def faq_answer(text: str, region: str | None, misses_db: str | None = None) -> list[Message]:
+    """A policy question asked in the middle of the conversation, answered from the FAQ with its clause."""
+    try:
+        import faq
+    except ImportError:  # pragma: no cover - faq ships with the project
+        return [Message(text="问答库暂时不可用，请拨打12393医保服务热线。", kind="info")]
+    result = faq.search(text, region=region, top=3)
+    if result.error:
+        return [Message(text=result.error, kind="info")]
+    if result.confident and result.hits:
+        hit = result.hits[0]
+        body = f"【问答】{hit.question}\n{hit.answer}"
+        if getattr(hit, "detail", None):
+            body += f"\n{hit.detail}"
+        body += f"\n依据：{'；'.join(hit.cite)}"
+        return [Message(text=body, kind="info")]
+    if misses_db:
+        try:
+            faq.misses.log_miss(misses_db, text, region)
+        except Exception:  # noqa: BLE001 - logging a miss must never break the conversation
+            log.warning("could not log an FAQ miss")
+    buttons = [Button(label=h.question[:20], code=h.question[:20]) for h in result.hits[:3]]
+    return [Message(text=result.message or "没有找到确切答案。可以拨打12393医保服务热线。", buttons=buttons, kind="info")]
+
+
+class ChatService:
+    def __init__(self, storage: BaseStorage, *, secret: bytes, isolation: BaseEventIsolation | None = None,
+                 misses_db: str | None = None, today: date | None = None, policies: Any = None):
+        self.storage = storage
+        self.secret = secret
+        self.isolation = isolation or SimpleEventIsolation()
+        self.misses_db = misses_db
+        self.config = FlowConfig(faq=lambda q, r: faq_answer(q, r, self.misses_db), today=today, policies=policies)
+
+    def key(self, session: str) -> StorageKey:
+        digest = hmac.new(self.secret, session.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+        number = int(digest[:15], 16)
+        return StorageKey(bot_id=0, chat_id=number, user_id=number)
+
+    async def load(self, key: StorageKey) -> State | None:
+        data = await self.storage.get_data(key)
+        flow = data.get("flow")
+        if not flow:
+            return None
+        try:
+            return State.model_validate(flow)
+        except ValidationError:
+            log.warning("discarding an unreadable conversation state")
+            return None
+
+    async def handle(self, session: str, text: str) -> list[Message]:
+        """One user message in, the assistant's messages out. Never raises for any text."""
+        text = (text or "")[:MAX_TEXT]
+        key = self.key(session)
+        async with self.isolation.lock(key):
+            state = await self.load(key)
+            reply = step(state, text, self.config)
+            await self.save(key, reply.state)
+        return reply.messages
+
+    async def save(self, key: StorageKey, state: State) -> None:
+        fsm = fsm_state_for(state.pending, state.done)
+        data = {"flow": state.model_dump(mode="json")}
+        setter = getattr(self.storage, "set_all", None)
+        if setter is not None:
+            await setter(key, fsm.state if fsm else None, data)
+        else:
+            await self.storage.set_data(key, data)
+            await self.storage.set_state(key, fsm)
+
+    async def close(self) -> None:
+        await self.storage.close()
+        await self.isolation.close()
+
+
+def service_from_env(db_path: str | None = None, redis_url: str | None = None) -> ChatService:
+    """SQLite at JIUZHU_DB (default jiuzhu.db) or Redis at REDIS_URL, as contract.md configures."""
+    db_path = db_path or os.environ.get("JIUZHU_DB", "jiuzhu.db")
+    redis_url = redis_url if redis_url is not None else os.environ.get("REDIS_URL")
+    if redis_url:
+        from .redis_store import redis_service
+
+        return redis_service(redis_url, misses_db=db_path)
+    from .store import SqliteStorage
+
+    storage = SqliteStorage(db_path)
+    return ChatService(storage, secret=storage.secret, misses_db=db_path)
