@@ -29,7 +29,7 @@ _RUN_RE = re.compile(
 )
 # 2到3万, 2-3万, 两到三千
 _RANGE_SEP = re.compile(r"^(到|至|-|~|或|或者)$")
-_NOT_MONEY_AFTER = set("级岁甲乙次个天年月号日口人楼层位名周期项种家条床倍度%℃分秒点小届栋间张")
+_NOT_MONEY_AFTER = set("级岁甲乙次个天年月号日口人楼层位名周期项种家条床倍度%℃分秒点小届栋间张斤里米亩克粒道所路掌cm")
 _MONEY_AFTER = ("元", "块", "圆", "rmb", "人民币", "钱", "w", "k")
 _APPROX_RE = re.compile(r"大概|大约|约|左右|差不多|将近|接近|估计|上下|出头|可能|好像|应该|多块|来块|多元|不到|快")
 _MORE_RE = re.compile(rf"[{_D}wk]多")
@@ -73,8 +73,14 @@ def _fix_commas(t: str) -> str:
 
 def find_amounts(text: str) -> list[_Found]:
     """All numeral runs in normalised compact text that may be amounts, with context flags."""
+    return _scan(text)[0]
+
+
+def _scan(text: str) -> tuple[list[_Found], list[int]]:
+    """(amounts, positions of vague amounts such as 几万/数十万)."""
     t = _fix_commas(text)
     found: list[_Found] = []
+    vague_hits: list[int] = []
     runs = list(_RUN_RE.finditer(t))
     skip_next = False
     for idx, m in enumerate(runs):
@@ -111,7 +117,18 @@ def find_amounts(text: str) -> list[_Found]:
         value, is_range = parsed
         before = t[max(0, start - 2):start]
         after = t[end:end + 4]
-        if after[:1] in _NOT_MONEY_AFTER and not any(c in s for c in "万千wk萬"):
+        after_more = after.lstrip("多余来")  # 二十多年 -> 年
+        if (after[:1] in _NOT_MONEY_AFTER or after_more[:1] in _NOT_MONEY_AFTER) and \
+                not any(c in s for c in "万千wk萬"):
+            continue
+        if after_more[:1] in _NOT_MONEY_AFTER and after_more[:1] in "年岁天月次":
+            continue
+        pure_cn = not any(c.isdigit() for c in s) and not any(c in s for c in "十百千万亿拾佰仟萬億wk")
+        if pure_cn and len(s) >= 2 and after[:1] and "\u4e00" <= after[:1] <= "\u9fff" and \
+                not any(after.startswith(u) for u in _MONEY_AFTER):
+            continue  # 五四运动, 三五成群, 乱七八糟
+        if before[-1:] in ("几", "数", "若"):
+            vague_hits.append(start)
             continue
         if before.endswith("第"):
             continue
@@ -127,7 +144,7 @@ def find_amounts(text: str) -> list[_Found]:
         negative = before.endswith(("-", "负")) and not (len(before) == 2 and before[0].isdigit() and before[1] == "-")
         approx = is_range or bool(_MORE_RE.match(t, end - 1) if end - 1 >= 0 else False)
         found.append(_Found(value, start, end, money, negative, approx))
-    return found
+    return found, vague_hits
 
 
 _HUGE = Decimal(10) ** 15
@@ -162,7 +179,9 @@ def parse_amount(text: object) -> AmountResult:
     t = compact(text)
     if not t:
         return _err("empty")
-    found = find_amounts(t)
+    found, vague = _scan(t)
+    if not found and vague:
+        return _err("vague")
     if not found:
         if _ZERO_RE.search(t):
             return AmountResult(Decimal(0))

@@ -17,7 +17,7 @@ _MAJOR_RE = re.compile(
     r"重特大门诊|门诊重特大|透析|血透|腹透|尿毒症|肾衰竭|肾衰|癌症|癌|肿瘤|化疗|放疗|靶向药|靶向治疗|白血病|"
     r"器官移植|肾移植|肝移植|移植|抗排异|抗排斥|地中海贫血|地贫|血友病|恶性")
 _CHRONIC_RE = re.compile(
-    r"门诊慢特病|门诊特殊病|门诊特殊疾病|门诊慢性病|慢特病|门特|门慢|慢性病|慢病|特殊病|特病|长期吃药|长期服药|"
+    r"门诊慢特病|门诊特殊病|门诊特殊疾病|门诊慢性病|慢特病|门特(?!别)|门慢|慢性病|慢病|特殊病|特病|长期吃药|长期服药|"
     r"常年吃药|一直吃药|天天吃药|长期门诊|高血压|糖尿病|冠心病|慢阻肺|精神病|精神分裂|帕金森|类风湿|肺结核|结核")
 _GENERAL_RE = re.compile(
     r"普通门诊|普通看病|看门诊|门诊看病|门诊|拿药|开药|买药|感冒|发烧|咳嗽|拉肚子|小病|打针|挂号|输液|打点滴")
@@ -47,7 +47,7 @@ def find_care(text: object) -> str | None:
     neg_in = bool(_INPATIENT_NEG_RE.search(t))
     if _INPATIENT_RE.search(t) and not (neg_in and not _INPATIENT_RE.search(_INPATIENT_NEG_RE.sub("", t))):
         return INPATIENT
-    if "门诊慢特病" in t or "门特" in t or "门慢" in t:
+    if "门诊慢特病" in t or re.search(r"门特(?!别)|门慢", t):
         return CHRONIC
     if _MAJOR_RE.search(t):
         return MAJOR

@@ -86,6 +86,7 @@ class _Lexicon:
         none = d.get("none", {})
         self.none_anywhere = sorted(none.get("anywhere", []), key=len, reverse=True)
         self.none_whole = set(none.get("whole", []))
+        self.homophone_stop = set(d.get("homophone_stop", []) or [])
         self.negations = sorted(d.get("negations", []), key=len, reverse=True)
         dis = d.get("disability", {})
         self.dis_context = sorted(dis.get("context", []), key=len, reverse=True)
@@ -247,7 +248,7 @@ def find_identities(text: object) -> IdentityMatch:
         for i in range(len(t) - k + 1):
             if py[i:i + k] == key_py and not spans.hit(i, i + k):
                 typed = t[i:i + k]
-                if typed == key:
+                if typed == key or any(w in t[max(0, i - 2):i + k + 2] and typed in w for w in lex.homophone_stop):
                     continue
                 spans.append((i, i + k))
                 if _negated(t, i, lex):

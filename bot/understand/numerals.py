@@ -132,6 +132,8 @@ def parse_numeral(s: str) -> tuple[Decimal, bool] | None:
             last_big = unit
             last_unit = unit
             zero_seen = False
+    if is_range and num is not None:
+        return None  # 七八 / 一二 without a unit is not a range of money (两三万 is)
     if num is not None:
         if last_unit is not None and not zero_seen and num_single and last_unit >= 10:
             section += num * (Decimal(last_unit) / 10)  # 三万五 -> 5000, 八百五 -> 50
