@@ -90,6 +90,8 @@ class _Lexicon:
         self.negations = sorted(d.get("negations", []), key=len, reverse=True)
         dis = d.get("disability", {})
         self.dis_context = sorted(dis.get("context", []), key=len, reverse=True)
+        self.dis_strong = [w for w in dis.get("context", []) if w not in dis.get("weak_context", [])]
+        self.dis_context = sorted(set(self.dis_context) | set(dis.get("weak_context", [])), key=len, reverse=True)
         self.dis_kinds = [(w, k) for k, ws in dis.get("kinds", {}).items() for w in ws]
         self.dis_kinds.sort(key=lambda t: -len(t[0]))
         self.by_first: dict[str, list[_Entry]] = {}
@@ -117,6 +119,8 @@ def label(code: str) -> str:
 
 def _negated(text: str, start: int, lex: _Lexicon) -> bool:
     before = text[max(0, start - 5):start]
+    if before.endswith(("但是不是", "可是不是", "就是不是", "但不是")):
+        return True
     if before.endswith(_QUESTION_BEFORE) or before.endswith("还是"):
         return False
     for n in lex.negations:
@@ -129,6 +133,32 @@ def _negated(text: str, start: int, lex: _Lexicon) -> bool:
             if len(before) - (idx + len(n)) <= 2:
                 return True
     return False
+
+
+_CLAUSE_END_NEG_RE = re.compile(r"(都不是|都没有|都不沾|都没|也不是|也没有|都不算|都不属于|不是|没有|没得)(的|啊|呀|呢|吧|哦|了)*$")
+_CLAUSE_SPLIT_RE = re.compile(r"[,.;!?，。；！？、\s]|但是|可是|不过|而是")
+_PAST_RE = re.compile(r"(以前|原来|过去|曾经|之前|早先|前几年)(是|当过|吃过|评过|办过|享受过|算)?$")
+_APPLY_RE = re.compile(r"(申请|正在办|在办|想办|想申请|准备申请|申报|打算申请|能不能办|能办|怎么办|如何办|怎么申请)(了)?$")
+_HEDGE_NOTES = {
+    "past": "您说的是以前的身份；请确认现在是否还是{label}。",
+    "applying": "正在申请的身份要等批下来才算；请确认是否已经是{label}。",
+}
+
+
+def _clause_denied(text: str, end: int) -> bool:
+    """'低保五保都不是': a clause that ends in a denial denies every identity in it."""
+    m = _CLAUSE_SPLIT_RE.search(text, end)
+    rest = text[end:m.start() if m else len(text)]
+    return bool(rest) and bool(_CLAUSE_END_NEG_RE.search(rest)) and len(rest) <= 12
+
+
+def _hedged(text: str, start: int) -> str | None:
+    before = text[max(0, start - 8):start]
+    if _PAST_RE.search(before):
+        return "past"
+    if _APPLY_RE.search(before):
+        return "applying"
+    return None
 
 
 def _scan(text: str, lex: _Lexicon) -> list[tuple[int, int, _Entry]]:
@@ -156,6 +186,7 @@ def _disability_facts(text: str, lex: _Lexicon) -> dict:
     ctx_pos = [m.start() for w in lex.dis_context for m in re.finditer(re.escape(w), text)]
     if not ctx_pos:
         return facts
+    strong = any(w in text for w in lex.dis_strong)
     best = None
     for m in _GRADE_RE.finditer(text):
         after = text[m.end():m.end() + 2]
@@ -166,6 +197,8 @@ def _disability_facts(text: str, lex: _Lexicon) -> dict:
             best = (dist, _GRADE_VAL[m.group(1)])
     if best:
         facts["disability_grade"] = best[1]
+    elif not strong:
+        return facts  # 精神很好: a kind word alone is not a disability
     for w, kind in lex.dis_kinds:
         for m in re.finditer(re.escape(w), text):
             dist = min(abs(m.start() - p) for p in ctx_pos)
@@ -215,9 +248,14 @@ def find_identities(text: object) -> IdentityMatch:
 
     for s, e, ent in _scan(t, lex):
         spans.append((s, e))
-        if _negated(t, s, lex):
+        if _negated(t, s, lex) or _clause_denied(t, e):
             if ent.code not in res.negated and ent.kind == EXACT:
                 res.negated.append(ent.code)
+            continue
+        state = _hedged(t, s)
+        if state and ent.kind == EXACT and not (state == "applying" and ent.code == "illness_poverty"):
+            add_unsure(ent.phrase, ent.code)
+            add_note(_HEDGE_NOTES[state].format(label=lex.labels.get(ent.code, ent.phrase)))
             continue
         if ent.kind == EXACT:
             add_code(s, ent.code)
@@ -310,4 +348,6 @@ def find_identities(text: object) -> IdentityMatch:
         bare = strip_punct(t)
         if bare in lex.none_whole or any(w in t for w in lex.none_anywhere):
             res.none = True
+        elif res.negated and re.search(r"也不是|也没有|也不算|也没|都不", t):
+            res.none = True  # 我没有低保，也不是五保
     return res

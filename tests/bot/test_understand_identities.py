@@ -152,3 +152,48 @@ def test_hospital_grade_is_not_disability_grade():
 
 def test_order_follows_text():
     assert find_identities("二级残疾，也是低保户").codes == ["severe_disability", "dibao"]
+
+
+@pytest.mark.parametrize("text,denied", [("低保五保都不是", ["dibao", "tekun"]), ("低保户不是", ["dibao"]),
+                                         ("低保户没有", ["dibao"]), ("我是低保，但是不是残疾人", ["severe_disability"])])
+def test_denial_after_the_word(text, denied):
+    m = find_identities(text)
+    assert all(d in m.negated and d not in m.codes for d in denied)
+
+
+def test_denial_then_positive():
+    assert find_identities("我是低保户不是五保户").codes == ["dibao"]
+    assert find_identities("我是低保，但是不是残疾人").codes == ["dibao"]
+
+
+@pytest.mark.parametrize("text", ["低保五保都不是", "我没有低保，也不是五保"])
+def test_collective_denial_is_none(text):
+    assert find_identities(text).none is True
+
+
+@pytest.mark.parametrize("text,code,word", [("以前是低保，现在不是了", "dibao", "以前"),
+                                            ("正在申请低保", "dibao", "申请"),
+                                            ("原来是五保户", "tekun", "以前")])
+def test_past_or_applying_is_unsure(text, code, word):
+    m = find_identities(text)
+    assert code not in m.codes
+    assert (code in [c for _, c in m.unsure])
+    assert m.notes
+
+
+def test_applying_for_illness_poverty_counts():
+    # the contract: recognised, or applying for recognition
+    assert find_identities("申请了因病致贫").codes == ["illness_poverty"]
+
+
+@pytest.mark.parametrize("text,grade,kind", [("肢体二级", 2, "physical"), ("精神二级", 2, "mental"),
+                                             ("智力三级", 3, "intellectual")])
+def test_kind_with_grade_without_the_word_disability(text, grade, kind):
+    m = find_identities(text)
+    assert m.codes == ["severe_disability"]
+    assert m.facts == {"disability_grade": grade, "disability_kind": kind}
+
+
+def test_kind_word_alone_is_not_disability():
+    m = find_identities("精神很好，住二级医院")
+    assert m.codes == [] and m.facts == {}
