@@ -20,10 +20,13 @@ from .policy import Policies, PolicyError, REGIONS, default as load_policies
 from .questions import ESSENTIALS, FACT_LABELS, questions
 
 
-def estimate(case: Any, *, strict: bool = False, policies: Policies | None = None) -> Estimate:
-    """Case (dict or Case) → Estimate. Raises CaseError for bad input, naming each field."""
+def estimate(case: Any, *, strict: bool = False, policies: Policies | None = None, explain: bool = True) -> Estimate:
+    """Case (dict or Case) → Estimate. Raises CaseError for bad input, naming each field.
+
+    explain=False skips the trace, notes, documents and places (same amounts and status).
+    """
     checked = parse_case(case, strict=strict)
-    return estimate_case(checked, policies or load_policies())
+    return estimate_case(checked, policies or load_policies(), explain=explain)
 
 
 def estimate_many(cases: Iterable[Any], *, strict: bool = False,

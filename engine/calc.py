@@ -83,8 +83,13 @@ class _Run:
         return value
 
 
-def estimate_case(case: Case, policies: Policies) -> Estimate:
-    """The Estimate for a checked Case (see engine.estimate for the public entry point)."""
+def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estimate:
+    """The Estimate for a checked Case (see engine.estimate for the public entry point).
+
+    With explain=False the amounts, status, category and side benefits are the same, but the
+    trace, notes, documents and places are left empty: for callers that only compare outcomes
+    (engine.questions probes the engine many times a turn; charts sample hundreds of points).
+    """
     region = policies.regions[case.region]
     common = policies.common
     run = _Run(case, region, common)
@@ -144,7 +149,10 @@ def estimate_case(case: Case, policies: Policies) -> Estimate:
         key=lambda i: (not priced[i].covered, -priced[i].amount, priced[i].tier.rank),
     )
     best_tier, best_notes = matched[best_index]
-    best = _price_tier(run, best_tier, best_notes, excluded, trace=[])  # again, this time with the trace
+    if explain:
+        best = _price_tier(run, best_tier, best_notes, excluded, trace=[])  # again, this time with the trace
+    else:
+        best = priced[best_index]
 
     for kind, name in best.notes + (referral_notes if best.covered else ()):
         if kind == "assumed" and name not in assumed:
@@ -152,7 +160,7 @@ def estimate_case(case: Case, policies: Policies) -> Estimate:
         elif kind == "reading" and name not in readings:
             readings.append(name)
 
-    category = Category(
+    category = Category.trusted(
         id=best_tier.category, name=best_tier.name, identity=_giving_identity(run, best_tier), tier=best_tier.tier
     )
     trace.append(f"救助类别：{best_tier.name}〔{best_tier.cite}〕")
@@ -220,14 +228,17 @@ def estimate_case(case: Case, policies: Policies) -> Estimate:
         year, value = _contribution(run)
         notes.append(f"资助参保金额按{year}年{stat.name}{value:,}元估算；{stat.note}")
 
-    documents, where_to_apply = _documents(run, settlement, best_tier)
-    if documents:
-        notes.append(common.documents.note)
-    further = _further_help(run)
-    monitoring = _monitoring(run)
-    notes.append(common.disclaimer)
-    trace.append(f"合计：本次估算医疗救助{yuan(assistance)}。")
-    return Estimate.model_construct(
+    if explain:
+        documents, where_to_apply = _documents(run, settlement, best_tier)
+        if documents:
+            notes.append(common.documents.note)
+        further = _further_help(run)
+        monitoring = _monitoring(run)
+        notes.append(common.disclaimer)
+        trace.append(f"合计：本次估算医疗救助{yuan(assistance)}。")
+    else:
+        documents, where_to_apply, further, monitoring, notes, trace = [], [], [], [], [], []
+    return Estimate.trusted(
         region=case.region,
         policy=policy_ref,
         status=status,
@@ -317,7 +328,7 @@ def _price_tier(run: _Run, tier: Tier, tier_notes: tuple, excluded: bool, trace:
         raw = rate * base
         amount = raw if cap_left is None else min(raw, cap_left)
         regular_amount = fen(amount)
-        parts.append(Part(kind=chosen.kind, base=base, deductible=deductible, rate=rate, cap=cap,
+        parts.append(Part.trusted(kind=chosen.kind, base=base, deductible=deductible, rate=rate, cap=cap,
                           cap_left=cap_left, amount=regular_amount, cite=chosen.cite))
         if chosen.reading:
             notes += (("reading", chosen.reading),)
@@ -394,7 +405,7 @@ def _major(run: _Run, rate: Decimal, ordinary: Decimal, trace: list | None) -> t
             f"{yuan(residual)} × {percent(rate)}，年度限额{yuan(major.cap)}（剩余{yuan(left)}）= {yuan(amount)}"
             f"〔{major.cite}〕"
         )
-    part = Part(kind="major", base=residual, deductible=ZERO, rate=rate, cap=major.cap, cap_left=left,
+    part = Part.trusted(kind="major", base=residual, deductible=ZERO, rate=rate, cap=major.cap, cap_left=left,
                 amount=amount, cite=major.cite)
     return part, notes
 
@@ -439,7 +450,7 @@ def _tilt(run: _Run, tier: Tier, claim: Claim | None, base: Decimal, rate: Decim
     notes = notes + (("reading", tilt.reading),)
     if amount <= 0:
         return None, notes
-    return Part(kind="tilt", base=fen(tilt_base), deductible=ZERO, rate=tilt_rate, cap=tilt.cap,
+    return Part.trusted(kind="tilt", base=fen(tilt_base), deductible=ZERO, rate=tilt_rate, cap=tilt.cap,
                 cap_left=tilt_left, amount=amount, cite=tilt.cite), notes
 
 
@@ -522,15 +533,15 @@ def _base_estimate(run: _Run, policy_ref: PolicyRef, **fields) -> Estimate:
     values = dict(
         region=run.case.region, policy=policy_ref, status="not_eligible", eligible=False, category=None,
         assistance=ZERO, parts=[], self_pay_after=run.case.self_pay, settlement="none",
-        subsidy=Subsidy(kind="none", share=None, amount=None, text="没有资助参保。", cite=None, applies=False),
-        critical_illness_tilt=Flag(applies=False, text="不适用。", cite=None),
-        deposit_waiver=Flag(applies=False, text="不适用。", cite=None),
+        subsidy=Subsidy.trusted(kind="none", share=None, amount=None, text="没有资助参保。", cite=None, applies=False),
+        critical_illness_tilt=Flag.trusted(applies=False, text="不适用。", cite=None),
+        deposit_waiver=Flag.trusted(applies=False, text="不适用。", cite=None),
         documents=[], where_to_apply=list(common.where_to_apply_common), notes=[], trace=[], reason=None,
         missing_facts=[], if_known=None, readings=[], assumed=[], monitoring=[], further_help=[],
         disclaimer=common.disclaimer,
     )
     values.update(fields)
-    return Estimate.model_construct(**values)
+    return Estimate.trusted(**values)
 
 
 def _before_document(run: _Run, policy_ref: PolicyRef) -> Estimate:
@@ -574,9 +585,19 @@ def _subsidy_rank(rule) -> tuple:
     return (0 if rule.kind == "full" else 1, -(rule.share if rule.share is not None else Decimal(-1)))
 
 
+_SORTED_SUBSIDY: dict[int, list] = {}
+
+
+def _subsidy_rules(region: RegionPolicy) -> list:
+    rules = _SORTED_SUBSIDY.get(id(region))
+    if rules is None:
+        rules = _SORTED_SUBSIDY[id(region)] = sorted(region.subsidy, key=_subsidy_rank)
+    return rules
+
+
 def _subsidy(run: _Run, in_transition: bool | None, readings: list) -> tuple[Subsidy, tuple]:
     notes: tuple = ()
-    for rule in sorted(run.region.subsidy, key=_subsidy_rank):
+    for rule in _subsidy_rules(run.region):
         value, more = rule.when(run.ctx)
         notes += more
         if not value:
@@ -592,8 +613,8 @@ def _subsidy(run: _Run, in_transition: bool | None, readings: list) -> tuple[Sub
                 contribution = _contribution(run)[1]
             amount = fen(rule.share * contribution)
         text = rule.text + ("（过渡期内）" if rule.transition_only else "")
-        return Subsidy(kind=rule.kind, share=rule.share, amount=amount, text=text, cite=rule.cite), notes
-    return Subsidy(kind="none", share=None, amount=None, text="按您的身份，文件没有规定资助参保。", cite=None,
+        return Subsidy.trusted(kind=rule.kind, share=rule.share, amount=amount, text=text, cite=rule.cite), notes
+    return Subsidy.trusted(kind="none", share=None, amount=None, text="按您的身份，文件没有规定资助参保。", cite=None,
                    applies=False), notes
 
 
@@ -612,20 +633,20 @@ def _critical_tilt(run: _Run, in_transition: bool | None, readings: list) -> Fla
         if rule.transition_only and not in_transition:
             expired = rule
             continue
-        return Flag(applies=True, text=rule.text + ("（过渡期内）" if rule.transition_only else ""), cite=rule.cite)
+        return Flag.trusted(applies=True, text=rule.text + ("（过渡期内）" if rule.transition_only else ""), cite=rule.cite)
     if expired is not None:
         if "transition_period" not in readings:
             readings.append("transition_period")
-        return Flag(applies=False, text=f"{expired.text}——{run.common.transition_period.after_text}",
+        return Flag.trusted(applies=False, text=f"{expired.text}——{run.common.transition_period.after_text}",
                     cite=expired.cite)
-    return Flag(applies=False, text="按您的身份，大病保险没有倾斜支付。", cite=None)
+    return Flag.trusted(applies=False, text="按您的身份，大病保险没有倾斜支付。", cite=None)
 
 
 def _deposit_waiver(run: _Run) -> Flag:
     rule = run.region.deposit_waiver
     if rule.when(run.ctx)[0]:
-        return Flag(applies=True, text=rule.text, cite=rule.cite)
-    return Flag(applies=False, text="按您的身份，不在“先诊疗后付费”范围内。", cite=rule.cite)
+        return Flag.trusted(applies=True, text=rule.text, cite=rule.cite)
+    return Flag.trusted(applies=False, text="按您的身份，不在“先诊疗后付费”范围内。", cite=rule.cite)
 
 
 def _monitoring(run: _Run) -> list[str]:

@@ -231,6 +231,28 @@ Share = Annotated[Decimal | None, PlainSerializer(lambda v: None if v is None el
 class _Out(BaseModel):
     model_config = ConfigDict(extra="allow")
 
+    @classmethod
+    def trusted(cls, **values):
+        """Build from values the engine computed itself: no validation, defaults filled in.
+
+        pydantic's model_construct does the same but was the engine's hottest line.
+        """
+        cached = cls.__dict__.get("_trusted_cache")
+        if cached is None:
+            fields = cls.model_fields
+            defaults = {name: f.get_default(call_default_factory=True) for name, f in fields.items()
+                        if not f.is_required()}
+            cached = (defaults, len(fields))
+            setattr(cls, "_trusted_cache", cached)
+        defaults, count = cached
+        data = values if len(values) >= count else {**defaults, **values}
+        obj = cls.__new__(cls)
+        object.__setattr__(obj, "__dict__", data)
+        object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+        object.__setattr__(obj, "__pydantic_extra__", {})
+        object.__setattr__(obj, "__pydantic_private__", None)
+        return obj
+
 
 class PolicyRef(_Out):
     doc_no: str | None

@@ -39,22 +39,26 @@ def whole_yuan(value: Decimal) -> Decimal:
 
 def plain(value: Decimal) -> str:
     """`18000` → `18,000`; `1449.15` → `1,449.15` (no trailing .00)."""
-    value = fen(value)
-    if value == value.to_integral_value():
-        return f"{int(value):,}"
-    return f"{value:,.2f}"
+    cents = int(fen(value) * 100)
+    whole, part = divmod(abs(cents), 100)
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{whole:,}" if part == 0 else f"{sign}{whole:,}.{part:02d}"
 
 
 def yuan(value: Decimal) -> str:
     """How an amount is shown to a person: `1.8万元（18,000元）`, `4,481元`, `0元`."""
-    value = fen(value)
-    if abs(value) < WAN:
+    cents = int(fen(value) * 100)
+    if abs(cents) < 1_000_000:
         return f"{plain(value)}元"
-    wan = value / WAN
-    shown = wan.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
-    prefix = "" if shown * WAN == value else "约"
-    text = f"{shown:f}"
-    return f"{prefix}{text}万元（{plain(value)}元）"
+    # 万 with at most two decimals; "约" when that rounding hides something
+    wan_hundredths, rest = divmod(abs(cents), 10_000)
+    if rest * 2 >= 10_000:
+        wan_hundredths += 1
+    prefix = "" if rest == 0 else "约"
+    whole, frac = divmod(wan_hundredths, 100)
+    text = str(whole) if frac == 0 else f"{whole}.{frac:02d}".rstrip("0")
+    sign = "-" if cents < 0 else ""
+    return f"{prefix}{sign}{text}万元（{plain(value)}元）"
 
 
 def percent(rate: Decimal) -> str:

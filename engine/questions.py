@@ -87,7 +87,7 @@ def questions(partial: dict, policies: Policies | None = None) -> list[str]:
     policies = policies or default()
     _registry.setdefault(id(policies), policies)
     case = parse_case(partial)
-    base = _signature(estimate_case(case, policies))
+    base = _signature(estimate_case(case, policies, explain=False))
     region = policies.regions[case.region]
     stated = {k for k, v in case.facts.__dict__.items() if v is not None}
     ctx = Ctx(identities=frozenset(case.identities), care=case.care, self_pay=case.self_pay,
@@ -105,7 +105,7 @@ def questions(partial: dict, policies: Policies | None = None) -> list[str]:
         else:
             probes = [case.model_copy(update={"facts": case.facts.model_copy(update={fact: v})})
                       for v in _probe_values(id(policies), case.region, fact)]
-        if any(_signature(estimate_case(p, policies)) != base for p in probes):
+        if any(_signature(estimate_case(p, policies, explain=False)) != base for p in probes):
             wanted.append(fact)
     return wanted
 
