@@ -1,0 +1,177 @@
+"""The JSON API of contract.md: estimate, FAQ, chat, policies, health."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Body, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+import engine
+
+from .errors import api_error
+
+router = APIRouter()
+
+CASE_EXAMPLE = {
+    "region": "guangxi", "identities": ["dibao", "severe_disability"], "care": "inpatient", "self_pay": 50000,
+    "date": "2024-06-01", "year_to_date": {"self_pay": 0, "aid": 0, "tilt_aid": 0},
+    "facts": {"disability_grade": 2, "disability_kind": "physical"},
+}
+
+
+def _state(request: Request):
+    return request.app.state.jz
+
+
+# ------------------------------------------------------------------------------------------ estimate
+
+@router.post(
+    "/api/v1/estimate",
+    tags=["estimate"],
+    summary="估算医疗救助 / Case → Estimate",
+    responses={422: {"description": "输入有误：{detail: [{field, field_zh, message, message_zh}]}"}},
+)
+def post_estimate(case: dict[str, Any] = Body(..., examples=[CASE_EXAMPLE]),
+                  strict: bool = Query(False, description="refuse unknown fields")):
+    try:
+        est = engine.estimate(case, strict=strict)
+    except engine.CaseError as exc:
+        return JSONResponse({"detail": exc.errors}, status_code=422)
+    return JSONResponse(est.model_dump(mode="json"))
+
+
+# ------------------------------------------------------------------------------------------ FAQ
+
+def _hit(hit, names: dict[str, str]) -> dict:
+    return {
+        "id": hit.id, "question": hit.question, "answer": hit.answer, "detail": getattr(hit, "detail", ""),
+        "score": round(float(hit.score), 2), "regions": list(hit.regions), "cite": list(hit.cite),
+        "region_names": ["全部地区" if r == "all" else names.get(r, r) for r in hit.regions],
+    }
+
+
+def faq_search(request: Request, q: str, region: str | None, top: int, log_misses: bool) -> dict:
+    import faq
+
+    st = _state(request)
+    pol = engine.load_policies()
+    names = {code: r.short_name for code, r in pol.regions.items()}
+    result = faq.search(q, region=region, top=top, miss_db=st.faq_db if log_misses else None)
+    return {
+        "query": q, "region": result.region, "confident": bool(result.confident), "message": result.message,
+        "error": result.error, "choices": list(getattr(result, "choices", []) or []),
+        "hits": [_hit(h, names) for h in result.hits],
+    }
+
+
+@router.get("/api/v1/faq", tags=["faq"], summary="政策问答搜索 / FAQ hits")
+def get_faq(request: Request, q: str = Query(..., max_length=500, description="问题"),
+            region: str | None = Query(None, max_length=40), top: int = Query(5, ge=1, le=20),
+            live: bool = Query(False, description="search-as-you-type: do not log unanswered questions")):
+    out = faq_search(request, q, region, top, log_misses=not live)
+    if out["error"]:
+        field = "region" if "地区" in out["error"] and region else "q"
+        return JSONResponse({"detail": [api_error(field, out["error"], out["error"])]}, status_code=422)
+    return out
+
+
+def check_admin(request: Request, token: str | None) -> None:
+    expected = _state(request).settings.admin_token
+    if not expected:
+        raise HTTPException(403, {"field": "(token)", "field_zh": "口令", "message": "admin pages are closed",
+                                  "message_zh": "管理页面未开启"})
+    auth = request.headers.get("authorization", "")
+    given = auth[7:].strip() if auth.lower().startswith("bearer ") else (token or "")
+    import hmac
+
+    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(401, {"field": "(token)", "field_zh": "口令", "message": "token required",
+                                  "message_zh": "需要正确的管理口令"}, headers={"WWW-Authenticate": "Bearer"})
+
+
+@router.get("/api/v1/faq/misses", tags=["faq"], summary="没有答上的问题（管理） / unanswered questions")
+def get_faq_misses(request: Request, token: str | None = Query(None), limit: int = Query(100, ge=1, le=1000)):
+    check_admin(request, token)
+    from faq.misses import list_misses
+
+    return {"misses": list_misses(_state(request).faq_db, limit)}
+
+
+# ------------------------------------------------------------------------------------------ chat
+
+class ChatIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    session: str = Field(..., min_length=1, max_length=128)
+    text: str = Field("", max_length=2000)
+
+
+async def chat_reply(request: Request, session: str, text: str) -> list[dict]:
+    from .app import ChatUnavailable
+
+    try:
+        service = _state(request).chat()
+    except ChatUnavailable:
+        raise HTTPException(503, {"field": "(service)", "field_zh": "对话", "message": "chat is not available",
+                                  "message_zh": "对话功能暂时不可用，请稍后再试，或拨打12393。"}) from None
+    messages = await service.handle(session, text)
+    return [m.public() if hasattr(m, "public") else dict(m) for m in messages]
+
+
+@router.post("/api/v1/chat", tags=["chat"], summary="对话 / the guided conversation")
+async def post_chat(request: Request, body: ChatIn):
+    # web sessions live in their own namespace, so a web client can never step into a Telegram chat
+    return {"messages": await chat_reply(request, "web:" + body.session, body.text)}
+
+
+# ------------------------------------------------------------------------------------------ policies
+
+def _plain(value: Any) -> Any:
+    from engine.conditions import Condition
+
+    if isinstance(value, BaseModel):
+        return _plain(value.model_dump(mode="python", by_alias=True))
+    if isinstance(value, Condition):
+        return _plain(value.raw)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def region_summary(code: str) -> dict:
+    pol = engine.load_policies()
+    r = pol.regions[code]
+    return {"region": code, "name": r.name, "short_name": r.short_name, "document": _plain(r.document),
+            "categories": [{"category": t.category, "tier": t.tier, "name": t.name, "cite": t.cite} for t in r.tiers],
+            "url": f"/api/v1/policies/{code}"}
+
+
+@router.get("/api/v1/policies", tags=["policies"], summary="五个地区的政策 / the encoded policies")
+def get_policies():
+    pol = engine.load_policies()
+    return {"regions": [region_summary(code) for code in engine.REGIONS],
+            "common": {"identities": pol.common.identities, "care": pol.common.care, "where": pol.common.where,
+                       "settlement": pol.common.settlement, "part_kinds": pol.common.part_kinds,
+                       "disclaimer": pol.common.disclaimer, "hotline": pol.common.hotline}}
+
+
+@router.get("/api/v1/policies/{region}", tags=["policies"], summary="一个地区的政策，带出处 / one region, cited")
+def get_policy(region: str):
+    pol = engine.load_policies()
+    if region not in pol.regions:
+        raise HTTPException(404, {"field": "region", "field_zh": "地区", "message": f"unknown region; expected one of {', '.join(engine.REGIONS)}",
+                                  "message_zh": "没有这个地区，可选：西藏、安康、广西、乌鲁木齐、黔江"})
+    return _plain(pol.regions[region])
+
+
+@router.get("/healthz", tags=["health"], summary="liveness")
+def healthz():
+    return {"status": "ok"}

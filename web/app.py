@@ -1,0 +1,147 @@
+"""The web app: JSON API, web chat, cadre workbench, helpdesk and policy pages.
+
+    from web.app import create_app
+    app = create_app()                 # settings from the environment
+
+`chat_service` (an object with `async handle(session, text) -> list[Message]`) and `faq_db` (the
+SQLite file for unanswered questions) can be injected for tests. `extra_routers` is where other
+doors mount their routes (the Telegram webhook: `create_app(extra_routers=[telegram_router])`).
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Iterable
+
+from fastapi import APIRouter, FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .errors import http_handler, unexpected_handler, validation_handler
+from .settings import Settings
+
+log = logging.getLogger("jiuzhu.web")
+HERE = Path(__file__).parent
+
+_PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+             "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+class ChatUnavailable(RuntimeError):
+    pass
+
+
+class _State:
+    """What the routes share: settings, the chat service (made on first use) and the FAQ miss log."""
+
+    def __init__(self, settings: Settings, chat_service: Any, faq_db: str | None):
+        self.settings = settings
+        self._chat = chat_service
+        self.faq_db = faq_db or settings.db_path
+
+    def chat(self):
+        if self._chat is None:
+            try:
+                from bot.service import service_from_env
+            except ImportError as exc:  # the conversation is not installed yet
+                raise ChatUnavailable(str(exc)) from None
+            self._chat = service_from_env()
+        return self._chat
+
+
+class _LimitBody:
+    """Refuse request bodies over the limit (413) before they are read into memory."""
+
+    def __init__(self, app, settings: Settings):
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope.get("path", "")
+        limit = self.settings.max_upload if path.startswith("/cadre/batch") else self.settings.max_body
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > limit
+            except ValueError:
+                too_big = True
+            if too_big:
+                return await _too_large(scope, send, path)
+        seen = 0
+
+        async def limited_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _BodyTooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLarge:
+            await _too_large(scope, send, path)
+
+
+class _BodyTooLarge(StarletteHTTPException):
+    def __init__(self):
+        super().__init__(413, {"field": "(body)", "field_zh": "请求内容", "message": "request body too large",
+                               "message_zh": "内容太大了"})
+
+
+async def _too_large(scope, send, path: str):
+    import json
+
+    if path.startswith("/api/"):
+        body = json.dumps({"detail": [{"field": "(body)", "field_zh": "请求内容", "message": "request body too large",
+                                       "message_zh": "内容太大了"}]}, ensure_ascii=False).encode()
+        ctype = b"application/json"
+    else:
+        body = "<!doctype html><meta charset=utf-8><title>内容太大</title><p>内容太大了，请分几次上传。</p>".encode()
+        ctype = b"text/html; charset=utf-8"
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", ctype), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(settings: Settings | None = None, chat_service: Any = None, faq_db: str | None = None,
+               extra_routers: Iterable[APIRouter] = ()) -> FastAPI:
+    settings = settings or Settings.from_env()
+    app = FastAPI(
+        title="救助助手 jiuzhu",
+        description="医疗救助估算、政策问答和对话。Medical-assistance estimates, FAQ and chat for five regions.",
+        version="0.1.0",
+    )
+    app.state.jz = _State(settings, chat_service, faq_db)
+
+    app.add_exception_handler(RequestValidationError, validation_handler)
+    app.add_exception_handler(StarletteHTTPException, http_handler)
+    app.add_exception_handler(Exception, unexpected_handler)
+
+    @app.middleware("http")
+    async def _headers(request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        path = request.url.path
+        if response.headers.get("content-type", "").startswith("text/html") and not path.startswith(("/docs", "/redoc")):
+            response.headers.setdefault("Content-Security-Policy", _PAGE_CSP)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    from .api import router as api_router
+    from .pages import router as page_router
+
+    app.include_router(api_router)
+    app.include_router(page_router)
+    # Other doors (the Telegram webhook) plug in here.
+    for router in extra_routers or ():
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(_LimitBody, settings=settings)  # type: ignore[arg-type]
+    return app

@@ -1,0 +1,146 @@
+"""Form fields / roster cells (strings, as people type them) → a Case dict for the engine.
+
+Shared by the cadre form and the CSV roster. Values are read leniently (`1.8万`, `2,000元`,
+`2024/6/1`, `二级`, `是`), then the engine checks them strictly. Errors use the engine's shape:
+{field, field_zh, message, message_zh}.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Mapping
+
+from engine.case import FIELD_ZH
+
+from .labels import LabelError, lookup, parse_bool, parse_identities
+
+# canonical field names used by forms and rosters
+MONEY = ("self_pay", "ytd_self_pay", "ytd_aid", "ytd_tilt_aid", "stay_policy_total", "family_income", "contribution")
+INTS = ("disability_grade", "age", "hospital_level", "family_size", "insurance_tier")
+FACT_FIELDS = ("disability_grade", "disability_kind", "age", "special_disease", "hospital_level",
+               "stay_policy_total", "where", "referred", "family_income", "family_size", "veteran_kind",
+               "insurance_tier", "contribution")
+YTD = {"ytd_self_pay": "self_pay", "ytd_aid": "aid", "ytd_tilt_aid": "tilt_aid"}
+
+FIELD_LABELS = {
+    **FIELD_ZH,
+    "ytd_self_pay": "本年已自付", "ytd_aid": "本年已获救助", "ytd_tilt_aid": "本年已获倾斜救助",
+}
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，－", "0123456789.,-")
+
+
+def _err(field: str, message: str, message_zh: str) -> dict:
+    leaf = field.split(".")[-1]
+    return {"field": field, "field_zh": FIELD_LABELS.get(leaf, leaf), "message": message, "message_zh": message_zh}
+
+
+def money_text(raw: str) -> str:
+    """`1.8万` → `18000`; `2,000元` → `2000`; anything else is handed on for the engine to refuse."""
+    text = str(raw).translate(_FULLWIDTH).strip().replace(",", "").replace(" ", "")
+    text = text.removeprefix("¥").removeprefix("￥").removesuffix("元").removesuffix("块")
+    factor = Decimal(1)
+    if text.endswith(("万", "w", "W")):
+        factor, text = Decimal(10000), text[:-1]
+    try:
+        value = Decimal(text) * factor
+    except InvalidOperation:
+        return str(raw).strip()
+    return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+
+
+def int_value(raw: str) -> Any:
+    text = str(raw).translate(_FULLWIDTH).strip()
+    text = re.sub(r"[级岁人档周]|周岁|一档$", "", text) if not text.isdigit() else text
+    if len(text) == 1 and text in _CN_DIGITS:
+        return _CN_DIGITS[text]
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            as_float = float(text)
+        except ValueError:
+            return str(raw).strip()
+        return int(as_float) if as_float.is_integer() else as_float
+
+
+def date_text(raw: str) -> str:
+    text = str(raw).translate(_FULLWIDTH).strip()
+    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", text)
+    if m:
+        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+    if m:
+        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+    return text
+
+
+def build_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict]]:
+    """(case dict, errors found while reading the words). Empty strings mean "not stated"."""
+    def get(name: str) -> str:
+        value = fields.get(name)
+        if value is None:
+            return ""
+        if isinstance(value, (list, tuple)):
+            return "、".join(str(v) for v in value if str(v).strip())
+        return str(value).strip()
+
+    case: dict[str, Any] = {}
+    errors: list[dict] = []
+    facts: dict[str, Any] = {}
+    ytd: dict[str, Any] = {}
+
+    raw = get("region")
+    if raw:
+        try:
+            case["region"] = lookup("region", raw)
+        except LabelError as exc:
+            errors.append(_err("region", str(exc), f"{exc.message_zh}，可填：西藏、安康、广西、乌鲁木齐、黔江"))
+    else:
+        errors.append(_err("region", "missing", "请填写地区"))
+    try:
+        case["identities"] = parse_identities(get("identities"))
+    except LabelError as exc:
+        errors.append(_err("identities", str(exc), exc.message_zh))
+    raw = get("care")
+    if raw:
+        try:
+            case["care"] = lookup("care", raw)
+        except LabelError as exc:
+            errors.append(_err("care", str(exc), f"{exc.message_zh}，可填：住院、门诊慢特病、重特大门诊、普通门诊"))
+    else:
+        errors.append(_err("care", "missing", "请填写就医类型"))
+    raw = get("self_pay")
+    if raw:
+        case["self_pay"] = money_text(raw)
+    else:
+        errors.append(_err("self_pay", "missing", "请填写自付金额"))
+    raw = get("date")
+    if raw:
+        case["date"] = date_text(raw)
+    for name, key in YTD.items():
+        raw = get(name)
+        if raw:
+            ytd[key] = money_text(raw)
+    for name in FACT_FIELDS:
+        raw = get(name)
+        if not raw:
+            continue
+        try:
+            if name in MONEY:
+                facts[name] = money_text(raw)
+            elif name in INTS:
+                facts[name] = int_value(raw)
+            elif name in ("special_disease", "referred"):
+                facts[name] = parse_bool(raw)
+            elif name in ("where", "disability_kind", "veteran_kind"):
+                facts[name] = lookup(name, raw)
+        except LabelError as exc:
+            errors.append(_err(f"facts.{name}", str(exc), exc.message_zh))
+    if ytd:
+        case["year_to_date"] = ytd
+    facts = {k: v for k, v in facts.items() if v is not None}
+    if facts:
+        case["facts"] = facts
+    return case, errors

@@ -1,0 +1,226 @@
+"""Charts of assistance against self-pay, drawn from the engine's own answers.
+
+For each category (tier) of a region and each care type it covers, the engine is asked for a range
+of self-pay amounts; the curve shows the deductible (a flat start at 0), the rate (the slope) and the
+annual limit (the flat top). No policy number is written here: the axes, the point where payment
+starts and the point where the limit is reached all come from `engine.estimate`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from html import escape
+from itertools import combinations
+
+import engine
+from engine.conditions import CARE_TYPES, IDENTITIES
+from engine.money import yuan
+
+LADDER = [Decimal(m) * Decimal(10) ** e for e in range(3, 7) for m in (1, 2, 5)] + [Decimal(10_000_000)]
+SAMPLES = 96
+COLORS = ["#1f6feb", "#d4380d", "#389e0d", "#8250df", "#b08800", "#0e7c86", "#c2185b"]
+DASHES = ["", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", ""]
+# facts the charts fill in when the engine says an amount depends on them (the favourable case)
+_FILL = {"hospital_level": 3, "stay_policy_total": Decimal(10_000_000)}
+_FILL_TEXT = {"hospital_level": "三级医院", "stay_policy_total": "本次住院总费用较高"}
+
+
+@dataclass
+class Series:
+    tier: str
+    name: str
+    identities: list[str]
+    facts: dict
+    points: list[tuple[Decimal, Decimal]] = field(default_factory=list)
+    start: Decimal = Decimal(0)       # smallest self-pay that gets something
+    top: Decimal = Decimal(0)         # most this category gets for one claim (at the largest amount)
+    reaches_top: Decimal | None = None  # self-pay where `top` is reached; None when no limit shows
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+@dataclass
+class Chart:
+    region: str
+    care: str
+    care_label: str
+    series: list[Series]
+    x_max: Decimal
+    y_max: Decimal
+    svg: str = ""
+
+
+def _estimate(region: str, care: str, identities: list[str], facts: dict, self_pay: Decimal, day: dt.date):
+    return engine.estimate({"region": region, "identities": identities, "care": care,
+                            "self_pay": self_pay, "date": day, "facts": facts})
+
+
+@lru_cache(maxsize=16)
+def tier_scenarios(region: str, day: dt.date) -> dict[str, tuple[tuple[str, ...], str]]:
+    """For each tier of the region, the simplest identities that the engine places in it."""
+    pol = engine.load_policies().regions[region]
+    found: dict[str, tuple[tuple[str, ...], str]] = {}
+    wanted = {t.tier for t in pol.tiers}
+    candidates = [(i,) for i in IDENTITIES] + list(combinations(IDENTITIES, 2))
+    for ids in candidates:
+        if wanted <= set(found):
+            break
+        for care in CARE_TYPES:
+            try:
+                est = _estimate(region, care, list(ids), {}, Decimal(100000), day)
+            except engine.CaseError:
+                continue
+            if est.category and est.category.tier not in found:
+                found[est.category.tier] = (ids, est.category.name)
+    order = {t.tier: n for n, t in enumerate(pol.tiers)}
+    return dict(sorted(found.items(), key=lambda kv: order.get(kv[0], 99)))
+
+
+def _amount(region, care, ids, facts, x, day) -> tuple[Decimal, object]:
+    est = _estimate(region, care, list(ids), facts, x, day)
+    return Decimal(est.assistance), est
+
+
+def _first_reaching(fn, target: Decimal, lo: Decimal, hi: Decimal) -> Decimal:
+    """Smallest whole-yuan x in (lo, hi] with fn(x) >= target (fn is non-decreasing)."""
+    lo, hi = int(lo), int(hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if fn(Decimal(mid)) >= target:
+            hi = mid
+        else:
+            lo = mid
+    return Decimal(hi)
+
+
+def _series_for(region: str, care: str, tier: str, ids, name: str, day: dt.date) -> Series | None:
+    facts: dict = {}
+    big = LADDER[-1]
+    top, est = _amount(region, care, ids, facts, big, day)
+    note = ""
+    if est.status == "undecided" and est.missing_facts:
+        if not all(f in _FILL for f in est.missing_facts):
+            return None
+        facts = {f: _FILL[f] for f in est.missing_facts}
+        note = "图中按" + "、".join(_FILL_TEXT[f] for f in est.missing_facts) + "计算"
+        top, est = _amount(region, care, ids, facts, big, day)
+    if not est.category or est.category.tier != tier or not est.eligible or top <= 0:
+        return None
+    s = Series(tier=tier, name=name, identities=list(ids), facts=facts, top=top, note=note)
+    half, _ = _amount(region, care, ids, facts, big / 2, day)
+    fn = lambda x: _amount(region, care, ids, facts, x, day)[0]  # noqa: E731
+    if half >= top:  # the limit shows: find where it is reached
+        s.reaches_top = _first_reaching(fn, top, Decimal(0), big / 2)
+    first_paid = _first_reaching(fn, Decimal("0.01"), Decimal(0), big)
+    s.start = first_paid - 1 if first_paid > 0 else Decimal(0)
+    return s
+
+
+def _nice_up(value: Decimal) -> Decimal:
+    for step in LADDER:
+        if step >= value:
+            return step
+    return LADDER[-1]
+
+
+@lru_cache(maxsize=64)
+def region_charts(region: str, day: dt.date | None = None) -> list[Chart]:
+    day = day or dt.date.today()
+    common = engine.load_policies().common
+    scenarios = tier_scenarios(region, day)
+    charts = []
+    for care in CARE_TYPES:
+        series = []
+        for tier, (ids, name) in scenarios.items():
+            s = _series_for(region, care, tier, ids, name, day)
+            if s is not None:
+                series.append(s)
+        if not series:
+            continue
+        capped = [s.reaches_top for s in series if s.reaches_top is not None]
+        starts = [s.start for s in series]
+        want = max(capped + [max(starts) * 3, Decimal(10000)])
+        x_max = _nice_up(want * Decimal("1.1"))
+        for s in series:
+            xs = {x_max * i / SAMPLES for i in range(SAMPLES + 1)}
+            for b in (s.start, s.start + 1, s.reaches_top):
+                if b is not None and 0 <= b <= x_max:
+                    xs.add(Decimal(b))
+            s.points = [(x, _amount(region, care, s.identities, s.facts, x, day)[0]) for x in sorted(xs)]
+        y_top = max(y for s in series for _, y in s.points)
+        y_max = _nice_up(y_top * Decimal("1.05")) if y_top > 0 else Decimal(1000)
+        chart = Chart(region=region, care=care, care_label=common.care[care], series=series, x_max=x_max, y_max=y_max)
+        chart.svg = render_svg(chart)
+        charts.append(chart)
+    return charts
+
+
+def _wan(value: Decimal) -> str:
+    if value >= 10000:
+        w = (value / 10000).normalize()
+        return f"{w:f}万"
+    return f"{int(value):,}"
+
+
+def _ticks(maximum: Decimal, count: int = 5) -> list[Decimal]:
+    step = maximum / count
+    return [step * i for i in range(count + 1)]
+
+
+def render_svg(chart: Chart) -> str:
+    """An inline, self-contained SVG (no script, no external resources), scaled by its viewBox."""
+    w, h = 640, 340
+    left, right, top, bottom = 64, 16, 16, 52
+    pw, ph = w - left - right, h - top - bottom
+
+    def sx(x: Decimal) -> float:
+        return left + float(x / chart.x_max) * pw
+
+    def sy(y: Decimal) -> float:
+        return top + ph - float(y / chart.y_max) * ph
+
+    title = f"{chart.care_label}：自付金额与救助金额"
+    out = [f'<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{escape(title)}" '
+           f'xmlns="http://www.w3.org/2000/svg" data-care="{escape(chart.care)}">',
+           f"<title>{escape(title)}</title>"]
+    for t in _ticks(chart.x_max):
+        x = sx(t)
+        out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + ph}" stroke="#e5e5e5"/>')
+        out.append(f'<text x="{x:.1f}" y="{top + ph + 18}" text-anchor="middle" font-size="12" fill="#555">{_wan(t)}</text>')
+    for t in _ticks(chart.y_max):
+        y = sy(t)
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#e5e5e5"/>')
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" fill="#555">{_wan(t)}</text>')
+    out.append(f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#333"/>')
+    out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}" stroke="#333"/>')
+    out.append(f'<text x="{left + pw / 2}" y="{h - 8}" text-anchor="middle" font-size="13" fill="#333">本次自付金额（元）</text>')
+    out.append(f'<text x="14" y="{top + ph / 2}" text-anchor="middle" font-size="13" fill="#333" '
+               f'transform="rotate(-90 14 {top + ph / 2})">救助金额（元）</text>')
+    for n, s in enumerate(chart.series):
+        color, dash = COLORS[n % len(COLORS)], DASHES[n % len(DASHES)]
+        d = " ".join(f"{'M' if i == 0 else 'L'}{sx(x):.1f} {sy(y):.1f}" for i, (x, y) in enumerate(s.points))
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        reach = "" if s.reaches_top is None else f' data-reaches-top="{s.reaches_top}"'
+        out.append(f'<path class="series" d="{d}" fill="none" stroke="{color}" stroke-width="2.5"{dash_attr} '
+                   f'data-tier="{escape(s.tier)}" data-start="{s.start}" data-top="{s.top}"{reach}>'
+                   f"<title>{escape(s.name)}</title></path>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def legend(chart: Chart) -> list[dict]:
+    rows = []
+    for n, s in enumerate(chart.series):
+        rows.append({
+            "color": COLORS[n % len(COLORS)], "dash": DASHES[n % len(DASHES)], "name": s.name, "tier": s.tier,
+            "start": yuan(s.start) if s.start > 0 else "不设起付线（从第1元起）",
+            "top": yuan(s.top) if s.reaches_top is not None else "图中范围内未见年度限额",
+            "reaches": yuan(s.reaches_top) if s.reaches_top is not None else "图中范围内未到限额",
+            "note": s.note,
+        })
+    return rows

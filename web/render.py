@@ -1,0 +1,82 @@
+"""An Estimate → what a page shows: plain words for the status, amounts as 1.8万元（18,000元）,
+the calculation with each step's clause, the checklist of documents."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import engine
+from engine.money import percent, yuan
+
+STATUS_TEXT = {
+    "paid": "可以救助",
+    "zero": "本次为0",
+    "not_eligible": "不符合条件",
+    "undecided": "还需要补充信息",
+}
+
+_CLAUSE_RE = re.compile(r"\s*〔([^〔〕]*(?:〔[^〔〕]*〕[^〔〕]*)*)〕\s*$")
+
+
+def split_clause(step: str) -> tuple[str, str | None]:
+    """`…〔桂政办发〔2022〕5号 二（一）〕` → (text, clause)."""
+    m = _CLAUSE_RE.search(step)
+    if not m:
+        return step, None
+    return step[: m.start()].rstrip(), m.group(1)
+
+
+def money(value) -> str:
+    if value is None:
+        return ""
+    return yuan(Decimal(str(value)))
+
+
+def rate(value) -> str:
+    if value is None:
+        return ""
+    return percent(Decimal(str(value)))
+
+
+def estimate_view(est: engine.Estimate) -> dict:
+    pol = engine.load_policies()
+    common = pol.common
+    region = pol.regions.get(est.region)
+    disclaimer = est.disclaimer or common.disclaimer
+    notes = [n for n in est.notes if n != disclaimer]
+    parts = []
+    for part in est.parts:
+        parts.append({
+            "kind": common.part_kinds.get(part.kind, part.kind),
+            "base": money(part.base), "deductible": money(part.deductible), "rate": rate(part.rate),
+            "cap": money(part.cap) if part.cap is not None else "不设限额",
+            "amount": money(part.amount), "cite": part.cite,
+        })
+    return {
+        "est": est,
+        "region_name": region.short_name if region else est.region,
+        "region_full": region.name if region else est.region,
+        "status": est.status,
+        "status_text": STATUS_TEXT.get(est.status, est.status),
+        "amount": money(est.assistance),
+        "self_pay_after": money(est.self_pay_after),
+        "category": est.category.name if est.category else "无救助类别",
+        "settlement": common.settlement.get(est.settlement, est.settlement),
+        "parts": parts,
+        "trace": [split_clause(step) for step in est.trace],
+        "documents": est.documents,
+        "where_to_apply": est.where_to_apply,
+        "notes": notes,
+        "missing": [engine.FACT_LABELS.get(f, f) for f in est.missing_facts],
+        "if_known": est.if_known,
+        "reason": est.reason,
+        "subsidy": est.subsidy,
+        "subsidy_amount": money(est.subsidy.amount) if est.subsidy.amount is not None else None,
+        "tilt": est.critical_illness_tilt,
+        "deposit": est.deposit_waiver,
+        "monitoring": [split_clause(m) for m in est.monitoring],
+        "further_help": [split_clause(m) for m in est.further_help],
+        "disclaimer": disclaimer,
+        "hotline": common.hotline,
+        "policy": est.policy,
+    }

@@ -1,0 +1,24 @@
+"""Configuration of the web app, from the environment (contract.md "Configuration")."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+@dataclass
+class Settings:
+    db_path: str = field(default_factory=lambda: _env("JIUZHU_DB") or "jiuzhu.db")
+    admin_token: str | None = field(default_factory=lambda: _env("JIUZHU_ADMIN_TOKEN"))
+    max_body: int = 256 * 1024          # JSON API requests and forms
+    max_upload: int = 4 * 1024 * 1024   # a roster CSV
+    max_rows: int = 5000                # rows in one roster
+    faq_top_max: int = 20
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        return cls()
