@@ -65,13 +65,17 @@ def _tokens(s: str) -> list[tuple[str, object]] | None:
         elif ch in BIG_UNITS:
             out.append(("big", BIG_UNITS[ch]))
             i += 1
+        elif ch in "多来余" and out and out[-1][0] == "unit" and i + 1 < n and s[i + 1] in BIG_UNITS:
+            out.append(("about",))  # 十多万, 十来万, 百余万
+            i += 1
         else:
             return None
     return out
 
 
 def parse_numeral(s: str) -> tuple[Decimal, bool] | None:
-    """Parse one numeral string. Returns (value, is_range_midpoint) or None when it is not a number.
+    """Parse one numeral string. Returns (value, approximate) or None when it is not a number;
+    approximate for ranges (两三万 -> 25000) and 十多万/十来万.
 
     Colloquial shortening: 三万五 = 35000, 八百五 = 850, 一千二 = 1200, 1万2 = 12000;
     但 一千零五 = 1005."""
@@ -98,6 +102,9 @@ def parse_numeral(s: str) -> tuple[Decimal, bool] | None:
             else:
                 num = tok[1]
                 num_single = tok[2]
+        elif kind == "about":
+            is_range = True
+            continue
         elif kind == "zero":
             zero_seen = True
             if num is not None:

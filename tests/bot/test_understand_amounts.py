@@ -90,3 +90,10 @@ def test_limit_is_ten_million():
     assert LIMIT == Decimal(10_000_000)
     assert parse_amount("10000000").value == LIMIT
     assert parse_amount("10000001").error == "too_large"
+
+
+@pytest.mark.parametrize("text,value", [("十来万", 100000), ("十多万", 100000), ("二十多万", 200000),
+                                        ("两万以内", 20000), ("一百来块", 100), ("不到两万", 20000)])
+def test_about_forms(text, value):
+    r = parse_amount(text)
+    assert r.value == value and r.approx

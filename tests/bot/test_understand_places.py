@@ -201,3 +201,17 @@ def test_find_places_lists_outside_too():
 def test_region_name():
     assert region_name("qianjiang") == "黔江区"
     assert region_name("nope") == ""
+
+
+@pytest.mark.parametrize("text,place", [("那曲地区", "那曲市"), ("山南地区", "山南市"), ("日喀则地区", "日喀则市"),
+                                        ("林芝县", "巴宜区"), ("昌都县", "卡若区"), ("那曲县", "色尼区"),
+                                        ("乃东县", "乃东区"), ("靖西县", "靖西市"), ("山南", "山南市"), ("北海", "北海市")])
+def test_old_names(text, place):
+    m = find_region(text)
+    assert m is not None and m.place == place and not m.ambiguous
+
+
+@pytest.mark.parametrize("text", ["走遍山南海北", "去了北海公园", "北海道旅游"])
+def test_idioms_with_place_names(text):
+    m = find_region(text)
+    assert m is None or m.region is None
