@@ -94,6 +94,10 @@ class _Lexicon:
         self.dis_context = sorted(set(self.dis_context) | set(dis.get("weak_context", [])), key=len, reverse=True)
         self.dis_kinds = [(w, k) for k, ws in dis.get("kinds", {}).items() for w in ws]
         self.dis_kinds.sort(key=lambda t: -len(t[0]))
+        self.fuzzy_by_first: dict[str, list[tuple[str, str]]] = {}
+        for key, code in self.fuzzy:
+            if len(key) >= 3:
+                self.fuzzy_by_first.setdefault(key[0], []).append((key, code))
         self.by_first: dict[str, list[_Entry]] = {}
         for e in self.entries.values():
             self.by_first.setdefault(e.phrase[0], []).append(e)
@@ -284,7 +288,7 @@ def find_identities(text: object) -> IdentityMatch:
         if py is None:
             py = pinyin_seq(t)
         for i in range(len(t) - k + 1):
-            if py[i:i + k] == key_py and not spans.hit(i, i + k):
+            if py[i] == key_py[0] and py[i:i + k] == key_py and not spans.hit(i, i + k):
                 typed = t[i:i + k]
                 if typed == key or any(w in t[max(0, i - 2):i + k + 2] and typed in w for w in lex.homophone_stop):
                     continue
@@ -296,17 +300,16 @@ def find_identities(text: object) -> IdentityMatch:
                 res.corrections.append((typed, key))
 
     # one wrong character in longer keys (特因户 -> 特困户): unsure
-    for key, code in lex.fuzzy:
-        k = len(key)
-        if k < 3 or len(t) < k:
-            continue
-        for i in range(len(t) - k + 1):
-            if spans.hit(i, i + k):
+    for i, ch in enumerate(t):
+        for key, code in lex.fuzzy_by_first.get(ch, ()):
+            k = len(key)
+            if i + k > len(t) or spans.hit(i, i + k):
                 continue
             win = t[i:i + k]
+            if k < 4 and win[-1] != key[-1]:
+                continue
             diff = sum(1 for a, b in zip(win, key) if a != b)
-            if diff == 1 and win[0] == key[0] and (k >= 4 or win[-1] == key[-1]) and \
-                    all("\u4e00" <= c <= "\u9fff" for c in win):
+            if diff == 1 and all("\u4e00" <= c <= "\u9fff" for c in win):
                 spans.append((i, i + k))
                 if code == "monitored":
                     res.monitored = True
