@@ -46,7 +46,10 @@ class _State:
                 from bot.service import service_from_env
             except ImportError as exc:  # the conversation is not installed yet
                 raise ChatUnavailable(str(exc)) from None
-            self._chat = service_from_env()
+            try:
+                self._chat = service_from_env(db_path=self.settings.db_path)
+            except TypeError:  # an older factory without arguments
+                self._chat = service_from_env()
         return self._chat
 
 
@@ -86,6 +89,36 @@ class _LimitBody:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
             await _too_large(scope, send, path)
+
+
+class _Guard:
+    """The last line: anything unexpected becomes a safe 500 here, logged without the request's
+    content or the exception's text (either may hold personal data), and is not re-raised (so the
+    server does not log it again with its message)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:  # noqa: BLE001
+            from starlette.requests import Request
+
+            request = Request(scope)
+            response = await unexpected_handler(request, exc)
+            if not started:
+                await response(scope, receive, send)
 
 
 class _BodyTooLarge(StarletteHTTPException):
@@ -144,4 +177,5 @@ def create_app(settings: Settings | None = None, chat_service: Any = None, faq_d
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(_LimitBody, settings=settings)  # type: ignore[arg-type]
+    app.add_middleware(_Guard)  # type: ignore[arg-type]
     return app

@@ -104,7 +104,7 @@ def region_view(code: str) -> dict:
         "where_to_apply": {"一站式结算": wta.one_stop, "依申请": wta.application, "手工报销": wta.manual},
         "where_cite": wta.cite,
         "statistics": [{"name": s.name, "unit": s.unit,
-                        "values": [(y, yuan(v.value), v.source) for y, v in sorted(s.values.items())]}
+                        "data": [(y, yuan(v.value), v.source) for y, v in sorted(s.values.items())]}
                        for s in r.statistics.values()],
     }
 

@@ -1,0 +1,48 @@
+"""The Telegram webhook under `jiuzhu serve`: POST /telegram/webhook, checked against WEBHOOK_SECRET.
+
+Telegram sends the secret in the X-Telegram-Bot-Api-Secret-Token header; anything without it (or
+with a wrong one) is refused with 403 before it reaches the dispatcher.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+log = logging.getLogger("jiuzhu.webhook")
+PATH = "/telegram/webhook"
+
+
+def webhook_router(dispatcher, bot, secret: str) -> APIRouter:
+    router = APIRouter()
+
+    @router.post(PATH, include_in_schema=False)
+    async def telegram_webhook(request: Request):
+        given = request.headers.get("x-telegram-bot-api-secret-token", "")
+        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+            return JSONResponse({"ok": False, "error": "forbidden"}, status_code=403)
+        try:
+            payload = await request.json()
+        except ValueError:
+            return JSONResponse({"ok": False, "error": "bad json"}, status_code=400)
+        from aiogram.types import Update
+        from pydantic import ValidationError
+
+        try:
+            update = Update.model_validate(payload, context={"bot": bot})
+        except ValidationError:
+            return JSONResponse({"ok": False, "error": "not an update"}, status_code=400)
+        await dispatcher.feed_update(bot, update)
+        return {"ok": True}
+
+    return router
+
+
+async def register_webhook(bot, url: str, secret: str) -> None:
+    """Tell Telegram where to send updates (called once at start-up)."""
+    from bot.telegram import COMMANDS
+
+    await bot.set_my_commands(COMMANDS)
+    await bot.set_webhook(url, secret_token=secret, drop_pending_updates=False)
