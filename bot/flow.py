@@ -357,6 +357,12 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     lead_notes: list[str] = []
     handled = False
     problem: str | None = None
+    if cfg.faq is not None and (ext.question or looks_like_question(text)):
+        # a policy question: answer it, then back to the pending question (fill nothing from it:
+        # "五保户住院能报多少？" does not say the patient is 五保户)
+        state.history.pop()
+        answer = cfg.faq(text, state.slots.get("region"))
+        return answer + [_reask(state, cfg, "我们接着刚才的问题：")]
     if q:
         handled, problem, more = _answer_pending(state, q, text, ext, cfg)
         lead_notes += more
@@ -519,7 +525,8 @@ def _answer_identities(state: State, text: str, ext, options: dict, cfg: FlowCon
         _commit_identities(state, state.picking)
         return True, None, []
     if text == B_NONE or (ext.identity.none and not ext.identity.found):
-        _commit_identities(state, [])
+        # "都不是" before picking = none; "没有了/不是" after picking = no more than those picked
+        _commit_identities(state, list(state.picking))
         return True, None, []
     if text in options:
         state.picking.append(options[text])
@@ -527,6 +534,10 @@ def _answer_identities(state: State, text: str, ext, options: dict, cfg: FlowCon
         return True, None, []
     match = ext.identity if ext.identity.found else find_identities(text)
     if not match.found:
+        if state.picking and any(key in ext.slots for key in ("region", "care", "self_pay")):
+            # moving on ("住院") after picking: keep what was picked, the rest is merged
+            _commit_identities(state, list(state.picking))
+            return True, None, []
         return False, None, []
     for key, value in match.facts.items():
         _set(state, key, value)
@@ -617,6 +628,8 @@ def _on_confirm(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             state.slots.get("facts", {}).pop("where", None)
         state.answered += 1
         lead = "好的，已改过来。"
+        if state.pending and not _is_essential(state.pending) and state.pending not in YTD_STEPS:
+            state.pending = None  # the change may make a different question matter (or none)
     else:
         lead = "好的，保持原来的。"
     if state.done or not state.pending:
