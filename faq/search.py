@@ -9,6 +9,7 @@ entry's question or a variant, and *relative BM25* is the entry's BM25 divided b
 
 from __future__ import annotations
 
+import heapq
 import math
 import threading
 from dataclasses import dataclass
@@ -37,16 +38,18 @@ from .text import (
 # --- tuning -----------------------------------------------------------------------------------
 K1 = 1.2
 B = 0.5
-TYPE_WEIGHT = {"w": 1.0, "b": 0.5, "p": 0.35}
+TYPE_WEIGHT = {"w": 1.0, "q": 0.6, "b": 0.5, "p": 0.35}
 ANSWER_WEIGHT = 0.25  # term frequency weight of words that appear only in the answer
 W_COVER, W_FUZZY, W_REL = 0.45, 0.30, 0.25
-REGION_BOOST = 15.0  # entry of the caller's region (region parameter)
-MENTION_BOOST = 25.0  # entry of a region named in the question itself
+# a region's entry moves this share of the way to 100 when it is the caller's region (parameter)
+# or a region named in the question itself; this keeps the order among that region's entries
+REGION_BOOST = 0.30
+MENTION_BOOST = 0.60
 REGION_PENALTY = 30.0  # entry of another region when a region is named
-NO_REGION_PENALTY = 10.0  # a region's entry when no region is known: prefer the general answer
-CANDIDATES = 60
+NO_REGION_PENALTY = 15.0  # a region's entry when no region is known: prefer the general answer
+CANDIDATES = 40
 FUZZY_CANDIDATES = 15
-POSTINGS_BUDGET = 2500
+POSTINGS_BUDGET = 1500
 CONFIDENT_SCORE = 50.0
 CONFIDENT_GAP = 3.0
 MAX_TOP = 20
@@ -98,7 +101,7 @@ class SearchResult(BaseModel):
 class _Doc:
     entry: Entry
     regions: frozenset[str]
-    weights: dict[str, float]  # term → BM25 contribution (idf × saturated tf), type weight excluded
+    weights: dict[str, float]  # term → BM25 contribution (type weight × idf × saturated tf)
     fuzzy_texts: tuple[str, ...]
     specific: bool  # not an [all] entry
 
@@ -142,11 +145,15 @@ class Index:
         self.postings: dict[str, list[tuple[int, float]]] = {}
         for i, (e, tf, dl, fz) in enumerate(zip(entries, tfs, lengths, fuzzies)):
             norm_len = K1 * (1 - B + B * dl / avgdl)
-            weights = {t: self.idf[t] * f * (K1 + 1) / (f + norm_len) for t, f in tf.items()}
+            weights = {
+                t: TYPE_WEIGHT[t[0]] * self.idf[t] * f * (K1 + 1) / (f + norm_len) for t, f in tf.items()
+            }
             for t, w in weights.items():
                 self.postings.setdefault(t, []).append((i, w))
             self.docs.append(_Doc(e, frozenset(e.regions), weights, fz, e.regions != ["all"]))
         self.by_id = {d.entry.id: i for i, d in enumerate(self.docs)}
+        self.allowed = {r: [bool(d.regions & {r, "all"}) for d in self.docs] for r in REGIONS}
+        self._preferred: dict[tuple[str, ...], list[bool]] = {}
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -161,76 +168,119 @@ class Index:
         return analyze(self._canon(text), self.tk)
 
     # -- scoring
+    def _pick(self, ranked: Iterable[int], k: int, allowed: list[bool] | None, preferred: list[bool] | None) -> list[int]:
+        """The first ``k`` of ``ranked`` that are allowed; with ``preferred``, keep about two
+        thirds of the places for preferred entries (the region named in the question)."""
+        out: list[int] = []
+        if preferred is None:
+            for i in ranked:
+                if allowed is None or allowed[i]:
+                    out.append(i)
+                    if len(out) >= k:
+                        break
+            return out
+        k_other = max(1, k // 3)
+        mine: list[int] = []
+        other: list[int] = []
+        for i in ranked:
+            if preferred[i]:
+                if len(mine) < k:
+                    mine.append(i)
+            elif len(other) < k_other:
+                other.append(i)
+            if len(mine) >= k and len(other) >= k_other:
+                break
+        return mine[: k - min(k_other, len(other))] + other
+
     def score(self, norm_query: str, region: str | None, mentioned: list[str], top: int):
-        canon = self.lexicon.strip_regions(self.lexicon.apply_synonyms(strip_fillers(norm_query)))
+        lex = self.lexicon
+        idf = self.idf
+        fixed = lex.correct_homophones(strip_fillers(norm_query), known=lambda w: ("w:" + w) in idf)
+        canon = lex.strip_regions(lex.apply_synonyms(fixed))
         qterms = analyze(canon, self.tk)
         if not qterms:
             return []
-        allowed = None if region is None else {region, "all"}
-        known: list[tuple[str, float]] = []
+        known: list[tuple[str, float]] = []  # (term, type weight × idf)
         total = 0.0
         for term in qterms:
             tw = TYPE_WEIGHT[term[0]]
-            idf = self.idf.get(term)
-            if idf is None:
+            v = idf.get(term)
+            if v is None:
                 total += tw * self.unknown_idf
             else:
-                total += tw * idf
-                known.append((term, tw))
+                total += tw * v
+                known.append((term, tw * v))
         if not known:
             return []
         # 1. candidates: rarest terms first, until enough entries are touched and the budget of
         #    postings is spent (keeps a query fast on a large knowledge base)
         acc: dict[int, float] = {}
+        get = acc.get
         spent = 0
-        for term, tw in sorted(known, key=lambda x: self.df[x[0]]):
+        df = self.df
+        for term, _w in sorted(known, key=lambda x: df[x[0]]):
             plist = self.postings[term]
             if spent + len(plist) > POSTINGS_BUDGET and len(acc) >= CANDIDATES:
                 break
             spent += len(plist)
             for i, w in plist:
-                acc[i] = acc.get(i, 0.0) + tw * w
-        if allowed is not None:
-            acc = {i: v for i, v in acc.items() if self.docs[i].regions & allowed}
+                acc[i] = get(i, 0.0) + w
         if not acc:
             return []
-        pool = sorted(acc, key=acc.__getitem__, reverse=True)[:CANDIDATES]
-        # 2. full BM25 and coverage for the candidates
-        full: list[tuple[float, float, int]] = []
-        for i in pool:
-            weights = self.docs[i].weights
-            bm, cov = 0.0, 0.0
-            for term, tw in known:
-                w = weights.get(term)
-                if w is not None:
-                    bm += tw * w
-                    cov += tw * self.idf[term]
-            full.append((bm, cov, i))
-        full.sort(reverse=True)
-        full = full[:FUZZY_CANDIDATES]
-        best = full[0][0] or 1.0
-        qc = compact(canon)
+        allowed = self.allowed[region] if region is not None else None
         want = {region} if region else set(mentioned)
+        preferred = None
+        if region is None and mentioned:
+            preferred = self.preferred_mask(tuple(sorted(want)))
+        ranked = heapq.nlargest(CANDIDATES * 3, acc, key=acc.__getitem__)
+        pool = self._pick(ranked, CANDIDATES, allowed, preferred)
+        if not pool:
+            return []
+        # 2. full BM25 and coverage for the candidates
+        full: dict[int, tuple[float, float]] = {}
+        for i in pool:
+            wget = self.docs[i].weights.get
+            bm, cov = 0.0, 0.0
+            for term, qw in known:
+                w = wget(term)
+                if w is not None:
+                    bm += w
+                    cov += qw
+            full[i] = (bm, cov)
+        order = sorted(full, key=lambda i: full[i][0], reverse=True)
+        finalists = self._pick(order, FUZZY_CANDIDATES, None, preferred)
+        best = max(full[i][0] for i in finalists) or 1.0
+        qc = compact(canon)
+        long_q = len(qc) >= 4
         boost = MENTION_BOOST if want & set(mentioned) else REGION_BOOST
         scored = []
-        for bm, cov, i in full:
+        for i in finalists:
+            bm, cov = full[i]
             d = self.docs[i]
             fz = 0.0
             for t in d.fuzzy_texts:
                 r = fuzz.ratio(qc, t)
-                if len(qc) >= 4 and len(t) >= 4:
+                if long_q and len(t) >= 4:
                     r = max(r, 0.9 * fuzz.partial_ratio(qc, t))
                 if r > fz:
                     fz = r
             s = 100.0 * (W_COVER * min(1.0, cov / total) + W_FUZZY * fz / 100.0 + W_REL * bm / best)
             if d.specific:
                 if want:
-                    s += boost if d.regions & want else -REGION_PENALTY
+                    s = s + boost * (100.0 - s) if d.regions & want else s - REGION_PENALTY
                 else:
                     s -= NO_REGION_PENALTY
             scored.append((s, i))
         scored.sort(key=lambda x: (-x[0], x[1]))
         return [(max(0.0, min(100.0, s)), i) for s, i in scored[:top]]
+
+    def preferred_mask(self, regions: tuple[str, ...]) -> list[bool]:
+        m = self._preferred.get(regions)
+        if m is None:
+            want = set(regions) | {"all"}
+            m = [bool(d.regions & want) for d in self.docs]
+            self._preferred[regions] = m
+        return m
 
 
 # ---------------------------------------------------------------------------------------------

@@ -157,8 +157,16 @@ class Lexicon:
     user_words: list[str] = field(default_factory=list)  # extra words for jieba
     _syn_re: re.Pattern | None = None
     _region_re: re.Pattern | None = None
+    _homophones: dict[tuple[str, str], list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
 
     def compile(self) -> "Lexicon":
+        # lexicon words by the pinyin of their first two characters, longest first
+        words = {w for w in (*self.synonyms, *self.synonyms.values(), *self.user_words)
+                 if len(w) >= 2 and _CJK_RUN_RE.fullmatch(w)}
+        self._homophones = {}
+        for w in sorted(words, key=lambda x: (-len(x), x)):
+            py = tuple(char_pinyin(c) for c in w)
+            self._homophones.setdefault(py[:2], []).append((py, w))
         if self.synonyms:
             keys = sorted(self.synonyms, key=lambda k: (-len(k), k))
             self._syn_re = re.compile("|".join(re.escape(k) for k in keys))
@@ -177,6 +185,36 @@ class Lexicon:
                 break
             norm = new
         return norm
+
+    def correct_homophones(self, norm: str, known=None) -> str:
+        """Replace a span that sounds like a lexicon word but is written otherwise (底保 → 低保,
+        五宝户 → 五保户, 医撩 → 医疗).  ``known(span)`` may veto spans that are real words."""
+        if not self._homophones or not _CJK_RE.search(norm):
+            return norm
+        chars = list(norm)
+        py = [char_pinyin(c) if _CJK_RE.match(c) else "" for c in chars]
+        i, out = 0, []
+        n = len(chars)
+        while i < n:
+            hit = None
+            if py[i] and i + 1 < n and py[i + 1]:
+                for wpy, w in self._homophones.get((py[i], py[i + 1]), ()):
+                    k = len(wpy)
+                    if i + k <= n and tuple(py[i : i + k]) == wpy:
+                        span = "".join(chars[i : i + k])
+                        if span != w and (known is None or not known(span)):
+                            hit = w
+                        elif span == w:
+                            hit = span
+                        if hit:
+                            break
+            if hit:
+                out.append(hit)
+                i += len(hit)
+            else:
+                out.append(chars[i])
+                i += 1
+        return "".join(out)
 
     def regions_in(self, norm: str) -> list[str]:
         """Region codes named in the text, in order of first mention, without repeats."""
@@ -259,7 +297,8 @@ def analyze(norm: str, tk) -> dict[str, float]:
 
     - ``w:`` jieba words (search mode), stop words dropped;
     - ``b:`` character bigrams inside runs of Chinese characters (robust to segmentation);
-    - ``p:`` pinyin bigrams of the same pairs (catches homophone typos such as 底保 → 低保).
+    - ``p:`` pinyin bigrams of the same pairs (catches homophone typos such as 底保 → 低保);
+    - ``q:`` pinyin of whole words of two or more Chinese characters (低宝 → di_bao, as 低保).
     """
     terms: dict[str, float] = {}
     for w in tk.cut_for_search(norm):
@@ -272,6 +311,9 @@ def analyze(norm: str, tk) -> dict[str, float]:
             continue
         key = "w:" + w
         terms[key] = terms.get(key, 0.0) + 1.0
+        if len(w) >= 2 and _CJK_RUN_RE.fullmatch(w):
+            kq = "q:" + "_".join(char_pinyin(c) for c in w)
+            terms[kq] = terms.get(kq, 0.0) + 1.0
     for run in _CJK_RUN_RE.findall(norm):
         chars = [c for c in run]
         for a, b in zip(chars, chars[1:]):

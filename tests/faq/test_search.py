@@ -1,0 +1,224 @@
+"""Search behaviour: typos, synonyms, regions, confidence, bad input."""
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import faq
+from faq.search import ERR_EMPTY, ERR_NO_TEXT, Hit, SearchResult
+
+REGION_CODES = ["xizang", "ankang", "guangxi", "urumqi", "qianjiang"]
+
+
+def top_id(q, region=None):
+    r = faq.search(q, region)
+    assert r.error is None, r.error
+    assert r.hits, q
+    return r.hits[0].id
+
+
+def test_result_shape(index):
+    r = faq.search("西藏低保户住院能报多少", top=5)
+    assert isinstance(r, SearchResult)
+    assert 1 <= len(r.hits) <= 5
+    assert all(isinstance(h, Hit) for h in r.hits)
+    scores = [h.score for h in r.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 100.0 for s in scores)
+    h = r.hits[0]
+    assert h.id == "xz-dibao-inpatient"
+    assert h.cite and h.regions == ["xizang"] and h.answer and h.detail
+    c = h.to_contract()
+    assert set(c) == {"id", "question", "answer", "score", "regions", "cite"}
+    json.dumps(c, ensure_ascii=False)
+
+
+def test_homophone_typo_dibao():
+    # 底保 is a homophone typo of 低保 (same pinyin di bao)
+    assert top_id("底保户住院报几成", "xizang") == "xz-dibao-inpatient"
+    assert top_id("安康底保住院救助比例是多少") == "ak-dibao-inpatient"
+
+
+def test_homophone_typo_not_in_synonyms_found_by_pinyin(index):
+    # 低宝 and 医撩 are not in the synonyms table for these exact forms: pinyin bigrams catch them
+    assert "低宝" not in index.lexicon.synonyms
+    assert top_id("西藏低宝住院救助几成") == "xz-dibao-inpatient"
+    r = faq.search("西藏五宝户住院救助比例")  # 五宝 ~ 五保 (wu bao)
+    assert r.hits[0].id == "xz-tekun-inpatient"
+
+
+def test_synonyms_colloquial_words():
+    assert top_id("吃低保的在拉萨住院给报多少") == "xz-dibao-inpatient"
+    assert top_id("五保户在汉滨住院要自己出钱吗") == "ak-tekun-inpatient"
+    assert top_id("监测户住院起付线多少", "ankang") == "ak-cat2-other-inpatient"
+
+
+def test_chinese_numerals():
+    assert top_id("安康自付超过十万元救助限额是多少") == "ak-limit-100k"
+
+
+def test_region_filter_restricts_hits():
+    for region in REGION_CODES:
+        r = faq.search("低保住院能报多少", region=region, top=10)
+        assert r.hits
+        for h in r.hits:
+            assert h.regions == ["all"] or region in h.regions, (region, h.id)
+
+
+def test_region_accepts_chinese_name_and_rejects_unknown():
+    r = faq.search("低保住院能报多少", region="安康")
+    assert r.region == "ankang" and r.hits[0].id == "ak-dibao-inpatient"
+    r = faq.search("低保住院能报多少", region="beijing")
+    assert r.error and not r.hits
+
+
+@pytest.mark.parametrize(
+    "q, prefix",
+    [
+        ("拉萨的低保户住院能报多少", "xz-"),
+        ("汉滨区低保住院能报多少", "ak-"),
+        ("南宁低保住院能报多少", "gx-"),
+        ("乌市低保住院能报多少", "wq-"),
+        ("黔江低保住院能报多少", "qj-"),
+    ],
+)
+def test_region_named_in_question_is_boosted(q, prefix):
+    r = faq.search(q)
+    assert r.hits[0].id.startswith(prefix), [h.id for h in r.hits]
+    assert r.regions_mentioned
+
+
+def test_confident_answer_message():
+    r = faq.search("西藏低保户住院能报多少")
+    assert r.confident
+    assert r.hits[0].answer in r.message
+    assert "藏政办发〔2022〕31号" in r.message
+    assert r.choices == []
+
+
+def test_not_confident_offers_three_choices_and_hotline():
+    r = faq.search("低保住院能报多少")  # no region: five regions answer differently
+    assert not r.confident
+    assert r.message.startswith("没有找到确切答案，您是不是想问：")
+    assert len(r.choices) == 3
+    for c in r.choices:
+        assert c in r.message
+    assert "12393" in r.message
+    assert "乡镇（街道）" in r.message and "医保局" in r.message
+
+
+def test_unrelated_question_is_not_confident():
+    r = faq.search("今天拉萨天气怎么样，适合去布达拉宫玩吗")
+    assert not r.confident
+    assert "12393" in r.message
+
+
+@pytest.mark.parametrize(
+    "q, err",
+    [
+        ("", ERR_EMPTY),
+        ("   \n\t ", ERR_EMPTY),
+        ("😀😀", ERR_NO_TEXT),
+        ("？？？！！！。。。", ERR_NO_TEXT),
+        ("<script></script>", ERR_NO_TEXT),
+        ("<p>&nbsp;</p>", ERR_NO_TEXT),
+    ],
+)
+def test_bad_input_gets_clear_message(q, err):
+    r = faq.search(q)
+    assert r.error == err
+    assert r.message == err
+    assert r.hits == [] and not r.confident
+
+
+def test_none_input():
+    r = faq.search(None)  # type: ignore[arg-type]
+    assert r.error == ERR_EMPTY
+
+
+def test_html_is_stripped_not_executed():
+    r = faq.search("<script>alert(1)</script>")
+    assert r.error is None or r.error == ERR_NO_TEXT
+    assert all("<script" not in h.question for h in r.hits)
+    r = faq.search("<b>西藏低保户</b>住院能报多少")
+    assert r.hits[0].id == "xz-dibao-inpatient"
+    assert "<b>" not in r.query
+
+
+def test_sql_text_is_just_text():
+    r = faq.search("'; DROP TABLE faq_misses; -- 低保")
+    assert r.error is None
+    assert isinstance(r.hits, list)
+
+
+def test_ten_thousand_characters(index):
+    import time
+
+    q = "西藏低保户住院能报多少" + "啊" * 10_000
+    t = time.perf_counter()
+    r = faq.search(q)
+    assert time.perf_counter() - t < 0.5
+    assert r.error is None
+    assert len(r.query) <= 200
+    assert r.hits and r.hits[0].id == "xz-dibao-inpatient"
+    r = faq.search("😀" * 10_000)
+    assert r.error == ERR_NO_TEXT
+
+
+def test_full_width_input():
+    assert top_id("西藏低保户住院能报多少？？（　ｘｉｚａｎｇ　）") == "xz-dibao-inpatient"
+
+
+def test_top_parameter_is_clamped():
+    assert len(faq.search("低保住院", top=2).hits) == 2
+    assert len(faq.search("低保住院", top=0).hits) == 1
+    assert len(faq.search("低保住院", top=10_000).hits) <= 20
+    assert faq.search("低保住院", top="x").hits  # type: ignore[arg-type]
+
+
+def test_search_many():
+    rs = faq.search_many(["西藏低保户住院能报多少", {"q": "低保住院能报多少", "region": "ankang"}, ""])
+    assert rs[0].hits[0].id == "xz-dibao-inpatient"
+    assert rs[1].hits[0].id == "ak-dibao-inpatient"
+    assert rs[2].error == ERR_EMPTY
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(q=st.text(max_size=300), region=st.sampled_from([None, *REGION_CODES, "bad"]))
+def test_never_raises(q, region):
+    r = faq.search(q, region)
+    assert isinstance(r, SearchResult)
+    assert isinstance(r.message, str) and r.message
+    if r.error:
+        assert r.hits == []
+    for h in r.hits:
+        assert 0.0 <= h.score <= 100.0
+        if region in REGION_CODES:
+            assert h.regions == ["all"] or region in h.regions
+
+
+def test_cli_json_lines(capsys, monkeypatch):
+    import io
+
+    from faq.__main__ import main
+
+    lines = '{"q": "西藏低保户住院能报多少"}\n{"q": "低保住院", "region": "ankang"}\nnot json\n'
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    status = main(["--json", "--top", "2"])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert status == 1
+    first = json.loads(out[0])
+    assert first[0]["id"] == "xz-dibao-inpatient"
+    assert set(first[0]) == {"id", "question", "answer", "score", "regions", "cite"}
+    assert len(first) == 2
+    assert json.loads(out[1])[0]["id"].startswith(("ak-", "cm-"))
+    assert "error" in json.loads(out[2])
+
+
+def test_cli_text(capsys):
+    from faq.__main__ import main
+
+    assert main(["西藏低保户住院能报多少"]) == 0
+    assert "95%" in capsys.readouterr().out
