@@ -37,7 +37,7 @@ _SKIP_WORDS = dict(_COMMANDS)["skip"]
 _GREETINGS = {"你好", "您好", "你好呀", "您好呀", "你好啊", "哈喽", "嗨", "hi", "hello", "在吗", "在不在", "早上好",
               "下午好", "晚上好", "喂", "你好吗", "谢谢", "谢谢你", "多谢", "感谢", "辛苦了"}
 _POLITE_RE = re.compile(r"^(我想|我要|请|麻烦|帮我|给我|能不能|可以|我|就|还是|那|那就|那我|算了|好吧)+|"
-                        r"(吧|啊|呀|了|吗|嘛|哦|呢|一下|谢谢|好吗|行吗|可以吗|行不行|的)+$")
+                        r"(吧|啊|呀|了|吗|嘛|哦|呢|一下|谢谢|好吗|行吗|可以吗|行不行|的|这个|这题|这一题|这道题|这一步|这步|这项|这一项|这里|这个问题)+$")
 
 _YES = {"是", "是的", "是滴", "是呀", "是啊", "对", "对的", "对啊", "对呀", "对头", "没错", "没错的", "正确", "嗯", "嗯嗯",
         "恩", "恩恩", "好", "好的", "好滴", "好啊", "行", "行的", "可以", "要", "需要", "有", "有的", "有啊", "确认",
@@ -58,6 +58,8 @@ _HOSPITAL = [
                    r"县妇幼|区医院|中心医院")),
 ]
 
+_NOT_QUESTION_RE = re.compile(r"什么都|啥都|啥也|什么也|怎么都|多少都|不知道[^,.;!?]{0,6}(什么|多少|怎么|哪)|"
+                              r"不清楚[^,.;!?]{0,6}(什么|多少|怎么|哪)|记不清[^,.;!?]{0,6}(什么|多少|哪)")
 _QUESTION_END_RE = re.compile(r"(\?|吗|呢|么|嘛|没有\?)$")
 _QUESTION_WORD_RE = re.compile(r"多少|怎么|怎样|哪里|哪儿|哪个|哪些|什么|为什么|为啥|啥|如何|能不能|可不可以|能否|是否|"
                                r"有没有|是不是|要不要|需不需要|可以吗|行吗|几天|多久|多长时间|谁|咋")
@@ -145,6 +147,10 @@ def parse_yes_no(text: object) -> bool | None:
             return False
         if b.startswith(_YES_PREFIX):
             return True
+        # 转诊了 / 办过 / 备案了: an action done
+        if len(b) <= 8 and b.endswith(("了", "过", "过了")) and not re.search(r"[不没未别无]|算了|忘", b) \
+                and not looks_like_question(t):
+            return True
     return None
 
 
@@ -216,7 +222,7 @@ def looks_like_question(text: object) -> bool:
     if len(b) < 3:
         return False
     ends = bool(_QUESTION_END_RE.search(t.rstrip("。.!！~ ")))
-    words = bool(_QUESTION_WORD_RE.search(t))
+    words = bool(_QUESTION_WORD_RE.search(_NOT_QUESTION_RE.sub("", t)))
     if not (ends or words):
         return False
     # "是吗" / "对吗" / "2万吗" are short confirmations or answers, not questions for the FAQ

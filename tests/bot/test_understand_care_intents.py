@@ -86,3 +86,20 @@ def test_hospital_level_unknown():
 ])
 def test_question(text, value):
     assert looks_like_question(text) is value
+
+
+@pytest.mark.parametrize("text,intent", [("跳过这个", "skip"), ("跳过这题", "skip"), ("跳过这个问题", "skip"),
+                                         ("人工智能", None), ("从头到尾", None)])
+def test_classify_with_fillers(text, intent):
+    assert classify(text) == intent
+
+
+@pytest.mark.parametrize("text,value", [("转诊了", True), ("办过", True), ("备案了", True), ("没转诊", False),
+                                        ("算了", False), ("忘了", None), ("不知道了", None)])
+def test_yes_no_actions(text, value):
+    assert parse_yes_no(text) is value
+
+
+@pytest.mark.parametrize("text", ["住院，什么都不是", "不知道是什么医院", "不知道花了多少", "啥也不是"])
+def test_not_questions(text):
+    assert looks_like_question(text) is False
