@@ -20,7 +20,7 @@ _SELF_PAY_RE = re.compile(r"(自付|自费|自己付|自己出|自己掏|自掏|
                           r"还要交|要自己|掏了|出了|自己花|需要自己)")
 _SPENT_RE = re.compile(r"(花了|花费|用了|花掉|花去|医药费|看病花|治病花|医疗费|费用|交了|付了|欠了|欠下)")
 _TOTAL_RE = re.compile(r"(总共|一共|总费用|总花费|合计|总计|总额|共花|全部费用|总的费用|住院费用共|住院总费用|总医药费)")
-_INCOME_RE = re.compile(r"(年收入|家庭收入|家里收入|全家收入|收入|一年挣|一年赚|挣了|赚了|工资)")
+_INCOME_RE = re.compile(r"(年收入|家庭收入|家里收入|全家收入|收入|一年挣|一年赚|挣了|赚了|工资|月入|挣|赚)")
 _REIMB_RE = re.compile(r"(报销了|报了|医保报|医保给报|医保付|统筹付|大病保险报|报销|补了|救助了)")
 
 _WHERE_OUT_RE = re.compile(r"外省|省外|区外|出省|跨省|省外就医|去外省|在外省|外地省|区外就医")
@@ -234,12 +234,21 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     if ext.total_cost is not None and not (0 <= ext.total_cost <= LIMIT):
         ext.total_cost = None
     if groups["income"]:
-        v = _quantize(groups["income"][0][0])
+        value, f = groups["income"][0]
+        v = _quantize(value)
+        if re.search(r"月收入|每月|每个月|一个月|月工资|月入|一月", _clause_before(t, f.start, 12)):
+            v = v * 12
+            ext.notes.append(f"按月收入×12计算，全年约{v}元")
         if 0 <= v <= LIMIT:
             ext.facts["family_income"] = v
 
     if expecting == "self_pay" and ext.self_pay_result is None:
-        ext.self_pay_result = parse_amount(t)
+        plain = {_quantize(v) for v, _ in groups["other"]}
+        if len(plain) == 1:
+            value, f = groups["other"][0]
+            ext.self_pay_result = _amount_result(value, f, t) or parse_amount(t)
+        else:
+            ext.self_pay_result = parse_amount(t)
     elif expecting in ("family_income", "stay_policy_total"):
         if expecting not in ext.facts:
             r = parse_amount(t)

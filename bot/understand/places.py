@@ -27,7 +27,7 @@ _FILLER_RE = re.compile(r"^(我|我们|俺|我家|家|老家|户口|户籍|参�
 @dataclass(frozen=True)
 class PlaceNode:
     name: str                     # canonical name, e.g. 南宁市
-    level: str                    # region / prefecture / county / town / street / province / city
+    level: str                    # region / prefecture / county / town / street; outside: province / city / county
     region: str | None            # one of the five codes, None outside
     outside: bool
     province: str                 # province-level division (short: 广西, 陕西 …)
@@ -123,7 +123,8 @@ class _Gazetteer:
                 anc = ()
             for c in spec.get("cities") or []:
                 toks, no_short = _split(c)
-                cnode = PlaceNode(toks[0][0], "city", None, True, prov, anc)
+                lvl = "county" if toks[0][0].endswith(("县", "区", "旗")) and not toks[0][0].endswith("新区") else "city"
+                cnode = PlaceNode(toks[0][0], lvl, None, True, prov, anc)
                 self._add(cnode, toks, no_short=no_short)
         for text, lst in self.aliases.items():
             self.by_first.setdefault(text[0], []).extend(lst)

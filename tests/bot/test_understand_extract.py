@@ -188,3 +188,16 @@ def test_greetings_are_not_answers(text):
 
 def test_generic_seeing_a_doctor_is_not_a_care_type():
     assert extract("看病花光了积蓄").care is None
+
+
+def test_expecting_self_pay_ignores_reimbursed_amount():
+    assert extract("2万，报销了3万", expecting="self_pay").self_pay == 20000
+
+
+def test_monthly_income_is_annualised():
+    x = extract("家里月收入2000")
+    assert x.facts["family_income"] == 24000 and x.notes
+
+
+def test_yearly_income():
+    assert extract("一年挣3万").facts["family_income"] == 30000

@@ -215,3 +215,9 @@ def test_old_names(text, place):
 def test_idioms_with_place_names(text):
     m = find_region(text)
     assert m is None or m.region is None
+
+
+def test_outside_levels():
+    assert find_region("酉阳").level == "county"
+    assert find_region("西安").level == "city"
+    assert find_region("陕西").level == "province"
