@@ -113,3 +113,14 @@ def service_from_env(db_path: str | None = None, redis_url: str | None = None) -
 
     storage = SqliteStorage(db_path)
     return ChatService(storage, secret=storage.secret, misses_db=db_path)
+
+
+def warm_up() -> None:
+    """Load dictionaries, the FAQ index and the policies before the first user waits for them."""
+    step(None, "我是南宁的低保户，住院自付2万", FlowConfig())
+    try:
+        import faq
+
+        faq.search("低保户住院能报多少")
+    except Exception:  # noqa: BLE001 - warm-up is an optimisation only
+        log.warning("FAQ warm-up failed")

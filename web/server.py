@@ -1,16 +1,46 @@
 """`jiuzhu serve`: the web app under uvicorn."""
 from __future__ import annotations
 
+import logging
+import threading
+
+log = logging.getLogger("jiuzhu.web")
+
+
+def warm_up(app, charts: bool = True) -> None:
+    """Load what the first visitor would otherwise wait for: the chat service (aiogram imports
+    take seconds), the FAQ index and, in the background, the policy charts."""
+    from .app import ChatUnavailable
+
+    try:
+        app.state.jz.chat()
+    except ChatUnavailable:
+        log.warning("the chat service is not available; /api/v1/chat will answer 503")
+    try:
+        import faq
+
+        faq.load_index()
+    except Exception:  # noqa: BLE001 - the FAQ pages report their own problems
+        log.warning("the FAQ index could not be loaded")
+    if charts:
+        def _charts():
+            import engine
+
+            from .charts import region_charts
+
+            for code in engine.REGIONS:
+                region_charts(code)
+
+        threading.Thread(target=_charts, name="warm-charts", daemon=True).start()
+
 
 def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
     import uvicorn
 
-    from bot.service import warm_up
-
     from .app import create_app
 
-    warm_up()  # dictionaries and indexes load before the port opens, not inside a user's first message
-
-    uvicorn.run(create_app(), host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
+    app = create_app()
+    warm_up(app)
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
                 server_header=False, log_level="info")
     return 0
