@@ -205,7 +205,8 @@ def test_region_name():
 
 @pytest.mark.parametrize("text,place", [("那曲地区", "那曲市"), ("山南地区", "山南市"), ("日喀则地区", "日喀则市"),
                                         ("林芝县", "巴宜区"), ("昌都县", "卡若区"), ("那曲县", "色尼区"),
-                                        ("乃东县", "乃东区"), ("靖西县", "靖西市"), ("山南", "山南市"), ("北海", "北海市")])
+                                        ("乃东县", "乃东区"), ("靖西县", "靖西市"), ("狮泉河", "噶尔县"),
+                                        ("泽当", "乃东区"), ("八一镇", "巴宜区"), ("山南", "山南市"), ("北海", "北海市")])
 def test_old_names(text, place):
     m = find_region(text)
     assert m is not None and m.place == place and not m.ambiguous
