@@ -72,10 +72,17 @@ def _chunks(text: str) -> list[str]:
         return [text]
     parts, current = [], ""
     for line in text.split("\n"):
-        if len(current) + len(line) + 1 > TEXT_LIMIT and current:
+        while len(line) > TEXT_LIMIT:  # one very long line: cut it, losing nothing
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:TEXT_LIMIT])
+            line = line[TEXT_LIMIT:]
+        if current and len(current) + len(line) + 1 > TEXT_LIMIT:
             parts.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line[:TEXT_LIMIT]
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
     if current:
         parts.append(current)
     return parts
@@ -170,13 +177,19 @@ def make_bot(token: str, api_url: str | None = None) -> Bot:
     return Bot(token=token, session=session)
 
 
+async def startup(bot: Bot) -> None:
+    """Before polling: publish the command menu (/start /help /restart /faq /cadre) and make sure no
+    webhook is set (Telegram refuses getUpdates while one is)."""
+    await bot.set_my_commands(COMMANDS)
+    await bot.delete_webhook(drop_pending_updates=False)
+
+
 async def _poll(token: str) -> None:
     service = service_from_env()
     dp = build_dispatcher(service)
     bot = make_bot(token)
     try:
-        await bot.set_my_commands(COMMANDS)
-        await bot.delete_webhook(drop_pending_updates=False)
+        await startup(bot)
         await dp.start_polling(bot, handle_signals=True, polling_timeout=10)
     finally:
         await bot.session.close()
