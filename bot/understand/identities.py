@@ -8,6 +8,7 @@ pinyin for a few short keys (confident: 底保 -> 低保), and one wrong charact
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -191,12 +192,23 @@ def _disability_facts(text: str, lex: _Lexicon) -> dict:
     if not ctx_pos:
         return facts
     strong = any(w in text for w in lex.dis_strong)
+    ctx_pos.sort()
+
+    def dist_to_ctx(pos: int) -> int:
+        k = bisect_left(ctx_pos, pos)
+        d = 10 ** 6
+        if k < len(ctx_pos):
+            d = ctx_pos[k] - pos
+        if k > 0:
+            d = min(d, pos - ctx_pos[k - 1])
+        return d
+
     best = None
     for m in _GRADE_RE.finditer(text):
         after = text[m.end():m.end() + 2]
         if after.startswith(("医院", "医", "甲", "乙", "卫生", "护理", "伤残军")):
             continue
-        dist = min(abs(m.start() - p) for p in ctx_pos)
+        dist = dist_to_ctx(m.start())
         if dist <= 6 and (best is None or dist < best[0]):
             best = (dist, _GRADE_VAL[m.group(1)])
     if best:
@@ -205,8 +217,7 @@ def _disability_facts(text: str, lex: _Lexicon) -> dict:
         return facts  # 精神很好: a kind word alone is not a disability
     for w, kind in lex.dis_kinds:
         for m in re.finditer(re.escape(w), text):
-            dist = min(abs(m.start() - p) for p in ctx_pos)
-            if dist <= 6:
+            if dist_to_ctx(m.start()) <= 6:
                 facts.setdefault("disability_kind", kind)
                 break
         if "disability_kind" in facts:

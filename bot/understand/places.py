@@ -130,6 +130,7 @@ class _Gazetteer:
             self.by_first.setdefault(text[0], []).extend(lst)
         for lst in self.by_first.values():
             lst.sort(key=lambda a: -len(a.text))
+        self.max_len = max(len(t) for t in self.aliases)
 
     def _walk(self, items, code, province, ancestors, level) -> None:
         for item in items:
@@ -201,12 +202,28 @@ def _scan(text: str) -> list[_Cand]:
             if masked.startswith(al.text, i):
                 cands.append(_Cand(i, i + len(al.text), al))
     # drop names strictly inside a longer name (石家 in 石家庄, 兴安 in 兴安盟)
-    keep = []
+    by_start: dict[int, list[_Cand]] = {}
     for c in cands:
-        inside = any(o is not c and o.start <= c.start and c.end <= o.end and (o.end - o.start) > (c.end - c.start)
-                     for o in cands)
-        if not inside:
-            keep.append(c)
+        by_start.setdefault(c.start, []).append(c)
+    keep = []
+    seen: set = set()
+    for c in cands:
+        length = c.end - c.start
+        inside = False
+        for s in range(max(0, c.start - gaz.max_len), c.start + 1):
+            for o in by_start.get(s, ()):
+                if o is not c and o.end >= c.end and (o.end - o.start) > length:
+                    inside = True
+                    break
+            if inside:
+                break
+        if inside:
+            continue
+        key = (c.alias.text, c.node)  # one occurrence of each name is enough
+        if key in seen:
+            continue
+        seen.add(key)
+        keep.append(c)
     return keep
 
 

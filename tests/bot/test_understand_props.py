@@ -113,3 +113,12 @@ def test_long_input_is_fast():
     start = time.perf_counter()
     extract(s)
     assert time.perf_counter() - start < 0.05
+
+
+def test_adversarial_repetitions_are_fast():
+    extract("warm up 低保 南宁 2万")
+    for s in ["城东" * 300, "残疾二级" * 150, "安康" * 300, "南宁拉萨" * 150, "吧" * 600, "一万" * 300,
+              "低保" * 300, "2万到" * 200, "<a" * 300, "十多" * 300]:
+        start = time.perf_counter()
+        extract(s + "x")
+        assert time.perf_counter() - start < 0.1, s[:8]
