@@ -60,6 +60,8 @@ def _normalize_str(text: str) -> str:
         if cat in ("Cc", "Cf", "Cs", "Co", "Cn"):
             # control, format (zero-width), surrogate, private use, unassigned
             out.append(" " if ch in "\t\n\r\x0b\x0c" else "")
+        elif cat == "Nd" and not ch.isascii():
+            out.append(str(unicodedata.decimal(ch, 0)))  # Tibetan ༢, Arabic-Indic ٢ … -> 2
         else:
             out.append(ch)
     text = "".join(out)

@@ -97,3 +97,8 @@ def test_limit_is_ten_million():
 def test_about_forms(text, value):
     r = parse_amount(text)
     assert r.value == value and r.approx
+
+
+@pytest.mark.parametrize("text,value", [("༢༠༠༠༠", 20000), ("٢٠٠٠٠", 20000), ("仨万", 30000), ("一两万", 15000)])
+def test_other_digits(text, value):
+    assert parse_amount(text).value == value
