@@ -35,6 +35,8 @@ _APPROX_RE = re.compile(r"大概|大约|约|左右|差不多|将近|接近|估�
 _MORE_RE = re.compile(rf"[{_D}wk]多")
 _UNKNOWN_RE = re.compile(r"不知道|不清楚|不记得|记不得|记不清|忘了|忘记|不确定|说不清|没算过|没算|不晓得|不懂|没数|不了解|搞不清|跳过")
 _VAGUE_RE = re.compile(r"很多|好多|不少|挺多|蛮多|特别多|太多|一大笔|几万|几千|好几|若干|一些|有点多|很贵|花了不少")
+_ZERO_WORDS = {"没有", "没", "无", "零", "没得", "木有", "没拿过", "没有拿过", "没领过", "没有领过", "还没有", "还没",
+               "一分没有", "一分也没有", "一分都没有", "没有钱", "没花", "没拿", "没领", "都没有", "没有的"}
 _ZERO_RE = re.compile(r"没花钱|没花|一分钱?没|一分没|全报了|全部报销|全报销|不用自己出|没出钱|不用出钱|没有自付|没自付|免费|零元|0元")
 
 
@@ -179,6 +181,8 @@ def parse_amount(text: object) -> AmountResult:
     t = compact(text)
     if not t:
         return _err("empty")
+    if strip_punct(t) in _ZERO_WORDS:
+        return AmountResult(Decimal(0))
     found, vague = _scan(t)
     if not found and vague:
         return _err("vague")

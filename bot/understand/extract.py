@@ -9,7 +9,7 @@ from decimal import Decimal
 from .amounts import LIMIT, AmountResult, _quantize, find_amounts, parse_amount
 from .care import find_care
 from .identities import IdentityMatch, find_identities
-from .intents import classify, looks_like_question, parse_hospital_level, parse_int
+from .intents import classify, looks_like_question, parse_hospital_level, parse_int, parse_yes_no
 from .normalize import compact, normalize
 from .numerals import cn_int
 from .places import PlaceMatch, find_places
@@ -39,7 +39,7 @@ _HOSPITAL_WORD_RE = re.compile(r"医院|卫生院|卫生室|诊所|三甲|二甲
 _PUNCT = set(",.;!?，。；！？、")
 
 EXPECTABLE = ("self_pay", "family_income", "stay_policy_total", "age", "family_size", "disability_grade",
-              "hospital_level", "insurance_tier")
+              "disability_kind", "veteran_kind", "special_disease", "referred", "hospital_level", "insurance_tier")
 
 
 @dataclass
@@ -181,12 +181,32 @@ def _facts(t: str, ext: Extracted, places: list[PlaceMatch]) -> None:
         f["insurance_tier"] = cn_int(m.group(1))
 
 
+def _kind_word(t: str) -> str | None:
+    from .identities import _lex
+    for w, kind in _lex().dis_kinds:
+        if w in t:
+            return kind
+    return None
+
+
+_VETERAN_WORDS = (("烈士", "martyr_family"), ("烈属", "martyr_family"), ("因公牺牲", "duty_death_family"),
+                  ("病故", "illness_death_family"), ("复员", "demobilized"), ("其他", "other"), ("别的", "other"))
+
+
+def _veteran_word(t: str) -> str | None:
+    for w, kind in _VETERAN_WORDS:
+        if w in t:
+            return kind
+    return None
+
+
 def extract(text: object, expecting: str | None = None) -> Extracted:
     """Run every recogniser on one message.
 
-    ``expecting`` names the slot the flow just asked for ("self_pay", "family_income",
-    "stay_policy_total", "age", "family_size", "disability_grade", "hospital_level",
-    "insurance_tier"): then a bare answer ("2万", "二级") fills it. Without it, amounts count only
+    ``expecting`` names the slot the flow just asked for (one of EXPECTABLE: "self_pay",
+    "family_income", "stay_policy_total", "age", "family_size", "disability_grade",
+    "disability_kind", "veteran_kind", "special_disease", "referred", "hospital_level",
+    "insurance_tier"): then a bare answer ("2万", "二级", "肢体", "是") fills it. Without it, amounts count only
     after words such as 自付/花了/自己出/报销后/还剩."""
     t = compact(text)
     ext = Extracted(text=normalize(text))
@@ -272,6 +292,18 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
         n = parse_int(t, "hospital_level")
         if n is not None:
             ext.facts["hospital_level"] = n
+    elif expecting == "disability_kind" and "disability_kind" not in ext.facts:
+        kind = _kind_word(t)
+        if kind:
+            ext.facts["disability_kind"] = kind
+    elif expecting == "veteran_kind" and "veteran_kind" not in ext.facts:
+        kind = _veteran_word(t)
+        if kind:
+            ext.facts["veteran_kind"] = kind
+    elif expecting in ("special_disease", "referred"):
+        yn = parse_yes_no(t)
+        if yn is not None and expecting not in ext.facts:
+            ext.facts[expecting] = yn
     elif expecting == "insurance_tier" and "insurance_tier" not in ext.facts:
         n = parse_int(t, "tier")
         if n is not None:

@@ -131,6 +131,13 @@ def test_disability_grade_is_not_hospital_level():
     ("disability_grade", "二级", "disability_grade", 2),
     ("hospital_level", "县医院", "hospital_level", 2),
     ("insurance_tier", "一档", "insurance_tier", 1),
+    ("disability_kind", "肢体", "disability_kind", "physical"),
+    ("disability_kind", "精神方面的", "disability_kind", "mental"),
+    ("veteran_kind", "烈士的家属", "veteran_kind", "martyr_family"),
+    ("veteran_kind", "在乡复员军人", "veteran_kind", "demobilized"),
+    ("special_disease", "是", "special_disease", True),
+    ("referred", "办了", "referred", True),
+    ("referred", "没办", "referred", False),
 ])
 def test_expecting(slot, text, key, value):
     assert extract(text, expecting=slot).facts.get(key) == value
@@ -201,3 +208,12 @@ def test_monthly_income_is_annualised():
 
 def test_yearly_income():
     assert extract("一年挣3万").facts["family_income"] == 30000
+
+
+def test_expectable_is_exported():
+    from bot.understand import EXPECTABLE
+    assert "self_pay" in EXPECTABLE and "disability_kind" in EXPECTABLE
+
+
+def test_nothing_paid():
+    assert extract("没有", expecting="self_pay").self_pay == 0
