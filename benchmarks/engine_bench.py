@@ -1,0 +1,294 @@
+"""Engine benchmark: in-process estimates per second, and `jiuzhu estimate --json` against a parse-and-write floor.
+
+    python benchmarks/engine_bench.py            # 20,000 mixed cases
+    python benchmarks/engine_bench.py --quick    # 2,000 cases (smoke test)
+    python benchmarks/engine_bench.py --profile  # also print the top cProfile hotspots of engine.estimate
+
+Goals (issue "Speed"): ≥ 20,000 estimates/s in-process on one core; the CLI within 3× of merely
+parsing the same input and writing the same amount of output, measured in the same run.
+This is a benchmark, not a timed test: it prints figures and whether the goals are met, and exits 0.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import io
+import json
+import os
+import pstats
+import random
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import engine  # noqa: E402
+from engine.calc import estimate_case  # noqa: E402
+from engine.case import parse_case  # noqa: E402
+
+GOAL_PER_SECOND = 20_000
+GOAL_RATIO = 3.0
+
+# ------------------------------------------------------------------------------------ realistic cases
+
+# who turns up, roughly: mostly one identity, some with two or three, a few with none
+IDENTITY_WEIGHTS = {
+    "dibao": 30, "tekun": 10, "dibao_edge": 10, "unstable_lifted": 6, "edge_poverty": 5, "sudden_hardship": 3,
+    "returned_poverty": 4, "severe_disability": 8, "illness_poverty": 8, "orphan": 2, "hardship_worker": 3,
+    "key_veteran": 3, "poor_student": 2,
+}
+CARE_WEIGHTS = {"inpatient": 60, "outpatient_chronic": 20, "outpatient_major": 12, "outpatient_general": 8}
+REGION_START = {"xizang": dt.date(2022, 8, 1), "ankang": dt.date(2023, 1, 4), "guangxi": dt.date(2022, 3, 1),
+                "urumqi": dt.date(2024, 1, 1), "qianjiang": dt.date(2023, 10, 12)}
+
+
+def _amount(rnd: random.Random) -> str:
+    """Self-pay after insurance: most bills are a few thousand yuan, a long tail up to ~1,000,000."""
+    value = min(rnd.lognormvariate(8.6, 1.3), 1_200_000)
+    if rnd.random() < 0.03:
+        value = 0
+    return f"{value:.2f}"
+
+
+def make_case(rnd: random.Random) -> dict:
+    region = rnd.choice(list(REGION_START))
+    count = rnd.choices([0, 1, 2, 3], weights=[5, 65, 25, 5])[0]
+    identities: list[str] = []
+    while len(identities) < count:
+        code = rnd.choices(list(IDENTITY_WEIGHTS), weights=list(IDENTITY_WEIGHTS.values()))[0]
+        if code not in identities:
+            identities.append(code)
+    care = rnd.choices(list(CARE_WEIGHTS), weights=list(CARE_WEIGHTS.values()))[0]
+    start = REGION_START[region] - dt.timedelta(days=60)  # a few dates before the document
+    day = start + dt.timedelta(days=rnd.randrange(0, (dt.date(2027, 12, 31) - start).days))
+    case: dict = {"region": region, "identities": identities, "care": care, "self_pay": float(_amount(rnd)),
+                  "date": day.isoformat()}
+    if rnd.random() < 0.35:
+        ytd = {"self_pay": float(_amount(rnd))}
+        if rnd.random() < 0.6:
+            ytd["aid"] = round(rnd.uniform(0, 40_000), 2)
+        if rnd.random() < 0.2:
+            ytd["tilt_aid"] = round(rnd.uniform(0, 20_000), 2)
+        case["year_to_date"] = ytd
+    facts: dict = {}
+    if "severe_disability" in identities and rnd.random() < 0.7:
+        facts["disability_grade"] = rnd.randint(1, 4)
+        if rnd.random() < 0.5:
+            facts["disability_kind"] = rnd.choice(["physical", "visual", "intellectual", "mental", "multiple"])
+    if region == "qianjiang" and rnd.random() < 0.7:
+        facts["special_disease"] = rnd.random() < 0.3
+        if care == "inpatient" and rnd.random() < 0.8:
+            facts["hospital_level"] = rnd.randint(1, 3)
+            facts["stay_policy_total"] = round(case["self_pay"] * rnd.uniform(1.5, 4), 2)
+    if rnd.random() < 0.3:
+        facts["where"] = rnd.choice(["local", "in_province", "out_of_province"])
+        facts["referred"] = rnd.random() < 0.6
+    if "illness_poverty" in identities and rnd.random() < 0.5:
+        facts["family_income"] = round(rnd.uniform(10_000, 200_000), 2)
+        facts["family_size"] = rnd.randint(1, 6)
+    if "dibao_edge" in identities and rnd.random() < 0.5:
+        facts["age"] = rnd.randint(1, 90)
+    if "key_veteran" in identities and rnd.random() < 0.5:
+        facts["insurance_tier"] = rnd.randint(1, 2)
+        facts["veteran_kind"] = rnd.choice(["martyr_family", "demobilized", "other"])
+    if facts:
+        case["facts"] = facts
+    return case
+
+
+def make_cases(n: int, seed: int = 20240601) -> list[dict]:
+    rnd = random.Random(seed)
+    return [make_case(rnd) for _ in range(n)]
+
+
+# ------------------------------------------------------------------------------------ measurements
+
+
+def _one_core() -> str:
+    try:
+        cpu = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})
+        return f"pinned to CPU {cpu}"
+    except (AttributeError, OSError):
+        return "not pinned (no sched_setaffinity)"
+
+
+def _best_rate(fn, items, repeat: int) -> tuple[float, float]:
+    """Best-of-`repeat` items/s, and the seconds of that run."""
+    best = 0.0
+    best_s = 0.0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn(items)
+        took = time.perf_counter() - t0
+        rate = len(items) / took
+        if rate > best:
+            best, best_s = rate, took
+    return best, best_s
+
+
+def in_process(cases: list[dict], repeat: int) -> dict:
+    policies = engine.load_policies()
+    for case in cases[:200]:  # warm caches
+        engine.estimate(case, policies=policies)
+
+    def with_dicts(items):
+        for case in items:
+            engine.estimate(case, policies=policies)
+
+    parsed = [parse_case(c) for c in cases]
+
+    def with_cases(items):
+        for case in items:
+            estimate_case(case, policies)
+
+    def with_json(items):
+        for case in items:
+            engine.estimate(case, policies=policies).model_dump_json()
+
+    def parse_only(items):
+        for case in items:
+            parse_case(case)
+
+    return {
+        "dict": _best_rate(with_dicts, cases, repeat),
+        "case": _best_rate(with_cases, parsed, repeat),
+        "dict+json": _best_rate(with_json, cases, repeat),
+        "parse": _best_rate(parse_only, cases, repeat),
+    }
+
+
+FLOOR_SCRIPT = textwrap.dedent('''
+    import json, sys
+    template = json.loads(sys.argv[1])
+    out = sys.stdout
+    buf = []
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        case = json.loads(line)
+        template["region"] = case.get("region")
+        buf.append(json.dumps(template, ensure_ascii=False))
+        if len(buf) >= 512:
+            out.write("\\n".join(buf) + "\\n")
+            buf.clear()
+    if buf:
+        out.write("\\n".join(buf) + "\\n")
+''')
+
+
+def _run_wall(cmd: list[str], stdin_path: Path, stdout_path: Path) -> float:
+    with open(stdin_path, "rb") as fin, open(stdout_path, "wb") as fout:
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, stdin=fin, stdout=fout, stderr=subprocess.PIPE, cwd=tempfile.gettempdir())
+        took = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{cmd} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
+    return took
+
+
+def cli_vs_floor(cases: list[dict], repeat: int) -> dict:
+    sample = [json.loads(engine.estimate(c).model_dump_json()) for c in cases[:200]]
+    sizes = sorted(len(json.dumps(s, ensure_ascii=False)) for s in sample)
+    median = sizes[len(sizes) // 2]
+    template = min(sample, key=lambda s: abs(len(json.dumps(s, ensure_ascii=False)) - median))
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        data = tmp_path / "cases.jsonl"
+        data.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in cases) + "\n", encoding="utf-8")
+        floor_py = tmp_path / "floor.py"
+        floor_py.write_text(FLOOR_SCRIPT, encoding="utf-8")
+        cli_cmd = [sys.executable, "-m", "jiuzhu.cli", "estimate", "--json"]
+        floor_cmd = [sys.executable, str(floor_py), json.dumps(template, ensure_ascii=False)]
+        cli_times, floor_times = [], []
+        for _ in range(repeat):  # interleaved, same run
+            cli_times.append(_run_wall(cli_cmd, data, tmp_path / "cli.out"))
+            floor_times.append(_run_wall(floor_cmd, data, tmp_path / "floor.out"))
+        cli_out = (tmp_path / "cli.out").read_bytes()
+        floor_out = (tmp_path / "floor.out").read_bytes()
+        cli_lines = cli_out.count(b"\n")
+        errors = sum(1 for line in cli_out.splitlines() if line.startswith(b'{"error"'))
+    return {
+        "cli_s": min(cli_times), "floor_s": min(floor_times), "cli_lines": cli_lines, "errors": errors,
+        "cli_bytes": len(cli_out), "floor_bytes": len(floor_out), "input_bytes": data_size(cases),
+    }
+
+
+def data_size(cases: list[dict]) -> int:
+    return sum(len(json.dumps(c, ensure_ascii=False).encode()) + 1 for c in cases)
+
+
+def profile(cases: list[dict], top: int = 25) -> str:
+    policies = engine.load_policies()
+    prof = cProfile.Profile()
+    prof.enable()
+    for case in cases:
+        engine.estimate(case, policies=policies)
+    prof.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(prof, stream=out).strip_dirs().sort_stats("tottime")
+    stats.print_stats(top)
+    out.write("\n--- by cumulative time ---\n")
+    stats.sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------------------------ main
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="2,000 cases instead of 20,000")
+    ap.add_argument("-n", type=int, default=None, help="number of cases")
+    ap.add_argument("--repeat", type=int, default=None, help="runs per measurement (best is kept)")
+    ap.add_argument("--profile", action="store_true", help="print cProfile hotspots of engine.estimate")
+    args = ap.parse_args(argv)
+    n = args.n or (2_000 if args.quick else 20_000)
+    repeat = args.repeat or (1 if args.quick else 3)
+
+    cases = make_cases(n)
+    mix_regions = {r: sum(1 for c in cases if c["region"] == r) for r in REGION_START}
+    statuses: dict[str, int] = {}
+    for c in cases[:2000]:
+        s = engine.estimate(c).status
+        statuses[s] = statuses.get(s, 0) + 1
+    print(f"engine benchmark — {n:,} seeded mixed cases, Python {sys.version.split()[0]}")
+    print(f"  regions: {mix_regions}")
+    print(f"  statuses (first 2,000): {statuses}")
+
+    # the CLI and the floor first (subprocesses, before pinning this process)
+    cli = cli_vs_floor(cases, repeat)
+    pin = _one_core()
+    rates = in_process(cases, repeat)
+    print(f"\nin-process, one core ({pin}), best of {repeat}:")
+    for key, label in (("dict", "engine.estimate(dict)"), ("case", "calc.estimate_case(Case)   [pre-parsed]"),
+                       ("dict+json", "estimate(dict) + model_dump_json()"), ("parse", "parse_case(dict) only")):
+        rate, took = rates[key]
+        print(f"  {label:<42} {rate:>10,.0f} /s   ({took:.2f} s)")
+    rate = rates["dict"][0]
+    print(f"  goal ≥ {GOAL_PER_SECOND:,}/s: {'MET' if rate >= GOAL_PER_SECOND else 'NOT MET'} "
+          f"({rate / GOAL_PER_SECOND:.2f}× of goal)")
+
+    ratio = cli["cli_s"] / cli["floor_s"]
+    print(f"\nCLI `python -m jiuzhu.cli estimate --json` vs parse-and-write floor, same run, best of {repeat}:")
+    print(f"  input {cli['input_bytes'] / 1e6:.1f} MB; CLI wrote {cli['cli_lines']:,} lines "
+          f"({cli['cli_bytes'] / 1e6:.1f} MB, {cli['errors']} errors); floor wrote {cli['floor_bytes'] / 1e6:.1f} MB")
+    print(f"  CLI    {cli['cli_s']:.2f} s  ({n / cli['cli_s']:,.0f} cases/s, wall, incl. start-up)")
+    print(f"  floor  {cli['floor_s']:.2f} s  ({n / cli['floor_s']:,.0f} cases/s)")
+    print(f"  ratio CLI/floor {ratio:.2f}×; goal ≤ {GOAL_RATIO:.0f}×: {'MET' if ratio <= GOAL_RATIO else 'NOT MET'}")
+
+    if args.profile:
+        print("\ncProfile of engine.estimate over the same cases:")
+        print(profile(cases[: min(n, 5000)]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
