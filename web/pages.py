@@ -125,7 +125,8 @@ async def cadre_submit(request: Request):
     result = None
     if not errors:
         try:
-            result = estimate_view(engine.estimate(case))
+            checked = engine.parse_case(case)
+            result = estimate_view(engine.estimate(checked), checked)
         except engine.CaseError as exc:
             errors = exc.errors
     error_fields = {e["field"].split(".")[-1] if e["field"].startswith("facts.") else e["field"] for e in errors}

@@ -38,12 +38,24 @@ def rate(value) -> str:
     return percent(Decimal(str(value)))
 
 
-def estimate_view(est: engine.Estimate) -> dict:
+def case_summary(case: engine.Case) -> str:
+    """One line saying what the estimate was computed from (printed on the applicant's sheet)."""
+    common = engine.load_policies().common
+    ids = "、".join(common.identities[i].split("（")[0] for i in case.identities) or "无救助身份"
+    text = f"身份：{ids}；{common.care[case.care].split('（')[0]}；本次自付{yuan(case.self_pay)}；就医日期{case.date.isoformat()}"
+    ytd = case.year_to_date
+    if ytd.self_pay or ytd.aid or ytd.tilt_aid:
+        text += f"；本年已自付{yuan(ytd.self_pay)}，已获救助{yuan(ytd.aid + ytd.tilt_aid)}"
+    return text
+
+
+def estimate_view(est: engine.Estimate, case: engine.Case | None = None) -> dict:
     pol = engine.load_policies()
     common = pol.common
     region = pol.regions.get(est.region)
     disclaimer = est.disclaimer or common.disclaimer
-    notes = [n for n in est.notes if n != disclaimer]
+    # the amount box already says what is missing and what it would be if known
+    notes = [n for n in est.notes if n != disclaimer and n != est.if_known and not n.startswith("还需要知道")]
     parts = []
     for part in est.parts:
         parts.append({
@@ -54,6 +66,7 @@ def estimate_view(est: engine.Estimate) -> dict:
         })
     return {
         "est": est,
+        "inputs": case_summary(case) if case is not None else "",
         "region_name": region.short_name if region else est.region,
         "region_full": region.name if region else est.region,
         "status": est.status,
