@@ -222,3 +222,15 @@ def test_outside_levels():
     assert find_region("酉阳").level == "county"
     assert find_region("西安").level == "city"
     assert find_region("陕西").level == "province"
+
+
+@pytest.mark.parametrize("text,place", [("我家在曲水，是低保户", "曲水县"), ("我是紫阳的", "紫阳县"), ("平果人", "平果市")])
+def test_less_common_short_forms_are_accepted_but_flagged(text, place):
+    m = find_region(text)
+    assert m is not None and m.place == place and m.ambiguous
+
+
+@pytest.mark.parametrize("text", ["去灵山寺拜佛", "天山好美", "兴业银行", "资源不够"])
+def test_common_word_short_forms_need_context(text):
+    m = find_region(text)
+    assert m is None or m.region is None
