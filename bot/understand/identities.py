@@ -304,8 +304,9 @@ def find_identities(text: object) -> IdentityMatch:
                 if typed == key or any(w in t[max(0, i - 2):i + k + 2] and typed in w for w in lex.homophone_stop):
                     continue
                 spans.append((i, i + k))
-                if _negated(t, i, lex):
-                    res.negated.append(code)
+                if _negated(t, i, lex) or _clause_denied(t, i + k):
+                    if code not in res.negated:
+                        res.negated.append(code)
                     continue
                 add_code(i, code)
                 res.corrections.append((typed, key))
@@ -322,6 +323,8 @@ def find_identities(text: object) -> IdentityMatch:
             diff = sum(1 for a, b in zip(win, key) if a != b)
             if diff == 1 and all("\u4e00" <= c <= "\u9fff" for c in win):
                 spans.append((i, i + k))
+                if _negated(t, i, lex) or _clause_denied(t, i + k):
+                    continue
                 if code == "monitored":
                     res.monitored = True
                     add_unsure(win, "unstable_lifted")
@@ -343,8 +346,7 @@ def find_identities(text: object) -> IdentityMatch:
     # the generic "监测户"
     if any(c in MONITORED for c in res.codes) and res.monitored:
         res.monitored = False
-        res.unsure = [(p, c) for p, c in res.unsure if _lex().entries.get(p, None) is None
-                      or _lex().entries[p].kind != MONITOR]
+        res.unsure = [(p, c) for p, c in res.unsure if p not in lex.entries or lex.entries[p].kind != MONITOR]
         if lex.monitored_note in res.notes:
             res.notes.remove(lex.monitored_note)
     res.unsure = [(p, c) for p, c in res.unsure if c not in res.codes]

@@ -197,3 +197,9 @@ def test_kind_with_grade_without_the_word_disability(text, grade, kind):
 def test_kind_word_alone_is_not_disability():
     m = find_identities("精神很好，住二级医院")
     assert m.codes == [] and m.facts == {}
+
+
+@pytest.mark.parametrize("text", ["不是底保", "底保都不是", "不是特因户"])
+def test_negated_typos(text):
+    m = find_identities(text)
+    assert m.codes == [] and m.unsure == []
