@@ -70,7 +70,8 @@ class _Found:
 
 def _fix_commas(t: str) -> str:
     # 35,000 / 1,200,000 -> digits; (normalisation turned ，into ,)
-    return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", t)
+    t = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", t)
+    return re.sub(r"(?<=\d),(?=\d{4}(?![\d,]))", "", t)  # 2,0000: grouping by 万
 
 
 def find_amounts(text: str) -> list[_Found]:

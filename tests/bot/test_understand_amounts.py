@@ -102,3 +102,14 @@ def test_about_forms(text, value):
 @pytest.mark.parametrize("text,value", [("༢༠༠༠༠", 20000), ("٢٠٠٠٠", 20000), ("仨万", 30000), ("一两万", 15000)])
 def test_other_digits(text, value):
     assert parse_amount(text).value == value
+
+
+@pytest.mark.parametrize("text,value", [("2,0000", 20000), ("12,0000", 120000),
+                                        ("2024年6月1日住院，自付2万", 20000), ("6.1住院，花了2万", 20000),
+                                        ("我电话13912345678，自付2万", 20000), ("3万5千5百", 35500)])
+def test_numbers_around_the_amount(text, value):
+    assert parse_amount(text).value == value
+
+
+def test_percent_is_not_money():
+    assert parse_amount("报了70%").value is None
