@@ -186,6 +186,12 @@ def main(argv=None) -> int:
         for it, got in a["wrong"]:
             print(f"  {it['q']} [{it['region']}] expect {it['expect']} got {got}")
 
+    none_file = ROOT / "benchmarks" / "data" / "faq_eval_none.yaml"
+    if none_file.exists():
+        nones = yaml.safe_load(none_file.read_text(encoding="utf-8")) or []
+        unsure = sum(not faq.search(str(it["q"]), it.get("region"), index=index).confident for it in nones)
+        print(f"questions without an answer ({none_file.name}): not confident on {unsure}/{len(nones)}")
+
     big = faq.build_index(grow(entries, args.entries))
     real50, real99, _, real_cpu99 = latency(index, items, args.rounds)
     p50, p99, mean, cpu99 = latency(big, items, args.rounds)

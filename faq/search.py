@@ -21,6 +21,8 @@ from rapidfuzz import fuzz
 
 from .kb import Entry, load_entries
 from .text import (
+    _PINYIN_WORD_RE,
+    segment_pinyin,
     DATA_DIR,
     MAX_QUERY_CHARS,
     REGION_NAMES,
@@ -38,19 +40,23 @@ from .text import (
 # --- tuning -----------------------------------------------------------------------------------
 K1 = 1.2
 B = 0.5
-TYPE_WEIGHT = {"w": 1.0, "q": 0.6, "b": 0.5, "p": 0.35}
+TYPE_WEIGHT = {"w": 1.0, "q": 0.5, "b": 0.4, "p": 0.25}
 ANSWER_WEIGHT = 0.25  # term frequency weight of words that appear only in the answer
-W_COVER, W_FUZZY, W_REL = 0.45, 0.30, 0.25
+W_COVER, W_FUZZY, W_REL = 0.35, 0.35, 0.30
 # a region's entry moves this share of the way to 100 when it is the caller's region (parameter)
 # or a region named in the question itself; this keeps the order among that region's entries
 REGION_BOOST = 0.30
-MENTION_BOOST = 0.60
+MENTION_BOOST = 0.5
 REGION_PENALTY = 30.0  # entry of another region when a region is named
-NO_REGION_PENALTY = 15.0  # a region's entry when no region is known: prefer the general answer
+NO_REGION_PENALTY = 15.0
+MENTION_ALL_PENALTY = 4.0  # an [all] entry when the question names a region  # a region's entry when no region is known: prefer the general answer
 CANDIDATES = 40
 FUZZY_CANDIDATES = 15
 POSTINGS_BUDGET = 1500
-CONFIDENT_SCORE = 50.0
+UNKNOWN_IDF = 1.0  # weight of a question word no entry has, as a share of the highest idf
+A_COVER = 0.5  # share of coverage (vs fuzzy similarity) in the absolute match quality
+CONFIDENT_SCORE = 50.0  # ranking score of the top hit
+CONFIDENT_MATCH = 42.0  # absolute match quality of the top hit
 CONFIDENT_GAP = 3.0
 MAX_TOP = 20
 
@@ -140,7 +146,7 @@ class Index:
         self.df = df
         # weight of a query term that no entry has: a middling idf, so that a question full of
         # unknown words is not matched confidently, but one odd word does not sink a good match.
-        self.unknown_idf = math.log(1 + (n - 0.5) / 1.5) * 0.6
+        self.unknown_idf = math.log(1 + (n - 0.5) / 1.5) * UNKNOWN_IDF
         self.docs: list[_Doc] = []
         self.postings: dict[str, list[tuple[int, float]]] = {}
         for i, (e, tf, dl, fz) in enumerate(zip(entries, tfs, lengths, fuzzies)):
@@ -153,6 +159,9 @@ class Index:
             self.docs.append(_Doc(e, frozenset(e.regions), weights, fz, e.regions != ["all"]))
         self.by_id = {d.entry.id: i for i, d in enumerate(self.docs)}
         self.allowed = {r: [bool(d.regions & {r, "all"}) for d in self.docs] for r in REGIONS}
+        self.syllables = frozenset(t[2:].split("_")[0] for t in self.idf if t.startswith("q:")) | frozenset(
+            x for t in self.idf if t.startswith("p:") for x in t[2:].split("_")
+        )
         self._preferred: dict[tuple[str, ...], list[bool]] = {}
 
     def __len__(self) -> int:
@@ -198,6 +207,8 @@ class Index:
         fixed = lex.correct_homophones(strip_fillers(norm_query), known=lambda w: ("w:" + w) in idf)
         canon = lex.strip_regions(lex.apply_synonyms(fixed))
         qterms = analyze(canon, self.tk)
+        if any("a" <= c <= "z" for c in canon):
+            self._pinyin_terms(canon, qterms)
         if not qterms:
             return []
         known: list[tuple[str, float]] = []  # (term, type weight × idf)
@@ -264,15 +275,39 @@ class Index:
                     r = max(r, 0.9 * fuzz.partial_ratio(qc, t))
                 if r > fz:
                     fz = r
-            s = 100.0 * (W_COVER * min(1.0, cov / total) + W_FUZZY * fz / 100.0 + W_REL * bm / best)
+            cover = min(1.0, cov / total)
+            s = 100.0 * (W_COVER * cover + W_FUZZY * fz / 100.0 + W_REL * bm / best)
+            # how well the question is matched, on an absolute scale (no relative part, no boost)
+            a = 100.0 * (A_COVER * cover + (1 - A_COVER) * fz / 100.0)
             if d.specific:
                 if want:
                     s = s + boost * (100.0 - s) if d.regions & want else s - REGION_PENALTY
                 else:
                     s -= NO_REGION_PENALTY
-            scored.append((s, i))
+            elif mentioned:
+                s -= MENTION_ALL_PENALTY
+            scored.append((s, i, a))
         scored.sort(key=lambda x: (-x[0], x[1]))
-        return [(max(0.0, min(100.0, s)), i) for s, i in scored[:top]]
+        return [(max(0.0, min(100.0, s)), i, a) for s, i, a in scored[:top]]
+
+    def _pinyin_terms(self, canon: str, qterms: dict[str, float]) -> None:
+        """Letters typed as pinyin ("dibao zhuyuan"): replace the word by the pinyin terms of the
+        index that its syllables spell (q: words of 2–4 syllables, p: syllable pairs)."""
+        for m in _PINYIN_WORD_RE.finditer(canon):
+            word = m.group(0)
+            syl = segment_pinyin(word, self.syllables)
+            if not syl or len(syl) < 2:
+                continue
+            qterms.pop("w:" + word, None)
+            for size in (2, 3, 4):
+                for k in range(len(syl) - size + 1):
+                    key = "q:" + "_".join(syl[k : k + size])
+                    if key in self.idf:
+                        qterms[key] = qterms.get(key, 0.0) + 1.0
+            for a, b in zip(syl, syl[1:]):
+                key = f"p:{a}_{b}"
+                if key in self.idf:
+                    qterms[key] = qterms.get(key, 0.0) + 1.0
 
     def preferred_mask(self, regions: tuple[str, ...]) -> list[bool]:
         m = self._preferred.get(regions)
@@ -370,9 +405,9 @@ def search(
             regions=list(idx.docs[i].entry.regions),
             cite=list(idx.docs[i].entry.cite),
         )
-        for s, i in scored
+        for s, i, _a in scored
     ]
-    confident = bool(hits) and hits[0].score >= CONFIDENT_SCORE and (
+    confident = bool(hits) and hits[0].score >= CONFIDENT_SCORE and scored[0][2] >= CONFIDENT_MATCH and (
         len(hits) < 2 or hits[0].score - hits[1].score >= CONFIDENT_GAP
     )
     res = SearchResult(query=norm, region=reg, hits=hits[:top], confident=confident, regions_mentioned=mentioned)

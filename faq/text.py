@@ -46,8 +46,8 @@ _DIGIT_RUN_RE = re.compile(r"\d(?:[\s\-]?\d){5,}[xX]?")
 # Polite fillers and question frames that carry no meaning for matching.
 _FILLERS = (
     "请问一下", "请问", "问一下", "我想问一下", "我想问问", "我想问", "想问一下", "想问问", "想问",
-    "想咨询一下", "咨询一下", "咨询", "打听一下", "到底", "究竟", "你好", "您好", "麻烦", "谢谢", "老师", "同志",
-    "领导", "帮我看看", "帮忙看看", "帮我查查", "请教", "急急急", "急", "在线等", "哈哈",
+    "想咨询一下", "咨询一下", "打听一下", "到底", "究竟", "你好", "您好", "麻烦", "谢谢", "老师", "同志",
+    "领导", "帮我看看", "帮忙看看", "帮我查查", "请教", "急急急", "在线等", "哈哈",
 )
 
 _STOPWORDS = frozenset(
@@ -117,13 +117,21 @@ def _cn_numbers(text: str) -> str:
     return _CN_TENTHS_RE.sub(lambda m: f"{_CN_DIGITS[m.group(1)] * 10}%", text)
 
 
+# Traditional characters common in these questions → simplified (so 低保戶 finds 低保户).
+_TRAD = str.maketrans(
+    "來個們備傾優兒內兩劃務區參員問啟單嗎圍報塊壓學實審將專對層屬師帳幫幾廣張後從慶應戶撫擇據時會條業構標樣機檢權歡歲殘氣況測準濟灣為烏無熱狀異當療癥發監確碼筆範籌紙級結絡給統經網線緣縣總繫繼續罰聯職聽腎臺與萬蓋藥處號術衛補見親觀計託診詐話該認說請謝證議護讓貧費貼資質賬車軍轉辦農這連進過選還邊鄉鄰醫銀銷錢鎮長門開間關際隨險雙難雲電預頭題額類養騙體魯麼齡",
+    "来个们备倾优儿内两划务区参员问启单吗围报块压学实审将专对层属师账帮几广张后从庆应户抚择据时会条业构标样机检权欢岁残气况测准济湾为乌无热状异当疗症发监确码笔范筹纸级结络给统经网线缘县总系继续罚联职听肾台与万盖药处号术卫补见亲观计托诊诈话该认说请谢证议护让贫费贴资质账车军转办农这连进过选还边乡邻医银销钱镇长门开间关际随险双难云电预头题额类养骗体鲁么龄",
+)
+
+
 def normalize(text: str) -> str:
-    """Full-width → half-width (NFKC), HTML removed, lower case, whitespace collapsed,
+    """Full-width → half-width (NFKC), HTML removed, lower case, common traditional characters
+    simplified, whitespace collapsed,
     thousands separators dropped (2,000 → 2000), Chinese amounts as digits (十五万 → 15万)."""
     if not text:
         return ""
     text = strip_html(str(text))
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = unicodedata.normalize("NFKC", text).lower().translate(_TRAD)
     text = _THOUSANDS_RE.sub("", text)
     text = _cn_numbers(text)
     return _WS_RE.sub(" ", text).strip()
@@ -324,6 +332,24 @@ def analyze(norm: str, tk) -> dict[str, float]:
             kp = "p:" + char_pinyin(a) + "_" + char_pinyin(b)
             terms[kp] = terms.get(kp, 0.0) + 1.0
     return terms
+
+
+_PINYIN_WORD_RE = re.compile(r"[a-z]{2,40}")
+
+
+def segment_pinyin(word: str, syllables: frozenset[str] | set[str]) -> list[str] | None:
+    """Split toneless pinyin typed in letters ("dibaozhuyuan") into known syllables, fewest first."""
+    n = len(word)
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for i in range(n):
+        if best[i] is None:
+            continue
+        for j in range(min(n, i + 6), i, -1):
+            syl = word[i:j]
+            if syl in syllables and (best[j] is None or len(best[j]) > len(best[i]) + 1):
+                best[j] = best[i] + [syl]
+    return best[n]
 
 
 def compact(norm: str) -> str:

@@ -86,3 +86,22 @@ def test_latency_is_small(index):
     times.sort()
     # generous bound for slow CI machines; the benchmark measures the real figure
     assert times[int(0.99 * (len(times) - 1))] < 0.05
+
+
+def test_questions_without_answer_are_mostly_not_confident(index):
+    p = ROOT / "benchmarks" / "data" / "faq_eval_none.yaml"
+    data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    assert len(data) >= 15
+    unsure = [it["q"] for it in data if not faq.search(it["q"], it.get("region"), index=index).confident]
+    assert len(unsure) >= 0.8 * len(data), set(it["q"] for it in data) - set(unsure)
+
+
+def test_confident_answers_are_mostly_right(evalset, index):
+    conf = right = 0
+    for _name, it in evalset:
+        r = faq.search(it["q"], it.get("region"), top=1, index=index)
+        if r.confident:
+            conf += 1
+            right += r.hits[0].id == it["expect"]
+    assert conf >= 0.75 * len(evalset)
+    assert right >= 0.93 * conf
