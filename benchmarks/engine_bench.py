@@ -184,14 +184,27 @@ FLOOR_SCRIPT = textwrap.dedent('''
 ''')
 
 
-def _run_wall(cmd: list[str], stdin_path: Path, stdout_path: Path) -> float:
+def _children_cpu() -> float:
+    try:
+        import resource
+
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+    except ImportError:  # not on this platform: CPU time unknown
+        return float("nan")
+
+
+def _run_wall(cmd: list[str], stdin_path: Path, stdout_path: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one subprocess run."""
     with open(stdin_path, "rb") as fin, open(stdout_path, "wb") as fout:
+        cpu0 = _children_cpu()
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, stdin=fin, stdout=fout, stderr=subprocess.PIPE, cwd=tempfile.gettempdir())
         took = time.perf_counter() - t0
+        cpu = _children_cpu() - cpu0
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{cmd} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
-    return took
+    return took, cpu
 
 
 def cli_vs_floor(cases: list[dict], repeat: int) -> dict:
@@ -211,12 +224,14 @@ def cli_vs_floor(cases: list[dict], repeat: int) -> dict:
         for _ in range(repeat):  # interleaved, same run
             cli_times.append(_run_wall(cli_cmd, data, tmp_path / "cli.out"))
             floor_times.append(_run_wall(floor_cmd, data, tmp_path / "floor.out"))
+        cli_best, floor_best = min(cli_times), min(floor_times)
         cli_out = (tmp_path / "cli.out").read_bytes()
         floor_out = (tmp_path / "floor.out").read_bytes()
         cli_lines = cli_out.count(b"\n")
         errors = sum(1 for line in cli_out.splitlines() if line.startswith(b'{"error"'))
     return {
-        "cli_s": min(cli_times), "floor_s": min(floor_times), "cli_lines": cli_lines, "errors": errors,
+        "cli_s": cli_best[0], "floor_s": floor_best[0], "cli_cpu": min(c for _, c in cli_times),
+        "floor_cpu": min(c for _, c in floor_times), "cli_lines": cli_lines, "errors": errors,
         "cli_bytes": len(cli_out), "floor_bytes": len(floor_out), "input_bytes": data_size(cases),
     }
 
@@ -282,7 +297,18 @@ def main(argv: list[str] | None = None) -> int:
           f"({cli['cli_bytes'] / 1e6:.1f} MB, {cli['errors']} errors); floor wrote {cli['floor_bytes'] / 1e6:.1f} MB")
     print(f"  CLI    {cli['cli_s']:.2f} s  ({n / cli['cli_s']:,.0f} cases/s, wall, incl. start-up)")
     print(f"  floor  {cli['floor_s']:.2f} s  ({n / cli['floor_s']:,.0f} cases/s)")
-    print(f"  ratio CLI/floor {ratio:.2f}×; goal ≤ {GOAL_RATIO:.0f}×: {'MET' if ratio <= GOAL_RATIO else 'NOT MET'}")
+    print(f"  ratio CLI/floor {ratio:.2f}× (wall); goal ≤ {GOAL_RATIO:.0f}×: "
+          f"{'MET' if ratio <= GOAL_RATIO else 'NOT MET'}")
+    if cli["floor_cpu"] == cli["floor_cpu"] and cli["floor_cpu"] > 0:  # not NaN
+        print(f"  CPU time: CLI {cli['cli_cpu']:.2f} s, floor {cli['floor_cpu']:.2f} s, "
+              f"ratio {cli['cli_cpu'] / cli['floor_cpu']:.2f}× (less sensitive to a busy machine)")
+    try:
+        load = os.getloadavg()[0]
+        cores = os.cpu_count() or 1
+        if load > cores:
+            print(f"  note: load average {load:.1f} on {cores} cores — figures are pessimistic; rerun on an idle machine")
+    except OSError:
+        pass
 
     if args.profile:
         print("\ncProfile of engine.estimate over the same cases:")
