@@ -174,8 +174,8 @@ def _ticks(maximum: Decimal, count: int = 5) -> list[Decimal]:
 
 def render_svg(chart: Chart) -> str:
     """An inline, self-contained SVG (no script, no external resources), scaled by its viewBox."""
-    w, h = 640, 340
-    left, right, top, bottom = 64, 16, 16, 52
+    w, h = 420, 300
+    left, right, top, bottom = 50, 14, 12, 48
     pw, ph = w - left - right, h - top - bottom
 
     def sx(x: Decimal) -> float:
@@ -188,25 +188,27 @@ def render_svg(chart: Chart) -> str:
     out = [f'<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{escape(title)}" '
            f'xmlns="http://www.w3.org/2000/svg" data-care="{escape(chart.care)}">',
            f"<title>{escape(title)}</title>"]
-    for t in _ticks(chart.x_max):
+    xt = _ticks(chart.x_max)
+    for n, t in enumerate(xt):
         x = sx(t)
+        anchor = "end" if n == len(xt) - 1 else "middle"
         out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + ph}" stroke="#e5e5e5"/>')
-        out.append(f'<text x="{x:.1f}" y="{top + ph + 18}" text-anchor="middle" font-size="12" fill="#555">{_wan(t)}</text>')
+        out.append(f'<text x="{x:.1f}" y="{top + ph + 18}" text-anchor="{anchor}" font-size="13" fill="#555">{_wan(t)}</text>')
     for t in _ticks(chart.y_max):
         y = sy(t)
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#e5e5e5"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" fill="#555">{_wan(t)}</text>')
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="13" fill="#555">{_wan(t)}</text>')
     out.append(f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#333"/>')
     out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}" stroke="#333"/>')
-    out.append(f'<text x="{left + pw / 2}" y="{h - 8}" text-anchor="middle" font-size="13" fill="#333">本次自付金额（元）</text>')
-    out.append(f'<text x="14" y="{top + ph / 2}" text-anchor="middle" font-size="13" fill="#333" '
-               f'transform="rotate(-90 14 {top + ph / 2})">救助金额（元）</text>')
+    out.append(f'<text x="{left + pw / 2}" y="{h - 6}" text-anchor="middle" font-size="14" fill="#333">本次自付金额（元）</text>')
+    out.append(f'<text x="12" y="{top + ph / 2}" text-anchor="middle" font-size="14" fill="#333" '
+               f'transform="rotate(-90 12 {top + ph / 2})">救助金额（元）</text>')
     for n, s in enumerate(chart.series):
         color, dash = COLORS[n % len(COLORS)], DASHES[n % len(DASHES)]
         d = " ".join(f"{'M' if i == 0 else 'L'}{sx(x):.1f} {sy(y):.1f}" for i, (x, y) in enumerate(s.points))
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         reach = "" if s.reaches_top is None else f' data-reaches-top="{s.reaches_top}"'
-        out.append(f'<path class="series" d="{d}" fill="none" stroke="{color}" stroke-width="2.5"{dash_attr} '
+        out.append(f'<path class="series" d="{d}" fill="none" stroke="{color}" stroke-width="3"{dash_attr} '
                    f'data-tier="{escape(s.tier)}" data-start="{s.start}" data-top="{s.top}"{reach}>'
                    f"<title>{escape(s.name)}</title></path>")
     out.append("</svg>")
