@@ -45,11 +45,11 @@ ANSWER_WEIGHT = 0.25  # term frequency weight of words that appear only in the a
 W_COVER, W_FUZZY, W_REL = 0.35, 0.35, 0.30
 # a region's entry moves this share of the way to 100 when it is the caller's region (parameter)
 # or a region named in the question itself; this keeps the order among that region's entries
-REGION_BOOST = 0.30
+REGION_BOOST = 0.3
 MENTION_BOOST = 0.5
 REGION_PENALTY = 30.0  # entry of another region when a region is named
 NO_REGION_PENALTY = 15.0
-MENTION_ALL_PENALTY = 4.0  # an [all] entry when the question names a region  # a region's entry when no region is known: prefer the general answer
+MENTION_ALL_PENALTY = 4.0  # an [all] entry when the region is known (parameter or named)  # a region's entry when no region is known: prefer the general answer
 CANDIDATES = 40
 FUZZY_CANDIDATES = 15
 POSTINGS_BUDGET = 1500
@@ -284,7 +284,7 @@ class Index:
                     s = s + boost * (100.0 - s) if d.regions & want else s - REGION_PENALTY
                 else:
                     s -= NO_REGION_PENALTY
-            elif mentioned:
+            elif want:
                 s -= MENTION_ALL_PENALTY
             scored.append((s, i, a))
         scored.sort(key=lambda x: (-x[0], x[1]))

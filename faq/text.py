@@ -269,13 +269,13 @@ def load_lexicon(path: Path = SYNONYMS_FILE) -> Lexicon:
 
 _jieba_lock = threading.Lock()
 _tokenizer = None
+_added_words: set[str] = set()
 
 
 def tokenizer(user_words: tuple[str, ...] = ()):
-    """A private jieba Tokenizer, initialised once and quietly."""
+    """A private jieba Tokenizer (the global one is left alone), initialised once and quietly;
+    words of the lexicon and the entries' tags are added to its dictionary."""
     global _tokenizer
-    if _tokenizer is not None:
-        return _tokenizer
     with _jieba_lock:
         if _tokenizer is None:
             import jieba
@@ -284,10 +284,11 @@ def tokenizer(user_words: tuple[str, ...] = ()):
             logging.getLogger("jieba").setLevel(logging.WARNING)
             tk = jieba.Tokenizer()
             tk.initialize()
-            for w in user_words:
-                if w and len(w) > 1:
-                    tk.add_word(w, freq=200000)
             _tokenizer = tk
+        for w in user_words:
+            if w and len(w) > 1 and w not in _added_words:
+                _tokenizer.add_word(w, freq=200000)
+                _added_words.add(w)
     return _tokenizer
 
 
