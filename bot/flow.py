@@ -377,6 +377,15 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     merged, conflict = _merge(state, ext, q if handled else None, cfg)
     if conflict is not None:
         return [conflict]
+    outside = (not handled and ext.place is not None and ext.place.outside
+               and (q == "region" or not state.slots.get("region")))
+    if outside:
+        # "我是西安的低保户": keep what else was said, but say the place is not covered yet
+        if not merged:
+            state.history.pop()
+        covered = "、".join(r.name for r in _policies(cfg).regions.values())
+        msg = render.render("outside.j2", place=ext.place.place, covered=covered)
+        return [Message(text=msg, kind="info"), _ask("region", state, cfg)]
     if handled or merged:
         state.answered += 1
         if handled:
@@ -390,10 +399,6 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         state.done = False
         return _next(state, cfg, "\n".join(lead_notes) or None)
     state.history.pop()
-    if ext.place is not None and ext.place.outside and (q == "region" or not state.slots.get("region")):
-        covered = "、".join(r.name for r in _policies(cfg).regions.values())
-        msg = render.render("outside.j2", place=ext.place.place, covered=covered)
-        return [Message(text=msg, kind="info"), _ask("region", state, cfg)]
     return [_reask(state, cfg, problem or _not_understood(q))]
 
 
@@ -440,7 +445,8 @@ def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> tu
     if parser == "region":
         if ext.region:
             _set(state, "region", ext.region)
-            note = [f"好的，{ext.place.place}属于{_policies(cfg).regions[ext.region].name}。"] if ext.place else []
+            name = _policies(cfg).regions[ext.region].name
+            note = [f"好的，{ext.place.place}属于{name}。"] if ext.place and ext.place.place not in name else []
             return True, None, note
         return False, None, []
     if parser == "care":
