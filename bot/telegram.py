@@ -9,12 +9,13 @@ e.g. a webhook retry) is handled once.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
 from typing import Any, Awaitable, Callable
 
-from aiogram import BaseMiddleware, Bot, Dispatcher, F, Router
+from aiogram import BaseMiddleware, Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.filters import Command, CommandStart
@@ -45,14 +46,20 @@ def keyboard(message: Message) -> InlineKeyboardMarkup | None:
     """Inline keyboard: two buttons a row (one when a label is long); callback data = label."""
     if not message.buttons:
         return None
+    return _markup(tuple((b.label, b.code or b.label) for b in message.buttons))
+
+
+@functools.lru_cache(maxsize=1024)
+def _markup(buttons: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup:
+    """Built once per distinct set of buttons (there are few): building the pydantic models anew
+    for every reply was a visible part of the time per update. Never mutated after building."""
     rows: list[list[InlineKeyboardButton]] = []
     row: list[InlineKeyboardButton] = []
-    for button in message.buttons:
-        data = button.code or button.label
+    for label, data in buttons:
         if len(data.encode("utf-8")) > CALLBACK_LIMIT:
             data = data.encode("utf-8")[:CALLBACK_LIMIT].decode("utf-8", "ignore")
-        item = InlineKeyboardButton(text=button.label, callback_data=data)
-        if len(button.label) > 8:
+        item = InlineKeyboardButton(text=label, callback_data=data)
+        if len(label) > 8:
             if row:
                 rows.append(row)
                 row = []
@@ -133,6 +140,18 @@ def redis_seen(service: ChatService) -> Callable[[int], Awaitable[bool]]:
     return seen
 
 
+async def has_text(message: TgMessage) -> bool:
+    """`F.text` as a coroutine. aiogram runs every plain callable filter (a magic filter such as
+    `F.text`, a lambda) through `asyncio.to_thread`, a worker-thread round trip on each update; a
+    coroutine filter runs inline on the event loop."""
+    return bool(message.text)
+
+
+async def has_data(query: CallbackQuery) -> bool:
+    """`F.data` as a coroutine (see `has_text`)."""
+    return bool(query.data)
+
+
 def build_dispatcher(service: ChatService) -> Dispatcher:
     dp = Dispatcher(storage=service.storage, events_isolation=service.isolation)
     seen = redis_seen(service) if hasattr(service.storage, "redis") else sqlite_seen(service)
@@ -153,13 +172,13 @@ def build_dispatcher(service: ChatService) -> Dispatcher:
     async def on_command(message: TgMessage, bot: Bot) -> None:
         await reply(bot, message.chat.id, message.text.split()[0].split("@")[0])
 
-    @buttons.callback_query(F.data)
+    @buttons.callback_query(has_data)
     async def on_button(query: CallbackQuery, bot: Bot) -> None:
         await query.answer()
         if query.message is not None:
             await reply(bot, query.message.chat.id, query.data)
 
-    @text.message(F.text)
+    @text.message(has_text)
     async def on_text(message: TgMessage, bot: Bot) -> None:
         await reply(bot, message.chat.id, message.text)
 
