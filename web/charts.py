@@ -25,6 +25,8 @@ DASHES = ["", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", ""]
 # facts the charts fill in when the engine says an amount depends on them (the favourable case)
 _FILL = {"hospital_level": 3, "stay_policy_total": Decimal(10_000_000)}
 _FILL_TEXT = {"hospital_level": "三级医院", "stay_policy_total": "本次住院总费用较高"}
+# yes/no facts a region asks about that change the curve: drawn as an extra line when they do
+_VARIANTS = {"special_disease": ({"special_disease": True}, "特殊疾病")}
 
 
 @dataclass
@@ -98,15 +100,16 @@ def _first_reaching(fn, target: Decimal, lo: Decimal, hi: Decimal) -> Decimal:
     return Decimal(hi)
 
 
-def _series_for(region: str, care: str, tier: str, ids, name: str, day: dt.date) -> Series | None:
-    facts: dict = {}
+def _series_for(region: str, care: str, tier: str, ids, name: str, day: dt.date,
+                base_facts: dict | None = None) -> Series | None:
+    facts: dict = dict(base_facts or {})
     big = LADDER[-1]
     top, est = _amount(region, care, ids, facts, big, day)
     note = ""
     if est.status == "undecided" and est.missing_facts:
         if not all(f in _FILL for f in est.missing_facts):
             return None
-        facts = {f: _FILL[f] for f in est.missing_facts}
+        facts = {**facts, **{f: _FILL[f] for f in est.missing_facts}}
         note = "图中按" + "、".join(_FILL_TEXT[f] for f in est.missing_facts) + "计算"
         top, est = _amount(region, care, ids, facts, big, day)
     if not est.category or est.category.tier != tier or not est.eligible or top <= 0:
@@ -133,6 +136,8 @@ def region_charts(region: str, day: dt.date | None = None) -> list[Chart]:
     day = day or dt.date.today()
     common = engine.load_policies().common
     scenarios = tier_scenarios(region, day)
+    asked = {q.fact for q in engine.load_policies().regions[region].questions}
+    variants = [v for fact, v in _VARIANTS.items() if fact in asked]
     charts = []
     for care in CARE_TYPES:
         series = []
@@ -140,6 +145,11 @@ def region_charts(region: str, day: dt.date | None = None) -> list[Chart]:
             s = _series_for(region, care, tier, ids, name, day)
             if s is not None:
                 series.append(s)
+            for facts, label in variants:
+                v = _series_for(region, care, tier, ids, f"{name}（{label}）", day, facts)
+                if v is not None and (s is None or (v.top, v.start, v.reaches_top) != (s.top, s.start, s.reaches_top)):
+                    v.tier = f"{tier}+{next(iter(facts))}"
+                    series.append(v)
         if not series:
             continue
         capped = [s.reaches_top for s in series if s.reaches_top is not None]

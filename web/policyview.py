@@ -28,6 +28,54 @@ def _stat_text(region, ref: StatRef) -> str:
     return text
 
 
+_VALUE_ZH = {True: "是", False: "否"}
+
+
+def condition_words(raw, region=None) -> str:
+    """A policy condition (its raw form) in plain words, for claims that carry no condition_text."""
+    from .labels import _KIND_LABELS, _VETERAN_LABELS
+
+    common = engine.load_policies().common
+    if not isinstance(raw, dict) or not raw:
+        return ""
+    if "all" in raw or "any" in raw:
+        key = "all" if "all" in raw else "any"
+        parts = [condition_words(item, region) for item in raw[key]]
+        parts = [p for p in parts if p]
+        return ("，且" if key == "all" else "，或").join(parts)
+    if "not" in raw:
+        inner = condition_words(raw["not"], region)
+        return f"不是（{inner}）" if inner else ""
+    if "identity" in raw:
+        return common.identities.get(raw["identity"], raw["identity"])
+    if "care" in raw:
+        return "、".join(common.care.get(c, c).split("（")[0] for c in raw["care"])
+    if "fact" in raw:
+        fact = raw["fact"]
+        label = engine.FACT_LABELS.get(fact, fact)
+
+        def show(v):
+            if isinstance(v, bool):
+                return _VALUE_ZH[v]
+            if fact == "where" and region is not None:
+                return getattr(region.where_labels, str(v), v)
+            return {**_KIND_LABELS, **_VETERAN_LABELS}.get(v, v) if isinstance(v, str) else v
+
+        if "equals" in raw:
+            return f"{label}：{show(raw['equals'])}"
+        if "in" in raw:
+            return f"{label}：" + "或".join(str(show(v)) for v in raw["in"])
+        if "min" in raw:
+            return f"{label}不低于{raw['min']}"
+        if "below" in raw:
+            return f"{label}低于{raw['below']}"
+        if "above" in raw:
+            return f"{label}超过{raw['above']}"
+        if "unstated" in raw:
+            return f"没有说明{label}" if raw["unstated"] else f"说明了{label}"
+    return ""
+
+
 def deductible_text(region, claim) -> str:
     d = claim.deductible
     if isinstance(d, StatRef):
@@ -66,7 +114,7 @@ def region_view(code: str) -> dict:
                 "deductible": deductible_text(r, claim) if claim.pays else "",
                 "rate": percent(claim.rate) if claim.pays and claim.rate is not None else "",
                 "cap": cap_text(claim) if claim.pays else "",
-                "condition": claim.condition_text,
+                "condition": claim.condition_text or condition_words(claim.when.raw, r),
                 "cite": claim.cite, "quote": claim.quote,
             })
         rows.append({"name": tier.name, "who": tier.quote, "cite": tier.cite,

@@ -175,6 +175,24 @@ def test_web_chat_restart(server, phone):
     _wait_js(page, "document.querySelectorAll('.msg.user').length == 0 && document.querySelectorAll('.msg.bot').length >= 1")
 
 
+def test_web_chat_works_without_javascript(server, browser):
+    """Buttons are real form buttons: with JavaScript off, each tap posts its label and the page answers."""
+    ctx = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="zh-CN")
+    page = ctx.new_page()
+    page.set_default_timeout(30000)
+    page.goto(server + "/")
+    page.locator(".buttons button", has_text="广西").first.click()
+    page.wait_for_load_state()
+    assert "广西" in page.inner_text(".msg.user")
+    assert page.locator(".msg.bot .buttons button").count() >= 2  # the next question, with its buttons
+    page.fill("#text", "低保")
+    page.click("#composer button[type=submit]")
+    page.wait_for_load_state()
+    assert "低保" in page.inner_text(".msg.user")
+    _no_overflow(page)
+    ctx.close()
+
+
 # ------------------------------------------------------------------------------------------ cadre
 
 def _fill_cadre(page, region, identities, care, self_pay, date="2024-06-01", extra=None):
