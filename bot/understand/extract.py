@@ -10,7 +10,7 @@ from .amounts import LIMIT, AmountResult, _quantize, find_amounts, parse_amount
 from .care import find_care
 from .identities import IdentityMatch, find_identities
 from .intents import classify, looks_like_question, parse_hospital_level, parse_int, parse_yes_no
-from .normalize import compact, normalize
+from .normalize import compact, normalize, strip_punct
 from .numerals import cn_int
 from .places import PlaceMatch, find_places
 
@@ -25,7 +25,9 @@ _REIMB_RE = re.compile(r"(报销了|报了|医保报|医保给报|医保付|统�
 
 _WHERE_OUT_RE = re.compile(r"外省|省外|区外|出省|跨省|省外就医|去外省|在外省|外地省|区外就医")
 _WHERE_IN_RE = re.compile(r"省内|区内|市外|外市|省内异地|区内异地|区内其他|省内其他")
-_CARE_PLACE_RE = re.compile(r"住院|看病|就医|医院|治疗|手术|看的|治的|做的|透析|化疗|门诊")
+_CARE_PLACE_RE = re.compile(r"住院|看病|就医|医院|治疗|手术|看的|治的|做的|透析|化疗|门诊|卫生院|诊所|医|病")
+_LIVING_RE = re.compile(r"人|打工|工作|上班|住在|生活|户口|户籍|老家|家在|读书|上学|参保")
+_ASKING_RE = re.compile(r"要不要|需不需要|需要不需要|用不用|是不是|是否|什么是|啥是|怎么|如何|能不能|可不可以|吗$|呢$|\?|？")
 _WHERE_LOCAL_RE = re.compile(r"本地|本市|本县|本区|县里|市里|当地|家门口|本统筹区|统筹区内|就近|老家医院|家附近")
 _REFERRED_NO_RE = re.compile(r"没转诊|没有转诊|未转诊|没办转诊|没有办转诊|没开转诊|没有备案|没备案|未备案|没办备案|没有办备案|"
                              r"没有转院手续|没办手续|自己去的|没开证明")
@@ -134,17 +136,21 @@ def _mask_disability_grades(t: str) -> str:
 
 def _facts(t: str, ext: Extracted, places: list[PlaceMatch]) -> None:
     f = ext.facts
-    # where
-    if _WHERE_OUT_RE.search(t):
-        f["where"] = "out_of_province"
-    elif _WHERE_IN_RE.search(t):
-        f["where"] = "in_province"
-    elif _WHERE_LOCAL_RE.search(t):
-        f["where"] = "local"
-    elif ext.place is not None and not ext.place.outside and ext.region:
+    clauses = [c for c in re.split(r"[,.;!?，。；！？]", t) if c]
+    # statements only: "要不要转诊？" or "什么是特殊疾病" state nothing
+    stated = [c for c in clauses if not _ASKING_RE.search(c)]
+    short = len(strip_punct(t)) <= 4  # the answer is just "外省" / "在本地"
+    # where: only in a clause about the care ("我在外省打工" is not where the care was)
+    for rx, value in ((_WHERE_OUT_RE, "out_of_province"), (_WHERE_IN_RE, "in_province"),
+                      (_WHERE_LOCAL_RE, "local")):
+        if any(rx.search(c) and (short or _CARE_PLACE_RE.search(c) or
+                                 (len(c) <= 10 and not _LIVING_RE.search(c))) for c in stated):
+            f["where"] = value
+            break
+    if "where" not in f and ext.place is not None and not ext.place.outside and ext.region:
         # "在西安住院": an outside place in the same clause as the care
         home_prov = ext.place.province
-        for clause in re.split(r"[,.;!?，。；！？]", t):
+        for clause in stated:
             if not _CARE_PLACE_RE.search(clause):
                 continue
             for p in places:
@@ -154,18 +160,18 @@ def _facts(t: str, ext: Extracted, places: list[PlaceMatch]) -> None:
             if "where" in f:
                 break
     # referral
-    if _REFERRED_NO_RE.search(t):
+    if any(_REFERRED_NO_RE.search(c) for c in stated):
         f["referred"] = False
-    elif _REFERRED_YES_RE.search(t):
+    elif any(_REFERRED_YES_RE.search(c) for c in stated):
         f["referred"] = True
+    if any(_SPECIAL_RE.search(c) for c in stated):
+        f["special_disease"] = True
     # hospital level
     masked = _mask_disability_grades(t)
     if _HOSPITAL_WORD_RE.search(masked):
         lv = parse_hospital_level(masked)
         if lv is not None:
             f["hospital_level"] = lv
-    if _SPECIAL_RE.search(t):
-        f["special_disease"] = True
     m = _AGE_RE.search(t)
     if m:
         a = cn_int(m.group(1))

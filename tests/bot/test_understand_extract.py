@@ -217,3 +217,22 @@ def test_expectable_is_exported():
 
 def test_nothing_paid():
     assert extract("没有", expecting="self_pay").self_pay == 0
+
+
+@pytest.mark.parametrize("text", ["我是本地人", "我在外省打工", "要不要转诊？", "什么是特殊疾病", "是特殊疾病吗",
+                                  "需不需要备案"])
+def test_no_facts_from_questions_or_other_topics(text):
+    x = extract(text)
+    assert not ({"where", "referred", "special_disease"} & set(x.facts)), x.facts
+
+
+@pytest.mark.parametrize("text,where", [("外省", "out_of_province"), ("在本地", "local"), ("省外的", "out_of_province"),
+                                        ("区内", "in_province")])
+def test_short_where_answers(text, where):
+    assert extract(text).facts["where"] == where
+
+
+@pytest.mark.parametrize("text,where", [("广西区内其他市", "in_province"), ("广西区外", "out_of_province"),
+                                        ("本市", "local")])
+def test_where_button_labels(text, where):
+    assert extract(text).facts["where"] == where
