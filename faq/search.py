@@ -1,12 +1,22 @@
-"""FAQ search: BM25-like term overlap (jieba words, character and pinyin bigrams) plus rapidfuzz.
+"""FAQ search: BM25-like term overlap plus rapidfuzz, tuned for how people type Chinese.
 
-Score of an entry (0–100) =
-    100 × (W_COVER × coverage + W_FUZZY × fuzzy + W_REL × relative BM25) + region boost
+Pipeline (the same for entries and questions): HTML stripped, NFKC (full-width → half-width),
+traditional → simplified for common characters, Chinese amounts as digits, polite fillers
+dropped; in questions only, homophone typos of lexicon words corrected by pinyin (底保 → 低保,
+五宝户 → 五保户); synonyms mapped to canonical words (吃低保 → 低保, 五保户 → 特困); place names
+removed (they steer the region instead).  Terms: jieba words (w:), pinyin of words (q:),
+character bigrams (b:) and their pinyin (p:); letters typed as pinyin ("dibao") map to q:/p:.
+
+Ranking score of an entry (0–100) =
+    100 × (W_COVER × coverage + W_FUZZY × fuzzy + W_REL × relative BM25), then region steering
 where *coverage* is the idf-weighted share of the question's terms found in the entry (question,
 variants, tags; the answer counts a little), *fuzzy* is the best rapidfuzz similarity with the
 entry's question or a variant, and *relative BM25* is the entry's BM25 divided by the best one.
+Region steering: entries of the caller's region, or of a region named in the question, move part
+of the way to 100; other regions' entries drop when a region is named; with no region at all,
+general entries are preferred.  A result is *confident* when the top hit's ranking score, its
+absolute match quality (coverage and fuzzy only) and its lead over the second are all high enough.
 """
-
 from __future__ import annotations
 
 import heapq
@@ -47,17 +57,17 @@ W_COVER, W_FUZZY, W_REL = 0.35, 0.35, 0.30
 # or a region named in the question itself; this keeps the order among that region's entries
 REGION_BOOST = 0.3
 MENTION_BOOST = 0.5
-REGION_PENALTY = 30.0  # entry of another region when a region is named
-NO_REGION_PENALTY = 15.0
-MENTION_ALL_PENALTY = 4.0  # an [all] entry when the region is known (parameter or named)  # a region's entry when no region is known: prefer the general answer
-CANDIDATES = 40
-FUZZY_CANDIDATES = 15
-POSTINGS_BUDGET = 1500
+REGION_PENALTY = 30.0  # entry of another region when a region is named in the question
+NO_REGION_PENALTY = 15.0  # a region's entry when no region is known: prefer the general answer
+MENTION_ALL_PENALTY = 4.0  # an [all] entry when the region is known (parameter or named)
+CANDIDATES = 40  # entries scored with full BM25 and coverage
+FUZZY_CANDIDATES = 15  # of those, entries compared with rapidfuzz
+POSTINGS_BUDGET = 1500  # postings read to pick candidates (rarest terms first)
 UNKNOWN_IDF = 1.0  # weight of a question word no entry has, as a share of the highest idf
 A_COVER = 0.5  # share of coverage (vs fuzzy similarity) in the absolute match quality
 CONFIDENT_SCORE = 50.0  # ranking score of the top hit
 CONFIDENT_MATCH = 42.0  # absolute match quality of the top hit
-CONFIDENT_GAP = 3.0
+CONFIDENT_GAP = 3.0  # the top hit must lead the second by this much
 MAX_TOP = 20
 
 HOTLINE = "拨打12393医保服务热线，或咨询当地医保局、乡镇（街道）"
@@ -249,15 +259,12 @@ class Index:
             return []
         # 2. full BM25 and coverage for the candidates
         full: dict[int, tuple[float, float]] = {}
+        qweights = dict(known)
+        qkeys = qweights.keys()
         for i in pool:
-            wget = self.docs[i].weights.get
-            bm, cov = 0.0, 0.0
-            for term, qw in known:
-                w = wget(term)
-                if w is not None:
-                    bm += w
-                    cov += qw
-            full[i] = (bm, cov)
+            weights = self.docs[i].weights
+            common = weights.keys() & qkeys
+            full[i] = (sum(map(weights.__getitem__, common)), sum(map(qweights.__getitem__, common)))
         order = sorted(full, key=lambda i: full[i][0], reverse=True)
         finalists = self._pick(order, FUZZY_CANDIDATES, None, preferred)
         best = max(full[i][0] for i in finalists) or 1.0
