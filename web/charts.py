@@ -8,6 +8,7 @@ starts and the point where the limit is reached all come from `engine.estimate`.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -131,9 +132,18 @@ def _nice_up(value: Decimal) -> Decimal:
     return LADDER[-1]
 
 
-@lru_cache(maxsize=64)
+_lock = threading.Lock()
+
+
 def region_charts(region: str, day: dt.date | None = None) -> list[Chart]:
-    day = day or dt.date.today()
+    """The charts of a region (cached per day; one computation at a time, so a warm-up thread and
+    the first visitor do not both compute them)."""
+    with _lock:
+        return _region_charts(region, day or dt.date.today())
+
+
+@lru_cache(maxsize=64)
+def _region_charts(region: str, day: dt.date) -> list[Chart]:
     common = engine.load_policies().common
     scenarios = tier_scenarios(region, day)
     asked = {q.fact for q in engine.load_policies().regions[region].questions}

@@ -42,5 +42,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
     app = create_app()
     warm_up(app)
     uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
-                server_header=False, log_level="info")
+                server_header=False, log_level="info",
+                access_log=False)  # URLs can hold FAQ questions and the admin token
     return 0
