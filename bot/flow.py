@@ -374,6 +374,16 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         state.history.pop()
         answer = cfg.faq(text, state.slots.get("region"))
         return answer + [_reask(state, cfg, "我们接着刚才的问题：")]
+    if not q and state.done and not ext.slots:
+        amount = parse_amount(text)  # a bare "改成3万" after the result: the amount, to confirm
+        if amount.ok and amount.value is not None and state.slots.get("self_pay") is not None \
+                and Decimal(str(state.slots["self_pay"])) != amount.value:
+            state.history.pop()
+            current, new = state.slots["self_pay"], str(amount.value)
+            state.confirm = {"slot": "self_pay", "value": new,
+                             "text": f"您之前说的{engine.FACT_LABELS.get('self_pay')}是“{_show('self_pay', current, state, cfg)}”，"
+                                     f"现在改成“{_show('self_pay', new, state, cfg)}”吗？"}
+            return [_confirm_message(state)]
     merged, conflict = _merge(state, ext, q if handled else None, cfg)
     if conflict is not None:
         return [conflict]
@@ -732,8 +742,6 @@ def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             return [_ask(key, state, cfg)]
     for key, value in snap.items():
         setattr(state, key, value)
-    state.history.append(snap)
-    state.pending = "edit"
     return [Message(text="请点要修改的那一项。", buttons=_edit_menu(state, cfg)[0].buttons, kind="question")]
 
 
