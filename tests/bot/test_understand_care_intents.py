@@ -103,3 +103,10 @@ def test_yes_no_actions(text, value):
 @pytest.mark.parametrize("text", ["住院，什么都不是", "不知道是什么医院", "不知道花了多少", "啥也不是"])
 def test_not_questions(text):
     assert looks_like_question(text) is False
+
+
+@pytest.mark.parametrize("text,care", [("住过院", "inpatient"), ("没有住过院", None), ("生孩子", "inpatient"),
+                                       ("剖腹产", "inpatient"), ("在ICU", "inpatient"), ("两病门诊", "outpatient_chronic"),
+                                       ("没住过医院，门诊透析", "outpatient_major")])
+def test_more_care_words(text, care):
+    assert find_care(text) == care
