@@ -157,6 +157,10 @@ def in_process(cases: list[dict], repeat: int) -> dict:
         for case in items:
             engine.estimate(case, policies=policies).model_dump_json()
 
+    def without_words(items):
+        for case in items:
+            engine.estimate(case, policies=policies, explain=False)
+
     def parse_only(items):
         for case in items:
             parse_case(case)
@@ -166,7 +170,13 @@ def in_process(cases: list[dict], repeat: int) -> dict:
         "case": _best_rate(with_cases, parsed, repeat),
         "dict+json": _best_rate(with_json, cases, repeat),
         "parse": _best_rate(parse_only, cases, repeat),
-    }
+    } | ({"bare": _best_rate(without_words, cases, repeat)} if _has_explain() else {})
+
+
+def _has_explain() -> bool:
+    import inspect
+
+    return "explain" in inspect.signature(engine.estimate).parameters
 
 
 FLOOR_SCRIPT = textwrap.dedent('''
@@ -288,7 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     rates = in_process(cases, repeat)
     print(f"\nin-process, one core ({pin}), best of {repeat}:")
     for key, label in (("dict", "engine.estimate(dict)"), ("case", "calc.estimate_case(Case)   [pre-parsed]"),
-                       ("dict+json", "estimate(dict) + model_dump_json()"), ("parse", "parse_case(dict) only")):
+                       ("dict+json", "estimate(dict) + model_dump_json()"), ("parse", "parse_case(dict) only"),
+                       ("bare", "estimate(dict, explain=False)  [no words]")):
+        if key not in rates:
+            continue
         rate, took, per_cpu = rates[key]
         print(f"  {label:<42} {rate:>10,.0f} /s   ({took:.2f} s wall; {per_cpu:,.0f} per CPU second)")
     rate = rates["dict"][0]

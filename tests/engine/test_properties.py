@@ -351,3 +351,22 @@ def test_ankang_limit_switch_at_100000_only_raises(identity, below, at):
         now = amount(value)
         assert now >= previous, value
         previous = now
+
+
+@FEW
+@given(cases())
+def test_explain_false_gives_the_same_outcome(case):
+    """engine.estimate(explain=False) skips the words, never the numbers (used by questions() probing)."""
+    import inspect
+
+    if "explain" not in inspect.signature(engine.estimate).parameters:
+        pytest.skip("engine.estimate has no explain flag")
+    full = est(case)
+    bare = engine.estimate(case, explain=False)
+    for key in ("status", "eligible", "assistance", "settlement", "self_pay_after", "missing_facts"):
+        assert getattr(bare, key) == getattr(full, key), key
+    assert [p.model_dump() for p in bare.parts] == [p.model_dump() for p in full.parts]
+    assert (bare.category and bare.category.model_dump()) == (full.category and full.category.model_dump())
+    assert bare.subsidy.kind == full.subsidy.kind and bare.subsidy.share == full.subsidy.share
+    assert bare.critical_illness_tilt.applies == full.critical_illness_tilt.applies
+    assert bare.deposit_waiver.applies == full.deposit_waiver.applies
