@@ -18,8 +18,26 @@ What is measured, all in one process and one event loop, no network:
 * the same `RecordingSession` (tests/bot/fake_telegram.py) for both: every API call returns a
   plausible result at once.
 
-Best of `--rounds` for each. The goal is flow ≥ 50 % of echo. With `--profile` (or when the goal is
-missed) one flow round runs under cProfile, and the time is broken down by layer.
+Rounds are interleaved; the fastest round of each counts, by wall clock and by this process's CPU
+time (steadier on a busy machine). A "real door, flow replaced by a constant" figure separates what
+the Telegram door costs from what the conversation costs. The goal is real ≥ 50 % of echo; exit
+status 1 when it is missed. With `--profile` (or when the goal is missed) the time is broken down by
+layer and one round of the real bot runs under cProfile.
+
+Figures of 2026-11-23 (100 conversations, 763 updates, best of 4, a shared 2-CPU machine under
+load — wall clock varies ±30 % between runs, CPU time much less):
+
+    dispatcher                         upd/s wall  vs echo   upd/s CPU  vs echo
+    echo bot (baseline)                      1815   100 %         2808   100 %
+    echo bot, F.text filter (thread hop)     1310    72 %         1926    69 %
+    real bot, SQLite :memory:                 645    36 %          924    33 %
+    real bot, SQLite file (WAL)               410    23 %          836    30 %
+    real door, flow replaced by a constant    930    51 %         1881    67 %
+
+Goal (≥ 50 %) not met: ChatService.handle (load + flow.step + save) is about half of the real bot's
+time per update; inside it engine.questions, understand.extract, the deep copy of State (with its
+history) and load/save of the state (pydantic validate/dump, JSON) lead. See the report printed
+with --profile.
 """
 from __future__ import annotations
 
@@ -167,11 +185,12 @@ def echo_dispatcher(storage, magic: bool = False) -> Dispatcher:
     return dp
 
 
-async def feed_all(dp: Dispatcher, bot: Bot, updates: list[Update]) -> float:
-    start = time.perf_counter()
+async def feed_all(dp: Dispatcher, bot: Bot, updates: list[Update]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) to feed every update, one after the other."""
+    start, cpu = time.perf_counter(), time.process_time()
     for update in updates:
         await dp.feed_update(bot, update)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 @dataclass
@@ -180,10 +199,15 @@ class Figure:
     updates: int
     seconds: float
     sent: int
+    cpu: float = 0.0
 
     @property
     def rate(self) -> float:
         return self.updates / self.seconds
+
+    @property
+    def cpu_rate(self) -> float:
+        return self.updates / max(self.cpu, 1e-9)
 
 
 async def run_echo(streams, rounds: int, magic: bool = False) -> Figure:
@@ -194,10 +218,10 @@ async def run_echo(streams, rounds: int, magic: bool = False) -> Figure:
         bot = Bot("123:BENCH", session=session)
         dp = echo_dispatcher(storage, magic=magic)
         updates = build_updates(streams)
-        seconds = await feed_all(dp, bot, updates)
+        seconds, cpu = await feed_all(dp, bot, updates)
         await storage.close()
         name = "echo bot, F.text filter (thread hop)" if magic else "echo bot (baseline)"
-        fig = Figure(name, len(updates), seconds, 0)
+        fig = Figure(name, len(updates), seconds, 0, cpu)
         best = fig if best is None or fig.rate > best.rate else best
     return best
 
@@ -213,13 +237,13 @@ async def run_flow(streams, rounds: int, db: str, label: str, profile: cProfile.
         updates = build_updates(streams)
         if profile is not None:
             profile.enable()
-        seconds = await feed_all(dp, bot, updates)
+        seconds, cpu = await feed_all(dp, bot, updates)
         if profile is not None:
             profile.disable()
         results = sum(1 for c in session.sent() if c.text.startswith("【估算结果】"))
         assert results == len(streams), f"only {results} of {len(streams)} conversations reached the result"
         await service.close()
-        fig = Figure(label, len(updates), seconds, results)
+        fig = Figure(label, len(updates), seconds, results, cpu)
         best = fig if best is None or fig.rate > best.rate else best
     return best
 
@@ -248,9 +272,9 @@ async def run_door(streams, rounds: int) -> Figure:
         bot = Bot("123:BENCH", session=RecordingSession(record=False))
         dp = build_dispatcher(service)
         updates = build_updates(streams)
-        seconds = await feed_all(dp, bot, updates)
+        seconds, cpu = await feed_all(dp, bot, updates)
         await service.close()
-        fig = Figure("real door, flow replaced by a constant", len(updates), seconds, 0)
+        fig = Figure("real door, flow replaced by a constant", len(updates), seconds, 0, cpu)
         best = fig if best is None or fig.rate > best.rate else best
     return best
 
@@ -322,7 +346,7 @@ async def breakdown(streams) -> tuple[Timers, int, float]:
         bot = Bot("123:BENCH", session=RecordingSession(record=False))
         dp = build_dispatcher(service)
         updates = build_updates(streams)
-        seconds = await feed_all(dp, bot, updates)
+        seconds, _ = await feed_all(dp, bot, updates)
         await service.close()
     finally:
         timers.restore()
@@ -369,9 +393,11 @@ async def main(argv=None) -> int:
     # slows all of them alike; best round of each
     best: dict[str, Figure] = {}
 
-    def keep(fig: Figure) -> None:
-        if fig.name not in best or fig.rate > best[fig.name].rate:
-            best[fig.name] = fig
+    def keep(fig: Figure) -> None:  # fastest round, wall clock and CPU time each on its own
+        if fig.name in best:
+            old = best[fig.name]
+            fig = Figure(fig.name, fig.updates, min(fig.seconds, old.seconds), fig.sent, min(fig.cpu, old.cpu))
+        best[fig.name] = fig
 
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
@@ -385,16 +411,20 @@ async def main(argv=None) -> int:
     echo, echo_magic, flow_mem = figures[0], figures[1], figures[2]
 
     print()
-    print(f"{'dispatcher':38} {'updates':>8} {'seconds':>8} {'updates/s':>10} {'ms/update':>10} {'vs echo':>8}")
+    print(f"{'dispatcher':38} {'updates':>7} {'seconds':>7} {'updates/s':>9} {'ms/update':>9} {'vs echo':>7}"
+          f" {'CPU upd/s':>9} {'vs echo':>7}")
     for f in figures:
-        print(f"{f.name:38} {f.updates:8d} {f.seconds:8.2f} {f.rate:10.0f} {1000 / f.rate:10.2f} "
-              f"{f.rate / echo.rate:8.1%}")
+        print(f"{f.name:38} {f.updates:7d} {f.seconds:7.2f} {f.rate:9.0f} {1000 / f.rate:9.2f} "
+              f"{f.rate / echo.rate:7.1%} {f.cpu_rate:9.0f} {f.cpu_rate / echo.cpu_rate:7.1%}")
     ratio = flow_mem.rate / echo.rate
     verdict = "met" if ratio >= GOAL else "NOT met"
-    print(f"\nratio real/echo (in-memory): {ratio:.1%} — goal ≥ {GOAL:.0%}: {verdict}")
+    print(f"\nratio real/echo (in-memory): {ratio:.1%} wall clock, {flow_mem.cpu_rate / echo.cpu_rate:.1%} CPU time"
+          f" — goal ≥ {GOAL:.0%}: {verdict}")
     if "real bot, SQLite file (WAL)" in best:
-        print(f"ratio real/echo (file DB):   {best['real bot, SQLite file (WAL)'].rate / echo.rate:.1%}")
-    print(f"(against the textbook F.text echo bot: {flow_mem.rate / echo_magic.rate:.1%})")
+        f = best["real bot, SQLite file (WAL)"]
+        print(f"ratio real/echo (file DB):   {f.rate / echo.rate:.1%} wall clock, {f.cpu_rate / echo.cpu_rate:.1%} CPU time")
+    print(f"(against the textbook F.text echo bot: {flow_mem.rate / echo_magic.rate:.1%} wall clock)")
+    print("(CPU time = this process's CPU seconds: steadier than wall clock on a busy machine)")
 
     if args.profile or ratio < GOAL:
         timers, n, seconds = await breakdown(streams)
