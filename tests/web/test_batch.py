@@ -127,3 +127,14 @@ def test_template_download(client):
     r = client.get("/cadre/batch/template.csv")
     assert r.status_code == 200 and r.content.startswith("\ufeff".encode())
     assert r.content.decode("utf-8-sig").splitlines()[0].startswith("序号,姓名,地区,身份,就医类型,自付金额")
+
+
+def test_upload_escapes_html_and_refuses_huge_files(client):
+    roster = HEAD + "1,<script>alert(1)</script>,广西,低保,住院,20000,2024-06-01\n"
+    r = client.post("/cadre/batch", files={"file": ("r.csv", roster.encode(), "text/csv")})
+    assert r.status_code == 200
+    assert "<script>alert(1)</script>" not in r.text and "&lt;script&gt;" in r.text
+    huge = (HEAD + "1,甲,广西,低保,住院,20000,2024-06-01\n" * 150_000).encode()
+    assert len(huge) > 4 * 1024 * 1024
+    r = client.post("/cadre/batch", files={"file": ("big.csv", huge, "text/csv")})
+    assert r.status_code == 413 and "太大" in r.text

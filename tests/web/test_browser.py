@@ -343,8 +343,7 @@ def test_screens_fit(server, browser, path):
         resp = page.goto(server + path)
         assert resp.status == 200
         page.wait_for_load_state("networkidle")
-        if viewport is PHONE:
-            _no_overflow(page, f"{path} at 360px")
+        _no_overflow(page, f"{path} at {name}px")
         slug = path.strip("/").split("?")[0].replace("/", "-") or "chat"
         _shot(page, f"{slug}-{name}")
         ctx.close()
