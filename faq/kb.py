@@ -118,6 +118,13 @@ class Entry(BaseModel):
                         f"cite does not name the document of region {r!r} "
                         f"(expected {REGION_DOC[r][0]} + clause)"
                     )
+        for c in self.cite:
+            bare = c
+            for docs in REGION_DOC.values():
+                for doc in docs:
+                    bare = bare.replace(doc, "")
+            if not bare.strip(" 　，,;；") and self.regions != ["all"]:
+                raise ValueError(f"cite {c!r} names the document but no clause")
         return self
 
     @property

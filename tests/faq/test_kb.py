@@ -71,6 +71,7 @@ def test_underscore_and_synonyms_files_are_not_entries(tmp_path):
         (bad(id="cm-dibao"), ["cm-", "all"]),
         (bad(regions=["xizang"]), ["guangxi"]),
         (bad(cite=["藏政办发〔2022〕31号 二"]), ["cite", "guangxi"]),
+        (bad(cite=["桂政办发〔2022〕5号"]), ["cite", "no clause"]),
         (bad(varaints=["a", "b", "c"]), ["varaints"]),
     ],
 )
