@@ -12,6 +12,7 @@ message that contradicts a confirmed answer is confirmed before it replaces it.
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -32,6 +33,7 @@ from .understand import (
     parse_amount, parse_hospital_level, parse_int, parse_yes_no,
 )
 
+log = logging.getLogger("jiuzhu.flow")
 ESSENTIALS = ("region", "identities", "care", "self_pay")
 YTD_STEPS = ("ytd_self_pay", "ytd_aid", "ytd_tilt_aid")
 MAX_HISTORY = 30
@@ -290,15 +292,30 @@ def step(state: State | None, text: Any, cfg: FlowConfig | None = None) -> Reply
         reply = start(cfg)
         follow = step(reply.state, text, cfg)
         return Reply(follow.state, follow.messages)
+    before = state
     state = state.model_copy(deep=True)
     if text == "/start":
         return start(cfg, mode=state.mode)
     if not text:
         return Reply(state, [_reask(state, cfg, "请回复文字或点按钮。")])
-    return Reply(state, _dispatch(state, text, cfg))
+    try:
+        return Reply(state, _dispatch(state, text, cfg))
+    except Exception:  # noqa: BLE001 - a bug must not end the conversation; tests look for kind "error"
+        log.exception("flow step failed")
+        return Reply(before, [Message(text="抱歉，出了点问题。请再说一遍，或点“重新开始”。",
+                                      buttons=[Button(label=B_RESTART, code=B_RESTART)], kind="error")])
 
 
 def _reask(state: State, cfg: FlowConfig, lead: str) -> Message:
+    if state.confirm is not None:
+        ask = _confirm_message(state)
+        return Message(text=f"{lead}\n{ask.text}", buttons=ask.buttons, kind="question")
+    if state.pending == "edit":  # show the summary again (its snapshot is re-taken by _edit_menu)
+        snap = state.history.pop() if state.history else {}
+        for key, value in snap.items():
+            setattr(state, key, value)
+        menu = _edit_menu(state, cfg)[0]
+        return Message(text=f"{lead}\n{menu.text}", buttons=menu.buttons, kind="question")
     if state.pending:
         return _ask(state.pending, state, cfg, lead)
     if state.done:
@@ -742,7 +759,8 @@ def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             return [_ask(key, state, cfg)]
     for key, value in snap.items():
         setattr(state, key, value)
-    return [Message(text="请点要修改的那一项。", buttons=_edit_menu(state, cfg)[0].buttons, kind="question")]
+    menu = _edit_menu(state, cfg)[0]
+    return [Message(text=f"请点要修改的那一项。\n{menu.text}", buttons=menu.buttons, kind="question")]
 
 
 def _result_part(state: State, text: str, cfg: FlowConfig) -> list[Message]:

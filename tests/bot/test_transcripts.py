@@ -71,6 +71,7 @@ def replay(data: dict, name: str = "") -> list:
     for i, s in enumerate(data["steps"]):
         reply = step(state, str(s["send"]), cfg)
         assert reply.messages, f"step {i} ({s['send']!r}): no messages"
+        assert all(m.kind != "error" for m in reply.messages), f"step {i} ({s['send']!r}): the flow failed"
         state = State.model_validate(reply.state.model_dump(mode="json"))
         assert state == reply.state, f"step {i}: the state does not survive JSON"
         text = "\n".join(m.text for m in reply.messages)
