@@ -250,9 +250,13 @@ def load_lexicon(path: Path = SYNONYMS_FILE) -> Lexicon:
         for v in variants or []:
             v = normalize(str(v))
             if v and v != canonical:
+                if lex.synonyms.get(v, canonical) != canonical:
+                    raise ValueError(f"{path.name}: {v!r} is listed under {lex.synonyms[v]!r} and {canonical!r}")
                 lex.synonyms[v] = canonical
         # the canonical word maps to itself, so that a shorter variant inside it (起付 in 起付线)
         # is not replaced again
+        if lex.synonyms.get(canonical, canonical) != canonical:
+            raise ValueError(f"{path.name}: canonical {canonical!r} is also a variant of {lex.synonyms[canonical]!r}")
         lex.synonyms[canonical] = canonical
         lex.user_words.append(canonical)
     for code, words in (raw.get("regions") or {}).items():

@@ -137,3 +137,19 @@ def test_invalid_file_refuses_index(tmp_path):
     write(tmp_path, "bad.yaml", [bad(cite=None)])
     with pytest.raises(KBError):
         faq.load_index(tmp_path, refresh=True)
+
+
+def test_lexicon_loads_and_refuses_conflicts(tmp_path):
+    from faq.text import load_lexicon
+
+    lex = load_lexicon()
+    assert lex.apply_synonyms("吃低保的五保户") == "低保特困"
+    assert lex.apply_synonyms("起付线") == "起付线"  # a variant inside its own canonical is left alone
+    assert lex.regions_in("我在南宁，老家拉萨") == ["guangxi", "xizang"]
+    p = tmp_path / "syn.yaml"
+    p.write_text("synonyms:\n  低保: [底保]\n  特困: [底保]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="底保"):
+        load_lexicon(p)
+    p.write_text("synonyms:\n  低保: [底保]\nregions:\n  beijing: [北京]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="beijing"):
+        load_lexicon(p)
