@@ -35,18 +35,25 @@ EVAL_PARTS = [
 ]
 
 
-def load_eval(parts=EVAL_PARTS, verbose=True) -> list[dict]:
+def _show(p: Path) -> str:
+    try:
+        return str(p.relative_to(ROOT))
+    except ValueError:
+        return str(p)
+
+
+def load_eval(parts=None, verbose=True) -> list[dict]:
     items: list[dict] = []
-    for p in parts:
+    for p in parts if parts is not None else EVAL_PARTS:
         if not p.exists():
             if verbose:
-                print(f"[skip] {p.relative_to(ROOT)} not found")
+                print(f"[skip] {_show(p)} not found")
             continue
         data = yaml.safe_load(p.read_text(encoding="utf-8")) or []
         for it in data:
             items.append({"q": str(it["q"]), "region": it.get("region"), "expect": it["expect"], "part": p.name})
         if verbose:
-            print(f"[load] {p.relative_to(ROOT)}: {len(data)} questions")
+            print(f"[load] {_show(p)}: {len(data)} questions")
     return items
 
 
