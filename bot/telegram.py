@@ -203,13 +203,14 @@ async def startup(bot: Bot) -> None:
     await bot.delete_webhook(drop_pending_updates=False)
 
 
-async def _poll(token: str) -> None:
+async def poll(token: str, handle_signals: bool = True) -> None:
+    """Long polling (`jiuzhu bot`, or a thread under `jiuzhu serve` when there is no webhook)."""
     service = service_from_env()
     dp = build_dispatcher(service)
     bot = make_bot(token)
     try:
         await startup(bot)
-        await dp.start_polling(bot, handle_signals=True, polling_timeout=10)
+        await dp.start_polling(bot, handle_signals=handle_signals, polling_timeout=10)
     finally:
         await bot.session.close()
         await service.close()
@@ -221,5 +222,5 @@ def run_polling() -> int:
         print("没有设置 BOT_TOKEN，Telegram 机器人不会启动。/ BOT_TOKEN is not set.")
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(_poll(token))
+    asyncio.run(poll(token))
     return 0

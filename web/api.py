@@ -34,12 +34,15 @@ def _state(request: Request):
     summary="估算医疗救助 / Case → Estimate",
     responses={422: {"description": "输入有误：{detail: [{field, field_zh, message, message_zh}]}"}},
 )
-def post_estimate(case: dict[str, Any] = Body(..., examples=[CASE_EXAMPLE]),
+def post_estimate(request: Request, case: dict[str, Any] = Body(..., examples=[CASE_EXAMPLE]),
                   strict: bool = Query(False, description="refuse unknown fields")):
     try:
         est = engine.estimate(case, strict=strict)
     except engine.CaseError as exc:
         return JSONResponse({"detail": exc.errors}, status_code=422)
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None:
+        metrics.estimates.labels(est.region, est.status).inc()
     return JSONResponse(est.model_dump(mode="json"))
 
 
@@ -60,6 +63,9 @@ def faq_search(request: Request, q: str, region: str | None, top: int, log_misse
     pol = engine.load_policies()
     names = {code: r.short_name for code, r in pol.regions.items()}
     result = faq.search(q, region=region, top=top, miss_db=st.faq_db if log_misses else None)
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None and log_misses and not result.confident and not result.error:
+        metrics.faq_misses.inc()
     return {
         "query": q, "region": result.region, "confident": bool(result.confident), "message": result.message,
         "error": result.error, "choices": list(getattr(result, "choices", []) or []),
@@ -117,6 +123,9 @@ async def chat_reply(request: Request, session: str, text: str) -> list[dict]:
         raise HTTPException(503, {"field": "(service)", "field_zh": "对话", "message": "chat is not available",
                                   "message_zh": "对话功能暂时不可用，请稍后再试，或拨打12393。"}) from None
     messages = await service.handle(session, text)
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None:
+        metrics.chat_messages.labels("web").inc()
     return [m.public() if hasattr(m, "public") else dict(m) for m in messages]
 
 
@@ -170,6 +179,15 @@ def get_policy(region: str):
         raise HTTPException(404, {"field": "region", "field_zh": "地区", "message": f"unknown region; expected one of {', '.join(engine.REGIONS)}",
                                   "message_zh": "没有这个地区，可选：西藏、安康、广西、乌鲁木齐、黔江"})
     return _plain(pol.regions[region])
+
+
+@router.get("/metrics", tags=["health"], summary="Prometheus metrics (admin token)")
+def get_metrics(request: Request, token: str | None = Query(None)):
+    check_admin(request, token)
+    from fastapi.responses import Response
+
+    body, content_type = request.app.state.metrics.render()
+    return Response(body, media_type=content_type)
 
 
 @router.get("/healthz", tags=["health"], summary="liveness")

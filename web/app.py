@@ -151,6 +151,10 @@ def create_app(settings: Settings | None = None, chat_service: Any = None, faq_d
         version="0.1.0",
     )
     app.state.jz = _State(settings, chat_service, faq_db)
+    from .metrics import Metrics, MetricsMiddleware
+    from .ratelimit import RateLimitMiddleware
+
+    app.state.metrics = Metrics()
 
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_handler)
@@ -178,4 +182,7 @@ def create_app(settings: Settings | None = None, chat_service: Any = None, faq_d
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(_LimitBody, settings=settings)  # type: ignore[arg-type]
     app.add_middleware(_Guard)  # type: ignore[arg-type]
+    # outermost first in the request: metrics see every answer, floods are refused before any work
+    app.add_middleware(RateLimitMiddleware.from_env)  # type: ignore[arg-type]
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # type: ignore[arg-type]
     return app

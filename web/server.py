@@ -35,20 +35,54 @@ def warm_up(app, charts: bool = True) -> None:
 
 
 def mount_webhook(app) -> bool:
-    """The Telegram door under `jiuzhu serve`: when BOT_TOKEN and WEBHOOK_URL are set, mount the
-    router from `bot.telegram.webhook_router(chat_service)` (it checks WEBHOOK_SECRET on every update).
-    Returns whether a webhook was mounted."""
+    """The Telegram door under `jiuzhu serve`, webhook mode: when BOT_TOKEN and WEBHOOK_URL are set,
+    mount POST /telegram/webhook (it checks WEBHOOK_SECRET on every update) and register the URL
+    with Telegram. Returns whether a webhook was mounted."""
+    import asyncio
     import os
 
-    if not (os.environ.get("BOT_TOKEN") and os.environ.get("WEBHOOK_URL")):
+    token, url, secret = (os.environ.get(k) for k in ("BOT_TOKEN", "WEBHOOK_URL", "WEBHOOK_SECRET"))
+    if not (token and url):
         return False
+    if not secret:
+        log.error("WEBHOOK_URL is set but WEBHOOK_SECRET is not: the webhook is not mounted (set a secret)")
+        return False
+    from bot.telegram import build_dispatcher, make_bot
+
+    from .telegram_webhook import register_webhook, webhook_router
+
+    service = app.state.jz.chat()
+    bot = make_bot(token)
+    app.include_router(webhook_router(build_dispatcher(service), bot, secret))
+
+    async def _register():
+        setup_bot = make_bot(token)
+        try:
+            await register_webhook(setup_bot, url, secret)
+        finally:
+            await setup_bot.session.close()
+
     try:
-        from bot.telegram import webhook_router
-    except ImportError:
-        log.warning("BOT_TOKEN and WEBHOOK_URL are set but bot.telegram has no webhook_router yet")
-        return False
-    app.include_router(webhook_router(app.state.jz.chat()))
+        asyncio.run(_register())
+    except Exception as exc:  # noqa: BLE001 - the web app still serves; Telegram can be set up again
+        log.error("could not register the webhook with Telegram: %s", type(exc).__name__)
     return True
+
+
+def start_polling_thread() -> threading.Thread | None:
+    """The Telegram door under `jiuzhu serve`, polling mode: BOT_TOKEN set and no WEBHOOK_URL."""
+    import asyncio
+    import os
+
+    token = os.environ.get("BOT_TOKEN")
+    if not token or os.environ.get("WEBHOOK_URL"):
+        return None
+    from bot.telegram import poll
+
+    thread = threading.Thread(target=lambda: asyncio.run(poll(token, handle_signals=False)),
+                              name="telegram-polling", daemon=True)
+    thread.start()
+    return thread
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
@@ -56,9 +90,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
 
     from .app import create_app
 
+    from bot.service import warm_up as warm_up_chat
+
     app = create_app()
     warm_up(app)
-    mount_webhook(app)
+    warm_up_chat()
+    if not mount_webhook(app):
+        start_polling_thread()
     uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
                 server_header=False, log_level="info",
                 access_log=False)  # URLs can hold FAQ questions and the admin token
