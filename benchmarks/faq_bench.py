@@ -57,7 +57,6 @@ def load_eval(parts=None, verbose=True) -> list[dict]:
     return items
 
 
-CONF = {"n": 0, "confident": 0, "confident_right": 0}
 
 
 def ours(q: str, region: str | None, index) -> list[str]:

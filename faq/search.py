@@ -31,7 +31,7 @@ from rapidfuzz import fuzz
 
 from .kb import Entry, load_entries
 from .text import (
-    _PINYIN_WORD_RE,
+    PINYIN_WORD_RE,
     segment_pinyin,
     DATA_DIR,
     MAX_QUERY_CHARS,
@@ -300,7 +300,7 @@ class Index:
     def _pinyin_terms(self, canon: str, qterms: dict[str, float]) -> None:
         """Letters typed as pinyin ("dibao zhuyuan"): replace the word by the pinyin terms of the
         index that its syllables spell (q: words of 2–4 syllables, p: syllable pairs)."""
-        for m in _PINYIN_WORD_RE.finditer(canon):
+        for m in PINYIN_WORD_RE.finditer(canon):
             word = m.group(0)
             syl = segment_pinyin(word, self.syllables)
             if not syl or len(syl) < 2:

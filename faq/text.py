@@ -39,7 +39,6 @@ _WS_RE = re.compile(r"\s+")
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _ALNUM_RE = re.compile(r"[0-9a-z]")
-_ASCII_WORD_RE = re.compile(r"[0-9a-z]+(?:\.[0-9]+)?")
 # Runs of 6+ digits (ID numbers, phone numbers, bank cards), also with spaces or dashes inside.
 _DIGIT_RUN_RE = re.compile(r"\d(?:[\s\-]?\d){5,}[xX]?")
 
@@ -339,7 +338,7 @@ def analyze(norm: str, tk) -> dict[str, float]:
     return terms
 
 
-_PINYIN_WORD_RE = re.compile(r"[a-z]{2,40}")
+PINYIN_WORD_RE = re.compile(r"[a-z]{2,40}")
 
 
 def segment_pinyin(word: str, syllables: frozenset[str] | set[str]) -> list[str] | None:
