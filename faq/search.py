@@ -154,8 +154,8 @@ class Index:
         avgdl = sum(lengths) / n if lengths else 1.0
         self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
         self.df = df
-        # weight of a query term that no entry has: a middling idf, so that a question full of
-        # unknown words is not matched confidently, but one odd word does not sink a good match.
+        # weight of a query term that no entry has (UNKNOWN_IDF × the highest idf): a question
+        # made of words the knowledge base does not know cannot reach a confident coverage.
         self.unknown_idf = math.log(1 + (n - 0.5) / 1.5) * UNKNOWN_IDF
         self.docs: list[_Doc] = []
         self.postings: dict[str, list[tuple[int, float]]] = {}
