@@ -348,8 +348,14 @@ async def test_garbage_on_the_result_keeps_the_result_buttons(stack):
     for g in GARBAGE:
         await c.say(g)
         assert_sendable(c.last)
+        if "不改" in c.buttons:  # a bare amount after the result: "change the self-pay to 35,000?"
+            assert "35,000" in c.text or "3.5万" in c.text
+            await c.press("不改")
+            assert_sendable(c.last)
+        assert "计算过程" in c.buttons, (g[:20], c.buttons)
     await c.press("计算过程")
     assert_sendable(c.last)
+    assert "1.9万" in c.text or "19,000" in c.text  # still the original 2万 case
 
 
 # ------------------------------------------------------------------------------------ persistence, privacy
