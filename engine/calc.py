@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .case import Case, Category, Estimate, Flag, Part, PolicyRef, Subsidy
-from .conditions import Ctx
+from .conditions import IDENTITIES, Ctx
 from .money import ZERO, fen, percent, whole_yuan, yuan
 from .policy import CapRule, Claim, Common, Policies, RegionPolicy, StatRef, Tier
 
 _UNCAPPED = None
+IDENTITY_ORDER = {code: i for i, code in enumerate(IDENTITIES)}
 
 
 @dataclass
@@ -506,7 +507,9 @@ def _settlement_for_place(run: _Run, settlement: str) -> str:
 
 
 def _giving_identity(run: _Run, tier: Tier) -> str | None:
-    for code in run.case.identities:
+    """The identity that gives the category: the first in the contract's order, so the order the
+    user listed identities in never changes the answer."""
+    for code in sorted(run.case.identities, key=IDENTITY_ORDER.__getitem__):
         single = Ctx(identities=frozenset((code,)), care=run.ctx.care, self_pay=run.ctx.self_pay,
                      facts=run.ctx.facts, defaults=run.ctx.defaults)
         if tier.when(single)[0]:

@@ -18,6 +18,10 @@ from .policy import REGIONS
 
 MAX_AMOUNT = Decimal("100000000")  # 1亿元: anything larger is a typo, not a medical bill
 
+FIELD_ZH_PATHS = {
+    "year_to_date.self_pay": "今年此前的自付", "year_to_date.aid": "今年已获救助",
+    "year_to_date.tilt_aid": "今年已获倾斜救助",
+}
 FIELD_ZH = {
     "region": "地区", "identities": "救助身份", "care": "就医类型", "self_pay": "自付金额",
     "date": "就医日期", "year_to_date": "本年度已发生", "aid": "本年已获救助", "tilt_aid": "本年已获倾斜救助",
@@ -49,6 +53,8 @@ def _money(value: Any) -> Decimal:
         raise ValueError("must be a number (yuan)") from exc
     if not amount.is_finite():
         raise ValueError("must be a finite number")
+    if amount == 0:
+        amount = Decimal(0)  # "-0" is 0: never echo a negative zero
     if amount < 0:
         raise ValueError("must not be negative")
     if amount > MAX_AMOUNT:
@@ -112,6 +118,8 @@ def _identities(value: Any) -> Any:
 def _date(value: Any) -> Any:
     if value is None:
         return dt.date.today()
+    if isinstance(value, (bool, int, float, Decimal)):
+        raise ValueError("must be a real date written YYYY-MM-DD")
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, str):
@@ -125,6 +133,10 @@ def _date(value: Any) -> Any:
 Identity = Literal[IDENTITIES]  # type: ignore[valid-type]
 
 
+def _section(value: Any) -> Any:
+    return {} if value is None else value
+
+
 class Case(_In):
     region: Literal[REGIONS]  # type: ignore[valid-type]
     identities: Annotated[list[Identity], BeforeValidator(_identities)] = []
@@ -133,8 +145,8 @@ class Case(_In):
     date: Annotated[dt.date, BeforeValidator(_date), Field(ge=dt.date(1990, 1, 1), le=dt.date(2100, 12, 31))] = Field(
         default_factory=dt.date.today
     )
-    year_to_date: YearToDate = YearToDate()
-    facts: Facts = Facts()
+    year_to_date: Annotated[YearToDate, BeforeValidator(_section)] = YearToDate()
+    facts: Annotated[Facts, BeforeValidator(_section)] = Facts()
 
 
 _ALLOWED = {
@@ -186,7 +198,7 @@ def _errors(exc: ValidationError) -> list[dict]:
         out.append(
             {
                 "field": field,
-                "field_zh": FIELD_ZH.get(leaf, leaf),
+                "field_zh": FIELD_ZH_PATHS.get(field) or FIELD_ZH.get(leaf, leaf),
                 "message": message,
                 "message_zh": _zh(err),
             }
@@ -209,7 +221,7 @@ def parse_case(data: Any, strict: bool = False) -> Case:
                 for key in part:
                     if key not in allowed:
                         name = f"{section}.{key}" if section else key
-                        unknown.append({"field": name, "field_zh": FIELD_ZH.get(key, key),
+                        unknown.append({"field": name, "field_zh": f"未知字段 {name}",
                                         "message": "unknown field", "message_zh": "不认识的字段"})
         if unknown:
             raise CaseError(unknown)

@@ -65,7 +65,12 @@ _registry: dict[int, Policies] = {}
 
 
 def _signature(est) -> tuple:
+    """What a person would notice: status, amount, category, settlement, side benefits.
+    Two 'not eligible' answers count as the same answer, whatever category was found."""
     cat = est.category
+    if est.status == "not_eligible":
+        return ("not_eligible", est.subsidy.kind, est.subsidy.share, est.critical_illness_tilt.applies,
+                est.deposit_waiver.applies)
     return (
         est.status, est.assistance, cat.tier if cat else None, est.settlement, est.subsidy.kind,
         est.subsidy.share, est.critical_illness_tilt.applies, est.deposit_waiver.applies,

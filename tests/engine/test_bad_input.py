@@ -193,8 +193,7 @@ def test_date_leap_day_and_default():
     assert accepted(with_("date", None)).status in ("paid", "zero", "undecided")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a bare number is taken as a Unix timestamp "
-                   "(date: 1699920000 → 2023-11-14) instead of being refused as not an ISO date")
+
 def test_date_number_is_not_a_date():
     refused(with_("date", 1699920000), "date")
 
@@ -288,9 +287,7 @@ def test_strict_lists_every_unknown_field():
     assert {e["field"] for e in info.value.errors} == {"y", "year_to_date.z", "facts.x"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (minor): an unknown field's error carries field_zh = the raw "
-                   "English key (e.g. 'colour'), not Chinese; the issue asks for the field named in Chinese "
-                   "too (e.g. '未知字段 colour')")
+
 def test_unknown_field_error_names_it_in_chinese():
     with pytest.raises(CaseError) as info:
         engine.estimate(with_("colour", "x"), strict=True)
@@ -363,8 +360,7 @@ def test_any_junk_is_either_refused_cleanly_or_estimated(path, value, strict):
     assert engine.estimate(GOOD).model_dump_json() == GOOD_JSON
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (cosmetic): self_pay '-0' / -0.0 is accepted and, for a person without a "
-                   "category, echoed as self_pay_after -0.0 in the JSON")
+
 def test_negative_zero_comes_out_as_zero():
     for value in ("-0", "-0.00", -0.0):
         got = engine.estimate({**GOOD, "identities": [], "self_pay": value})

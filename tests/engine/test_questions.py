@@ -151,9 +151,7 @@ def test_xizang_family_income_only_for_illness_poverty_alone():
     assert "family_income" not in ask("xizang", ["dibao"])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: xizang illness_poverty + outpatient_general is asked family_income; "
-                   "the answer is 0 / not_eligible either way (cat 5 never covers 普通门诊), only the settlement "
-                   "flips between not_covered and none, which questions()' signature counts as a change")
+
 def test_xizang_family_income_not_asked_for_general_outpatient():
     # cat 5 does not cover 普通门诊 at all, so its income test changes nothing
     assert "family_income" not in ask("xizang", ["illness_poverty"], care="outpatient_general")
