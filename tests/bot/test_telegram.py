@@ -13,13 +13,14 @@ from aiogram import Bot
 from aiogram.methods import (
     AnswerCallbackQuery, DeleteWebhook, SendChatAction, SendMessage, SetMyCommands,
 )
+from aiogram.types import Chat, Message
 
 from bot.messages import Button, Message as FlowMessage
 from bot.service import service_from_env
 from bot.telegram import CALLBACK_LIMIT, COMMANDS, build_dispatcher, keyboard, send_all, startup
 from fake_telegram import (
-    REGION_BUTTON, Conversation, RecordingSession, Script, callback_data, callback_update, photo_update,
-    sticker_update, text_update,
+    NOW, REGION_BUTTON, Conversation, RecordingSession, Script, callback_data, callback_update, photo_update,
+    sticker_update,
 )
 
 RESULT = "【估算结果】"
@@ -431,6 +432,23 @@ async def test_concurrent_chats_do_not_mix(stack):
     for (cid, region), result in zip(chats, results):
         assert result.splitlines()[1] == serial[region], (cid, region)
     assert len({serial[r] for r in regions}) > 1, "the regions should not all give the same figure"
+
+
+async def test_a_double_tap_in_one_chat_keeps_both_answers_in_order(stack):
+    """Polling hands updates to tasks; two presses of one chat handled at the same time must both
+    count, in the order they were sent."""
+    c = stack.chat(4300)
+    await c.say("/start")
+    region_msg = c.keyboard
+    before = len(stack.session.calls)
+    shown = Message(message_id=1, date=NOW, chat=Chat(id=4300, type="private"), text=region_msg.text)
+    await asyncio.gather(
+        stack.dp.feed_update(stack.bot, callback_update(4300, "广西", shown)),
+        stack.dp.feed_update(stack.bot, callback_update(4300, "低保户", shown)),
+    )
+    texts = [m.text for m in stack.session.calls[before:] if isinstance(m, SendMessage)]
+    assert len(texts) == 2, texts
+    assert "哪些身份" in texts[0] and "已选：低保对象" in texts[1], texts
 
 
 # ------------------------------------------------------------------------------------ rendering helpers
