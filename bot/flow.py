@@ -127,7 +127,7 @@ def _options(q: str, state: State, cfg: FlowConfig) -> dict[str, Any]:
 
 def _prompt(q: str) -> str:
     if q == "identity_unsure":
-        return "您说的监测户（防返贫监测对象）是下面哪一种？不清楚可以问村里。"
+        return "防止返贫致贫的监测对象分三种，患者是下面哪一种？不清楚可以问村里；不是监测对象就点“都不是”。"
     return questions_data()[q]["prompt"]
 
 
@@ -167,7 +167,7 @@ def _ask(q: str, state: State, cfg: FlowConfig, lead: str | None = None) -> Mess
         else:
             labels = labels + [B_NONE]
     if q == "identity_unsure":
-        labels.append("不清楚")
+        labels += ["不清楚", B_NONE]
     if not _is_essential(q):
         labels.append(B_SKIP)
     if state.answered:
@@ -383,6 +383,10 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     if q:
         handled, problem, more = _answer_pending(state, q, text, ext, cfg)
         lead_notes += more
+        if handled and state.confirm is not None:  # an unsure answer ("困难户"): ask before taking it
+            state.answered += 1
+            ask = _confirm_message(state)
+            return [Message(text="\n".join(lead_notes + [ask.text]), buttons=ask.buttons, kind="question")]
         if state.pending != q and state.pending is not None and handled:
             # the answer opened a sub-question (identity multi-select, year-to-date steps …)
             state.answered += 1
@@ -465,6 +469,9 @@ def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> tu
         if text == "不清楚":
             _commit_identities(state, state.picking + ["unstable_lifted"])
             return True, None, ["先按“脱贫不稳定户”估算，请向村里确认具体类型。"]
+        if text == B_NONE or (ext.identity.none and not ext.identity.found):
+            _commit_identities(state, [c for c in state.picking if c not in MONITORED_BUTTONS.values()])
+            return True, None, []
         return False, "请点选一种；不清楚就点“不清楚”。", []
     if text in options:
         value = options[text]
@@ -581,10 +588,11 @@ def _answer_identities(state: State, text: str, ext, options: dict, cfg: FlowCon
     if match.monitored or any(code in MONITORED_BUTTONS.values() for _, code in match.unsure):
         state.picking = codes
         state.pending = "identity_unsure"
-        return True, None, []
+        # "贫困户"/"建档立卡户": say why we ask (the monitored type's own question says the rest)
+        return True, None, [] if match.monitored else notes
     if match.unsure and not match.codes:
         phrase, code = match.unsure[0]
-        state.confirm = {"slot": "identities", "value": list(dict.fromkeys(state.picking + [code])),
+        state.confirm = {"slot": "identities", "value": list(dict.fromkeys(state.picking + [code])), "unsure": True,
                          "text": f"您说的“{phrase}”是指“{identity_label(code)}”吗？"}
         return True, None, notes
     _commit_identities(state, codes)
@@ -638,8 +646,8 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig) -> tuple[bo
 
 
 def _confirm_message(state: State) -> Message:
-    return Message(text=state.confirm["text"],
-                   buttons=[Button(label=B_YES_CHANGE, code=B_YES_CHANGE), Button(label=B_NO_CHANGE, code=B_NO_CHANGE)],
+    yes, no = ("是", "不是") if state.confirm.get("unsure") else (B_YES_CHANGE, B_NO_CHANGE)
+    return Message(text=state.confirm["text"], buttons=[Button(label=yes, code=yes), Button(label=no, code=no)],
                    kind="question")
 
 
@@ -660,9 +668,11 @@ def _on_confirm(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         if pending["slot"] == "region":
             state.slots.get("facts", {}).pop("where", None)
         state.answered += 1
-        lead = "好的，已改过来。"
+        lead = "好的。" if pending.get("unsure") else "好的，已改过来。"
         if state.pending and not _is_essential(state.pending) and state.pending not in YTD_STEPS:
             state.pending = None  # the change may make a different question matter (or none)
+    elif pending.get("unsure"):
+        lead = "好的，那请点选身份，或换个说法。"
     else:
         lead = "好的，保持原来的。"
     if state.done or not state.pending:
