@@ -95,9 +95,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     common = policies.common
     run = _Run(case, region, common)
     doc = region.document
-    policy_ref = PolicyRef(
-        doc_no=doc.doc_no, title=doc.title, effective_from=doc.effective_from, effective_until=doc.effective_until
-    )
+    policy_ref = _policy_ref(region)
     if case.date < doc.effective_from:
         return _before_document(run, policy_ref)
 
@@ -116,7 +114,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     ctx = run.ctx
     matched: list[tuple[Tier, tuple]] = []
     for tier in region.tiers:
-        value, tier_notes = tier.when(ctx)
+        value, tier_notes = tier.when.fn(ctx)
         if value:
             matched.append((tier, tier_notes))
     exclusive_dropped = []
@@ -127,7 +125,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     kept = []
     for tier, tier_notes in matched:
         if tier.requires is not None:
-            value, more = tier.requires.condition()(ctx)
+            value, more = _requires(tier)(ctx)
             if value is False:
                 failed_requires.append((tier, f"{tier.requires.quote}〔{tier.requires.cite}〕"))
                 continue
@@ -138,22 +136,26 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     excluded = False
     referral_notes: tuple = ()
     if region.referral is not None:
-        value, referral_notes = region.referral.not_covered_when(ctx)
+        value, referral_notes = region.referral.not_covered_when.fn(ctx)
         excluded = bool(value)
 
     if not matched:
         return _no_category(run, policy_ref, exclusive_dropped, failed_requires, notes)
 
-    priced = [_price_tier(run, tier, tier_notes, excluded, trace=None) for tier, tier_notes in matched]
-    best_index = min(
-        range(len(priced)),
-        key=lambda i: (not priced[i].covered, -priced[i].amount, priced[i].tier.rank),
-    )
-    best_tier, best_notes = matched[best_index]
-    if explain:
-        best = _price_tier(run, best_tier, best_notes, excluded, trace=[])  # again, this time with the trace
+    if len(matched) == 1:  # the usual case: price once, with the trace when it is wanted
+        priced = [_price_tier(run, matched[0][0], matched[0][1], excluded, trace=[] if explain else None)]
+        best_index = 0
+        best = priced[0]
     else:
+        priced = [_price_tier(run, tier, tier_notes, excluded, trace=None) for tier, tier_notes in matched]
+        best_index = min(
+            range(len(priced)),
+            key=lambda i: (not priced[i].covered, -priced[i].amount, priced[i].tier.rank),
+        )
         best = priced[best_index]
+        if explain:  # again, this time with the trace
+            best = _price_tier(run, matched[best_index][0], matched[best_index][1], excluded, trace=[])
+    best_tier, best_notes = matched[best_index]
 
     for kind, name in best.notes + (referral_notes if best.covered else ()):
         if kind == "assumed" and name not in assumed:
@@ -288,7 +290,7 @@ def _price_tier(run: _Run, tier: Tier, tier_notes: tuple, excluded: bool, trace:
                 chosen = claim
                 break
             continue
-        value, more = claim.when(ctx)
+        value, more = claim.when.fn(ctx)
         if value is True:
             chosen = claim
             notes += more
@@ -415,7 +417,7 @@ def _tilt(run: _Run, tier: Tier, claim: Claim | None, base: Decimal, rate: Decim
           cap_left: Decimal | None, regular: Decimal, trace: list | None) -> tuple[Part | None, tuple]:
     """倾斜救助: 乌鲁木齐 above the annual limit; 黔江 above a yearly threshold of what is left."""
     tilt = run.region.tilt
-    value, notes = tilt.when(run.ctx)
+    value, notes = tilt.when.fn(run.ctx)
     if not value:
         if trace is not None:
             trace.append(f"{tilt.not_applicable_text}〔{tilt.cite}〕")
@@ -512,7 +514,7 @@ def _giving_identity(run: _Run, tier: Tier) -> str | None:
     for code in sorted(run.case.identities, key=IDENTITY_ORDER.__getitem__):
         single = Ctx(identities=frozenset((code,)), care=run.ctx.care, self_pay=run.ctx.self_pay,
                      facts=run.ctx.facts, defaults=run.ctx.defaults)
-        if tier.when(single)[0]:
+        if tier.when.fn(single)[0]:
             return code
     return run.case.identities[0] if run.case.identities else None
 
@@ -589,6 +591,25 @@ def _subsidy_rank(rule) -> tuple:
 
 
 _SORTED_SUBSIDY: dict[int, list] = {}
+_REQUIRES: dict[int, object] = {}
+_POLICY_REFS: dict[int, PolicyRef] = {}
+
+
+def _requires(tier: Tier):
+    fn = _REQUIRES.get(id(tier))
+    if fn is None:
+        fn = _REQUIRES[id(tier)] = tier.requires.condition().fn
+    return fn
+
+
+def _policy_ref(region: RegionPolicy) -> PolicyRef:
+    """One PolicyRef per region (outputs are read-only)."""
+    ref = _POLICY_REFS.get(id(region))
+    if ref is None:
+        doc = region.document
+        ref = _POLICY_REFS[id(region)] = PolicyRef.trusted(
+            doc_no=doc.doc_no, title=doc.title, effective_from=doc.effective_from, effective_until=doc.effective_until)
+    return ref
 
 
 def _subsidy_rules(region: RegionPolicy) -> list:
@@ -601,7 +622,7 @@ def _subsidy_rules(region: RegionPolicy) -> list:
 def _subsidy(run: _Run, in_transition: bool | None, readings: list) -> tuple[Subsidy, tuple]:
     notes: tuple = ()
     for rule in _subsidy_rules(run.region):
-        value, more = rule.when(run.ctx)
+        value, more = rule.when.fn(run.ctx)
         notes += more
         if not value:
             continue
@@ -631,7 +652,7 @@ def _contribution(run: _Run) -> tuple[int, Decimal]:
 def _critical_tilt(run: _Run, in_transition: bool | None, readings: list) -> Flag:
     expired = None
     for rule in run.region.critical_illness_tilt:
-        if not rule.when(run.ctx)[0]:
+        if not rule.when.fn(run.ctx)[0]:
             continue
         if rule.transition_only and not in_transition:
             expired = rule
@@ -647,7 +668,7 @@ def _critical_tilt(run: _Run, in_transition: bool | None, readings: list) -> Fla
 
 def _deposit_waiver(run: _Run) -> Flag:
     rule = run.region.deposit_waiver
-    if rule.when(run.ctx)[0]:
+    if rule.when.fn(run.ctx)[0]:
         return Flag.trusted(applies=True, text=rule.text, cite=rule.cite)
     return Flag.trusted(applies=False, text="按您的身份，不在“先诊疗后付费”范围内。", cite=rule.cite)
 
@@ -656,7 +677,7 @@ def _monitoring(run: _Run) -> list[str]:
     out = []
     year_total = run.ytd.self_pay + run.case.self_pay
     for rule in run.region.monitoring:
-        if not rule.when(run.ctx)[0]:
+        if not rule.when.fn(run.ctx)[0]:
             continue
         if rule.threshold is None:
             out.append(f"{rule.text}〔{rule.cite}〕")
@@ -670,7 +691,7 @@ def _monitoring(run: _Run) -> list[str]:
 def _further_help(run: _Run) -> list[str]:
     out = []
     for text in run.region.texts:
-        if text.in_answer and text.show_when(run.ctx)[0]:
+        if text.in_answer and text.show_when.fn(run.ctx)[0]:
             out.append(f"{text.text}〔{text.cite}〕")
     note = run.region.referral_note
     if note is not None and _where(run) != "local":

@@ -114,6 +114,11 @@ def _compile(raw: Any, facts: list, thresholds: list, where: str) -> Compiled:
         if not isinstance(items, list) or not items:
             raise ConditionError(f"{where}.{key}: needs a non-empty list")
         parts = [_compile(item, facts, thresholds, f"{where}.{key}[{i}]") for i, item in enumerate(items)]
+        plain_identities = [item.get("identity") for item in items
+                            if isinstance(item, dict) and set(item) == {"identity"}]
+        if key == "any" and len(plain_identities) == len(items):
+            codes = frozenset(plain_identities)  # the common case: "any of these identities", one set test
+            return lambda ctx: (TRUE if not codes.isdisjoint(ctx.identities) else (False, ()))
         return _all(parts) if key == "all" else _any(parts)
     if "not" in raw:
         _check_keys(raw, {"not"}, where)

@@ -5,6 +5,7 @@ both the size and the exact figure.
 """
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 
 FEN = Decimal("0.01")
@@ -45,6 +46,7 @@ def plain(value: Decimal) -> str:
     return f"{sign}{whole:,}" if part == 0 else f"{sign}{whole:,}.{part:02d}"
 
 
+@functools.lru_cache(maxsize=4096)
 def yuan(value: Decimal) -> str:
     """How an amount is shown to a person: `1.8万元（18,000元）`, `4,481元`, `0元`."""
     cents = int(fen(value) * 100)
