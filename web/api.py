@@ -43,7 +43,7 @@ def post_estimate(request: Request, case: dict[str, Any] = Body(..., examples=[C
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None:
         metrics.estimates.labels(est.region, est.status).inc()
-    return JSONResponse(est.model_dump(mode="json"))
+    return Response(est.model_dump_json(), media_type="application/json")  # one serialisation, not two
 
 
 # ------------------------------------------------------------------------------------------ FAQ
