@@ -190,21 +190,23 @@ def _estimate(state: State, cfg: FlowConfig):
     return engine.estimate(_case(state, cfg), policies=cfg.policies)
 
 
-def _skipped_note(state: State) -> str:
-    labels = [engine.FACT_LABELS.get(s, s) for s in state.skipped]
-    if not labels:
-        return ""
-    return f"跳过的问题（{'、'.join(labels)}）按常见情况估算。"
+def _skipped_note(state: State, est) -> str:
+    """What the result assumed for the skipped questions (those still missing are named by the result)."""
+    labels = [engine.FACT_LABELS.get(s, s) for s in state.skipped
+              if s != "year_to_date" and s not in est.missing_facts]
+    parts = []
+    if labels:
+        parts.append(f"您跳过了：{'、'.join(labels)}，按上面“说明”里的常见情况估算。")
+    if "year_to_date" in state.skipped:
+        parts.append("今年此前的费用和救助按没有计算。")
+    return "".join(parts)
 
 
 def _result(state: State, cfg: FlowConfig) -> list[Message]:
     state.pending = None
     state.done = True
     est = _estimate(state, cfg)
-    text = render.short(est)
-    note = _skipped_note(state)
-    if note:
-        text = f"{text}\n{note}"
+    text = render.short(est, skipped=_skipped_note(state, est))
     return [Message(text=text, buttons=_result_buttons(state), kind="result")]
 
 

@@ -41,7 +41,8 @@ def next_step(est) -> str:
     return "这次不纳入救助。"
 
 
-def short(est) -> str:
+def short(est, skipped: str = "") -> str:
+    """The result in a few lines. `skipped`: what the flow says about the questions the user skipped."""
     policies = load_policies()
     common = policies.common
     region = policies.regions[est.region].short_name
@@ -51,7 +52,7 @@ def short(est) -> str:
     missing = "、".join(_fact_label(m) for m in est.missing_facts)
     return render(
         "result_short.j2", e=est, region=region, amount=yuan(est.assistance), after=yuan(est.self_pay_after),
-        parts=_parts(est), next_step=next_step(est), assumed=assumed, missing=missing,
+        parts=_parts(est), next_step=next_step(est), assumed=assumed, missing=missing, skipped=skipped,
     )
 
 

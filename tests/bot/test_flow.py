@@ -277,6 +277,10 @@ def test_amounts_are_shown_in_wan_and_yuan():
 
 
 def test_transition_note_only_after_2025():
+    _, reply = run(CONVERSATIONS["xizang"])
+    assert "过渡期" not in reply.messages[-1].text
+    _, reply = run(CONVERSATIONS["xizang"], FlowConfig(faq=fake_faq, today=date(2026, 3, 1)))
+    assert "过渡期已于2025年底结束" in reply.messages[-1].text
     conv = CONVERSATIONS["xizang"] + ["其他待遇"]
     _, reply = run(conv)
     assert "过渡期已于2025年底结束" not in reply.messages[-1].text
