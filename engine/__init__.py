@@ -17,7 +17,7 @@ from .calc import estimate_case
 from .case import Case, CaseError, Estimate, parse_case
 from .money import yuan
 from .policy import Policies, PolicyError, REGIONS, default as load_policies
-from .questions import ESSENTIALS, FACT_LABELS, questions
+from .questions import ESSENTIALS, FACT_LABELS, next_question, questions
 
 
 def estimate(case: Any, *, strict: bool = False, policies: Policies | None = None, explain: bool = True) -> Estimate:
@@ -41,6 +41,6 @@ def estimate_many(cases: Iterable[Any], *, strict: bool = False,
 
 
 __all__ = [
-    "estimate", "estimate_many", "questions", "parse_case", "load_policies", "Case", "CaseError",
+    "estimate", "estimate_many", "questions", "next_question", "parse_case", "load_policies", "Case", "CaseError",
     "Estimate", "Policies", "PolicyError", "REGIONS", "ESSENTIALS", "FACT_LABELS", "yuan",
 ]

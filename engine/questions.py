@@ -38,7 +38,7 @@ _YTD_PROBES = (
 )
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=512)
 def _probe_values(policies_id: int, region: str, fact: str) -> tuple:
     """Values of `fact` that sit on or next to every threshold the region's conditions use."""
     policies = _registry[policies_id]
@@ -77,7 +77,15 @@ def _signature(est) -> tuple:
     )
 
 
-def questions(partial: dict, policies: Policies | None = None) -> list[str]:
+def next_question(partial: dict, skip: tuple | list = (), policies: Policies | None = None) -> str | None:
+    """The first fact still worth asking (not in `skip`), or None: what a conversation needs each
+    turn. Stops probing at the first question that changes the answer."""
+    found = questions(partial, policies=policies, skip=skip, first_only=True)
+    return found[0] if found else None
+
+
+def questions(partial: dict, policies: Policies | None = None, skip: tuple | list = (),
+              first_only: bool = False) -> list[str]:
     """The facts still worth asking, in order: missing essentials first, then the region's own.
 
     `partial` is a Case as far as it is known (a dict). Essentials are `region`, `identities`,
@@ -88,7 +96,7 @@ def questions(partial: dict, policies: Policies | None = None) -> list[str]:
 
     missing = [key for key in ESSENTIALS if partial.get(key) is None]
     if missing:
-        return missing
+        return missing[:1] if first_only else missing
     policies = policies or default()
     _registry.setdefault(id(policies), policies)
     case = parse_case(partial)
@@ -100,7 +108,7 @@ def questions(partial: dict, policies: Policies | None = None) -> list[str]:
     wanted: list[str] = []
     for question in region.questions:
         fact = question.fact
-        if fact in stated or (fact == "year_to_date" and partial.get("year_to_date") is not None):
+        if fact in stated or fact in skip or (fact == "year_to_date" and partial.get("year_to_date") is not None):
             continue
         if not question.when(ctx)[0]:
             continue
@@ -112,7 +120,9 @@ def questions(partial: dict, policies: Policies | None = None) -> list[str]:
                       for v in _probe_values(id(policies), case.region, fact)]
         if any(_signature(estimate_case(p, policies, explain=False)) != base for p in probes):
             wanted.append(fact)
+            if first_only:
+                break
     return wanted
 
 
-__all__ = ["questions", "ESSENTIALS", "FACT_LABELS", "CaseError"]
+__all__ = ["questions", "next_question", "ESSENTIALS", "FACT_LABELS", "CaseError"]
