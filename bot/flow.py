@@ -43,6 +43,7 @@ B_DETAIL, B_DOCS, B_BENEFITS, B_PRINT = "计算过程", "材料和去哪办", "�
 B_EDIT, B_RESTART, B_NEXT, B_DONE_PICK, B_NONE = "修改", "重新开始", "下一位", "选好了", "都不是"
 B_SKIP, B_BACK, B_YES_CHANGE, B_NO_CHANGE = "跳过", "上一步", "是，改过来", "不改"
 B_CADRE = "村干部帮办"
+B_FILL = "补充"
 MONITORED_BUTTONS = {"脱贫不稳定户": "unstable_lifted", "边缘易致贫户": "edge_poverty", "突发严重困难户": "sudden_hardship"}
 
 
@@ -207,7 +208,20 @@ def _result(state: State, cfg: FlowConfig) -> list[Message]:
     state.done = True
     est = _estimate(state, cfg)
     text = render.short(est, skipped=_skipped_note(state, est))
-    return [Message(text=text, buttons=_result_buttons(state), kind="result")]
+    buttons = _result_buttons(state)
+    # still undecided because a skipped fact is missing: one tap to answer it after all
+    fill = [f"{B_FILL}{engine.FACT_LABELS.get(m, m)}" for m in est.missing_facts if m in state.skipped]
+    return [Message(text=text, buttons=[Button(label=lab, code=lab) for lab in fill] + buttons, kind="result")]
+
+
+def _fill(state: State, text: str, cfg: FlowConfig) -> list[Message] | None:
+    for key in list(state.skipped):
+        if text == f"{B_FILL}{engine.FACT_LABELS.get(key, key)}":
+            _snapshot(state)
+            state.skipped.remove(key)
+            state.done = False
+            return [_ask(key, state, cfg)]
+    return None
 
 
 def _next(state: State, cfg: FlowConfig, lead: str | None = None) -> list[Message]:
@@ -361,6 +375,10 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         return _on_edit_choice(state, text, cfg)
     if state.done and text in (B_DETAIL, B_DOCS, B_BENEFITS, B_PRINT):
         return _result_part(state, text, cfg)
+    if state.done and text.startswith(B_FILL):
+        filled = _fill(state, text, cfg)
+        if filled:
+            return filled
     if state.pending and (text == B_SKIP or intent == "skip"):
         return _skip(state, cfg)
     return _answer(state, text, cfg)
