@@ -347,7 +347,13 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     if text == "/faq":
         return [Message(text="请直接打出您的问题，比如“低保户住院能报多少？”", kind="info")]
     if state.confirm is not None:
-        return _on_confirm(state, text, cfg)
+        said = classify(text)
+        if text in (B_RESTART, B_NEXT, B_BACK, B_EDIT, "/restart") or said in ("restart", "next", "back", "edit"):
+            state.confirm = None  # a command drops the pending confirmation (nothing was changed)
+            if text == B_BACK or said == "back":
+                return [_reask(state, cfg, "好的，没有改。")]
+        elif not (text == "/help" or said in ("help", "human")):  # help: answered, then asked again
+            return _on_confirm(state, text, cfg)
     if state.pending and state.pending != "edit" and (
             text in _options(state.pending, state, cfg) or text in (B_DONE_PICK, B_NONE, "不清楚")):
         return _answer(state, text, cfg)  # a button of the pending question wins over global words
@@ -427,6 +433,12 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             return [_confirm_message(state)]
     merged, conflict = _merge(state, ext, q if handled else None, cfg)
     if conflict is not None:
+        if handled:  # "本市，其实自付是3万": the question is answered; the change waits for 是/不
+            state.answered += 1
+            if state.pending == q:
+                state.pending = None
+        elif not merged:
+            state.history.pop()  # nothing changed yet
         return [conflict]
     outside = (not handled and ext.place is not None and ext.place.outside
                and (q == "region" or not state.slots.get("region")))
