@@ -755,6 +755,8 @@ EDITABLE = ("region", "identities", "care", "self_pay")
 
 
 def _edit_menu(state: State, cfg: FlowConfig) -> list[Message]:
+    if not any(state.slots.get(k) is not None for k in EDITABLE) and state.pending != "edit":
+        return [_reask(state, cfg, "还没有填写任何情况，先回答这个问题吧：")]
     rows = []
     buttons = []
     keys = list(EDITABLE) + [k for k in state.slots.get("facts", {})]
