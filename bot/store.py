@@ -74,29 +74,27 @@ class SqliteStorage(BaseStorage):
     def _row(self, key: StorageKey):
         return self.db.execute("SELECT state, data FROM conversations WHERE key = ?", [self._hash(key)]).fetchone()
 
-    async def set_state(self, key: StorageKey, state: str | State | None = None) -> None:
-        value = state.state if isinstance(state, State) else state
+    def _write(self, key: StorageKey, **columns: Any) -> None:
+        """One UPSERT in its own transaction: the given columns (state and/or data) and the time."""
+        values = {"state": None, "data": "{}", **columns}
+        updates = ", ".join(f"{name} = excluded.{name}" for name in columns)  # names are ours, not input
         with self._lock:
             self.db.execute(
-                "INSERT INTO conversations (key, state, data, updated) VALUES (?, ?, '{}', ?) "
-                "ON CONFLICT(key) DO UPDATE SET state = excluded.state, updated = excluded.updated",
-                [self._hash(key), value, time.time()],
+                "INSERT INTO conversations (key, state, data, updated) VALUES (?, ?, ?, ?) "
+                f"ON CONFLICT(key) DO UPDATE SET {updates}, updated = excluded.updated",
+                [self._hash(key), values["state"], values["data"], time.time()],
             )
             self._tick()
+
+    async def set_state(self, key: StorageKey, state: str | State | None = None) -> None:
+        self._write(key, state=state.state if isinstance(state, State) else state)
 
     async def get_state(self, key: StorageKey) -> str | None:
         row = self._row(key)
         return row[0] if row else None
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        payload = json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"))
-        with self._lock:
-            self.db.execute(
-                "INSERT INTO conversations (key, state, data, updated) VALUES (?, NULL, ?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET data = excluded.data, updated = excluded.updated",
-                [self._hash(key), payload, time.time()],
-            )
-            self._tick()
+        self._write(key, data=_dumps(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         row = self._row(key)
@@ -109,14 +107,7 @@ class SqliteStorage(BaseStorage):
 
     async def set_all(self, key: StorageKey, state: str | None, data: Mapping[str, Any]) -> None:
         """State and data in one statement: one transaction, so nothing is half-written."""
-        payload = json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"))
-        with self._lock:
-            self.db.execute(
-                "INSERT INTO conversations (key, state, data, updated) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET state = excluded.state, data = excluded.data, updated = excluded.updated",
-                [self._hash(key), state, payload, time.time()],
-            )
-            self._tick()
+        self._write(key, state=state, data=_dumps(data))
 
     def _tick(self) -> None:
         self._writes += 1
@@ -131,6 +122,10 @@ class SqliteStorage(BaseStorage):
 
     async def close(self) -> None:
         self.db.conn.close()
+
+
+def _dumps(data: Mapping[str, Any]) -> str:
+    return json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"))
 
 
 def _retention_from_env() -> int:
