@@ -395,12 +395,13 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
 
 def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     q = state.pending
+    button = bool(q) and text in _options(q, state, cfg)
     ext = extract(text)
     _snapshot(state)
     lead_notes: list[str] = []
     handled = False
     problem: str | None = None
-    if cfg.faq is not None and (ext.question or looks_like_question(text)):
+    if cfg.faq is not None and not button and (ext.question or looks_like_question(text)):
         # a policy question: answer it, then back to the pending question (fill nothing from it:
         # "五保户住院能报多少？" does not say the patient is 五保户)
         state.history.pop()
@@ -431,7 +432,10 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
                              "text": f"您之前说的{engine.FACT_LABELS.get('self_pay')}是“{_show('self_pay', current, state, cfg)}”，"
                                      f"现在改成“{_show('self_pay', new, state, cfg)}”吗？"}
             return [_confirm_message(state)]
-    merged, conflict = _merge(state, ext, q if handled else None, cfg)
+    if handled and button:
+        merged, conflict = False, None  # a button says one thing only: "门诊慢特病" is not "是特殊疾病"
+    else:
+        merged, conflict = _merge(state, ext, q if handled else None, cfg)
     if conflict is not None:
         if handled:  # "本市，其实自付是3万": the question is answered; the change waits for 是/不
             state.answered += 1
@@ -755,6 +759,9 @@ EDITABLE = ("region", "identities", "care", "self_pay")
 
 
 def _edit_menu(state: State, cfg: FlowConfig) -> list[Message]:
+    if state.pending == "edit" and state.history:  # 修改 again while the summary is shown: one snapshot
+        for key, value in state.history.pop().items():
+            setattr(state, key, value)
     if not any(state.slots.get(k) is not None for k in EDITABLE) and state.pending != "edit":
         return [_reask(state, cfg, "还没有填写任何情况，先回答这个问题吧：")]
     rows = []

@@ -384,3 +384,20 @@ def test_random_conversations_never_break(data):
         for key in flow.ESSENTIALS:
             if key == "self_pay" and key in state.slots:
                 assert float(state.slots[key]) >= 0
+
+
+@pytest.mark.parametrize("then", ["上一步", "不改了", "修改", "", "帮助", "人工", "改地区"])
+def test_edit_menu_twice_then_anything(then):
+    state, _ = run(["/start", "西藏", "修改", "修改"])
+    assert state.pending == "edit"
+    reply = step(state, then, CFG)
+    check_reply(reply)
+    state = reply.state
+    reply = step(state, "上一步", CFG)
+    check_reply(reply)
+
+
+def test_buttons_fill_only_their_own_question():
+    state, _ = run(["/start", "黔江", "低保户", "选好了", "门诊慢特病"])
+    assert state.slots["care"] == "outpatient_chronic"
+    assert "special_disease" not in state.slots.get("facts", {})
