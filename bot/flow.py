@@ -370,13 +370,15 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         return _back(state, cfg)
     if text == B_EDIT or intent == "edit":
         return _edit_menu(state, cfg)
+    finished = state.done and not state.pending and state.confirm is None
     if text == "/help" or intent == "help":
-        return [Message(text=render.render("help.j2"), kind="info"), _reask(state, cfg, "我们接着来：")]
+        return [Message(text=render.render("help.j2"), kind="info"),
+                _reask(state, cfg, "结果的详细内容点下面的按钮看：" if finished else "我们接着来：")]
     if intent == "human":
         region = state.slots.get("region")
         name = _policies(cfg).regions[region].short_name if region else None
         return [Message(text=render.render("human.j2", region=name), kind="info"),
-                _reask(state, cfg, "也可以接着回答：")]
+                _reask(state, cfg, "结果的详细内容点下面的按钮看：" if finished else "也可以接着回答：")]
     if state.pending == "edit":
         return _on_edit_choice(state, text, cfg)
     if state.done and text in (B_DETAIL, B_DOCS, B_BENEFITS, B_PRINT):
