@@ -452,9 +452,7 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         # "我是西安的低保户": keep what else was said, but say the place is not covered yet
         if not merged:
             state.history.pop()
-        covered = "、".join(r.name for r in _policies(cfg).regions.values())
-        msg = render.render("outside.j2", place=ext.place.place, covered=covered)
-        return [Message(text=msg, kind="info"), _ask("region", state, cfg)]
+        return [_outside(ext.place, cfg), _ask("region", state, cfg)]
     if handled or merged:
         state.answered += 1
         if handled:
@@ -469,6 +467,22 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         return _next(state, cfg, "\n".join(lead_notes) or None)
     state.history.pop()
     return [_reask(state, cfg, problem or _not_understood(q))]
+
+
+def _outside(place, cfg: FlowConfig) -> Message:
+    """Not covered yet: what is true everywhere, and the covered list. "重庆" → only 黔江 is covered there."""
+    regions = _policies(cfg).regions
+    covered = "、".join(r.name for r in regions.values())
+    province = getattr(place, "province", None) or ""
+    same = [code for code, r in regions.items() if province and r.name.startswith(province)]
+    nearby = regions[same[0]].name if len(same) == 1 else ""
+    button = next((lab for lab, code in questions_data()["region"]["options"].items() if nearby and code == same[0]), "")
+    whole = place.level == "province"
+    text = render.render("outside.j2", place=place.place, nearby=nearby if whole else "", button=button,
+                         covered=covered)
+    if nearby and not whole:
+        text = f"{text}\n（{province}目前只覆盖{nearby}。）"
+    return Message(text=text, kind="info")
 
 
 def _with_merge(state, ext, q, cfg, lead_notes, direct=False) -> list[Message]:
