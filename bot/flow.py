@@ -174,11 +174,25 @@ def _ask(q: str, state: State, cfg: FlowConfig, lead: str | None = None) -> Mess
     if state.answered:
         labels.append(B_BACK)
     text = _prompt(q)
+    if q == "self_pay":
+        window = _application_window(state, cfg)
+        if window:
+            text = f"{text}\n注意：因病致贫依申请救助时，{window}，请填这段时间的合计。"
     if lead and q != "identities":
         text = f"{lead}\n{text}"
     elif lead:
         text = f"{lead}" if state.picking else f"{lead}\n{text}"
     return Message(text=text, buttons=[Button(label=lab, code=lab) for lab in labels], kind="question")
+
+
+def _application_window(state: State, cfg: FlowConfig) -> str | None:
+    """西藏/广西 因病致贫 count the self-pay of the months before recognition, not this claim alone."""
+    if state.slots.get("identities") != ["illness_poverty"] or not state.slots.get("region"):
+        return None
+    for tier in _policies(cfg).regions[state.slots["region"]].tiers:
+        if tier.when.raw == {"identity": "illness_poverty"} and tier.base_note:
+            return tier.base_note.rstrip("。")
+    return None
 
 
 def _result_buttons(state: State) -> list[Button]:
