@@ -580,8 +580,16 @@ def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> tu
         return False, "请点选医院等级；不清楚可以点“跳过”。", []
     if parser == "yes_no":
         value = parse_yes_no(text)
+        if q == "year_to_date" and value is None and any(ch.isdigit() for ch in text) \
+                and parse_amount(text).ok and parse_amount(text).value:
+            value = True  # "自付了5000": yes, and how much
         if value is not None:
-            return _apply(state, q, value, cfg)
+            handled, problem, notes = _apply(state, q, value, cfg)
+            amount = parse_amount(text)
+            if q == "year_to_date" and value and amount.ok and amount.value:
+                # "有，自付了5000" answers the next question too
+                return _apply(state, "ytd_self_pay", amount.value, cfg)
+            return handled, problem, notes
         return False, "请点“是”或“不是”（或对应的按钮）。", []
     if parser == "where":
         value = ext.facts.get("where")

@@ -401,3 +401,12 @@ def test_buttons_fill_only_their_own_question():
     state, _ = run(["/start", "黔江", "低保户", "选好了", "门诊慢特病"])
     assert state.slots["care"] == "outpatient_chronic"
     assert "special_disease" not in state.slots.get("facts", {})
+
+
+def test_year_to_date_yes_with_an_amount_answers_both():
+    state, reply = run(["/start", "日喀则的五保户，住院自付8000", "有，自付了5000"])
+    assert state.pending == "ytd_aid"
+    assert state.slots["ytd_partial"] == {"self_pay": "5000"}
+    state, reply = run(["/start", "日喀则的五保户，住院自付8000", "之前有过", "5000", "没有"])
+    assert state.done and state.slots["year_to_date"]["self_pay"] == "5000"
+    assert state.slots["year_to_date"]["aid"] == "0"
