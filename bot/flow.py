@@ -580,9 +580,6 @@ def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> tu
         return False, "请点选医院等级；不清楚可以点“跳过”。", []
     if parser == "yes_no":
         value = parse_yes_no(text)
-        if q == "year_to_date" and value is None and any(ch.isdigit() for ch in text) \
-                and parse_amount(text).ok and parse_amount(text).value:
-            value = True  # "自付了5000": yes, and how much
         if value is not None:
             handled, problem, notes = _apply(state, q, value, cfg)
             amount = parse_amount(text)

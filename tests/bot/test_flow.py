@@ -58,9 +58,7 @@ GARBAGE = {
 }
 # Texts that are answers to an amount question but garbage anywhere else.
 NUMERIC = {"fullwidth": "１２３４５", "huge": "9" * 400}
-# (a bare amount at "之前还看过病、自己掏过钱吗" means yes, that much)
-AMOUNT_QUESTIONS = {"self_pay", "stay_policy_total", "family_income", "year_to_date", "ytd_self_pay", "ytd_aid",
-                    "ytd_tilt_aid"}
+AMOUNT_QUESTIONS = {"self_pay", "stay_policy_total", "family_income", "ytd_self_pay", "ytd_aid", "ytd_tilt_aid"}
 
 
 def run(texts, cfg=CFG):
