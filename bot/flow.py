@@ -754,8 +754,11 @@ def _on_confirm(state: State, text: str, cfg: FlowConfig) -> list[Message]:
 
 def _skip(state: State, cfg: FlowConfig) -> list[Message]:
     q = state.pending
+    if q == "identity_unsure":  # "不知道" which kind of 监测户: the 不清楚 button
+        return _answer(state, "不清楚", cfg)
     if _is_essential(q):
-        return [_ask(q, state, cfg, "这一项必须知道才能估算，请回答。")]
+        hint = "都没有就点“都不是”。" if q == "identities" else ""
+        return [_ask(q, state, cfg, f"这一项必须知道才能估算，请回答。{hint}")]
     _snapshot(state)
     handled, _, notes = _skip_inline(state, q)
     state.answered += 1
