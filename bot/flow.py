@@ -417,7 +417,8 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     lead_notes: list[str] = []
     handled = False
     problem: str | None = None
-    if cfg.faq is not None and not button and (ext.question or looks_like_question(text)):
+    if cfg.faq is not None and not button and (ext.question or looks_like_question(text)) \
+            and not _about_this_patient(text, ext):
         # a policy question: answer it, then back to the pending question (fill nothing from it:
         # "五保户住院能报多少？" does not say the patient is 五保户)
         state.history.pop()
@@ -434,7 +435,7 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             # the answer opened a sub-question (identity multi-select, year-to-date steps …)
             state.answered += 1
             return _with_merge(state, ext, q, cfg, lead_notes, direct=True)
-    if not handled and _faq_like(text, ext) and cfg.faq is not None:
+    if not handled and _faq_like(text, ext) and cfg.faq is not None and not _about_this_patient(text, ext):
         state.history.pop()
         answer = cfg.faq(text, state.slots.get("region"))
         return answer + [_reask(state, cfg, "我们接着刚才的问题：")]
@@ -504,6 +505,18 @@ def _with_merge(state, ext, q, cfg, lead_notes, direct=False) -> list[Message]:
     if conflict is not None:
         return [conflict]
     return [_ask(state.pending, state, cfg, "\n".join(lead_notes) or None)]
+
+
+FIRST_PERSON = ("我", "俺", "本人", "患者", "病人", "家里", "家人", "老人", "孩子")
+
+
+def _about_this_patient(text: str, ext) -> bool:
+    """"我是拉萨的低保户，住院自付2万，能报多少？" asks for this estimate: fill the slots, don't look it up.
+    "五保户住院能报多少？" (no one in particular) is a policy question for the FAQ."""
+    slots = ext.slots
+    if "self_pay" in slots or ("region" in slots and "identities" in slots):
+        return True
+    return bool(slots) and any(word in text for word in FIRST_PERSON)
 
 
 def _faq_like(text: str, ext) -> bool:
