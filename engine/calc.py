@@ -44,6 +44,13 @@ class _Run:
 
     __slots__ = ("case", "region", "common", "ctx", "ytd", "stat_notes", "cite")
 
+    def key(self, part: str) -> tuple:
+        """Who the person is, as far as `part` of the answer can tell: region, identities, care and
+        only the facts that part's conditions read (from the policy data) — never the amounts."""
+        facts = self.ctx.facts
+        return (part, id(self.region), self.ctx.identities, self.case.care,
+                tuple(facts.get(name) for name in _facts_read(self.region, part)))
+
     def __init__(self, case: Case, region: RegionPolicy, common: Common):
         self.case = case
         self.region = region
@@ -56,6 +63,7 @@ class _Run:
         self.ytd = case.year_to_date
         self.stat_notes: list[str] = []
         self.cite = region.cite_prefix
+
 
     # -------------------------------------------------------------- dated statistics
 
@@ -112,15 +120,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
 
     # ------------------------------------------------------------------ categories
     ctx = run.ctx
-    matched: list[tuple[Tier, tuple]] = []
-    for tier in region.tiers:
-        value, tier_notes = tier.when.fn(ctx)
-        if value:
-            matched.append((tier, tier_notes))
-    exclusive_dropped = []
-    if any(not t.only_without_other_category for t, _ in matched):
-        exclusive_dropped = [t for t, _ in matched if t.only_without_other_category]
-        matched = [(t, n) for t, n in matched if not t.only_without_other_category]
+    matched, exclusive_dropped = _memo(run.key("tiers"), lambda: _match_tiers(run))
     failed_requires: list[tuple[Tier, str]] = []
     kept = []
     for tier, tier_notes in matched:
@@ -209,9 +209,11 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
 
     assistance = sum((p.amount for p in best.parts), ZERO)
     in_transition = common.transition_period.value_on(case.date)
-    subsidy, sub_notes = _subsidy(run, in_transition, readings)
-    tilt_flag = _critical_tilt(run, in_transition, readings)
-    waiver = _deposit_waiver(run)
+    subsidy, sub_notes, tilt_flag, waiver, side_readings = _memo(
+        run.key("side") + (in_transition, case.date.year), lambda: _side_benefits(run, in_transition))
+    for name in side_readings:
+        if name not in readings:
+            readings.append(name)
     if subsidy.kind != "none":
         for kind, name in sub_notes:
             if kind == "assumed" and name not in assumed:
@@ -232,10 +234,11 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
         notes.append(f"资助参保金额按{year}年{stat.name}{value:,}元估算；{stat.note}")
 
     if explain:
-        documents, where_to_apply = _documents(run, settlement, best_tier)
+        documents, where_to_apply = _memo(run.key("docs") + (settlement, best_tier.tier),
+                                          lambda: _documents(run, settlement, best_tier))
         if documents:
             notes.append(common.documents.note)
-        further = _further_help(run)
+        further = _memo(run.key("further"), lambda: _further_help(run))
         monitoring = _monitoring(run)
         notes.append(common.disclaimer)
         trace.append(f"合计：本次估算医疗救助{yuan(assistance)}。")
@@ -270,6 +273,67 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
 
 
 # ---------------------------------------------------------------------- one category, one claim
+
+
+# ---------------------------------------------------------------------- memo of amount-free parts
+
+_MEMO: dict = {}
+_MEMO_LIMIT = 16_384
+
+
+def _memo(key: tuple, compute):
+    """Parts of an answer that depend only on who the person is (region, identities, stated facts,
+    care, date context), never on the amounts, are computed once per profile. Results are shared
+    between estimates, so callers treat them as read-only."""
+    value = _MEMO.get(key)
+    if value is None:
+        if len(_MEMO) >= _MEMO_LIMIT:
+            _MEMO.clear()
+        value = _MEMO[key] = compute()
+    return value
+
+
+_FACTS_READ: dict = {}
+
+
+def _facts_read(region: RegionPolicy, part: str) -> tuple:
+    """The facts the conditions behind one part of the answer read, for the memo key."""
+    found = _FACTS_READ.get((id(region), part))
+    if found is None:
+        extra: tuple = ()
+        if part == "tiers":
+            conds = [t.when for t in region.tiers]
+        elif part == "side":
+            conds = [r.when for r in region.subsidy] + [r.when for r in region.critical_illness_tilt]
+            conds.append(region.deposit_waiver.when)
+            extra = ("contribution",)
+        elif part == "further":
+            conds, extra = [t.show_when for t in region.texts], ("where",)
+        else:  # documents and places
+            conds, extra = [], ("where",)
+        names = [name for cond in conds for name in cond.facts] + list(extra)
+        found = _FACTS_READ[(id(region), part)] = tuple(dict.fromkeys(names))
+    return found
+
+
+def _match_tiers(run: _Run) -> tuple[list, list]:
+    matched = []
+    for tier in run.region.tiers:
+        value, tier_notes = tier.when.fn(run.ctx)
+        if value:
+            matched.append((tier, tier_notes))
+    exclusive_dropped = []
+    if any(not t.only_without_other_category for t, _ in matched):
+        exclusive_dropped = [t for t, _ in matched if t.only_without_other_category]
+        matched = [(t, n) for t, n in matched if not t.only_without_other_category]
+    return matched, exclusive_dropped
+
+
+def _side_benefits(run: _Run, in_transition: bool | None) -> tuple:
+    readings: list[str] = []
+    subsidy, sub_notes = _subsidy(run, in_transition, readings)
+    tilt_flag = _critical_tilt(run, in_transition, readings)
+    return subsidy, sub_notes, tilt_flag, _deposit_waiver(run), tuple(readings)
 
 
 def _price_tier(run: _Run, tier: Tier, tier_notes: tuple, excluded: bool, trace: list | None,
