@@ -24,6 +24,9 @@ Settlement = Literal["one_stop", "application", "manual", "not_covered", "none"]
 Where = Literal["local", "in_province", "out_of_province"]
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class PolicyError(ValueError):
     """A policy file that cannot be trusted: names the file, the path inside it, and the problem."""
 
@@ -440,7 +443,7 @@ def _format_error(path: str, exc: ValidationError) -> str:
 def _read_yaml(path: Path) -> Any:
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=_SAFE_LOADER)  # libyaml when present: start-up is most of a short CLI run
     except yaml.YAMLError as exc:
         raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
 
