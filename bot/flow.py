@@ -11,6 +11,7 @@ message that contradicts a confirmed answer is confirmed before it replaces it.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 from dataclasses import dataclass, field
@@ -243,13 +244,12 @@ def _next(state: State, cfg: FlowConfig, lead: str | None = None) -> list[Messag
     for key in ESSENTIALS:
         if state.slots.get(key) is None:
             return [_ask(key, state, cfg, lead)]
-    try:
-        wanted = engine.questions(_case(state, cfg), policies=cfg.policies)
+    try:  # only the first question that changes the answer: the engine stops probing there
+        q = engine.next_question(_case(state, cfg), skip=state.skipped, policies=cfg.policies)
     except engine.CaseError:
-        wanted = []
-    for q in wanted:
-        if q not in state.skipped:
-            return [_ask(q, state, cfg, lead)]
+        q = None
+    if q is not None:
+        return [_ask(q, state, cfg, lead)]
     out = [Message(text=lead, kind="info")] if lead else []
     return out + _result(state, cfg)
 
@@ -323,7 +323,7 @@ def step(state: State | None, text: Any, cfg: FlowConfig | None = None) -> Reply
         follow = step(reply.state, text, cfg)
         return Reply(follow.state, follow.messages)
     before = state
-    state = state.model_copy(deep=True)
+    state = _copy(state)
     if text == "/start":
         return start(cfg, mode=state.mode)
     if not text:
@@ -336,6 +336,15 @@ def step(state: State | None, text: Any, cfg: FlowConfig | None = None) -> Reply
                                       buttons=[Button(label=B_RESTART, code=B_RESTART)], kind="error")])
 
 
+def _copy(state: State) -> State:
+    """A copy the step may change freely. History snapshots are never changed once taken, so the
+    history list is copied but its snapshots are shared (a deep copy of them was a fifth of a step)."""
+    history = state.history
+    state = state.model_copy(update={"history": []}, deep=True)
+    state.history = list(history)
+    return state
+
+
 def _reask(state: State, cfg: FlowConfig, lead: str) -> Message:
     if state.confirm is not None:
         ask = _confirm_message(state)
@@ -343,7 +352,7 @@ def _reask(state: State, cfg: FlowConfig, lead: str) -> Message:
     if state.pending == "edit":  # show the summary again (its snapshot is re-taken by _edit_menu)
         snap = state.history.pop() if state.history else {}
         for key, value in snap.items():
-            setattr(state, key, value)
+            setattr(state, key, copy.deepcopy(value))  # snapshots stay untouched
         menu = _edit_menu(state, cfg)[0]
         return Message(text=f"{lead}\n{menu.text}", buttons=menu.buttons, kind="question")
     if state.pending:
@@ -602,9 +611,14 @@ def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> tu
             return handled, problem, notes
         return False, "请点“是”或“不是”（或对应的按钮）。", []
     if parser == "where":
-        value = ext.facts.get("where")
+        value = ext.facts.get("where") or (
+            _where_from_place(state, ext.place, cfg) if ext.place and not _says_home(text) else None)
         if value:
             return _apply(state, q, value, cfg)
+        if ext.place is not None and ext.place.region == state.slots.get("region"):
+            labels = _policies(cfg).regions[ext.place.region].where_labels
+            return False, (f"{ext.place.place}如果就是户口（参保）所在的地方，请点“{labels.local}”；"
+                           f"不是的话点“{labels.in_province}”。"), []
         return False, "请点选就医地点。", []
     if parser == "age":
         value = parse_int(text, "age") or ext.facts.get("age")
@@ -615,6 +629,30 @@ def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> tu
     if value is not None:
         return _apply(state, q, value, cfg)
     return False, None, []
+
+
+HOME_WORDS = ("我是", "户口", "户籍", "参保", "家在", "老家", "我们是")
+
+
+def _says_home(text: str) -> bool:
+    """"不对，我是拉萨的" corrects the home region; "去拉萨看的" names where the care was."""
+    return any(word in (text or "") for word in HOME_WORDS)
+
+
+CITY_REGIONS = ("ankang", "urumqi", "qianjiang")  # the pooling area is the city (district) itself
+
+
+def _where_from_place(state: State, place, cfg: FlowConfig) -> str | None:
+    """"去北京看的" answers 在哪里看的病 (it does not change where the patient is insured)."""
+    region = state.slots.get("region")
+    if not region or place is None:
+        return None
+    if place.region == region:
+        return "local" if region in CITY_REGIONS else None  # 西藏/广西: 本市 or another city? ask
+    province = getattr(place, "province", None) or ""
+    if province and _policies(cfg).regions[region].name.startswith(province):
+        return "in_province" if place.level != "province" else None
+    return "out_of_province" if province or place.region else None
 
 
 def _apply(state: State, q: str, value: Any, cfg: FlowConfig) -> tuple[bool, str | None, list[str]]:
@@ -699,6 +737,8 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig) -> tuple[bo
     for key in ESSENTIALS:
         if key == answered or key not in found:
             continue
+        if key == "region" and "where" in (answered, state.pending) and not _says_home(ext.text):
+            continue  # a place named for 在哪里看的病 is where the care was, not the patient's home
         if key == "self_pay" and skip_money:
             continue
         if key == "identities" and answered in ("identities", "identity_unsure"):
@@ -798,7 +838,7 @@ def _back(state: State, cfg: FlowConfig) -> list[Message]:
         return [_reask(state, cfg, "已经是第一个问题了。")]
     snap = state.history.pop()
     for key, value in snap.items():
-        setattr(state, key, value)
+        setattr(state, key, copy.deepcopy(value))  # snapshots stay untouched
     state.confirm = None
     state.answered = max(0, state.answered - 1)
     if state.pending:
@@ -812,7 +852,7 @@ EDITABLE = ("region", "identities", "care", "self_pay")
 def _edit_menu(state: State, cfg: FlowConfig) -> list[Message]:
     if state.pending == "edit" and state.history:  # 修改 again while the summary is shown: one snapshot
         for key, value in state.history.pop().items():
-            setattr(state, key, value)
+            setattr(state, key, copy.deepcopy(value))  # snapshots stay untouched
     if not any(state.slots.get(k) is not None for k in EDITABLE) and state.pending != "edit":
         return [_reask(state, cfg, "还没有填写任何情况，先回答这个问题吧：")]
     rows = []
@@ -839,7 +879,7 @@ def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     snap = state.history.pop() if state.history else {}
     if text == "不改了":
         for key, value in snap.items():
-            setattr(state, key, value)
+            setattr(state, key, copy.deepcopy(value))  # snapshots stay untouched
         if state.done:
             return _result(state, cfg)
         return [_reask(state, cfg, "好的。")]
@@ -860,7 +900,7 @@ def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             state.done = False
             return [_ask(key, state, cfg)]
     for key, value in snap.items():
-        setattr(state, key, value)
+        setattr(state, key, copy.deepcopy(value))  # snapshots stay untouched
     menu = _edit_menu(state, cfg)[0]
     return [Message(text=f"请点要修改的那一项。\n{menu.text}", buttons=menu.buttons, kind="question")]
 
