@@ -418,10 +418,14 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
 # ------------------------------------------------------------------------------------------- answers
 
 
+_NOTHING = extract("")
+
+
 def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     q = state.pending
     button = bool(q) and text in _options(q, state, cfg)
-    ext = extract(text)
+    # a button press carries only its own answer: nothing else to extract from it
+    ext = _NOTHING if button else extract(text)
     _snapshot(state)
     lead_notes: list[str] = []
     handled = False
@@ -884,12 +888,16 @@ def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             return _result(state, cfg)
         return [_reask(state, cfg, "好的。")]
     if text == "改今年此前的费用":
+        if snap:
+            state.history.append(snap)
         state.slots.pop("year_to_date", None)
         state.confirmed = [c for c in state.confirmed if c != "year_to_date"]
         state.done = False
         return [_ask("year_to_date", state, cfg)]
     for key in list(EDITABLE) + list(state.slots.get("facts", {})):
         if text == f"改{engine.FACT_LABELS.get(key, key)}"[:20]:
+            if snap:
+                state.history.append(snap)  # 上一步 from the question = back to before 修改
             if key in ESSENTIALS:
                 state.slots.pop(key, None)
             else:
