@@ -145,7 +145,7 @@ def test_strict_refuses_unknown_fields(tmp_path):
     strict = run(["estimate", "--json", "--strict"], stdin, tmp_path)
     assert strict.returncode == 1
     out = lines_of(strict.stdout)
-    err = out[0]["error"]  # field_zh of an unknown field is the raw key: see test_bad_input's xfail
+    err = out[0]["error"]
     assert err["field"] == "colour" and err["line"] == 1 and CJK.search(err["message_zh"])
     assert {e["field"] for e in err["errors"]} == {"colour", "facts.shoe_size"}
     assert all(e["message_zh"] == "不认识的字段" for e in err["errors"])
@@ -157,8 +157,6 @@ def test_strict_refuses_unknown_fields(tmp_path):
 HAS_RENDER = importlib.util.find_spec("bot.render") is not None
 
 
-@pytest.mark.xfail(not HAS_RENDER, strict=False,
-                   reason="flags mode imports bot.render.render_estimate_text, which the lead is still writing")
 def test_flags_print_the_explanation_in_chinese(tmp_path):
     proc = run(["estimate", "--region", "guangxi", "--identity", "dibao", "--care", "inpatient",
                 "--self-pay", "20000", "--date", "2024-06-01"], "", tmp_path)
@@ -171,8 +169,6 @@ def test_flags_print_the_explanation_in_chinese(tmp_path):
     assert not text.lstrip().startswith("{")
 
 
-@pytest.mark.xfail(not HAS_RENDER, strict=False,
-                   reason="flags mode imports bot.render.render_estimate_text, which the lead is still writing")
 def test_flags_with_facts_and_year_to_date(tmp_path):
     proc = run(["estimate", "--region", "qianjiang", "--identity", "tekun", "--identity", "severe_disability",
                 "--care", "inpatient", "--self-pay", "40000", "--date", "2024-06-01",

@@ -147,7 +147,6 @@ def test_chat_bad_input(fake_client, body, field):
 
 
 def test_chat_real_service_walks_to_a_result(client):
-    pytest.importorskip("bot.service")
     session = "api-test"
     msgs = client.post("/api/v1/chat", json={"session": session, "text": "/start"}).json()["messages"]
     assert msgs

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-schemathesis = pytest.importorskip("schemathesis")
+import schemathesis  # a test dependency: a missing package must fail, not skip
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 from web.app import create_app  # noqa: E402
