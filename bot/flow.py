@@ -527,7 +527,7 @@ def _about_this_patient(text: str, ext) -> bool:
     """"我是拉萨的低保户，住院自付2万，能报多少？" asks for this estimate: fill the slots, don't look it up.
     "五保户住院能报多少？" (no one in particular) is a policy question for the FAQ."""
     slots = ext.slots
-    if "self_pay" in slots or ("region" in slots and "identities" in slots):
+    if "self_pay" in slots:
         return True
     return bool(slots) and any(word in text for word in FIRST_PERSON)
 
