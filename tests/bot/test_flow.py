@@ -363,7 +363,7 @@ texts = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_random_conversations_never_break(data):
     start = data.draw(st.sampled_from([[]] + [c[: n] for c in CONVERSATIONS.values() for n in (2, 4, len(c))]))
@@ -410,3 +410,13 @@ def test_year_to_date_yes_with_an_amount_answers_both():
     state, reply = run(["/start", "日喀则的五保户，住院自付8000", "之前有过", "5000", "没有"])
     assert state.done and state.slots["year_to_date"]["self_pay"] == "5000"
     assert state.slots["year_to_date"]["aid"] == "0"
+
+
+def test_policy_question_naming_a_place_and_identity_stays_a_question():
+    # the FAQ's own suggestion buttons look like this; they are not this patient's case
+    state, reply = run(["/start", "安康", "安康低保户住院医疗救助能报多少？"])
+    assert reply.messages[0].text.startswith("【问答】")
+    assert "identities" not in state.slots and state.pending == "identities"
+    # with 我 or an amount it is this patient's case
+    state, reply = run(["/start", "我是安康的低保户，住院能报多少？"])
+    assert state.slots["identities"] == ["dibao"] and state.pending == "self_pay"
