@@ -465,7 +465,7 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     if handled and button:
         merged, conflict = False, None  # a button says one thing only: "门诊慢特病" is not "是特殊疾病"
     else:
-        merged, conflict = _merge(state, ext, q if handled else None, cfg)
+        merged, conflict = _merge(state, ext, q if handled else None, cfg, lead_notes)
     if conflict is not None:
         if handled:  # "本市，其实自付是3万": the question is answered; the change waits for 是/不
             state.answered += 1
@@ -732,7 +732,8 @@ def _commit_identities(state: State, codes: list[str]) -> None:
         state.pending = None
 
 
-def _merge(state: State, ext, answered: str | None, cfg: FlowConfig) -> tuple[bool, Message | None]:
+def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
+           notes: list[str] | None = None) -> tuple[bool, Message | None]:
     """Fill the other slots a free-text message stated; confirm before replacing a confirmed answer."""
     merged = False
     found = ext.slots
@@ -759,6 +760,9 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig) -> tuple[bo
             if key == "identities" and set(current) <= set(new):
                 _set(state, key, new)
                 merged = True
+                if notes is not None:  # "还有他是残疾人": added, and said so
+                    added = [c for c in new if c not in current]
+                    notes.append("已加上身份：" + "、".join(identity_label(c) for c in added) + "。")
                 continue
             state.confirm = {"slot": key, "value": new,
                              "text": f"您之前说的{engine.FACT_LABELS.get(key, key)}是“{_show(key, current, state, cfg)}”，"

@@ -236,7 +236,10 @@ def test_identities_added_later_are_merged_without_asking():
     state, _ = run(["/start", "广西", "低保户", "选好了", "住院"])
     reply = step(state, "他还是重度残疾人", CFG)
     check_reply(reply)
-    assert set(reply.state.slots["identities"]) >= {"dibao"}
+    assert reply.state.slots["identities"] == ["dibao", "severe_disability"]
+    assert reply.state.confirm is None
+    assert "已加上身份：重度残疾人" in reply.messages[-1].text
+    assert reply.state.pending == "self_pay"
 
 
 def test_restart_and_next_clear_everything():
