@@ -587,8 +587,8 @@ def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> tu
         if not result.ok:
             return False, result.message or _not_understood(q), []
         handled, problem, notes = _apply(state, q, result.value, cfg)
-        if result.note:
-            notes = notes + [result.note]
+        if result.approx or result.note:  # "两三万": say the figure used, in the usual form
+            notes = notes + [f"按{yuan(result.value)}估算。"]
         return handled, problem, notes
     if parser == "grade":
         value = parse_int(text, "grade")
