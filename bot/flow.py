@@ -732,6 +732,9 @@ def _commit_identities(state: State, codes: list[str]) -> None:
         state.pending = None
 
 
+CORRECTION_WORDS = ("不是", "其实", "不对", "搞错", "说错", "改成", "改为", "应该是")
+
+
 def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
            notes: list[str] | None = None) -> tuple[bool, Message | None]:
     """Fill the other slots a free-text message stated; confirm before replacing a confirmed answer."""
@@ -756,8 +759,10 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
             _set(state, key, value)
             merged = True
         elif current != value and (key != "identities" or set(value) - set(current)):
-            new = value if key != "identities" else list(dict.fromkeys(current + value))
-            if key == "identities" and set(current) <= set(new):
+            # "还有他是残疾人" adds an identity; "其实不是低保，是特困" replaces them (asked first)
+            correcting = key == "identities" and any(word in (ext.text or "") for word in CORRECTION_WORDS)
+            new = value if key != "identities" or correcting else list(dict.fromkeys(current + value))
+            if key == "identities" and not correcting:
                 _set(state, key, new)
                 merged = True
                 if notes is not None:  # "还有他是残疾人": added, and said so
