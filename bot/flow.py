@@ -465,7 +465,8 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     if handled and button:
         merged, conflict = False, None  # a button says one thing only: "门诊慢特病" is not "是特殊疾病"
     else:
-        merged, conflict = _merge(state, ext, q if handled else None, cfg, lead_notes)
+        # a problem with the answer (e.g. a bare "门诊") keeps the pending slot out of the merge
+        merged, conflict = _merge(state, ext, q if handled or problem else None, cfg, lead_notes)
     if conflict is not None:
         if handled:  # "本市，其实自付是3万": the question is answered; the change waits for 是/不
             state.answered += 1
@@ -576,6 +577,10 @@ def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> tu
             return True, None, note
         return False, None, []
     if parser == "care":
+        if ext.care == "outpatient_general" and "普通" not in text and len(text) <= 6:
+            # a bare "门诊": which kind matters a lot (普通门诊 is rarely covered)
+            return False, ("门诊分几种：普通门诊；门诊慢特病（长期治疗的慢性病、特殊病）；"
+                           "透析、放化疗等大病门诊。请点选一种。"), []
         if ext.care:
             _set(state, "care", ext.care)
             return True, None, []

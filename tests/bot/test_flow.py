@@ -423,3 +423,11 @@ def test_policy_question_naming_a_place_and_identity_stays_a_question():
     # with 我 or an amount it is this patient's case
     state, reply = run(["/start", "我是安康的低保户，住院能报多少？"])
     assert state.slots["identities"] == ["dibao"] and state.pending == "self_pay"
+
+
+def test_bare_outpatient_is_asked_which_kind():
+    state, reply = run(["/start", "广西", "低保户", "选好了", "门诊"])
+    assert state.pending == "care" and "care" not in state.slots
+    assert "门诊分几种" in reply.messages[-1].text
+    state, _ = run(["/start", "广西", "低保户", "选好了", "看的普通门诊"])
+    assert state.slots["care"] == "outpatient_general"
