@@ -630,15 +630,18 @@ def _no_category(run: _Run, policy_ref: PolicyRef, exclusive_dropped: list, fail
     trace: list[str] = []
     reasons: list[str] = []
     if not run.case.identities:
-        reasons.append("没有选择任何救助身份。医疗救助只面向特困、低保等困难群众；普通参保人看病按基本医保和大病保险报销。")
+        reasons.append("没有救助身份。医疗救助只面向特困、低保等困难群众；普通参保人看病按基本医保和大病保险报销。")
     for tier, why in failed:
         reasons.append(f"不符合{tier.name}的条件：{why}")
         trace.append(f"{tier.name}：条件未满足〔{tier.requires.cite}〕")
+    explained = set()
     for rule in region.unlisted:
         if rule.identity in run.case.identities:
             reasons.append(f"{rule.text}〔{rule.cite}〕")
-    if run.case.identities and not failed:
-        names = "、".join(run.common.identities[c] for c in run.case.identities)
+            explained.add(rule.identity)
+    others = [c for c in run.case.identities if c not in explained]
+    if others and not failed:
+        names = "、".join(run.common.identities[c] for c in others)
         reasons.append(f"在{region.short_name}，{names}不属于医疗救助对象类别〔{region.tiers[0].cite}〕。")
     trace.append(f"{region.short_name}的救助对象：" + "；".join(t.name for t in region.tiers))
     reason = " ".join(reasons)
@@ -777,4 +780,6 @@ def _documents(run: _Run, settlement: str, tier: Tier) -> tuple[list[str], list[
             out += docs.illness_poverty
         out += docs.agent + docs.death
     places = list(getattr(region.where_to_apply, settlement, []) or region.where_to_apply.one_stop)
+    if any("代办" in p for p in places):  # the region already says who helps: no second line for it
+        common_where = [w for w in common_where if "代办" not in w]
     return out, places + common_where

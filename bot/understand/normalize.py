@@ -49,11 +49,16 @@ def _normalize_str(text: str) -> str:
     except Exception:  # pragma: no cover - lone surrogates are fine in NFKC, but be safe
         pass
     text = text.translate(_EXTRA)
-    if "<" in text:
-        text = _TAG_RE.sub(" ", text)
-    if "&" in text:
+    if "&" in text:  # entities first, so an escaped tag (&lt;b&gt;) is removed like a real one
         text = html.unescape(text)
         text = unicodedata.normalize("NFKC", text).translate(_EXTRA)
+    for _ in range(8):  # removing a tag can expose another ("<<>>"): repeat until nothing changes
+        if "<" not in text:
+            break
+        stripped = _TAG_RE.sub(" ", text)
+        if stripped == text:
+            break
+        text = stripped
     out = []
     for ch in text:
         cat = unicodedata.category(ch)
@@ -66,7 +71,7 @@ def _normalize_str(text: str) -> str:
             out.append(ch)
     text = "".join(out)
     text = _WS_RE.sub(" ", text).strip().lower()
-    return text[:MAX_LEN]
+    return text[:MAX_LEN].rstrip()  # a cut may end in a space: strip again, so normalize is a fixed point
 
 
 def compact(text: object) -> str:
