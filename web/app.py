@@ -142,6 +142,21 @@ async def _too_large(scope, send, path: str):
     await send({"type": "http.response.body", "body": body})
 
 
+def _offline_docs(app: FastAPI) -> None:
+    """OpenAPI docs at /docs with Swagger UI's files from the installed package, not a CDN
+    (no network at run time; CDNs are often unreachable from mainland China)."""
+    import swagger_ui_bundle
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="救助助手 API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css", swagger_favicon_url="data:,")
+
+
 def create_app(settings: Settings | None = None, chat_service: Any = None, faq_db: str | None = None,
                extra_routers: Iterable[APIRouter] = ()) -> FastAPI:
     settings = settings or Settings.from_env()
@@ -149,7 +164,10 @@ def create_app(settings: Settings | None = None, chat_service: Any = None, faq_d
         title="救助助手 jiuzhu",
         description="医疗救助估算、政策问答和对话。Medical-assistance estimates, FAQ and chat for five regions.",
         version="0.1.0",
+        docs_url=None,  # served below from the swagger-ui-bundle package: no CDN, works offline
+        redoc_url=None,
     )
+    _offline_docs(app)
     app.state.jz = _State(settings, chat_service, faq_db)
     from .metrics import Metrics, MetricsMiddleware
     from .ratelimit import RateLimitMiddleware

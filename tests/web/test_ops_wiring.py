@@ -84,3 +84,14 @@ def test_metrics_need_the_admin_token_and_count_routes(tmp_path, monkeypatch):
     assert 'route="/policies/{region}"' in text
     assert "jiuzhu_request_seconds_bucket" in text
     assert "jiuzhu_faq_misses_total" in text
+
+
+def test_docs_are_served_without_a_cdn(tmp_path, monkeypatch):
+    monkeypatch.setenv("JIUZHU_RATE_IP", "off")
+    client = TestClient(create_app(Settings(db_path=str(tmp_path / "d.db"))))
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower() and "/docs-assets/swagger-ui-bundle.js" in page.text
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/docs-assets/swagger-ui.css").status_code == 200
+    assert client.get("/openapi.json").json()["paths"]["/api/v1/estimate"]
