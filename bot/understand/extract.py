@@ -206,6 +206,20 @@ def _veteran_word(t: str) -> str | None:
     return None
 
 
+# How a bare answer is read when the caller says which fact it expects (ints, kinds, yes/no).
+_EXPECTED_READERS = {
+    "age": lambda t: parse_int(t, "age"),
+    "family_size": lambda t: parse_int(t, "family_size"),
+    "disability_grade": lambda t: parse_int(t, "grade"),
+    "hospital_level": lambda t: parse_int(t, "hospital_level"),
+    "insurance_tier": lambda t: parse_int(t, "tier"),
+    "disability_kind": lambda t: _kind_word(t) or None,
+    "veteran_kind": lambda t: _veteran_word(t) or None,
+    "special_disease": parse_yes_no,
+    "referred": parse_yes_no,
+}
+
+
 def extract(text: object, expecting: str | None = None) -> Extracted:
     """Run every recogniser on one message.
 
@@ -282,38 +296,10 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
                 ext.facts[expecting] = r.value
             else:
                 ext.notes.append(r.message or "")
-    elif expecting == "age" and "age" not in ext.facts:
-        n = parse_int(t, "age")
-        if n is not None:
-            ext.facts["age"] = n
-    elif expecting == "family_size" and "family_size" not in ext.facts:
-        n = parse_int(t, "family_size")
-        if n is not None:
-            ext.facts["family_size"] = n
-    elif expecting == "disability_grade" and "disability_grade" not in ext.facts:
-        n = parse_int(t, "grade")
-        if n is not None:
-            ext.facts["disability_grade"] = n
-    elif expecting == "hospital_level" and "hospital_level" not in ext.facts:
-        n = parse_int(t, "hospital_level")
-        if n is not None:
-            ext.facts["hospital_level"] = n
-    elif expecting == "disability_kind" and "disability_kind" not in ext.facts:
-        kind = _kind_word(t)
-        if kind:
-            ext.facts["disability_kind"] = kind
-    elif expecting == "veteran_kind" and "veteran_kind" not in ext.facts:
-        kind = _veteran_word(t)
-        if kind:
-            ext.facts["veteran_kind"] = kind
-    elif expecting in ("special_disease", "referred"):
-        yn = parse_yes_no(t)
-        if yn is not None and expecting not in ext.facts:
-            ext.facts[expecting] = yn
-    elif expecting == "insurance_tier" and "insurance_tier" not in ext.facts:
-        n = parse_int(t, "tier")
-        if n is not None:
-            ext.facts["insurance_tier"] = n
+    elif expecting in _EXPECTED_READERS and expecting not in ext.facts:
+        value = _EXPECTED_READERS[expecting](t)
+        if value is not None:
+            ext.facts[expecting] = value
     if ext.self_pay_result is not None and ext.self_pay_result.ok:
         ext.self_pay = ext.self_pay_result.value
     return ext
