@@ -30,7 +30,7 @@ from engine.policy import default as load_policies
 from . import render
 from .messages import Button, Message
 from .understand import (
-    classify, extract, find_identities, find_region, label as identity_label, looks_like_question, normalize,
+    classify, extract, find_identities, label as identity_label, looks_like_question, normalize,
     parse_amount, parse_hospital_level, parse_int, parse_yes_no,
 )
 

@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import logging
 import os
-from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
