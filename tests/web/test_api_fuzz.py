@@ -5,7 +5,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import pytest
 
 import schemathesis  # a test dependency: a missing package must fail, not skip
 from hypothesis import HealthCheck, given, settings  # noqa: E402

@@ -25,17 +25,13 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-def _need_chromium():
+def _need_chromium(missing) -> None:
     if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium not installed (apt-get install chromium) — CI must run the browser tests")
-        pytest.skip("chromium not installed (apt-get install chromium)")
+        missing("chromium not installed (apt-get install chromium)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("playwright (python package) not installed")
-        pytest.skip("playwright (python package) not installed")
+        missing("playwright (python package) not installed")
 
 
 def _free_port() -> int:
@@ -45,8 +41,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    _need_chromium()
+def server(tmp_path_factory, missing):
+    _need_chromium(missing)
     import uvicorn
 
     from web.app import create_app
