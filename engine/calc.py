@@ -48,7 +48,7 @@ class _Run:
         """Who the person is, as far as `part` of the answer can tell: region, identities, care and
         only the facts that part's conditions read (from the policy data) — never the amounts."""
         facts = self.ctx.facts
-        return (part, id(self.region), self.ctx.identities, self.case.care,
+        return (part, self.ctx.identities, self.case.care,
                 tuple(facts.get(name) for name in _facts_read(self.region, part)))
 
     def __init__(self, case: Case, region: RegionPolicy, common: Common):
@@ -120,12 +120,12 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
 
     # ------------------------------------------------------------------ categories
     ctx = run.ctx
-    matched, exclusive_dropped = _memo(run.key("tiers"), lambda: _match_tiers(run))
+    matched, exclusive_dropped = run.region.memo(run.key("tiers"), lambda: _match_tiers(run))
     failed_requires: list[tuple[Tier, str]] = []
     kept = []
     for tier, tier_notes in matched:
         if tier.requires is not None:
-            value, more = _requires(tier)(ctx)
+            value, more = _requires(region, tier)(ctx)
             if value is False:
                 failed_requires.append((tier, f"{tier.requires.quote}〔{tier.requires.cite}〕"))
                 continue
@@ -209,7 +209,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
 
     assistance = sum((p.amount for p in best.parts), ZERO)
     in_transition = common.transition_period.value_on(case.date)
-    subsidy, sub_notes, tilt_flag, waiver, side_readings = _memo(
+    subsidy, sub_notes, tilt_flag, waiver, side_readings = region.memo(
         run.key("side") + (in_transition, case.date.year), lambda: _side_benefits(run, in_transition))
     for name in side_readings:
         if name not in readings:
@@ -234,11 +234,11 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
         notes.append(f"资助参保金额按{year}年{stat.name}{value:,}元估算；{stat.note}")
 
     if explain:
-        documents, where_to_apply = _memo(run.key("docs") + (settlement, best_tier.tier),
+        documents, where_to_apply = run.region.memo(run.key("docs") + (settlement, best_tier.tier),
                                           lambda: _documents(run, settlement, best_tier))
         if documents:
             notes.append(common.documents.note)
-        further = _memo(run.key("further"), lambda: _further_help(run))
+        further = run.region.memo(run.key("further"), lambda: _further_help(run))
         monitoring = _monitoring(run)
         notes.append(common.disclaimer)
         trace.append(f"合计：本次估算医疗救助{yuan(assistance)}。")
@@ -272,48 +272,28 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     )
 
 
-# ---------------------------------------------------------------------- one category, one claim
-
-
-# ---------------------------------------------------------------------- memo of amount-free parts
-
-_MEMO: dict = {}
-_MEMO_LIMIT = 16_384
-
-
-def _memo(key: tuple, compute):
-    """Parts of an answer that depend only on who the person is (region, identities, stated facts,
-    care, date context), never on the amounts, are computed once per profile. Results are shared
-    between estimates, so callers treat them as read-only."""
-    value = _MEMO.get(key)
-    if value is None:
-        if len(_MEMO) >= _MEMO_LIMIT:
-            _MEMO.clear()
-        value = _MEMO[key] = compute()
-    return value
-
-
-_FACTS_READ: dict = {}
+# ---------------------------------------------------------------------- amount-free parts
 
 
 def _facts_read(region: RegionPolicy, part: str) -> tuple:
-    """The facts the conditions behind one part of the answer read, for the memo key."""
-    found = _FACTS_READ.get((id(region), part))
-    if found is None:
-        extra: tuple = ()
-        if part == "tiers":
-            conds = [t.when for t in region.tiers]
-        elif part == "side":
-            conds = [r.when for r in region.subsidy] + [r.when for r in region.critical_illness_tilt]
-            conds.append(region.deposit_waiver.when)
-            extra = ("contribution",)
-        elif part == "further":
-            conds, extra = [t.show_when for t in region.texts], ("where",)
-        else:  # documents and places
-            conds, extra = [], ("where",)
-        names = [name for cond in conds for name in cond.facts] + list(extra)
-        found = _FACTS_READ[(id(region), part)] = tuple(dict.fromkeys(names))
-    return found
+    """The facts the conditions behind one part of the answer read: the memo key uses only these."""
+    return region.derived(("facts_read", part), lambda: _compute_facts_read(region, part))
+
+
+def _compute_facts_read(region: RegionPolicy, part: str) -> tuple:
+    extra: tuple = ()
+    if part == "tiers":
+        conds = [t.when for t in region.tiers]
+    elif part == "side":
+        conds = [r.when for r in region.subsidy] + [r.when for r in region.critical_illness_tilt]
+        conds.append(region.deposit_waiver.when)
+        extra = ("contribution",)
+    elif part == "further":
+        conds, extra = [t.show_when for t in region.texts], ("where",)
+    else:  # documents and places
+        conds, extra = [], ("where",)
+    names = [name for cond in conds for name in cond.facts] + list(extra)
+    return tuple(dict.fromkeys(names))
 
 
 def _match_tiers(run: _Run) -> tuple[list, list]:
@@ -334,6 +314,9 @@ def _side_benefits(run: _Run, in_transition: bool | None) -> tuple:
     subsidy, sub_notes = _subsidy(run, in_transition, readings)
     tilt_flag = _critical_tilt(run, in_transition, readings)
     return subsidy, sub_notes, tilt_flag, _deposit_waiver(run), tuple(readings)
+
+
+# ---------------------------------------------------------------------- one category, one claim
 
 
 def _price_tier(run: _Run, tier: Tier, tier_notes: tuple, excluded: bool, trace: list | None,
@@ -657,38 +640,20 @@ def _subsidy_rank(rule) -> tuple:
     return (0 if rule.kind == "full" else 1, -(rule.share if rule.share is not None else Decimal(-1)))
 
 
-_SORTED_SUBSIDY: dict[int, list] = {}
-_REQUIRES: dict[int, object] = {}
-_POLICY_REFS: dict[int, PolicyRef] = {}
-
-
-def _requires(tier: Tier):
-    fn = _REQUIRES.get(id(tier))
-    if fn is None:
-        fn = _REQUIRES[id(tier)] = tier.requires.condition().fn
-    return fn
+def _requires(region: RegionPolicy, tier: Tier):
+    return region.derived(("requires", tier.category, tier.tier), lambda: tier.requires.condition().fn)
 
 
 def _policy_ref(region: RegionPolicy) -> PolicyRef:
     """One PolicyRef per region (outputs are read-only)."""
-    ref = _POLICY_REFS.get(id(region))
-    if ref is None:
-        doc = region.document
-        ref = _POLICY_REFS[id(region)] = PolicyRef.trusted(
-            doc_no=doc.doc_no, title=doc.title, effective_from=doc.effective_from, effective_until=doc.effective_until)
-    return ref
-
-
-def _subsidy_rules(region: RegionPolicy) -> list:
-    rules = _SORTED_SUBSIDY.get(id(region))
-    if rules is None:
-        rules = _SORTED_SUBSIDY[id(region)] = sorted(region.subsidy, key=_subsidy_rank)
-    return rules
+    doc = region.document
+    return region.derived("policy_ref", lambda: PolicyRef.trusted(
+        doc_no=doc.doc_no, title=doc.title, effective_from=doc.effective_from, effective_until=doc.effective_until))
 
 
 def _subsidy(run: _Run, in_transition: bool | None, readings: list) -> tuple[Subsidy, tuple]:
     notes: tuple = ()
-    for rule in _subsidy_rules(run.region):
+    for rule in run.region.derived("subsidy_sorted", lambda: sorted(run.region.subsidy, key=_subsidy_rank)):
         value, more = rule.when.fn(run.ctx)
         notes += more
         if not value:

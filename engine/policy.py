@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator,
+)
 
 from .conditions import CARE_TYPES, FACTS, IDENTITIES, Condition, ConditionError
 
@@ -343,9 +345,31 @@ class RegionPolicy(Model):
             raise ValueError("tiers need distinct ranks")
         return self
 
+    # What the engine derives from these rules (sorted subsidy rules, compiled conditions, probe
+    # values) and its memo of amount-free answer parts live with the policy object, so they can
+    # never outlive it or be mixed up with another loaded copy.
+    _derived: dict = PrivateAttr(default_factory=dict)
+    _memo: dict = PrivateAttr(default_factory=dict)
+
     @property
     def cite_prefix(self) -> str:
         return self.document.doc_no or self.document.cite_prefix or self.name
+
+    def derived(self, key, compute):
+        """`compute()` once per policy object: facts that follow from the rules alone."""
+        found = self._derived.get(key)
+        if found is None:
+            found = self._derived[key] = compute()
+        return found
+
+    def memo(self, key, compute, limit: int = 16_384):
+        """Like `derived`, for answer parts keyed by who the person is; bounded, cleared when full."""
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= limit:
+                self._memo.clear()
+            found = self._memo[key] = compute()
+        return found
 
 
 class Period(Model):

@@ -10,11 +10,10 @@ total, 广西 asks the disability grade only of a 低保 person who says they ar
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
 
 from .case import FIELD_ZH, CaseError, parse_case
 from .conditions import Ctx
-from .policy import Policies, default
+from .policy import Policies, RegionPolicy, default
 
 ESSENTIALS = ("region", "identities", "care", "self_pay")
 FACT_LABELS = {**FIELD_ZH, "year_to_date": "今年此前的自付和救助"}
@@ -38,17 +37,18 @@ _YTD_PROBES = (
 )
 
 
-@lru_cache(maxsize=512)
-def _probe_values(policies_id: int, region: str, fact: str) -> tuple:
+def _probe_values(region: RegionPolicy, fact: str) -> tuple:
     """Values of `fact` that sit on or next to every threshold the region's conditions use."""
-    policies = _registry[policies_id]
+    return region.derived(("probe_values", fact), lambda: _compute_probe_values(region, fact))
+
+
+def _compute_probe_values(region: RegionPolicy, fact: str) -> tuple:
     values: list = list(_DOMAINS.get(fact, ()))
     conditions = []
-    pol = policies.regions[region]
-    for tier in pol.tiers:
+    for tier in region.tiers:
         conditions.append(tier.when)
         conditions.extend(c.when for c in tier.claims)
-    conditions.extend(r.when for r in pol.subsidy)
+    conditions.extend(r.when for r in region.subsidy)
     for cond in conditions:
         for name, op, bound in cond.thresholds:
             if name != fact:
@@ -59,9 +59,6 @@ def _probe_values(policies_id: int, region: str, fact: str) -> tuple:
                 step = Decimal("0.01") if fact in ("stay_policy_total", "family_income") else 1
                 values.extend((bound - step, bound, bound + step))
     return tuple(dict.fromkeys(v for v in values if not (isinstance(v, (int, Decimal)) and v < 0)))
-
-
-_registry: dict[int, Policies] = {}
 
 
 def _signature(est) -> tuple:
@@ -98,7 +95,6 @@ def questions(partial: dict, policies: Policies | None = None, skip: tuple | lis
     if missing:
         return missing[:1] if first_only else missing
     policies = policies or default()
-    _registry.setdefault(id(policies), policies)
     case = parse_case(partial)
     base = _signature(estimate_case(case, policies, explain=False))
     region = policies.regions[case.region]
@@ -117,7 +113,7 @@ def questions(partial: dict, policies: Policies | None = None, skip: tuple | lis
                       for p in _YTD_PROBES]
         else:
             probes = [case.model_copy(update={"facts": case.facts.model_copy(update={fact: v})})
-                      for v in _probe_values(id(policies), case.region, fact)]
+                      for v in _probe_values(region, fact)]
         if any(_signature(estimate_case(p, policies, explain=False)) != base for p in probes):
             wanted.append(fact)
             if first_only:
