@@ -92,7 +92,7 @@ class Hit(BaseModel):
             "id": self.id,
             "question": self.question,
             "answer": self.answer,
-            "score": self.score,
+            "score": round(float(self.score), 2),
             "regions": list(self.regions),
             "cite": list(self.cite),
         }

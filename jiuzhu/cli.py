@@ -141,14 +141,14 @@ def cmd_faq(args: argparse.Namespace) -> int:
                 _write(sys.stdout, json.dumps({"error": {"message": "not valid JSON", "message_zh": "不是有效的 JSON"}}, ensure_ascii=False))
                 continue
             result = faq.search(q, region=region, top=top)
-            _write(sys.stdout, json.dumps([_hit(h) for h in result.hits], ensure_ascii=False))
+            _write(sys.stdout, json.dumps([h.to_contract() for h in result.hits], ensure_ascii=False))
         return 1 if bad else 0
     if not args.question:
         _write(sys.stderr, "请输入问题，例如：jiuzhu faq \"低保户住院能报多少\"")
         return 2
     result = faq.search(args.question, region=args.region, top=args.top)
     if args.json:
-        _write(sys.stdout, json.dumps([_hit(h) for h in result.hits], ensure_ascii=False))
+        _write(sys.stdout, json.dumps([h.to_contract() for h in result.hits], ensure_ascii=False))
         return 0
     if result.error:
         _write(sys.stdout, result.error)
@@ -160,11 +160,6 @@ def cmd_faq(args: argparse.Namespace) -> int:
         _write(sys.stdout, f"   {hit.answer}")
         _write(sys.stdout, f"   依据：{'；'.join(hit.cite)}")
     return 0
-
-
-def _hit(hit) -> dict:
-    return {"id": hit.id, "question": hit.question, "answer": hit.answer, "score": round(float(hit.score), 2),
-            "regions": list(hit.regions), "cite": list(hit.cite)}
 
 
 def cmd_chat(args: argparse.Namespace) -> int:

@@ -50,8 +50,7 @@ def post_estimate(request: Request, case: dict[str, Any] = Body(..., examples=[C
 
 def _hit(hit, names: dict[str, str]) -> dict:
     return {
-        "id": hit.id, "question": hit.question, "answer": hit.answer, "detail": getattr(hit, "detail", ""),
-        "score": round(float(hit.score), 2), "regions": list(hit.regions), "cite": list(hit.cite),
+        **hit.to_contract(), "detail": hit.detail,
         "region_names": ["全部地区" if r == "all" else names.get(r, r) for r in hit.regions],
     }
 
