@@ -7,31 +7,23 @@ import threading
 log = logging.getLogger("jiuzhu.web")
 
 
-def warm_up(app, charts: bool = True) -> None:
-    """Load what the first visitor would otherwise wait for: the chat service (aiogram imports
-    take seconds), the FAQ index and, in the background, the policy charts."""
+def warm_up(app) -> None:
+    """Load what the first visitor would otherwise wait for: the chat service (aiogram imports take
+    seconds), the language dictionaries and the FAQ index (one conversation step and one search),
+    and the policy charts (cached per region)."""
+    import engine
+    from bot.service import warm_up as warm_up_chat
+
     from .app import ChatUnavailable
+    from .charts import region_charts
 
     try:
         app.state.jz.chat()
     except ChatUnavailable:
         log.warning("the chat service is not available; /api/v1/chat will answer 503")
-    try:
-        import faq
-
-        faq.load_index()
-    except Exception:  # noqa: BLE001 - the FAQ pages report their own problems
-        log.warning("the FAQ index could not be loaded")
-    if charts:
-        def _charts():
-            import engine
-
-            from .charts import region_charts
-
-            for code in engine.REGIONS:
-                region_charts(code)
-
-        threading.Thread(target=_charts, name="warm-charts", daemon=True).start()
+    warm_up_chat()
+    for code in engine.REGIONS:
+        region_charts(code)
 
 
 def mount_webhook(app) -> bool:
@@ -86,16 +78,11 @@ def start_polling_thread() -> threading.Thread | None:
 
 
 def _freeze_long_lived_objects() -> None:
-    """Dictionaries, indexes and policies loaded at start-up live as long as the process; moving
-    them out of the garbage collector's sight keeps full collections from pausing requests for
-    hundreds of milliseconds (they were the p99 of the load benchmark)."""
+    """Dictionaries, indexes, policies and charts loaded at start-up live as long as the process;
+    moving them out of the garbage collector's sight keeps full collections from pausing requests
+    for hundreds of milliseconds (they were the p99 of the load benchmark)."""
     import gc
 
-    from .charts import region_charts
-    import engine
-
-    for code in engine.REGIONS:  # charts are cached per region: build them now, not in a thread
-        region_charts(code)
     gc.collect()
     gc.freeze()
 
@@ -105,14 +92,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
 
     from .app import create_app
 
-    from bot.service import warm_up as warm_up_chat
-
     app = create_app()
-    warm_up(app, charts=False)
-    warm_up_chat()
-    _freeze_long_lived_objects()
+    warm_up(app)
     if not mount_webhook(app):
         start_polling_thread()
+    _freeze_long_lived_objects()
     uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
                 server_header=False, log_level="info",
                 access_log=False)  # URLs can hold FAQ questions and the admin token

@@ -52,7 +52,7 @@ def server(tmp_path_factory, missing):
     app = create_app(Settings(db_path=str(db), admin_token=ADMIN))
     from web.server import warm_up
 
-    warm_up(app, charts=False)  # the real chat service (bot.service) and the FAQ index
+    warm_up(app)  # the real chat service (bot.service), the FAQ index and the charts
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     srv = uvicorn.Server(config)
