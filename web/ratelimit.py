@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 EXEMPT = ("/healthz", "/metrics", "/static/")
+SESSION_PEEK = 64 * 1024  # bytes of a chat body read to find its session
 
 
 @dataclass
@@ -85,8 +86,9 @@ class RateLimitMiddleware:
                 message = await receive()
                 messages.append(message)
                 body += message.get("body", b"")
-                more = message.get("more_body", False) and len(body) < 1_000_000
-            session = _session_of(body)
+                more = message.get("more_body", False) and len(body) <= SESSION_PEEK
+            # a chat body is small JSON; a larger one is not parsed here (the body limit refuses it)
+            session = _session_of(body) if not more else None
             if session is not None:
                 wait = self.session.take(f"s:{session}")
                 if wait:
