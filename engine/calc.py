@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from .case import Case, Category, Estimate, Flag, Part, PolicyRef, Subsidy
 from .conditions import IDENTITIES, Ctx
@@ -23,7 +24,7 @@ _UNCAPPED = None
 IDENTITY_ORDER = {code: i for i, code in enumerate(IDENTITIES)}
 
 
-@dataclass
+@dataclass(slots=True)
 class Priced:
     """One category's result for this claim."""
 
@@ -42,28 +43,26 @@ class Priced:
 class _Run:
     """Per-estimate scratch space: the case, its context, and what the answer must mention."""
 
-    __slots__ = ("case", "region", "common", "ctx", "ytd", "stat_notes", "cite")
-
-    def key(self, part: str) -> tuple:
-        """Who the person is, as far as `part` of the answer can tell: region, identities, care and
-        only the facts that part's conditions read (from the policy data) — never the amounts."""
-        facts = self.ctx.facts
-        return (part, self.ctx.identities, self.case.care,
-                tuple(facts.get(name) for name in _facts_read(self.region, part)))
+    __slots__ = ("case", "region", "common", "ctx", "ytd", "stat_notes", "who")
 
     def __init__(self, case: Case, region: RegionPolicy, common: Common):
         self.case = case
         self.region = region
         self.common = common
-        facts = {k: v for k, v in case.facts.__dict__.items() if v is not None}
-        self.ctx = Ctx(
-            identities=frozenset(case.identities), care=case.care, self_pay=case.self_pay,
-            facts=facts, defaults=common.defaults,
-        )
+        given = case.facts.__pydantic_fields_set__  # most cases state no facts at all
+        facts = {k: v for k, v in case.facts.__dict__.items() if v is not None} if given else {}
+        self.ctx = Ctx(frozenset(case.identities), case.care, case.self_pay, facts, common.defaults)
         self.ytd = case.year_to_date
         self.stat_notes: list[str] = []
-        self.cite = region.cite_prefix
-
+        # Who the person is, as far as the amount-free rules can tell: identities, care and the facts
+        # some condition of this region reads. Never an amount: it keys the profile memo. A number
+        # the rules only compare with thresholds counts by which side of each threshold it is on.
+        who = ()
+        if facts:
+            read = _facts_read(region)
+            who = tuple((name, value if read[name] is None else tuple((value > b) - (value < b) for b in read[name]))
+                        for name, value in facts.items() if name in read)
+        self.who = (self.ctx.identities, case.care, who)
 
     # -------------------------------------------------------------- dated statistics
 
@@ -71,10 +70,7 @@ class _Run:
         """share × the statistic for (care year + offset); the latest earlier year when missing."""
         stat = self.region.statistics[ref.statistic]
         want = self.case.date.year + ref.year_offset
-        years = sorted(y for y in stat.values if y <= want)
-        if not years:
-            years = sorted(stat.values)[:1]
-        year = years[-1]
+        year = self.region.derived(("stat_year", ref.statistic, want), lambda: _stat_year(stat, want))
         base = stat.values[year].value
         value = base * ref.share
         if ref.round == "yuan":
@@ -90,6 +86,54 @@ class _Run:
                 + (f"〔{ref.cite or cite}〕" if (ref.cite or cite) else "")
             )
         return value
+
+
+def _stat_year(stat, want: int) -> int:
+    years = sorted(y for y in stat.values if y <= want)
+    return years[-1] if years else min(stat.values)
+
+
+class _Choice(NamedTuple):
+    """Which claim rule of a tier applies to this care type, decided without the amounts."""
+
+    any_for_care: bool  # the tier has some rule for this care type at all
+    chosen: Claim | None
+    notes: tuple
+    missing: tuple
+    optimistic: Claim | None  # the first rule that a missing fact could still make apply
+
+
+class _Match(NamedTuple):
+    tier: Tier
+    notes: tuple
+    choice: _Choice
+    category: Category
+
+
+class _Profile:
+    """The amount-free part of an answer for one kind of person (region, identities, care and the
+    facts the rules read): which categories match, which claim rule each uses, the side benefits,
+    documents and texts. Decided once and reused for every bill of the same kind of person; only
+    `requires:` conditions may read the bill's amount (the policy loader enforces this)."""
+
+    __slots__ = ("matched", "exclusive_dropped", "excluded", "referral_notes", "tilt", "further", "monitoring",
+                 "side", "docs", "no_category")
+
+    def __init__(self, run: "_Run"):
+        ctx = run.ctx
+        region = run.region
+        matched, self.exclusive_dropped = _match_tiers(run)
+        self.matched = [_Match(tier, notes, _choose_claim(tier, ctx), _category(run, tier)) for tier, notes in matched]
+        self.excluded, self.referral_notes = False, ()
+        if region.referral is not None:
+            value, self.referral_notes = region.referral.not_covered_when.fn(ctx)
+            self.excluded = bool(value)
+        self.tilt = region.tilt.when.fn(ctx) if region.tilt is not None else (False, ())
+        self.further = _further_help(run)
+        self.monitoring = [rule for rule in region.monitoring if rule.when.fn(ctx)[0]]
+        self.side: dict = {}  # (in_transition, year) -> side benefits
+        self.no_category: dict = {}  # ranks of the tiers whose requires: failed -> (reason, reasons, trace)
+        self.docs: dict = {}  # (settlement, tier) -> (documents, where to apply)
 
 
 def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estimate:
@@ -120,59 +164,55 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
 
     # ------------------------------------------------------------------ categories
     ctx = run.ctx
-    matched, exclusive_dropped = run.region.memo(run.key("tiers"), lambda: _match_tiers(run))
+    profile = region.memo(run.who, lambda: _Profile(run))
     failed_requires: list[tuple[Tier, str]] = []
-    kept = []
-    for tier, tier_notes in matched:
-        if tier.requires is not None:
-            value, more = _requires(region, tier)(ctx)
-            if value is False:
-                failed_requires.append((tier, f"{tier.requires.quote}〔{tier.requires.cite}〕"))
-                continue
-            tier_notes = tier_notes + more
-        kept.append((tier, tier_notes))
-    matched = kept
+    matched = profile.matched
+    if any(m.tier.requires is not None for m in matched):  # the one kind of rule that reads the amount
+        kept = []
+        for m in matched:
+            if m.tier.requires is not None:
+                value, more = _requires(region, m.tier)(ctx)
+                if value is False:
+                    failed_requires.append((m.tier, f"{m.tier.requires.quote}〔{m.tier.requires.cite}〕"))
+                    continue
+                m = m._replace(notes=m.notes + more)
+            kept.append(m)
+        matched = kept
 
-    excluded = False
-    referral_notes: tuple = ()
-    if region.referral is not None:
-        value, referral_notes = region.referral.not_covered_when.fn(ctx)
-        excluded = bool(value)
-
+    excluded = profile.excluded
     if not matched:
-        return _no_category(run, policy_ref, exclusive_dropped, failed_requires, notes)
+        return _no_category(run, profile, policy_ref, failed_requires, notes)
 
     if len(matched) == 1:  # the usual case: price once, with the trace when it is wanted
-        priced = [_price_tier(run, matched[0][0], matched[0][1], excluded, trace=[] if explain else None)]
         best_index = 0
-        best = priced[0]
+        best = _price_tier(run, profile, matched[0], excluded, trace=[] if explain else None)
+        priced = [best]
     else:
-        priced = [_price_tier(run, tier, tier_notes, excluded, trace=None) for tier, tier_notes in matched]
+        priced = [_price_tier(run, profile, m, excluded, trace=None) for m in matched]
         best_index = min(
             range(len(priced)),
             key=lambda i: (not priced[i].covered, -priced[i].amount, priced[i].tier.rank),
         )
         best = priced[best_index]
         if explain:  # again, this time with the trace
-            best = _price_tier(run, matched[best_index][0], matched[best_index][1], excluded, trace=[])
-    best_tier, best_notes = matched[best_index]
+            best = _price_tier(run, profile, matched[best_index], excluded, trace=[])
+    best_match = matched[best_index]
+    best_tier = best_match.tier
 
-    for kind, name in best.notes + (referral_notes if best.covered else ()):
+    for kind, name in best.notes + (profile.referral_notes if best.covered else ()):
         if kind == "assumed" and name not in assumed:
             assumed.append(name)
         elif kind == "reading" and name not in readings:
             readings.append(name)
 
-    category = Category.trusted(
-        id=best_tier.category, name=best_tier.name, identity=_giving_identity(run, best_tier), tier=best_tier.tier
-    )
-    trace.append(f"救助类别：{best_tier.name}〔{best_tier.cite}〕")
-    if len(matched) > 1:
-        others = "、".join(p.tier.name for i, p in enumerate(priced) if i != best_index)
-        trace.append(f"同时符合：{others}；按就高不就低原则取救助最多的类别。")
-    for tier in exclusive_dropped:
-        trace.append(f"{tier.name}只适用于不属于其他类别的人〔{tier.exclusive_cite}〕，所以不按此类别计算。")
-    trace.extend(best.trace)
+    if explain:
+        trace.append(f"救助类别：{best_tier.name}〔{best_tier.cite}〕")
+        if len(matched) > 1:
+            others = "、".join(p.tier.name for i, p in enumerate(priced) if i != best_index)
+            trace.append(f"同时符合：{others}；按就高不就低原则取救助最多的类别。")
+        for tier in profile.exclusive_dropped:
+            trace.append(f"{tier.name}只适用于不属于其他类别的人〔{tier.exclusive_cite}〕，所以不按此类别计算。")
+        trace.extend(best.trace)
 
     settlement = best_tier.settlement
     reason = best.reason
@@ -190,7 +230,8 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
         if missing:
             status = "undecided"
             if best.optimistic is not None:
-                hopeful = _price_tier(run, best_tier, best_notes, excluded, trace=None, force_claim=best.optimistic)
+                forced = best_match._replace(choice=_Choice(True, best.optimistic, (), (), None))
+                hopeful = _price_tier(run, profile, forced, excluded, trace=None)
                 if hopeful.amount != best.amount:
                     if_known = _if_known_text(best.optimistic, hopeful.amount, best.amount)
         elif best.amount > 0:
@@ -209,8 +250,11 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
 
     assistance = sum((p.amount for p in best.parts), ZERO)
     in_transition = common.transition_period.value_on(case.date)
-    subsidy, sub_notes, tilt_flag, waiver, side_readings = region.memo(
-        run.key("side") + (in_transition, case.date.year), lambda: _side_benefits(run, in_transition))
+    side_key = (in_transition, case.date.year)
+    side = profile.side.get(side_key)
+    if side is None:
+        side = profile.side[side_key] = _side_benefits(run, in_transition)
+    subsidy, sub_notes, tilt_flag, waiver, side_readings = side
     for name in side_readings:
         if name not in readings:
             readings.append(name)
@@ -221,25 +265,27 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     if eligible and region.residence is not None and "residence" not in assumed:
         assumed.append("residence")
 
-    for name in readings:
-        notes.append(common.readings[name])
-    for name in assumed:
-        text = common.assumptions.get(name)
-        if text and text not in notes:
-            notes.append(text)
-    notes.extend(dict.fromkeys(run.stat_notes))
-    if subsidy.kind != "none" and subsidy.amount is not None and case.facts.contribution is None:
-        stat = common.statistics["resident_contribution"]
-        year, value = _contribution(run)
-        notes.append(f"资助参保金额按{year}年{stat.name}{value:,}元估算；{stat.note}")
-
     if explain:
-        documents, where_to_apply = run.region.memo(run.key("docs") + (settlement, best_tier.tier),
-                                          lambda: _documents(run, settlement, best_tier))
+        for name in readings:
+            notes.append(common.readings[name])
+        for name in assumed:
+            text = common.assumptions.get(name)
+            if text and text not in notes:
+                notes.append(text)
+        notes.extend(dict.fromkeys(run.stat_notes))
+        if subsidy.kind != "none" and subsidy.amount is not None and case.facts.contribution is None:
+            stat = common.statistics["resident_contribution"]
+            year, value = _contribution(run)
+            notes.append(f"资助参保金额按{year}年{stat.name}{value:,}元估算；{stat.note}")
+        docs_key = (settlement, best_tier.tier)
+        found = profile.docs.get(docs_key)
+        if found is None:
+            found = profile.docs[docs_key] = _documents(run, settlement, best_tier)
+        documents, where_to_apply = found
         if documents:
             notes.append(common.documents.note)
-        further = run.region.memo(run.key("further"), lambda: _further_help(run))
-        monitoring = _monitoring(run)
+        further = profile.further
+        monitoring = _monitoring(run, profile)
         notes.append(common.disclaimer)
         trace.append(f"合计：本次估算医疗救助{yuan(assistance)}。")
     else:
@@ -249,7 +295,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
         policy=policy_ref,
         status=status,
         eligible=eligible,
-        category=category,
+        category=best_match.category,
         assistance=assistance,
         parts=best.parts,
         self_pay_after=max(ZERO, case.self_pay - assistance),
@@ -257,8 +303,8 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
         subsidy=subsidy,
         critical_illness_tilt=tilt_flag,
         deposit_waiver=waiver,
-        documents=documents,
-        where_to_apply=where_to_apply,
+        documents=list(documents),
+        where_to_apply=list(where_to_apply),
         notes=notes,
         trace=trace,
         reason=reason if status in ("zero", "not_eligible") else None,
@@ -267,7 +313,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
         readings=readings,
         assumed=assumed,
         monitoring=monitoring,
-        further_help=further,
+        further_help=list(further),
         disclaimer=common.disclaimer,
     )
 
@@ -275,25 +321,32 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
 # ---------------------------------------------------------------------- amount-free parts
 
 
-def _facts_read(region: RegionPolicy, part: str) -> tuple:
-    """The facts the conditions behind one part of the answer read: the memo key uses only these."""
-    return region.derived(("facts_read", part), lambda: _compute_facts_read(region, part))
+def _facts_read(region: RegionPolicy) -> dict:
+    """The facts amount-free conditions of the region read: fact -> the thresholds it is only ever
+    compared against (so the profile key can use the side of each), or None (the value itself)."""
+    return region.derived("facts_read", lambda: _compute_facts_read(region))
 
 
-def _compute_facts_read(region: RegionPolicy, part: str) -> tuple:
-    extra: tuple = ()
-    if part == "tiers":
-        conds = [t.when for t in region.tiers]
-    elif part == "side":
-        conds = [r.when for r in region.subsidy] + [r.when for r in region.critical_illness_tilt]
-        conds.append(region.deposit_waiver.when)
-        extra = ("contribution",)
-    elif part == "further":
-        conds, extra = [t.show_when for t in region.texts], ("where",)
-    else:  # documents and places
-        conds, extra = [], ("where",)
-    names = [name for cond in conds for name in cond.facts] + list(extra)
-    return tuple(dict.fromkeys(names))
+def _compute_facts_read(region: RegionPolicy) -> dict:
+    conds = [t.when for t in region.tiers] + [c.when for t in region.tiers for c in t.claims]
+    conds += [r.when for r in region.subsidy] + [r.when for r in region.critical_illness_tilt]
+    conds += [region.deposit_waiver.when] + [t.show_when for t in region.texts] + [m.when for m in region.monitoring]
+    if region.referral is not None:
+        conds.append(region.referral.not_covered_when)
+    if region.tilt is not None:
+        conds.append(region.tilt.when)
+    read: dict = {}
+    for cond in conds:
+        for name in cond.facts:
+            read.setdefault(name, set())
+        for name, op, bound in cond.thresholds:
+            if op in ("min", "below", "above") and read[name] is not None:
+                read[name].add(bound)
+            else:
+                read[name] = None  # compared for equality: the value itself matters
+    for name in ("where", "contribution"):  # used as values by the side benefits and the documents
+        read[name] = None
+    return {name: (None if bounds is None or not bounds else tuple(sorted(bounds))) for name, bounds in read.items()}
 
 
 def _match_tiers(run: _Run) -> tuple[list, list]:
@@ -309,6 +362,29 @@ def _match_tiers(run: _Run) -> tuple[list, list]:
     return matched, exclusive_dropped
 
 
+def _choose_claim(tier: Tier, ctx: Ctx) -> _Choice:
+    """The first claim rule of the tier for this care type whose condition holds; when a missing
+    fact leaves one undecided, what is missing and which rule it could make apply."""
+    notes: tuple = ()
+    missing: tuple = ()
+    optimistic: Claim | None = None
+    any_for_care = False
+    for claim in tier.claims:
+        if ctx.care not in claim.care:
+            continue
+        any_for_care = True
+        value, more = claim.when.fn(ctx)
+        if value is True:
+            return _Choice(True, claim, notes + more, missing, optimistic)
+        if value is None:
+            missing += tuple(name for kind, name in more if kind == "missing")
+            if optimistic is None:
+                optimistic = claim
+        else:
+            notes += tuple(n for n in more if n[0] == "assumed")
+    return _Choice(any_for_care, None, notes, missing, optimistic)
+
+
 def _side_benefits(run: _Run, in_transition: bool | None) -> tuple:
     readings: list[str] = []
     subsidy, sub_notes = _subsidy(run, in_transition, readings)
@@ -319,35 +395,11 @@ def _side_benefits(run: _Run, in_transition: bool | None) -> tuple:
 # ---------------------------------------------------------------------- one category, one claim
 
 
-def _price_tier(run: _Run, tier: Tier, tier_notes: tuple, excluded: bool, trace: list | None,
-                force_claim: Claim | None = None) -> Priced:
-    ctx = run.ctx
+def _price_tier(run: _Run, profile: _Profile, match: _Match, excluded: bool, trace: list | None) -> Priced:
     care = run.case.care
-    notes = tier_notes
-    missing: tuple = ()
-    chosen: Claim | None = None
-    optimistic: Claim | None = None
-    any_for_care = False
-    for claim in tier.claims:
-        if care not in claim.care:
-            continue
-        any_for_care = True
-        if force_claim is not None:
-            if claim is force_claim:
-                chosen = claim
-                break
-            continue
-        value, more = claim.when.fn(ctx)
-        if value is True:
-            chosen = claim
-            notes += more
-            break
-        if value is None:
-            missing += tuple(name for kind, name in more if kind == "missing")
-            if optimistic is None:
-                optimistic = claim
-        else:
-            notes += tuple(n for n in more if n[0] == "assumed")
+    tier = match.tier
+    any_for_care, chosen, claim_notes, missing, optimistic = match.choice
+    notes = match.notes + claim_notes
     if not any_for_care:
         reason, reading = _not_covered_reason(run, tier)
         if reading:
@@ -394,7 +446,7 @@ def _price_tier(run: _Run, tier: Tier, tier_notes: tuple, excluded: bool, trace:
                 parts.append(major_part)
 
     if run.region.tilt is not None and care in run.region.tilt.care and tier.tilt_rate is not None:
-        tilt_part, more = _tilt(run, tier, chosen, base, rate, cap_left, regular_amount, trace)
+        tilt_part, more = _tilt(run, profile, tier, chosen, base, rate, cap_left, regular_amount, trace)
         notes += more
         if tilt_part is not None:
             parts.append(tilt_part)
@@ -460,11 +512,11 @@ def _major(run: _Run, rate: Decimal, ordinary: Decimal, trace: list | None) -> t
     return part, notes
 
 
-def _tilt(run: _Run, tier: Tier, claim: Claim | None, base: Decimal, rate: Decimal | None,
+def _tilt(run: _Run, profile: _Profile, tier: Tier, claim: Claim | None, base: Decimal, rate: Decimal | None,
           cap_left: Decimal | None, regular: Decimal, trace: list | None) -> tuple[Part | None, tuple]:
     """倾斜救助: 乌鲁木齐 above the annual limit; 黔江 above a yearly threshold of what is left."""
     tilt = run.region.tilt
-    value, notes = tilt.when.fn(run.ctx)
+    value, notes = profile.tilt
     if not value:
         if trace is not None:
             trace.append(f"{tilt.not_applicable_text}〔{tilt.cite}〕")
@@ -555,15 +607,20 @@ def _settlement_for_place(run: _Run, settlement: str) -> str:
     return override or settlement
 
 
+def _category(run: _Run, tier: Tier) -> Category:
+    return Category.trusted(id=tier.category, name=tier.name, identity=_giving_identity(run, tier), tier=tier.tier)
+
+
 def _giving_identity(run: _Run, tier: Tier) -> str | None:
     """The identity that gives the category: the first in the contract's order, so the order the
     user listed identities in never changes the answer."""
-    for code in sorted(run.case.identities, key=IDENTITY_ORDER.__getitem__):
+    ordered = sorted(run.case.identities, key=IDENTITY_ORDER.__getitem__)
+    for code in ordered:
         single = Ctx(identities=frozenset((code,)), care=run.ctx.care, self_pay=run.ctx.self_pay,
                      facts=run.ctx.facts, defaults=run.ctx.defaults)
         if tier.when.fn(single)[0]:
             return code
-    return run.case.identities[0] if run.case.identities else None
+    return ordered[0] if ordered else None  # only a combination gives it: name the first, in order
 
 
 def common_label(run: _Run, fact: str) -> str:
@@ -580,14 +637,17 @@ def _if_known_text(claim: Claim, hopeful: Decimal, current: Decimal) -> str:
 # ---------------------------------------------------------------------- outcomes without a category
 
 
+# shared by every answer without a category (outputs are read-only)
+_NO_SUBSIDY = Subsidy.trusted(kind="none", share=None, amount=None, text="没有资助参保。", cite=None, applies=False)
+_NOT_APPLICABLE = Flag.trusted(applies=False, text="不适用。", cite=None)
+
+
 def _base_estimate(run: _Run, policy_ref: PolicyRef, **fields) -> Estimate:
     common = run.common
     values = dict(
         region=run.case.region, policy=policy_ref, status="not_eligible", eligible=False, category=None,
         assistance=ZERO, parts=[], self_pay_after=run.case.self_pay, settlement="none",
-        subsidy=Subsidy.trusted(kind="none", share=None, amount=None, text="没有资助参保。", cite=None, applies=False),
-        critical_illness_tilt=Flag.trusted(applies=False, text="不适用。", cite=None),
-        deposit_waiver=Flag.trusted(applies=False, text="不适用。", cite=None),
+        subsidy=_NO_SUBSIDY, critical_illness_tilt=_NOT_APPLICABLE, deposit_waiver=_NOT_APPLICABLE,
         documents=[], where_to_apply=list(common.where_to_apply_common), notes=[], trace=[], reason=None,
         missing_facts=[], if_known=None, readings=[], assumed=[], monitoring=[], further_help=[],
         disclaimer=common.disclaimer,
@@ -608,7 +668,17 @@ def _before_document(run: _Run, policy_ref: PolicyRef) -> Estimate:
     )
 
 
-def _no_category(run: _Run, policy_ref: PolicyRef, exclusive_dropped: list, failed: list, notes: list) -> Estimate:
+def _no_category(run: _Run, profile: _Profile, policy_ref: PolicyRef, failed: list, notes: list) -> Estimate:
+    key = tuple(tier.rank for tier, _ in failed)
+    found = profile.no_category.get(key)
+    if found is None:
+        found = profile.no_category[key] = _why_no_category(run, failed)
+    reason, reasons, trace = found
+    return _base_estimate(run, policy_ref, reason=reason, notes=notes + reasons + [run.common.disclaimer],
+                          trace=list(trace), monitoring=_monitoring(run, profile))
+
+
+def _why_no_category(run: _Run, failed: list) -> tuple[str, list, list]:
     region = run.region
     trace: list[str] = []
     reasons: list[str] = []
@@ -622,15 +692,12 @@ def _no_category(run: _Run, policy_ref: PolicyRef, exclusive_dropped: list, fail
         if rule.identity in run.case.identities:
             reasons.append(f"{rule.text}〔{rule.cite}〕")
             explained.add(rule.identity)
-    others = [c for c in run.case.identities if c not in explained]
+    others = [c for c in sorted(run.ctx.identities, key=IDENTITY_ORDER.__getitem__) if c not in explained]
     if others and not failed:
         names = "、".join(run.common.identities[c] for c in others)
         reasons.append(f"在{region.short_name}，{names}不属于医疗救助对象类别〔{region.tiers[0].cite}〕。")
     trace.append(f"{region.short_name}的救助对象：" + "；".join(t.name for t in region.tiers))
-    reason = " ".join(reasons)
-    monitoring = _monitoring(run)
-    return _base_estimate(run, policy_ref, reason=reason, notes=notes + reasons + [run.common.disclaimer],
-                          trace=trace, monitoring=monitoring)
+    return " ".join(reasons), reasons, trace
 
 
 # ---------------------------------------------------------------------- side benefits
@@ -677,7 +744,7 @@ def _subsidy(run: _Run, in_transition: bool | None, readings: list) -> tuple[Sub
 def _contribution(run: _Run) -> tuple[int, Decimal]:
     """The national minimum individual contribution for the care year (latest earlier year if missing)."""
     stat = run.common.statistics["resident_contribution"]
-    year = max((y for y in stat.values if y <= run.case.date.year), default=min(stat.values))
+    year = run.region.derived(("contribution_year", run.case.date.year), lambda: _stat_year(stat, run.case.date.year))
     return year, stat.values[year].value
 
 
@@ -705,12 +772,10 @@ def _deposit_waiver(run: _Run) -> Flag:
     return Flag.trusted(applies=False, text="按您的身份，不在“先诊疗后付费”范围内。", cite=rule.cite)
 
 
-def _monitoring(run: _Run) -> list[str]:
+def _monitoring(run: _Run, profile: _Profile) -> list[str]:
     out = []
     year_total = run.ytd.self_pay + run.case.self_pay
-    for rule in run.region.monitoring:
-        if not rule.when.fn(run.ctx)[0]:
-            continue
+    for rule in profile.monitoring:  # the rules whose condition holds for this person
         if rule.threshold is None:
             out.append(f"{rule.text}〔{rule.cite}〕")
             continue

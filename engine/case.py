@@ -44,7 +44,13 @@ class CaseError(ValueError):
         return {**first, "errors": self.errors}
 
 
+_FLOAT_MAX = float(MAX_AMOUNT)
+
+
 def _money(value: Any) -> Decimal:
+    kind = type(value)
+    if (kind is float or kind is int) and 0 < value < _FLOAT_MAX:  # the usual JSON number: no checks left
+        return fen(Decimal(repr(value)) if kind is float else Decimal(value))
     if isinstance(value, bool) or value is None:
         raise ValueError("must be a number (yuan)")
     try:
@@ -115,21 +121,31 @@ def _identities(value: Any) -> Any:
     return value
 
 
+FIRST_DATE, LAST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+_DATE_RANGE = f"must be a date from {FIRST_DATE} to {LAST_DATE}"
+
+
 def _date(value: Any) -> Any:
+    """A care date: YYYY-MM-DD, or a date; none means today. The range check lives here too:
+    pydantic would run a Field(ge=, le=) after a BeforeValidator as two more Python calls."""
     if value is None:
         return dt.date.today()
-    if isinstance(value, (bool, int, float, Decimal)):
-        raise ValueError("must be a real date written YYYY-MM-DD")
-    if isinstance(value, dt.datetime):
-        return value.date()
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
+            value = dt.date.fromisoformat(value.strip())
         except ValueError as exc:
             raise ValueError("must be a real date written YYYY-MM-DD") from exc
+    elif isinstance(value, dt.datetime):
+        value = value.date()
+    elif not isinstance(value, dt.date):
+        raise ValueError("must be a real date written YYYY-MM-DD")
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(_DATE_RANGE)
     return value
 
 
+_NO_YTD = YearToDate()
+_NO_FACTS = Facts()
 Identity = Literal[IDENTITIES]  # type: ignore[valid-type]
 
 
@@ -142,11 +158,12 @@ class Case(_In):
     identities: Annotated[list[Identity], BeforeValidator(_identities)] = []
     care: Literal[CARE_TYPES]  # type: ignore[valid-type]
     self_pay: MoneyIn
-    date: Annotated[dt.date, BeforeValidator(_date), Field(ge=dt.date(1990, 1, 1), le=dt.date(2100, 12, 31))] = Field(
+    date: Annotated[dt.date, BeforeValidator(_date)] = Field(
         default_factory=dt.date.today
     )
-    year_to_date: Annotated[YearToDate, BeforeValidator(_section)] = YearToDate()
-    facts: Annotated[Facts, BeforeValidator(_section)] = Facts()
+    # Unstated sections share one frozen instance: a model default would be deep-copied per case.
+    year_to_date: Annotated[YearToDate, BeforeValidator(_section)] = Field(default_factory=lambda: _NO_YTD)
+    facts: Annotated[Facts, BeforeValidator(_section)] = Field(default_factory=lambda: _NO_FACTS)
 
 
 _ALLOWED = {
@@ -163,6 +180,7 @@ _MESSAGES_ZH = {
     "must not be negative": "不能是负数",
     "is absurdly large (over 100,000,000 yuan)": "金额太大（超过1亿元），请核对",
     "must be a real date written YYYY-MM-DD": "日期不存在或格式不对（应为 YYYY-MM-DD）",
+    _DATE_RANGE: "日期超出范围（1990-01-01 至 2100-12-31）",
     "must be a list of identity codes": "应为身份代码列表",
     "must be a whole number": "必须是整数",
     "must be true or false": "必须是 true 或 false",
@@ -240,6 +258,14 @@ Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="
 Share = Annotated[Decimal | None, PlainSerializer(lambda v: None if v is None else float(v), when_used="json")]
 
 
+_BASE_SLOTS = BaseModel.__dict__
+_set_dict = _BASE_SLOTS["__dict__"].__set__
+_set_fields_set = _BASE_SLOTS["__pydantic_fields_set__"].__set__
+_set_extra = _BASE_SLOTS["__pydantic_extra__"].__set__
+_set_private = _BASE_SLOTS["__pydantic_private__"].__set__
+_new = object.__new__
+
+
 class _Out(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -247,7 +273,8 @@ class _Out(BaseModel):
     def trusted(cls, **values):
         """Build from values the engine computed itself: no validation, defaults filled in.
 
-        pydantic's model_construct does the same but was the engine's hottest line.
+        pydantic's model_construct does the same (it was the engine's hottest line); this writes
+        BaseModel's four slots directly, which is what model_construct does after validation.
         """
         cached = cls.__dict__.get("_trusted_cache")
         if cached is None:
@@ -257,12 +284,11 @@ class _Out(BaseModel):
             cached = (defaults, len(fields))
             setattr(cls, "_trusted_cache", cached)
         defaults, count = cached
-        data = values if len(values) >= count else {**defaults, **values}
-        obj = cls.__new__(cls)
-        object.__setattr__(obj, "__dict__", data)
-        object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-        object.__setattr__(obj, "__pydantic_extra__", {})
-        object.__setattr__(obj, "__pydantic_private__", None)
+        obj = _new(cls)
+        _set_dict(obj, values if len(values) >= count else {**defaults, **values})
+        _set_fields_set(obj, set(values))
+        _set_extra(obj, {})
+        _set_private(obj, None)
         return obj
 
 

@@ -71,6 +71,12 @@ class Condition:
     def __call__(self, ctx: Ctx) -> tuple:
         return self.fn(ctx)
 
+    @property
+    def reads_amount(self) -> bool:
+        """True when the outcome depends on this claim's amount (self_pay_share_of), so it cannot be
+        decided once per person and reused for other bills."""
+        return any(op == "share" for _, op, _ in self.thresholds)
+
     @classmethod
     def parse(cls, raw: Any) -> "Condition":
         facts: list = []

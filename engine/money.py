@@ -12,6 +12,7 @@ FEN = Decimal("0.01")
 YUAN = Decimal("1")
 ZERO = Decimal("0")
 WAN = Decimal("10000")
+HUNDRED = Decimal("100")
 
 
 def to_decimal(value) -> Decimal:
@@ -40,29 +41,30 @@ def whole_yuan(value: Decimal) -> Decimal:
 
 def plain(value: Decimal) -> str:
     """`18000` → `18,000`; `1449.15` → `1,449.15` (no trailing .00)."""
-    cents = int(fen(value) * 100)
-    whole, part = divmod(abs(cents), 100)
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{whole:,}" if part == 0 else f"{sign}{whole:,}.{part:02d}"
+    text = f"{fen(value) + ZERO:,.2f}"  # rounded half-up first (the format never rounds); + 0 drops a -0
+    return text[:-3] if text.endswith(".00") else text
 
 
 @functools.lru_cache(maxsize=4096)
 def yuan(value: Decimal) -> str:
     """How an amount is shown to a person: `1.8万元（18,000元）`, `4,481元`, `0元`."""
-    cents = int(fen(value) * 100)
-    if abs(cents) < 1_000_000:
-        return f"{plain(value)}元"
-    # 万 with at most two decimals; "约" when that rounding hides something
-    wan_hundredths, rest = divmod(abs(cents), 10_000)
+    value = fen(value) + ZERO  # + 0 drops a -0
+    text = f"{value:,.2f}"
+    if text.endswith(".00"):
+        text = text[:-3]
+    if -WAN < value < WAN:
+        return text + "元"
+    # 万 with at most two decimals, rounded half-up; "约" when that rounding hides something
+    cents = int(value * HUNDRED)
+    hundredths, rest = divmod(abs(cents), 10_000)
     if rest * 2 >= 10_000:
-        wan_hundredths += 1
-    prefix = "" if rest == 0 else "约"
-    whole, frac = divmod(wan_hundredths, 100)
-    text = str(whole) if frac == 0 else f"{whole}.{frac:02d}".rstrip("0")
-    sign = "-" if cents < 0 else ""
-    return f"{prefix}{sign}{text}万元（{plain(value)}元）"
+        hundredths += 1
+    whole, frac = divmod(hundredths, 100)
+    shown = str(whole) if frac == 0 else f"{whole}.{frac:02d}".rstrip("0")
+    return f"{'' if rest == 0 else '约'}{'-' if cents < 0 else ''}{shown}万元（{text}元）"
 
 
+@functools.lru_cache(maxsize=256)
 def percent(rate: Decimal) -> str:
     """`0.95` → `95%`; `0.7` → `70%`; `1` → `100%`."""
     pct = (rate * 100).normalize()

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
-    BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator,
+    BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator,
 )
 
 from .conditions import CARE_TYPES, FACTS, IDENTITIES, Condition, ConditionError
@@ -337,6 +337,21 @@ class RegionPolicy(Model):
         for where, ref in refs:
             if ref.statistic not in self.statistics:
                 raise ValueError(f"{where}: unknown statistic {ref.statistic!r}")
+        # Only `requires:` may read the bill's amount: every other condition is decided once per
+        # person and reused for all their bills (engine.calc._Profile).
+        conds = [(f"tiers[{i}].when", t.when) for i, t in enumerate(self.tiers)]
+        conds += [(f"tiers[{i}].claims[{j}].when", c.when) for i, t in enumerate(self.tiers)
+                  for j, c in enumerate(t.claims)]
+        conds += [(f"subsidy[{k}].when", r.when) for k, r in enumerate(self.subsidy)]
+        conds += [(f"critical_illness_tilt[{k}].when", r.when) for k, r in enumerate(self.critical_illness_tilt)]
+        conds += [(f"monitoring[{k}].when", r.when) for k, r in enumerate(self.monitoring)]
+        conds += [(f"texts[{k}].show_when", r.show_when) for k, r in enumerate(self.texts)]
+        conds += [("deposit_waiver.when", self.deposit_waiver.when)]
+        conds += [("tilt.when", self.tilt.when)] if self.tilt else []
+        conds += [("referral.not_covered_when", self.referral.not_covered_when)] if self.referral else []
+        for where, cond in conds:
+            if cond.reads_amount:
+                raise ValueError(f"{where}: self_pay_share_of depends on the bill; use it only in a tier's requires:")
         ids = [(t.category, t.tier) for t in self.tiers]
         if len(ids) != len(set(ids)):
             raise ValueError("duplicate (category, tier) in tiers")
@@ -347,9 +362,12 @@ class RegionPolicy(Model):
 
     # What the engine derives from these rules (sorted subsidy rules, compiled conditions, probe
     # values) and its memo of amount-free answer parts live with the policy object, so they can
-    # never outlive it or be mixed up with another loaded copy.
-    _derived: dict = PrivateAttr(default_factory=dict)
-    _memo: dict = PrivateAttr(default_factory=dict)
+    # never outlive it or be mixed up with another loaded copy. A cached_property, not a pydantic
+    # private attribute: those are read through BaseModel.__getattr__, about 30 times slower, and
+    # the engine reads these several times per estimate.
+    @functools.cached_property
+    def _caches(self) -> tuple[dict, dict]:
+        return {}, {}
 
     @property
     def cite_prefix(self) -> str:
@@ -357,18 +375,24 @@ class RegionPolicy(Model):
 
     def derived(self, key, compute):
         """`compute()` once per policy object: facts that follow from the rules alone."""
-        found = self._derived.get(key)
+        table = self._caches[0]
+        found = table.get(key)
         if found is None:
-            found = self._derived[key] = compute()
+            found = table[key] = compute()
         return found
+
+    def clear_memo(self) -> None:
+        """Forget the memoised answer parts (tests use it to show an answer never depends on them)."""
+        self._caches[1].clear()
 
     def memo(self, key, compute, limit: int = 16_384):
         """Like `derived`, for answer parts keyed by who the person is; bounded, cleared when full."""
-        found = self._memo.get(key)
+        table = self._caches[1]
+        found = table.get(key)
         if found is None:
-            if len(self._memo) >= limit:
-                self._memo.clear()
-            found = self._memo[key] = compute()
+            if len(table) >= limit:
+                table.clear()
+            found = table[key] = compute()
         return found
 
 

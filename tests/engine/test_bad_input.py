@@ -194,6 +194,13 @@ def test_date_leap_day_and_default():
 
 
 
+def test_date_range_edges_are_accepted_and_named():
+    for edge in ("1990-01-01", "2100-12-31"):
+        accepted(with_("date", edge))
+    err = refused(with_("date", "1989-12-31"), "date")
+    assert "1990-01-01" in err["message"] and "1990-01-01" in err["message_zh"]
+
+
 def test_date_number_is_not_a_date():
     refused(with_("date", 1699920000), "date")
 

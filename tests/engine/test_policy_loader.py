@@ -106,6 +106,15 @@ def _cited_objects(node, path="$", parent_cited=False):
             yield from _cited_objects(item, f"{path}.{key}", parent_cited)
 
 
+def test_an_amount_condition_outside_requires_is_refused(pol):
+    """Only a tier's `requires:` may read the bill (self_pay_share_of): every other condition is
+    decided once per kind of person and reused for all their bills."""
+    data = pol.read("xizang")
+    data["tiers"][0]["when"] = {"self_pay_share_of": "family_income", "share": 0.4}
+    pol.write("xizang", data)
+    broken(pol, "xizang", "tiers[0].when", "self_pay_share_of")
+
+
 @pytest.mark.parametrize("region", REGIONS)
 def test_every_rule_has_a_cite_and_a_quote(region):
     pol = engine.load_policies().regions[region]
