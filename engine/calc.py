@@ -68,24 +68,31 @@ class _Run:
 
     def statistic(self, ref: StatRef, trace: list | None, cite: str | None = None) -> Decimal:
         """share × the statistic for (care year + offset); the latest earlier year when missing."""
-        stat = self.region.statistics[ref.statistic]
-        want = self.case.date.year + ref.year_offset
-        year = self.region.derived(("stat_year", ref.statistic, want), lambda: _stat_year(stat, want))
-        base = stat.values[year].value
-        value = base * ref.share
-        if ref.round == "yuan":
-            value = whole_yuan(value)
-        if year != want:
-            self.stat_notes.append(
-                f"{stat.name}：没有{want}年的数字，用的是{year}年的{base:,}元（{stat.values[year].source}）；"
-                f"以当地医保部门公布的标准为准。"
-            )
+        key = ("statistic", ref.statistic, ref.share, ref.year_offset, ref.round, ref.cite or cite, self.case.date.year)
+        value, note, line = self.region.derived(key, lambda: _statistic(self.region, ref, self.case.date.year,
+                                                                        ref.cite or cite))
+        if note is not None:
+            self.stat_notes.append(note)
         if trace is not None:
-            trace.append(
-                f"{stat.name}（{year}年）{base:,}元 × {percent(ref.share)} = {yuan(value)}"
-                + (f"〔{ref.cite or cite}〕" if (ref.cite or cite) else "")
-            )
+            trace.append(line)
         return value
+
+
+def _statistic(region: RegionPolicy, ref: StatRef, care_year: int, cite: str | None) -> tuple:
+    """(value, note when an older year stands in, trace line): the same for every case of a year."""
+    stat = region.statistics[ref.statistic]
+    want = care_year + ref.year_offset
+    year = _stat_year(stat, want)
+    base = stat.values[year].value
+    value = base * ref.share
+    if ref.round == "yuan":
+        value = whole_yuan(value)
+    note = None
+    if year != want:
+        note = (f"{stat.name}：没有{want}年的数字，用的是{year}年的{base:,}元（{stat.values[year].source}）；"
+                f"以当地医保部门公布的标准为准。")
+    line = f"{stat.name}（{year}年）{base:,}元 × {percent(ref.share)} = {yuan(value)}" + (f"〔{cite}〕" if cite else "")
+    return value, note, line
 
 
 def _stat_year(stat, want: int) -> int:
@@ -116,14 +123,16 @@ class _Profile:
     documents and texts. Decided once and reused for every bill of the same kind of person; only
     `requires:` conditions may read the bill's amount (the policy loader enforces this)."""
 
-    __slots__ = ("matched", "exclusive_dropped", "excluded", "referral_notes", "tilt", "further", "monitoring",
-                 "side", "docs", "no_category")
+    __slots__ = ("policy_ref", "matched", "exclusive_dropped", "needs_requires", "excluded", "referral_notes", "tilt",
+                 "further", "monitoring", "side", "tails", "no_category")
 
     def __init__(self, run: "_Run"):
         ctx = run.ctx
         region = run.region
+        self.policy_ref = _policy_ref(region)
         matched, self.exclusive_dropped = _match_tiers(run)
         self.matched = [_Match(tier, notes, _choose_claim(tier, ctx), _category(run, tier)) for tier, notes in matched]
+        self.needs_requires = any(m.tier.requires is not None for m in self.matched)
         self.excluded, self.referral_notes = False, ()
         if region.referral is not None:
             value, self.referral_notes = region.referral.not_covered_when.fn(ctx)
@@ -131,9 +140,9 @@ class _Profile:
         self.tilt = region.tilt.when.fn(ctx) if region.tilt is not None else (False, ())
         self.further = _further_help(run)
         self.monitoring = [rule for rule in region.monitoring if rule.when.fn(ctx)[0]]
-        self.side: dict = {}  # (in_transition, year) -> side benefits
+        self.side: dict = {}  # (in_transition, year) -> _Side
+        self.tails: dict = {}  # what the category's claim noted, status, settlement, year … -> _Tail
         self.no_category: dict = {}  # ranks of the tiers whose requires: failed -> (reason, reasons, trace)
-        self.docs: dict = {}  # (settlement, tier) -> (documents, where to apply)
 
 
 def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estimate:
@@ -147,9 +156,8 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     common = policies.common
     run = _Run(case, region, common)
     doc = region.document
-    policy_ref = _policy_ref(region)
     if case.date < doc.effective_from:
-        return _before_document(run, policy_ref)
+        return _before_document(run, _policy_ref(region))
 
     notes: list[str] = []
     trace: list[str] = []
@@ -167,7 +175,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     profile = region.memo(run.who, lambda: _Profile(run))
     failed_requires: list[tuple[Tier, str]] = []
     matched = profile.matched
-    if any(m.tier.requires is not None for m in matched):  # the one kind of rule that reads the amount
+    if profile.needs_requires:  # the one kind of rule that reads the amount
         kept = []
         for m in matched:
             if m.tier.requires is not None:
@@ -181,7 +189,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
 
     excluded = profile.excluded
     if not matched:
-        return _no_category(run, profile, policy_ref, failed_requires, notes)
+        return _no_category(run, profile, profile.policy_ref, failed_requires, notes)
 
     if len(matched) == 1:  # the usual case: price once, with the trace when it is wanted
         best_index = 0
@@ -199,12 +207,6 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     best_match = matched[best_index]
     best_tier = best_match.tier
 
-    for kind, name in best.notes + (profile.referral_notes if best.covered else ()):
-        if kind == "assumed" and name not in assumed:
-            assumed.append(name)
-        elif kind == "reading" and name not in readings:
-            readings.append(name)
-
     if explain:
         trace.append(f"救助类别：{best_tier.name}〔{best_tier.cite}〕")
         if len(matched) > 1:
@@ -216,7 +218,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
 
     settlement = best_tier.settlement
     reason = best.reason
-    missing = list(dict.fromkeys(best.missing))
+    missing = list(dict.fromkeys(best.missing)) if best.missing else []
     if_known = None
     if not best.covered:
         status, eligible, settlement = "not_eligible", False, "not_covered"
@@ -226,7 +228,8 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
         trace.append(f"就医地点：{region.where_labels.__dict__[_where(run)]}，未办理转诊/备案：{reason}")
     else:
         eligible = True
-        settlement = _settlement_for_place(run, settlement)
+        if region.settlement_by_where is not None:
+            settlement = _settlement_for_place(run, settlement)
         if missing:
             status = "undecided"
             if best.optimistic is not None:
@@ -248,74 +251,56 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     if best_tier.base_note and eligible:
         notes.append(best_tier.base_note + "。")
 
-    assistance = sum((p.amount for p in best.parts), ZERO)
-    in_transition = common.transition_period.value_on(case.date)
-    side_key = (in_transition, case.date.year)
+    parts = best.parts
+    assistance = parts[0].amount if len(parts) == 1 else sum((p.amount for p in parts), ZERO)
+    side_key = (common.transition_period.value_on(case.date), case.date.year)
     side = profile.side.get(side_key)
     if side is None:
-        side = profile.side[side_key] = _side_benefits(run, in_transition)
-    subsidy, sub_notes, tilt_flag, waiver, side_readings = side
-    for name in side_readings:
-        if name not in readings:
-            readings.append(name)
-    if subsidy.kind != "none":
-        for kind, name in sub_notes:
-            if kind == "assumed" and name not in assumed:
-                assumed.append(name)
-    if eligible and region.residence is not None and "residence" not in assumed:
-        assumed.append("residence")
+        side = profile.side[side_key] = _side_benefits(run, side_key[0])
+    tail_key = (best.notes, best.covered, eligible, settlement, best_tier.rank, side_key)
+    tail = profile.tails.get(tail_key)
+    if tail is None:
+        tail = profile.tails[tail_key] = _tail(run, profile, best, side, eligible, settlement, best_tier)
 
     if explain:
-        for name in readings:
-            notes.append(common.readings[name])
-        for name in assumed:
-            text = common.assumptions.get(name)
-            if text and text not in notes:
+        notes.extend(tail.reading_texts)
+        for text in tail.assumption_texts:
+            if text not in notes:
                 notes.append(text)
-        notes.extend(dict.fromkeys(run.stat_notes))
-        if subsidy.kind != "none" and subsidy.amount is not None and case.facts.contribution is None:
-            stat = common.statistics["resident_contribution"]
-            year, value = _contribution(run)
-            notes.append(f"资助参保金额按{year}年{stat.name}{value:,}元估算；{stat.note}")
-        docs_key = (settlement, best_tier.tier)
-        found = profile.docs.get(docs_key)
-        if found is None:
-            found = profile.docs[docs_key] = _documents(run, settlement, best_tier)
-        documents, where_to_apply = found
-        if documents:
-            notes.append(common.documents.note)
-        further = profile.further
-        monitoring = _monitoring(run, profile)
-        notes.append(common.disclaimer)
+        if run.stat_notes:
+            notes.extend(dict.fromkeys(run.stat_notes))
+        notes.extend(tail.closing)
+        documents, where_to_apply, further = list(tail.documents), list(tail.where_to_apply), list(profile.further)
+        monitoring = _monitoring(run, profile) if profile.monitoring else []
         trace.append(f"合计：本次估算医疗救助{yuan(assistance)}。")
     else:
         documents, where_to_apply, further, monitoring, notes, trace = [], [], [], [], [], []
-    return Estimate.trusted(
-        region=case.region,
-        policy=policy_ref,
-        status=status,
-        eligible=eligible,
-        category=best_match.category,
-        assistance=assistance,
-        parts=best.parts,
-        self_pay_after=max(ZERO, case.self_pay - assistance),
-        settlement=settlement,
-        subsidy=subsidy,
-        critical_illness_tilt=tilt_flag,
-        deposit_waiver=waiver,
-        documents=list(documents),
-        where_to_apply=list(where_to_apply),
-        notes=notes,
-        trace=trace,
-        reason=reason if status in ("zero", "not_eligible") else None,
-        missing_facts=missing if status == "undecided" else [],
-        if_known=if_known,
-        readings=readings,
-        assumed=assumed,
-        monitoring=monitoring,
-        further_help=list(further),
-        disclaimer=common.disclaimer,
-    )
+    return Estimate.of({
+        "region": case.region,
+        "policy": profile.policy_ref,
+        "status": status,
+        "eligible": eligible,
+        "category": best_match.category,
+        "assistance": assistance,
+        "parts": parts,
+        "self_pay_after": case.self_pay - assistance if case.self_pay > assistance else ZERO,
+        "settlement": settlement,
+        "subsidy": side.subsidy,
+        "critical_illness_tilt": side.tilt,
+        "deposit_waiver": side.waiver,
+        "documents": documents,
+        "where_to_apply": where_to_apply,
+        "notes": notes,
+        "trace": trace,
+        "reason": reason if status in ("zero", "not_eligible") else None,
+        "missing_facts": missing if status == "undecided" else [],
+        "if_known": if_known,
+        "readings": list(tail.readings),
+        "assumed": list(tail.assumed),
+        "monitoring": monitoring,
+        "further_help": further,
+        "disclaimer": common.disclaimer,
+    })
 
 
 # ---------------------------------------------------------------------- amount-free parts
@@ -385,11 +370,72 @@ def _choose_claim(tier: Tier, ctx: Ctx) -> _Choice:
     return _Choice(any_for_care, None, notes, missing, optimistic)
 
 
-def _side_benefits(run: _Run, in_transition: bool | None) -> tuple:
+class _Side(NamedTuple):
+    """资助参保, the 大病保险 tilt and 先诊疗后付费 for one kind of person in one year."""
+
+    subsidy: Subsidy
+    notes: tuple  # what deciding the subsidy assumed
+    tilt: Flag
+    waiver: Flag
+    readings: tuple
+
+
+def _side_benefits(run: _Run, in_transition: bool | None) -> _Side:
     readings: list[str] = []
     subsidy, sub_notes = _subsidy(run, in_transition, readings)
     tilt_flag = _critical_tilt(run, in_transition, readings)
-    return subsidy, sub_notes, tilt_flag, _deposit_waiver(run), tuple(readings)
+    return _Side(subsidy, sub_notes, tilt_flag, _deposit_waiver(run), tuple(readings))
+
+
+class _Tail(NamedTuple):
+    """The end of an answer that follows from the person, the category's claim and the year, not
+    from the amounts: the Readings and assumptions used (ids and their texts), the closing notes,
+    the documents and where to apply."""
+
+    readings: tuple
+    assumed: tuple
+    reading_texts: tuple
+    assumption_texts: tuple
+    closing: tuple
+    documents: tuple
+    where_to_apply: tuple
+
+
+def _tail(run: _Run, profile: _Profile, best: Priced, side: _Side, eligible: bool, settlement: str,
+          tier: Tier) -> _Tail:
+    common = run.common
+    readings: list[str] = []
+    assumed: list[str] = []
+    for kind, name in best.notes + (profile.referral_notes if best.covered else ()):
+        if kind == "assumed" and name not in assumed:
+            assumed.append(name)
+        elif kind == "reading" and name not in readings:
+            readings.append(name)
+    for name in side.readings:
+        if name not in readings:
+            readings.append(name)
+    if side.subsidy.kind != "none":
+        for kind, name in side.notes:
+            if kind == "assumed" and name not in assumed:
+                assumed.append(name)
+    if eligible and run.region.residence is not None and "residence" not in assumed:
+        assumed.append("residence")
+    closing = []
+    subsidy = side.subsidy
+    if subsidy.kind != "none" and subsidy.amount is not None and run.case.facts.contribution is None:
+        stat = common.statistics["resident_contribution"]
+        year, value = _contribution(run)
+        closing.append(f"资助参保金额按{year}年{stat.name}{value:,}元估算；{stat.note}")
+    documents, where_to_apply = _documents(run, settlement, tier)
+    if documents:
+        closing.append(common.documents.note)
+    closing.append(common.disclaimer)
+    return _Tail(
+        readings=tuple(readings), assumed=tuple(assumed),
+        reading_texts=tuple(common.readings[name] for name in readings),
+        assumption_texts=tuple(text for name in assumed if (text := common.assumptions.get(name))),
+        closing=tuple(closing), documents=tuple(documents), where_to_apply=tuple(where_to_apply),
+    )
 
 
 # ---------------------------------------------------------------------- one category, one claim
@@ -422,21 +468,34 @@ def _price_tier(run: _Run, profile: _Profile, match: _Match, excluded: bool, tra
             trace.append(reason)
     else:
         rate = chosen.rate
-        deductible = _deductible(run, chosen, trace)
-        to_meet = max(ZERO, deductible - run.ytd.self_pay)
-        base = max(ZERO, run.case.self_pay - to_meet)
-        cap, cap_used = _cap(run, tier, chosen, trace)
-        cap_left = None if cap is None else max(ZERO, cap - cap_used)
-        raw = rate * base
-        amount = raw if cap_left is None else min(raw, cap_left)
+        ytd = run.ytd
+        deductible = chosen.deductible
+        if deductible.__class__ is not Decimal:  # a share of a dated statistic
+            deductible = run.statistic(deductible, trace)
+        to_meet = deductible - ytd.self_pay if deductible > ytd.self_pay else ZERO
+        self_pay = run.case.self_pay
+        base = self_pay - to_meet if self_pay > to_meet else ZERO
+        cap = chosen.cap
+        if cap is None:
+            cap_used = ZERO
+            cap_left = None
+            amount = rate * base
+        else:
+            if cap.__class__ is not Decimal or chosen.major:  # bracketed by the year's self-pay; 西藏's two tiers
+                cap, cap_used = _cap(run, chosen, trace)
+            else:
+                cap_used = ytd.aid
+            cap_left = cap - cap_used if cap > cap_used else ZERO
+            raw = rate * base
+            amount = raw if raw < cap_left else cap_left
         regular_amount = fen(amount)
-        parts.append(Part.trusted(kind=chosen.kind, base=base, deductible=deductible, rate=rate, cap=cap,
-                          cap_left=cap_left, amount=regular_amount, cite=chosen.cite))
+        parts.append(Part.of({"kind": chosen.kind, "base": base, "deductible": deductible, "rate": rate, "cap": cap,
+                              "cap_left": cap_left, "amount": regular_amount, "cite": chosen.cite}))
         if chosen.reading:
             notes += (("reading", chosen.reading),)
         if trace is not None:
-            _trace_regular(run, trace, chosen, deductible, to_meet, base, rate, cap, cap_used, cap_left, raw,
-                           regular_amount)
+            _trace_regular(run, trace, chosen, deductible, to_meet, base, rate, cap, cap_used, cap_left,
+                           rate * base, regular_amount)
         if regular_amount == 0:
             reason = _zero_reason(run, deductible, to_meet, base, cap_left)
         if chosen.major and run.region.major is not None and care in run.region.major.care:
@@ -451,20 +510,13 @@ def _price_tier(run: _Run, profile: _Profile, match: _Match, excluded: bool, tra
         if tilt_part is not None:
             parts.append(tilt_part)
 
-    total = sum((p.amount for p in parts), ZERO)
+    total = parts[0].amount if len(parts) == 1 else sum((p.amount for p in parts), ZERO)
     if total > 0:
         reason = None
-    return Priced(tier=tier, claim=chosen, covered=True, parts=parts, amount=total, reason=reason, notes=notes,
-                  trace=trace or [], missing=missing, optimistic=optimistic)
+    return Priced(tier, chosen, True, parts, total, reason, notes, trace or [], missing, optimistic)
 
 
-def _deductible(run: _Run, claim: Claim, trace: list | None) -> Decimal:
-    if isinstance(claim.deductible, StatRef):
-        return run.statistic(claim.deductible, trace)
-    return claim.deductible
-
-
-def _cap(run: _Run, tier: Tier, claim: Claim, trace: list | None) -> tuple[Decimal | None, Decimal]:
+def _cap(run: _Run, claim: Claim, trace: list | None) -> tuple[Decimal | None, Decimal]:
     """The annual limit for this claim and how much of it earlier claims used."""
     ytd = run.ytd
     cap = claim.cap
@@ -558,21 +610,24 @@ def _tilt(run: _Run, profile: _Profile, tier: Tier, claim: Claim | None, base: D
 
 def _trace_regular(run, trace, claim, deductible, to_meet, base, rate, cap, cap_used, cap_left, raw, amount):
     label = "依申请救助" if claim.kind == "application" else "普通医疗救助"
+    base_text = yuan(base)
     if deductible > 0:
         trace.append(
             f"年度起付线{yuan(deductible)}，今年此前已自付{yuan(run.ytd.self_pay)}，本次还需先扣{yuan(to_meet)}，"
-            f"计入救助的费用{yuan(base)}〔{claim.cite}〕"
+            f"计入救助的费用{base_text}〔{claim.cite}〕"
         )
     else:
-        trace.append(f"不设起付线，计入救助的费用{yuan(base)}〔{claim.cite}〕")
+        trace.append(f"不设起付线，计入救助的费用{base_text}〔{claim.cite}〕")
+    amount_text = yuan(amount)
     if cap is None:
-        trace.append(f"{label}：{yuan(base)} × {percent(rate)} = {yuan(amount)}，不设年度限额〔{claim.cite}〕")
+        trace.append(f"{label}：{base_text} × {percent(rate)} = {amount_text}，不设年度限额〔{claim.cite}〕")
         return
     cap_cite = claim.cap_cite or claim.cite
     limited = "（受年度限额限制）" if raw > cap_left else ""
+    raw_fen = fen(raw)
     trace.append(
-        f"{label}：{yuan(base)} × {percent(rate)} = {yuan(fen(raw))}；年度限额{yuan(cap)}，今年已用{yuan(cap_used)}，"
-        f"剩余{yuan(cap_left)}；本次{yuan(amount)}{limited}〔{cap_cite}〕"
+        f"{label}：{base_text} × {percent(rate)} = {amount_text if raw_fen == amount else yuan(raw_fen)}；"
+        f"年度限额{yuan(cap)}，今年已用{yuan(cap_used)}，剩余{yuan(cap_left)}；本次{amount_text}{limited}〔{cap_cite}〕"
     )
 
 
@@ -653,7 +708,7 @@ def _base_estimate(run: _Run, policy_ref: PolicyRef, **fields) -> Estimate:
         disclaimer=common.disclaimer,
     )
     values.update(fields)
-    return Estimate.trusted(**values)
+    return Estimate.of(values)
 
 
 def _before_document(run: _Run, policy_ref: PolicyRef) -> Estimate:
