@@ -152,9 +152,37 @@ def _case(state: State, cfg: FlowConfig) -> dict:
     return case
 
 
+SNAPSHOT_FIELDS = ("slots", "confirmed", "skipped", "pending", "picking", "done")
+
+
+def _clone(value: Any) -> Any:
+    """A copy of the JSON-like data a State holds (dicts, lists, str, numbers, bools, None): what
+    copy.deepcopy does for it, several times faster. Anything else is handed to copy.deepcopy."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _clone(v) for k, v in value.items()}
+    if kind is list:
+        return [_clone(v) for v in value]
+    if kind in _ATOMS:
+        return value
+    return copy.deepcopy(value)
+
+
+_ATOMS = frozenset((str, int, float, bool, type(None), Decimal))
+
+
+def _snap(state: State) -> dict[str, Any]:
+    """What 上一步 restores: a copy of the answer slots and where the conversation stood."""
+    return {name: _clone(getattr(state, name)) for name in SNAPSHOT_FIELDS}
+
+
+def _restore(state: State, snap: dict[str, Any]) -> None:
+    for key, value in snap.items():
+        setattr(state, key, _clone(value))  # snapshots stay untouched
+
+
 def _snapshot(state: State) -> None:
-    snap = state.model_dump(include={"slots", "confirmed", "skipped", "pending", "picking", "done"})
-    state.history.append(snap)
+    state.history.append(_snap(state))
     del state.history[:-MAX_HISTORY]
 
 
@@ -337,12 +365,15 @@ def step(state: State | None, text: Any, cfg: FlowConfig | None = None) -> Reply
 
 
 def _copy(state: State) -> State:
-    """A copy the step may change freely. History snapshots are never changed once taken, so the
-    history list is copied but its snapshots are shared (a deep copy of them was a fifth of a step)."""
-    history = state.history
-    state = state.model_copy(update={"history": []}, deep=True)
-    state.history = list(history)
-    return state
+    """A copy the step may change freely; the state it was made from is never changed (the chat
+    service may keep it). History snapshots are never changed once taken, so the history list is
+    copied but its snapshots are shared. (pydantic's model_copy(deep=True) deep-copies before it
+    applies `update`, history included: a fifth of a step.)"""
+    new = state.model_copy()
+    fields = new.__dict__
+    for name, value in fields.items():
+        fields[name] = list(value) if name == "history" else _clone(value)
+    return new
 
 
 def _reask(state: State, cfg: FlowConfig, lead: str) -> Message:
@@ -350,9 +381,7 @@ def _reask(state: State, cfg: FlowConfig, lead: str) -> Message:
         ask = _confirm_message(state)
         return Message(text=f"{lead}\n{ask.text}", buttons=ask.buttons, kind="question")
     if state.pending == "edit":  # show the summary again (its snapshot is re-taken by _edit_menu)
-        snap = state.history.pop() if state.history else {}
-        for key, value in snap.items():
-            setattr(state, key, copy.deepcopy(value))  # snapshots stay untouched
+        _restore(state, state.history.pop() if state.history else {})
         menu = _edit_menu(state, cfg)[0]
         return Message(text=f"{lead}\n{menu.text}", buttons=menu.buttons, kind="question")
     if state.pending:
@@ -854,9 +883,7 @@ def _skip_inline(state: State, q: str) -> tuple[bool, str | None, list[str]]:
 def _back(state: State, cfg: FlowConfig) -> list[Message]:
     if not state.history:
         return [_reask(state, cfg, "已经是第一个问题了。")]
-    snap = state.history.pop()
-    for key, value in snap.items():
-        setattr(state, key, copy.deepcopy(value))  # snapshots stay untouched
+    _restore(state, state.history.pop())
     state.confirm = None
     state.answered = max(0, state.answered - 1)
     if state.pending:
@@ -869,8 +896,7 @@ EDITABLE = ("region", "identities", "care", "self_pay")
 
 def _edit_menu(state: State, cfg: FlowConfig) -> list[Message]:
     if state.pending == "edit" and state.history:  # 修改 again while the summary is shown: one snapshot
-        for key, value in state.history.pop().items():
-            setattr(state, key, copy.deepcopy(value))  # snapshots stay untouched
+        _restore(state, state.history.pop())
     if not any(state.slots.get(k) is not None for k in EDITABLE) and state.pending != "edit":
         return [_reask(state, cfg, "还没有填写任何情况，先回答这个问题吧：")]
     rows = []
@@ -887,7 +913,7 @@ def _edit_menu(state: State, cfg: FlowConfig) -> list[Message]:
         ytd = state.slots["year_to_date"]
         rows.append(("今年此前", f"自付{yuan(Decimal(ytd['self_pay']))}，已获救助{yuan(Decimal(ytd['aid']))}"))
         buttons.append(Button(label="改今年此前的费用", code="改今年此前的费用"))
-    state.history.append(state.model_dump(include={"slots", "confirmed", "skipped", "pending", "picking", "done"}))
+    state.history.append(_snap(state))
     state.pending = "edit"
     buttons.append(Button(label="不改了", code="不改了"))
     return [Message(text=render.render("summary.j2", rows=rows), buttons=buttons, kind="question")]
@@ -896,8 +922,7 @@ def _edit_menu(state: State, cfg: FlowConfig) -> list[Message]:
 def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     snap = state.history.pop() if state.history else {}
     if text == "不改了":
-        for key, value in snap.items():
-            setattr(state, key, copy.deepcopy(value))  # snapshots stay untouched
+        _restore(state, snap)
         if state.done:
             return _result(state, cfg)
         return [_reask(state, cfg, "好的。")]
@@ -921,8 +946,7 @@ def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             state.confirmed = [c for c in state.confirmed if c != key]
             state.done = False
             return [_ask(key, state, cfg)]
-    for key, value in snap.items():
-        setattr(state, key, copy.deepcopy(value))  # snapshots stay untouched
+    _restore(state, snap)
     menu = _edit_menu(state, cfg)[0]
     return [Message(text=f"请点要修改的那一项。\n{menu.text}", buttons=menu.buttons, kind="question")]
 
