@@ -65,6 +65,11 @@ class ChatService:
         return StorageKey(bot_id=0, chat_id=number, user_id=number)
 
     async def load(self, key: StorageKey) -> State | None:
+        kept = getattr(self.storage, "kept", None)
+        if kept is not None:  # the State this service saved last turn, while the row is unchanged
+            state = kept(key)
+            if state is not None:
+                return state
         data = await self.storage.get_data(key)
         flow = data.get("flow")
         if not flow:
@@ -86,7 +91,13 @@ class ChatService:
         return reply.messages
 
     async def save(self, key: StorageKey, state: State) -> None:
+        """Written to the storage every turn (a restart loses nothing). The flow never changes a
+        State it was given (it steps a copy), so the storage may keep this object for `load`."""
         fsm = fsm_state_for(state.pending, state.done)
+        save_json = getattr(self.storage, "save_json", None)
+        if save_json is not None:  # {"flow": …} written by pydantic's serializer straight to JSON
+            await save_json(key, fsm.state if fsm else None, '{"flow":' + state.model_dump_json() + "}", state)
+            return
         data = {"flow": state.model_dump(mode="json")}
         setter = getattr(self.storage, "set_all", None)
         if setter is not None:

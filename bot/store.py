@@ -5,6 +5,11 @@ hashes of the session id with a per-database secret, so the table cannot be join
 Telegram account or a browser. Rows older than the retention period are deleted.
 Reliability: SQLite runs in WAL mode and every write is one UPSERT in its own transaction, so a
 `kill -9` at any moment leaves either the old or the new state, never half of one.
+Speed: every write still goes to SQLite, but the storage also keeps the object a caller saved with
+`save_json` (the chat service keeps the flow's State), and hands it back from `kept` instead of
+reading, parsing and validating the row again — only as long as no other connection has written
+to the database since (SQLite's `PRAGMA data_version`), so a second process or a second storage on
+the same file is never answered from a stale copy.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 
 DEFAULT_RETENTION_DAYS = 30
+KEPT_MAX = 4096  # conversations whose latest saved object is kept in memory (the most recently written)
 
 
 def _key_text(key: StorageKey) -> str:
@@ -66,30 +72,70 @@ class SqliteStorage(BaseStorage):
         )
         self.db.execute("CREATE INDEX IF NOT EXISTS conversations_updated ON conversations(updated)")
         self._writes = 0
+        self._hashes: dict[StorageKey, str] = {}
+        self._kept: dict[str, tuple[str | None, Any]] = {}   # row key → (state, object) of our latest write
+        self._version = self._data_version()
         self.purge()
 
     def _hash(self, key: StorageKey) -> str:
-        return hmac.new(self.secret, _key_text(key).encode(), hashlib.sha256).hexdigest()
+        found = self._hashes.get(key)
+        if found is None:
+            if len(self._hashes) >= KEPT_MAX:
+                self._hashes.clear()
+            found = self._hashes[key] = hmac.new(self.secret, _key_text(key).encode(), hashlib.sha256).hexdigest()
+        return found
+
+    def _data_version(self) -> int:
+        return self.db.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def _fresh(self) -> dict[str, tuple[str | None, Any]]:
+        """The kept objects, emptied first when another connection has committed since the last look
+        (its write may have replaced any row). Our own writes do not change data_version."""
+        if self._kept:
+            version = self._data_version()
+            if version != self._version:
+                self._kept.clear()
+                self._version = version
+        return self._kept
+
+    def _keep(self, row_key: str, state: str | None, obj: Any, version: int | None) -> None:
+        """Remember (state, obj) for the row just written. `version`: data_version read before the
+        write when nothing was kept (what "no other connection wrote since" is measured from)."""
+        kept = self._kept
+        if version is not None:
+            self._version = version
+        elif len(kept) >= KEPT_MAX:
+            del kept[next(iter(kept))]  # the dict's order is the order of the writes: the oldest
+        kept[row_key] = (state, obj)
 
     def _row(self, key: StorageKey):
         return self.db.execute("SELECT state, data FROM conversations WHERE key = ?", [self._hash(key)]).fetchone()
 
-    def _write(self, key: StorageKey, **columns: Any) -> None:
-        """One UPSERT in its own transaction: the given columns (state and/or data) and the time."""
+    def _write(self, key: StorageKey, keep: tuple[str | None, Any] | None = None, **columns: Any) -> None:
+        """One UPSERT in its own transaction: the given columns (state and/or data) and the time.
+        `keep`: (state, object) to hand back from `kept` until the row changes another way."""
         values = {"state": None, "data": "{}", **columns}
         updates = ", ".join(f"{name} = excluded.{name}" for name in columns)  # names are ours, not input
+        row_key = self._hash(key)
         with self._lock:
-            self.db.execute(
+            self._kept.pop(row_key, None)  # (re-inserted last when kept again)
+            version = self._data_version() if keep is not None and not self._kept else None
+            self.db.conn.execute(
                 "INSERT INTO conversations (key, state, data, updated) VALUES (?, ?, ?, ?) "
                 f"ON CONFLICT(key) DO UPDATE SET {updates}, updated = excluded.updated",
-                [self._hash(key), values["state"], values["data"], time.time()],
+                [row_key, values["state"], values["data"], time.time()],
             )
+            if keep is not None:  # only once the row is written
+                self._keep(row_key, *keep, version)
             self._tick()
 
     async def set_state(self, key: StorageKey, state: str | State | None = None) -> None:
         self._write(key, state=state.state if isinstance(state, State) else state)
 
     async def get_state(self, key: StorageKey) -> str | None:
+        found = self._fresh().get(self._hash(key)) if self._kept else None
+        if found is not None:
+            return found[0]
         row = self._row(key)
         return row[0] if row else None
 
@@ -109,6 +155,20 @@ class SqliteStorage(BaseStorage):
         """State and data in one statement: one transaction, so nothing is half-written."""
         self._write(key, state=state, data=_dumps(data))
 
+    async def save_json(self, key: StorageKey, state: str | None, data_json: str, keep: Any) -> None:
+        """Like `set_all`, with the data already written as a JSON object (`data_json`), and `keep`
+        (what the data was made from) remembered for `kept`. The row is written all the same: a
+        restart, or another process on the file, reads it from SQLite."""
+        self._write(key, keep=(state, keep), state=state, data=data_json)
+
+    def kept(self, key: StorageKey) -> Any:
+        """The `keep` object of the key's latest `save_json`, or None: when the row was written
+        another way since, or another connection has written to the database (then it must be read)."""
+        if not self._kept:
+            return None
+        found = self._fresh().get(self._hash(key))
+        return found[1] if found is not None else None
+
     def _tick(self) -> None:
         self._writes += 1
         if self._writes % 500 == 0:
@@ -118,9 +178,12 @@ class SqliteStorage(BaseStorage):
         """Delete conversations not touched within the retention period. Returns how many."""
         cutoff = (now or time.time()) - self.retention_days * 86400
         cur = self.db.execute("DELETE FROM conversations WHERE updated < ?", [cutoff])
+        if cur.rowcount:
+            self._kept.clear()
         return cur.rowcount or 0
 
     async def close(self) -> None:
+        self._kept.clear()
         self.db.conn.close()
 
 
