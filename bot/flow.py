@@ -448,11 +448,22 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
 
 
 _NOTHING = extract("")
+# Buttons _ask adds to a question besides its options; each is answered by its label alone and
+# says nothing else (tests/bot/test_flow.py checks that extract() finds nothing in them).
+EXTRA_BUTTONS = (B_DONE_PICK, B_NONE, "不清楚")
+
+
+def _extra_buttons(q: str | None, state: State) -> tuple[str, ...]:
+    if q == "identities":
+        return (B_DONE_PICK,) if state.picking else (B_NONE,)
+    if q == "identity_unsure":
+        return ("不清楚", B_NONE)
+    return ()
 
 
 def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     q = state.pending
-    button = bool(q) and text in _options(q, state, cfg)
+    button = bool(q) and (text in _options(q, state, cfg) or text in _extra_buttons(q, state))
     # a button press carries only its own answer: nothing else to extract from it
     ext = _NOTHING if button else extract(text)
     _snapshot(state)

@@ -431,3 +431,14 @@ def test_bare_outpatient_is_asked_which_kind():
     assert "门诊分几种" in reply.messages[-1].text
     state, _ = run(["/start", "广西", "低保户", "选好了", "看的普通门诊"])
     assert state.slots["care"] == "outpatient_general"
+
+
+def test_extra_buttons_say_nothing_but_their_label():
+    # _answer does not run extract() on 选好了 / 都不是 / 不清楚 pressed as buttons of the pending
+    # question (they are answered by their label): sound only while extract finds nothing in them
+    from bot.understand import extract
+
+    for label in flow.EXTRA_BUTTONS:
+        found = extract(label)
+        assert not found.slots and found.place is None and not found.question and not found.notes, label
+        assert not flow.looks_like_question(label), label
