@@ -130,16 +130,18 @@ class _Profile:
         ctx = run.ctx
         region = run.region
         self.policy_ref = _policy_ref(region)
-        matched, self.exclusive_dropped = _match_tiers(run)
-        self.matched = [_Match(tier, notes, _choose_claim(tier, ctx), _category(run, tier)) for tier, notes in matched]
+        tier_conditions = [t.when for t in region.tiers] + [c.when for t in region.tiers for c in t.claims]
+        self.matched, self.exclusive_dropped = _shared(run, "tiers", tier_conditions, lambda: _categories(run))
         self.needs_requires = any(m.tier.requires is not None for m in self.matched)
         self.excluded, self.referral_notes = False, ()
         if region.referral is not None:
             value, self.referral_notes = region.referral.not_covered_when.fn(ctx)
             self.excluded = bool(value)
         self.tilt = region.tilt.when.fn(ctx) if region.tilt is not None else (False, ())
-        self.further = _further_help(run)
-        self.monitoring = [rule for rule in region.monitoring if rule.when.fn(ctx)[0]]
+        self.further = _shared(run, "further", [t.show_when for t in region.texts], lambda: _further_help(run),
+                               facts=("where",))
+        self.monitoring = _shared(run, "monitoring", [m.when for m in region.monitoring],
+                                  lambda: [rule for rule in region.monitoring if rule.when.fn(ctx)[0]])
         self.side: dict = {}  # (in_transition, year) -> _Side
         self.tails: dict = {}  # what the category's claim noted, status, settlement, year … -> _Tail
         self.no_category: dict = {}  # ranks of the tiers whose requires: failed -> (reason, reasons, trace)
@@ -256,11 +258,18 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     side_key = (common.transition_period.value_on(case.date), case.date.year)
     side = profile.side.get(side_key)
     if side is None:
-        side = profile.side[side_key] = _side_benefits(run, side_key[0])
+        side = profile.side[side_key] = _shared(
+            run, ("side",) + side_key, _side_conditions(region), lambda: _side_benefits(run, side_key[0]),
+            facts=("contribution",))
     tail_key = (best.notes, best.covered, eligible, settlement, best_tier.rank, side_key)
     tail = profile.tails.get(tail_key)
-    if tail is None:
-        tail = profile.tails[tail_key] = _tail(run, profile, best, side, eligible, settlement, best_tier)
+    if tail is None:  # shared by every profile whose answer ends the same way
+        subsidy = side.subsidy
+        shared_key = ("tail", best.notes, best.covered, eligible, settlement, best_tier.rank, case.date.year,
+                      side.readings, side.notes, subsidy.kind, subsidy.amount is not None, profile.referral_notes,
+                      _where(run), "illness_poverty" in ctx.identities, case.facts.contribution is None)
+        tail = profile.tails[tail_key] = region.memo(
+            shared_key, lambda: _tail(run, profile, best, side, eligible, settlement, best_tier))
 
     if explain:
         notes.extend(tail.reading_texts)
@@ -332,6 +341,34 @@ def _compute_facts_read(region: RegionPolicy) -> dict:
     for name in ("where", "contribution"):  # used as values by the side benefits and the documents
         read[name] = None
     return {name: (None if bounds is None or not bounds else tuple(sorted(bounds))) for name, bounds in read.items()}
+
+
+def _shared(run: _Run, part, conditions, compute, facts: tuple = ()):
+    """One amount-free part of an answer, memoised for everyone its rules cannot tell apart: the
+    key holds only the identities and facts those conditions read (and `facts`, which the part
+    uses as values), so people who differ elsewhere share it."""
+    identities, read = run.region.derived(("reads", part), lambda: _reads(conditions, facts))
+    key = (part, run.ctx.identities & identities, run.case.care, tuple(f for f in run.who[2] if f[0] in read))
+    return run.region.memo(key, compute)
+
+
+def _reads(conditions, facts: tuple) -> tuple[frozenset, frozenset]:
+    conditions = list(conditions)
+    return (frozenset(code for cond in conditions for code in cond.identities),
+            frozenset(name for cond in conditions for name in cond.facts) | frozenset(facts))
+
+
+def _side_conditions(region: RegionPolicy) -> list:
+    return [r.when for r in region.subsidy] + [r.when for r in region.critical_illness_tilt] + [
+        region.deposit_waiver.when]
+
+
+def _categories(run: _Run) -> tuple[list, list]:
+    """The categories the person falls in, each with its claim rule for this care and the identity
+    that gives it; and the categories dropped because they only apply to people in no other."""
+    matched, exclusive_dropped = _match_tiers(run)
+    return [_Match(tier, notes, _choose_claim(tier, run.ctx), _category(run, tier)) for tier, notes in matched], \
+        exclusive_dropped
 
 
 def _match_tiers(run: _Run) -> tuple[list, list]:
@@ -426,7 +463,9 @@ def _tail(run: _Run, profile: _Profile, best: Priced, side: _Side, eligible: boo
         stat = common.statistics["resident_contribution"]
         year, value = _contribution(run)
         closing.append(f"资助参保金额按{year}年{stat.name}{value:,}元估算；{stat.note}")
-    documents, where_to_apply = _documents(run, settlement, tier)
+    documents, where_to_apply = run.region.memo(
+        ("documents", settlement, tier.rank, _where(run), "illness_poverty" in run.ctx.identities),
+        lambda: _documents(run, settlement, tier))
     if documents:
         closing.append(common.documents.note)
     closing.append(common.disclaimer)
@@ -669,13 +708,14 @@ def _category(run: _Run, tier: Tier) -> Category:
 def _giving_identity(run: _Run, tier: Tier) -> str | None:
     """The identity that gives the category: the first in the contract's order, so the order the
     user listed identities in never changes the answer."""
-    ordered = sorted(run.case.identities, key=IDENTITY_ORDER.__getitem__)
+    ordered = sorted(run.ctx.identities & tier.when.identities, key=IDENTITY_ORDER.__getitem__)
     for code in ordered:
         single = Ctx(identities=frozenset((code,)), care=run.ctx.care, self_pay=run.ctx.self_pay,
                      facts=run.ctx.facts, defaults=run.ctx.defaults)
         if tier.when.fn(single)[0]:
             return code
-    return ordered[0] if ordered else None  # only a combination gives it: name the first, in order
+    # only a combination gives it (低保对象中的重度残疾人): name the first of the rule's identities
+    return ordered[0] if ordered else None
 
 
 def common_label(run: _Run, fact: str) -> str:

@@ -7,6 +7,7 @@ that names the field in Chinese and English.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
@@ -247,6 +248,26 @@ def parse_case(data: Any, strict: bool = False) -> Case:
         case = Case.model_validate(data)
     except ValidationError as exc:
         raise CaseError(_errors(exc)) from None
+    return _once_each(case)
+
+
+def parse_case_json(text: str | bytes, strict: bool = False) -> Case:
+    """A checked Case from one JSON text (a line of `jiuzhu estimate --json`).
+
+    Good input is read by pydantic straight from the JSON; anything it refuses goes the way of
+    json.loads + parse_case, so every error is worded exactly as parse_case words it. Text that is
+    not JSON raises json.JSONDecodeError.
+    """
+    if not strict:
+        try:
+            return _once_each(Case.model_validate_json(text))
+        except ValidationError:
+            pass
+    return parse_case(json.loads(text), strict=strict)
+
+
+def _once_each(case: Case) -> Case:
+    """An identity listed twice counts once."""
     if len(set(case.identities)) != len(case.identities):
         case = case.model_copy(update={"identities": list(dict.fromkeys(case.identities))})
     return case

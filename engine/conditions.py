@@ -67,6 +67,7 @@ class Condition:
     fn: Compiled
     facts: tuple  # facts the condition reads, with the thresholds it compares against
     thresholds: tuple
+    identities: frozenset = frozenset()  # identity codes it tests for
 
     def __call__(self, ctx: Ctx) -> tuple:
         return self.fn(ctx)
@@ -82,7 +83,20 @@ class Condition:
         facts: list = []
         thresholds: list = []
         fn = _compile(raw if raw is not None else {}, facts, thresholds, "when")
-        return cls(raw=raw, fn=fn, facts=tuple(dict.fromkeys(facts)), thresholds=tuple(thresholds))
+        return cls(raw=raw, fn=fn, facts=tuple(dict.fromkeys(facts)), thresholds=tuple(thresholds),
+                   identities=frozenset(_identities_in(raw)))
+
+
+def _identities_in(raw: Any):
+    """Every identity code a (checked) condition tests for."""
+    if isinstance(raw, dict):
+        if "identity" in raw:
+            yield raw["identity"]
+        for key in ("all", "any"):
+            for item in raw.get(key) or ():
+                yield from _identities_in(item)
+        if "not" in raw:
+            yield from _identities_in(raw["not"])
 
 
 TRUE: tuple = (True, ())

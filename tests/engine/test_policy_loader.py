@@ -466,6 +466,7 @@ ALLOWED = [
     ("web/ratelimit.py", r"max_keys", "size of the rate limiter's table"),
     ("bot/*.py", r"MAX_\w+ =|_RAW_CAP|TEXT_LIMIT|max_length=|\[:\d+\]", "message / input size limits"),
     ("bot/store.py", r"_writes %", "housekeeping interval of the store"),
+    ("jiuzhu/cli.py", r"gc\.set_threshold\(", "garbage-collector thresholds for a batch"),
     ("faq/search.py", r"^\s*(B|TYPE_WEIGHT|ANSWER_WEIGHT|W_COVER\b.*|MENTION_BOOST|CANDIDATES)\s*=|idf|fuzz\.",
      "search ranking parameters (BM25 b, weights, fuzzy factors)"),
 ]
