@@ -331,7 +331,7 @@ def start(cfg: FlowConfig | None = None, mode: str = "citizen") -> Reply:
     """A fresh conversation: greeting and the first question."""
     cfg = cfg or FlowConfig()
     state = State(mode=mode, started=True)
-    greeting = render.render("greeting.j2", cadre=mode == "cadre")
+    greeting = render.render_constant("greeting.j2", cadre=mode == "cadre")
     messages = [Message(text=greeting, kind="info")]
     messages += [_ask("region", state, cfg)]
     if mode != "cadre":
@@ -424,12 +424,12 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         return _edit_menu(state, cfg)
     finished = state.done and not state.pending and state.confirm is None
     if text == "/help" or intent == "help":
-        return [Message(text=render.render("help.j2"), kind="info"),
+        return [Message(text=render.render_constant("help.j2"), kind="info"),
                 _reask(state, cfg, "结果的详细内容点下面的按钮看：" if finished else "我们接着来：")]
     if intent == "human":
         region = state.slots.get("region")
         name = _policies(cfg).regions[region].short_name if region else None
-        return [Message(text=render.render("human.j2", region=name), kind="info"),
+        return [Message(text=render.render_constant("human.j2", region=name), kind="info"),
                 _reask(state, cfg, "结果的详细内容点下面的按钮看：" if finished else "也可以接着回答：")]
     if state.pending == "edit":
         return _on_edit_choice(state, text, cfg)

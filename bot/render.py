@@ -14,12 +14,30 @@ from engine.policy import default as load_policies
 @functools.lru_cache(maxsize=1)
 def _env() -> Environment:
     # Plain text for chat; the web pages escape on display. keep_trailing_newline off: tidy messages.
+    # auto_reload off: the templates ship with the package; jinja would otherwise stat the file on
+    # every render to see whether it changed.
     return Environment(loader=PackageLoader("bot", "templates"), autoescape=False, undefined=StrictUndefined,
-                       trim_blocks=False, lstrip_blocks=False)
+                       trim_blocks=False, lstrip_blocks=False, auto_reload=False)
+
+
+@functools.lru_cache(maxsize=None)
+def _template(name: str):
+    return _env().get_template(name)
 
 
 def render(name: str, **context) -> str:
-    return _env().get_template(name).render(**context).strip()
+    return _template(name).render(**context).strip()
+
+
+@functools.lru_cache(maxsize=64)
+def _constant(name: str, items: tuple) -> str:
+    return render(name, **dict(items))
+
+
+def render_constant(name: str, **context) -> str:
+    """`render` for a template whose text depends only on a few hashable flags (the greeting, the
+    help): rendered once per distinct set of flags."""
+    return _constant(name, tuple(sorted(context.items())))
 
 
 def _labels():
