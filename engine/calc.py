@@ -40,10 +40,11 @@ class Priced:
     optimistic: Claim | None = None
 
 
-class _Run:
-    """Per-estimate scratch space: the case, its context, and what the answer must mention."""
+class _Run(Ctx):
+    """Per-estimate scratch space: the case and what the answer must mention. It is also the
+    context the conditions look at (identities, care, self_pay, stated facts, defaults)."""
 
-    __slots__ = ("case", "region", "common", "ctx", "ytd", "stat_notes", "who")
+    __slots__ = ("case", "region", "common", "ytd", "stat_notes", "who")
 
     def __init__(self, case: Case, region: RegionPolicy, common: Common):
         self.case = case
@@ -51,7 +52,11 @@ class _Run:
         self.common = common
         given = case.facts.__pydantic_fields_set__  # most cases state no facts at all
         facts = {k: v for k, v in case.facts.__dict__.items() if v is not None} if given else {}
-        self.ctx = Ctx(frozenset(case.identities), case.care, case.self_pay, facts, common.defaults)
+        self.identities = frozenset(case.identities)
+        self.care = case.care
+        self.self_pay = case.self_pay
+        self.facts = facts
+        self.defaults = common.defaults
         self.ytd = case.year_to_date
         self.stat_notes: list[str] = []
         # Who the person is, as far as the amount-free rules can tell: identities, care and the facts
@@ -62,7 +67,7 @@ class _Run:
             read = _facts_read(region)
             who = tuple((name, value if read[name] is None else tuple((value > b) - (value < b) for b in read[name]))
                         for name, value in facts.items() if name in read)
-        self.who = (self.ctx.identities, case.care, who)
+        self.who = (self.identities, case.care, who)
 
     # -------------------------------------------------------------- dated statistics
 
@@ -127,21 +132,19 @@ class _Profile:
                  "further", "monitoring", "side", "tails", "no_category")
 
     def __init__(self, run: "_Run"):
-        ctx = run.ctx
+        ctx = run  # the run is the conditions' context
         region = run.region
         self.policy_ref = _policy_ref(region)
-        tier_conditions = [t.when for t in region.tiers] + [c.when for t in region.tiers for c in t.claims]
-        self.matched, self.exclusive_dropped = _shared(run, "tiers", tier_conditions, lambda: _categories(run))
+        self.matched, self.exclusive_dropped = _shared(run, "tiers", lambda: _categories(run))
         self.needs_requires = any(m.tier.requires is not None for m in self.matched)
         self.excluded, self.referral_notes = False, ()
         if region.referral is not None:
             value, self.referral_notes = region.referral.not_covered_when.fn(ctx)
             self.excluded = bool(value)
         self.tilt = region.tilt.when.fn(ctx) if region.tilt is not None else (False, ())
-        self.further = _shared(run, "further", [t.show_when for t in region.texts], lambda: _further_help(run),
-                               facts=("where",))
-        self.monitoring = _shared(run, "monitoring", [m.when for m in region.monitoring],
-                                  lambda: [rule for rule in region.monitoring if rule.when.fn(ctx)[0]])
+        self.further = _shared(run, "further", lambda: _further_help(run))
+        self.monitoring = _shared(run, "monitoring",
+                                  lambda: [rule for rule in region.monitoring if rule.when.fn(run)[0]])
         self.side: dict = {}  # (in_transition, year) -> _Side
         self.tails: dict = {}  # what the category's claim noted, status, settlement, year … -> _Tail
         self.no_category: dict = {}  # ranks of the tiers whose requires: failed -> (reason, reasons, trace)
@@ -173,7 +176,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
         )
 
     # ------------------------------------------------------------------ categories
-    ctx = run.ctx
+    ctx = run
     profile = region.memo(run.who, lambda: _Profile(run))
     failed_requires: list[tuple[Tier, str]] = []
     matched = profile.matched
@@ -258,9 +261,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     side_key = (common.transition_period.value_on(case.date), case.date.year)
     side = profile.side.get(side_key)
     if side is None:
-        side = profile.side[side_key] = _shared(
-            run, ("side",) + side_key, _side_conditions(region), lambda: _side_benefits(run, side_key[0]),
-            facts=("contribution",))
+        side = profile.side[side_key] = _shared(run, "side", lambda: _side_benefits(run, side_key[0]), *side_key)
     tail_key = (best.notes, best.covered, eligible, settlement, best_tier.rank, side_key)
     tail = profile.tails.get(tail_key)
     if tail is None:  # shared by every profile whose answer ends the same way
@@ -343,38 +344,47 @@ def _compute_facts_read(region: RegionPolicy) -> dict:
     return {name: (None if bounds is None or not bounds else tuple(sorted(bounds))) for name, bounds in read.items()}
 
 
-def _shared(run: _Run, part, conditions, compute, facts: tuple = ()):
+def _shared(run: _Run, part: str, compute, *extra):
     """One amount-free part of an answer, memoised for everyone its rules cannot tell apart: the
-    key holds only the identities and facts those conditions read (and `facts`, which the part
-    uses as values), so people who differ elsewhere share it."""
-    identities, read = run.region.derived(("reads", part), lambda: _reads(conditions, facts))
-    key = (part, run.ctx.identities & identities, run.case.care, tuple(f for f in run.who[2] if f[0] in read))
-    return run.region.memo(key, compute)
+    key holds only the identities and facts that part's conditions read (and the facts it uses as
+    values), so people who differ elsewhere share it."""
+    identities, read = run.region.derived(("reads", part), lambda: _reads(run.region, part))
+    who_facts = run.who[2]
+    key = (part, run.identities & identities, run.care, tuple(f for f in who_facts if f[0] in read) if who_facts else ())
+    return run.region.memo(key + extra, compute)
 
 
-def _reads(conditions, facts: tuple) -> tuple[frozenset, frozenset]:
-    conditions = list(conditions)
+def _reads(region: RegionPolicy, part: str) -> tuple[frozenset, frozenset]:
+    """The identities and facts one part of the answer depends on."""
+    values: tuple = ()
+    if part == "tiers":
+        conditions = [t.when for t in region.tiers] + [c.when for t in region.tiers for c in t.claims]
+    elif part == "side":
+        conditions = [r.when for r in region.subsidy] + [r.when for r in region.critical_illness_tilt]
+        conditions.append(region.deposit_waiver.when)
+        values = ("contribution",)
+    elif part == "further":
+        conditions, values = [t.show_when for t in region.texts], ("where",)
+    elif part == "monitoring":
+        conditions = [m.when for m in region.monitoring]
+    else:
+        raise ValueError(f"unknown part {part!r}")
     return (frozenset(code for cond in conditions for code in cond.identities),
-            frozenset(name for cond in conditions for name in cond.facts) | frozenset(facts))
-
-
-def _side_conditions(region: RegionPolicy) -> list:
-    return [r.when for r in region.subsidy] + [r.when for r in region.critical_illness_tilt] + [
-        region.deposit_waiver.when]
+            frozenset(name for cond in conditions for name in cond.facts) | frozenset(values))
 
 
 def _categories(run: _Run) -> tuple[list, list]:
     """The categories the person falls in, each with its claim rule for this care and the identity
     that gives it; and the categories dropped because they only apply to people in no other."""
     matched, exclusive_dropped = _match_tiers(run)
-    return [_Match(tier, notes, _choose_claim(tier, run.ctx), _category(run, tier)) for tier, notes in matched], \
+    return [_Match(tier, notes, _choose_claim(tier, run), _category(run, tier)) for tier, notes in matched], \
         exclusive_dropped
 
 
 def _match_tiers(run: _Run) -> tuple[list, list]:
     matched = []
     for tier in run.region.tiers:
-        value, tier_notes = tier.when.fn(run.ctx)
+        value, tier_notes = tier.when.fn(run)
         if value:
             matched.append((tier, tier_notes))
     exclusive_dropped = []
@@ -464,7 +474,7 @@ def _tail(run: _Run, profile: _Profile, best: Priced, side: _Side, eligible: boo
         year, value = _contribution(run)
         closing.append(f"资助参保金额按{year}年{stat.name}{value:,}元估算；{stat.note}")
     documents, where_to_apply = run.region.memo(
-        ("documents", settlement, tier.rank, _where(run), "illness_poverty" in run.ctx.identities),
+        ("documents", settlement, tier.rank, _where(run), "illness_poverty" in run.identities),
         lambda: _documents(run, settlement, tier))
     if documents:
         closing.append(common.documents.note)
@@ -690,7 +700,7 @@ def _not_covered_reason(run: _Run, tier: Tier) -> tuple[str, str | None]:
 
 
 def _where(run: _Run) -> str:
-    return run.ctx.facts.get("where") or run.common.defaults.get("where", "local")
+    return run.facts.get("where") or run.common.defaults.get("where", "local")
 
 
 def _settlement_for_place(run: _Run, settlement: str) -> str:
@@ -708,10 +718,10 @@ def _category(run: _Run, tier: Tier) -> Category:
 def _giving_identity(run: _Run, tier: Tier) -> str | None:
     """The identity that gives the category: the first in the contract's order, so the order the
     user listed identities in never changes the answer."""
-    ordered = sorted(run.ctx.identities & tier.when.identities, key=IDENTITY_ORDER.__getitem__)
+    ordered = sorted(run.identities & tier.when.identities, key=IDENTITY_ORDER.__getitem__)
     for code in ordered:
-        single = Ctx(identities=frozenset((code,)), care=run.ctx.care, self_pay=run.ctx.self_pay,
-                     facts=run.ctx.facts, defaults=run.ctx.defaults)
+        single = Ctx(identities=frozenset((code,)), care=run.care, self_pay=run.self_pay,
+                     facts=run.facts, defaults=run.defaults)
         if tier.when.fn(single)[0]:
             return code
     # only a combination gives it (低保对象中的重度残疾人): name the first of the rule's identities
@@ -787,7 +797,7 @@ def _why_no_category(run: _Run, failed: list) -> tuple[str, list, list]:
         if rule.identity in run.case.identities:
             reasons.append(f"{rule.text}〔{rule.cite}〕")
             explained.add(rule.identity)
-    others = [c for c in sorted(run.ctx.identities, key=IDENTITY_ORDER.__getitem__) if c not in explained]
+    others = [c for c in sorted(run.identities, key=IDENTITY_ORDER.__getitem__) if c not in explained]
     if others and not failed:
         names = "、".join(run.common.identities[c] for c in others)
         reasons.append(f"在{region.short_name}，{names}不属于医疗救助对象类别〔{region.tiers[0].cite}〕。")
@@ -816,7 +826,7 @@ def _policy_ref(region: RegionPolicy) -> PolicyRef:
 def _subsidy(run: _Run, in_transition: bool | None, readings: list) -> tuple[Subsidy, tuple]:
     notes: tuple = ()
     for rule in run.region.derived("subsidy_sorted", lambda: sorted(run.region.subsidy, key=_subsidy_rank)):
-        value, more = rule.when.fn(run.ctx)
+        value, more = rule.when.fn(run)
         notes += more
         if not value:
             continue
@@ -846,7 +856,7 @@ def _contribution(run: _Run) -> tuple[int, Decimal]:
 def _critical_tilt(run: _Run, in_transition: bool | None, readings: list) -> Flag:
     expired = None
     for rule in run.region.critical_illness_tilt:
-        if not rule.when.fn(run.ctx)[0]:
+        if not rule.when.fn(run)[0]:
             continue
         if rule.transition_only and not in_transition:
             expired = rule
@@ -862,7 +872,7 @@ def _critical_tilt(run: _Run, in_transition: bool | None, readings: list) -> Fla
 
 def _deposit_waiver(run: _Run) -> Flag:
     rule = run.region.deposit_waiver
-    if rule.when.fn(run.ctx)[0]:
+    if rule.when.fn(run)[0]:
         return Flag.trusted(applies=True, text=rule.text, cite=rule.cite)
     return Flag.trusted(applies=False, text="按您的身份，不在“先诊疗后付费”范围内。", cite=rule.cite)
 
@@ -883,7 +893,7 @@ def _monitoring(run: _Run, profile: _Profile) -> list[str]:
 def _further_help(run: _Run) -> list[str]:
     out = []
     for text in run.region.texts:
-        if text.in_answer and text.show_when.fn(run.ctx)[0]:
+        if text.in_answer and text.show_when.fn(run)[0]:
             out.append(f"{text.text}〔{text.cite}〕")
     note = run.region.referral_note
     if note is not None and _where(run) != "local":
