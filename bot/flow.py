@@ -133,6 +133,16 @@ def _prompt(q: str) -> str:
     return questions_data()[q]["prompt"]
 
 
+@functools.lru_cache(maxsize=1024)
+def _button(label: str) -> Button:
+    """A button whose label is also its code. Made once per label and shared (never changed)."""
+    return Button(label=label, code=label)
+
+
+def _buttons(labels) -> list[Button]:
+    return [_button(label) for label in labels]
+
+
 def _is_essential(q: str) -> bool:
     return q in ESSENTIALS or q == "identity_unsure"
 
@@ -211,7 +221,7 @@ def _ask(q: str, state: State, cfg: FlowConfig, lead: str | None = None) -> Mess
         text = f"{lead}\n{text}"
     elif lead:
         text = f"{lead}" if state.picking else f"{lead}\n{text}"
-    return Message(text=text, buttons=[Button(label=lab, code=lab) for lab in labels], kind="question")
+    return Message(text=text, buttons=_buttons(labels), kind="question")
 
 
 def _application_window(state: State, cfg: FlowConfig) -> str | None:
@@ -227,7 +237,7 @@ def _application_window(state: State, cfg: FlowConfig) -> str | None:
 def _result_buttons(state: State) -> list[Button]:
     labels = [B_DETAIL, B_DOCS, B_BENEFITS, B_PRINT, B_EDIT]
     labels.append(B_NEXT if state.mode == "cadre" else B_RESTART)
-    return [Button(label=lab, code=lab) for lab in labels]
+    return _buttons(labels)
 
 
 def _estimate(state: State, cfg: FlowConfig):
@@ -254,7 +264,7 @@ def _result(state: State, cfg: FlowConfig) -> list[Message]:
     buttons = _result_buttons(state)
     # still undecided because a skipped fact is missing: one tap to answer it after all
     fill = [f"{B_FILL}{engine.FACT_LABELS.get(m, m)}" for m in est.missing_facts if m in state.skipped]
-    return [Message(text=text, buttons=[Button(label=lab, code=lab) for lab in fill] + buttons, kind="result")]
+    return [Message(text=text, buttons=_buttons(fill) + buttons, kind="result")]
 
 
 def _fill(state: State, text: str, cfg: FlowConfig) -> list[Message] | None:
@@ -335,7 +345,7 @@ def start(cfg: FlowConfig | None = None, mode: str = "citizen") -> Reply:
     messages = [Message(text=greeting, kind="info")]
     messages += [_ask("region", state, cfg)]
     if mode != "cadre":
-        messages[-1].buttons.append(Button(label=B_CADRE, code=B_CADRE))
+        messages[-1].buttons.append(_button(B_CADRE))
     return Reply(state, messages)
 
 

@@ -6,10 +6,12 @@ session id is hashed before it becomes a storage key.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import os
+from collections import defaultdict
 from datetime import date
 from typing import Any
 
@@ -57,12 +59,21 @@ class ChatService:
         self.secret = secret
         self.isolation = isolation or SimpleEventIsolation()
         self.misses_db = misses_db
+        self._keys: dict[str, StorageKey] = {}  # session → its storage key (an HMAC each turn otherwise)
+        # In one process (SimpleEventIsolation) a conversation's lock is an asyncio.Lock per key, as
+        # there, without the context-manager wrapper around it; Redis locks go through the isolation.
+        self._locks = defaultdict(asyncio.Lock) if type(self.isolation) is SimpleEventIsolation else None
         self.config = FlowConfig(faq=lambda q, r: faq_answer(q, r, self.misses_db), today=today, policies=policies)
 
     def key(self, session: str) -> StorageKey:
-        digest = hmac.new(self.secret, session.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
-        number = int(digest[:15], 16)
-        return StorageKey(bot_id=0, chat_id=number, user_id=number)
+        found = self._keys.get(session)
+        if found is None:
+            if len(self._keys) >= 4096:
+                self._keys.clear()
+            digest = hmac.new(self.secret, session.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+            number = int(digest[:15], 16)
+            found = self._keys[session] = StorageKey(bot_id=0, chat_id=number, user_id=number)
+        return found
 
     async def load(self, key: StorageKey) -> State | None:
         kept = getattr(self.storage, "kept", None)
@@ -84,7 +95,8 @@ class ChatService:
         """One user message in, the assistant's messages out. Never raises for any text."""
         text = (text or "")[:MAX_TEXT]
         key = self.key(session)
-        async with self.isolation.lock(key):
+        lock = self._locks[key] if self._locks is not None else self.isolation.lock(key)
+        async with lock:
             state = await self.load(key)
             reply = step(state, text, self.config)
             await self.save(key, reply.state)
@@ -107,6 +119,8 @@ class ChatService:
             await self.storage.set_state(key, fsm)
 
     async def close(self) -> None:
+        if self._locks is not None:
+            self._locks.clear()
         await self.storage.close()
         await self.isolation.close()
 

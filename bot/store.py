@@ -114,17 +114,12 @@ class SqliteStorage(BaseStorage):
     def _write(self, key: StorageKey, keep: tuple[str | None, Any] | None = None, **columns: Any) -> None:
         """One UPSERT in its own transaction: the given columns (state and/or data) and the time.
         `keep`: (state, object) to hand back from `kept` until the row changes another way."""
-        values = {"state": None, "data": "{}", **columns}
-        updates = ", ".join(f"{name} = excluded.{name}" for name in columns)  # names are ours, not input
+        sql = _UPSERT.get(tuple(columns)) or _upsert(tuple(columns))
         row_key = self._hash(key)
         with self._lock:
             self._kept.pop(row_key, None)  # (re-inserted last when kept again)
             version = self._data_version() if keep is not None and not self._kept else None
-            self.db.conn.execute(
-                "INSERT INTO conversations (key, state, data, updated) VALUES (?, ?, ?, ?) "
-                f"ON CONFLICT(key) DO UPDATE SET {updates}, updated = excluded.updated",
-                [row_key, values["state"], values["data"], time.time()],
-            )
+            self.db.conn.execute(sql, (row_key, columns.get("state"), columns.get("data", "{}"), time.time()))
             if keep is not None:  # only once the row is written
                 self._keep(row_key, *keep, version)
             self._tick()
@@ -185,6 +180,17 @@ class SqliteStorage(BaseStorage):
     async def close(self) -> None:
         self._kept.clear()
         self.db.conn.close()
+
+
+_UPSERT: dict[tuple[str, ...], str] = {}
+
+
+def _upsert(columns: tuple[str, ...]) -> str:
+    """The UPSERT that sets `columns` (state and/or data; names are ours, never input) and the time."""
+    updates = ", ".join(f"{name} = excluded.{name}" for name in columns)
+    sql = _UPSERT[columns] = ("INSERT INTO conversations (key, state, data, updated) VALUES (?, ?, ?, ?) "
+                              f"ON CONFLICT(key) DO UPDATE SET {updates}, updated = excluded.updated")
+    return sql
 
 
 def _dumps(data: Mapping[str, Any]) -> str:
