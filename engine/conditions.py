@@ -13,6 +13,7 @@ Forms (see policies/README.md):
   {fact: F, above: n} | {fact: F, unstated: true}
       with optional if_unknown: false (default) | assume_true | assume_false | undecided
   {self_pay_share_of: family_income, share: 0.4, if_unknown: ...}   self_pay ≥ share × fact
+      (only in a tier's requires: — every other condition is decided once per person, without the bill)
   {assume: id}                        a condition no data can decide: true, noted as assumed
   {all: [..]} | {any: [..]} | {not: cond}
 """

@@ -78,17 +78,13 @@ def _estimate_json(args, engine, CaseError) -> int:
     """JSON Lines in, JSON Lines out, same order; a bad line gets {"error": …} and the rest go on."""
     import gc
 
-    policies = engine.load_policies()
-    from engine.calc import estimate_case
-    from engine.case import Estimate, parse_case_json
+    from jiuzhu.jsonl import estimate_blocks
 
+    policies = engine.load_policies()
     # The policies live as long as the process: keep the collector from walking them again and again.
     # A batch makes many short-lived objects and no cycles worth collecting often: collect less often.
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
-    to_json = Estimate.__pydantic_serializer__.to_json  # bytes: no decode here and re-encode on write
-    out = getattr(sys.stdout, "buffer", None)
-    bad = 0
     data = sys.stdin.read()
     stripped = data.strip()
     lines: list[str]
@@ -101,33 +97,12 @@ def _estimate_json(args, engine, CaseError) -> int:
             lines = data.splitlines()
     else:
         lines = data.splitlines()
-    buf: list[bytes] = []
-
-    def error(obj: dict) -> bytes:
-        return json.dumps({"error": obj}, ensure_ascii=False).encode()
-
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            case = parse_case_json(line, strict=args.strict)
-        except json.JSONDecodeError as exc:
-            bad += 1
-            buf.append(error({"line": number, "field": "(line)", "field_zh": "整行",
-                              "message": f"not valid JSON: {exc.msg}", "message_zh": "不是有效的 JSON"}))
-            continue
-        except CaseError as exc:
-            bad += 1
-            err = exc.as_json()
-            err["line"] = number
-            buf.append(error(err))
-            continue
-        buf.append(to_json(estimate_case(case, policies)))
-        if len(buf) >= 512:
-            _write_lines(out, buf)
-            buf.clear()
-    if buf:
-        _write_lines(out, buf)
+    out = getattr(sys.stdout, "buffer", None)
+    bad = 0
+    for answers, errors in estimate_blocks(lines, policies, strict=args.strict, jobs=args.jobs):
+        bad += errors
+        if answers:
+            _write_lines(out, answers)
     sys.stdout.flush()
     return 1 if bad else 0
 
@@ -212,6 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("estimate", help="估算医疗救助 / estimate assistance")
     p.add_argument("--json", action="store_true", help="read Case JSON (Lines) on stdin, write Estimates")
     p.add_argument("--strict", action="store_true", help="refuse unknown fields (with --json)")
+    p.add_argument("--jobs", type=int, default=0,
+                   help="worker processes for --json (default: one per core for a big input; 1 = no workers)")
     p.add_argument("--region")
     p.add_argument("--identity", action="append")
     p.add_argument("--care")

@@ -135,6 +135,45 @@ def test_many_lines_keep_their_order(tmp_path):
             assert got["parts"][0]["base"] == 100 + i
 
 
+def _mixed_lines(count: int, bad_every: int = 97) -> list[str]:
+    """`count` lines of the five CASES with other amounts, a bad line every `bad_every`, and a
+    blank line here and there."""
+    lines = []
+    for i in range(count):
+        if i % bad_every == 50:
+            lines.append(json.dumps({**CASES[i % 5], "self_pay": -1}) if i % 2 else "{broken")
+        elif i % 211 == 7:
+            lines.append("")
+        else:
+            lines.append(json.dumps({**CASES[i % 5], "self_pay": 1000 + 37 * i}, ensure_ascii=False))
+    return lines
+
+
+def test_worker_processes_give_the_same_bytes_as_one_process(tmp_path):
+    """--jobs 2 splits the input into blocks for two forked workers: same answers, same order, the
+    same line numbers in errors, the same exit status as --jobs 1."""
+    stdin = "\n".join(_mixed_lines(2600)) + "\n"
+    one = subprocess.run([sys.executable, "-m", "jiuzhu.cli", "estimate", "--json", "--jobs", "1"],
+                         input=stdin.encode(), capture_output=True, cwd=tmp_path, timeout=300)
+    two = subprocess.run([sys.executable, "-m", "jiuzhu.cli", "estimate", "--json", "--jobs", "2"],
+                         input=stdin.encode(), capture_output=True, cwd=tmp_path, timeout=300)
+    assert one.returncode == two.returncode == 1, (one.stderr, two.stderr)
+    assert two.stdout == one.stdout
+    out = lines_of(one.stdout.decode())
+    assert len(out) == 2600 - sum(1 for i in range(2600) if i % 211 == 7 and i % 97 != 50)
+    errors = [o["error"]["line"] for o in out if "error" in o]
+    assert errors == [i + 1 for i in range(2600) if i % 97 == 50]
+
+
+def test_how_many_workers():
+    from jiuzhu.jsonl import MIN_LINES_PER_WORKER, workers_for
+
+    assert workers_for(10 * MIN_LINES_PER_WORKER, jobs=1) == 1
+    assert workers_for(10, jobs=3) == 3  # asked for: given
+    assert workers_for(MIN_LINES_PER_WORKER - 1) == 1  # small input: no workers
+    assert 1 <= workers_for(100 * MIN_LINES_PER_WORKER) <= 100
+
+
 def test_strict_refuses_unknown_fields(tmp_path):
     case = {**CASES[0], "colour": "blue", "facts": {"shoe_size": 42}}
     stdin = json.dumps(case) + "\n" + json.dumps(CASES[0]) + "\n"

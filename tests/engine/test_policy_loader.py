@@ -467,6 +467,7 @@ ALLOWED = [
     ("bot/*.py", r"MAX_\w+ =|_RAW_CAP|TEXT_LIMIT|max_length=|\[:\d+\]", "message / input size limits"),
     ("bot/store.py", r"_writes %", "housekeeping interval of the store"),
     ("jiuzhu/cli.py", r"gc\.set_threshold\(", "garbage-collector thresholds for a batch"),
+    ("jiuzhu/jsonl.py", r"^(BLOCK_LINES|MIN_LINES_PER_WORKER) =", "how a batch is split between worker processes"),
     ("faq/search.py", r"^\s*(B|TYPE_WEIGHT|ANSWER_WEIGHT|W_COVER\b.*|MENTION_BOOST|CANDIDATES)\s*=|idf|fuzz\.",
      "search ranking parameters (BM25 b, weights, fuzzy factors)"),
 ]
