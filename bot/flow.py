@@ -114,14 +114,28 @@ def _region_identities(region: str) -> tuple[str, ...]:
 
 
 def _options(q: str, state: State, cfg: FlowConfig) -> dict[str, Any]:
+    """label → value of the buttons that answer question `q` (read-only: shared between calls)."""
+    region = state.slots.get("region") if q in ("where", "identities") else None
+    picking = tuple(state.picking) if q == "identities" else ()
+    if cfg.policies is not None:  # a policy set of the caller's own: not cached
+        return _make_options(q, region, picking, cfg)
+    return _cached_options(q, region, picking)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_options(q: str, region: str | None, picking: tuple[str, ...]) -> dict[str, Any]:
+    return _make_options(q, region, picking, FlowConfig())
+
+
+def _make_options(q: str, region: str | None, picking: tuple[str, ...], cfg: FlowConfig) -> dict[str, Any]:
     data = questions_data()
-    if q == "where" and state.slots.get("region"):
-        labels = _policies(cfg).regions[state.slots["region"]].where_labels
+    if q == "where" and region:
+        labels = _policies(cfg).regions[region].where_labels
         return {labels.local: "local", labels.in_province: "in_province", labels.out_of_province: "out_of_province"}
     if q == "identities":
-        wanted = set(_region_identities(state.slots["region"])) if state.slots.get("region") else None
+        wanted = set(_region_identities(region)) if region else None
         return {lab: code for lab, code in data["identity_buttons"].items()
-                if (wanted is None or code in wanted) and code not in state.picking}
+                if (wanted is None or code in wanted) and code not in picking}
     if q == "identity_unsure":
         return dict(MONITORED_BUTTONS)
     return dict(data.get(q, {}).get("options") or {})
