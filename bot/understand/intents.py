@@ -108,11 +108,24 @@ def classify(text: object) -> str | None:
         return "yes" if yn else "no"
     # a command word inside a short message: "帮我转人工客服"
     if len(core) <= 8 and not looks_like_question(t):
-        for intent, words in _COMMANDS:
-            for w in words:
-                if len(w) >= 2 and w in core and 2 * len(w) > len(core):
-                    return intent
+        return _word_inside(core)
     return None
+
+
+def _word_inside(core: str) -> str | None:
+    """The first intent (in _COMMANDS order) with a word of ≥ 2 characters inside `core` that is
+    more than half of it. Looks up the few substrings of that length instead of trying each word."""
+    n = len(core)
+    found = [_WORD_RANK[core[i:i + size]] for size in range(max(2, n // 2 + 1), n + 1)
+             for i in range(n - size + 1) if core[i:i + size] in _WORD_RANK]
+    return _COMMANDS[min(found)][0] if found else None
+
+
+# command word → the index in _COMMANDS of the first intent that lists it
+_WORD_RANK: dict[str, int] = {}
+for _rank, (_intent, _words) in enumerate(_COMMANDS):
+    for _word in _words:
+        _WORD_RANK.setdefault(_word, _rank)
 
 
 def _yes_no_exact(b: str) -> bool | None:

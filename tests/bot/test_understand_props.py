@@ -6,6 +6,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.understand import intents
 from bot.understand import (
     LIMIT, MAX_LEN, classify, extract, find_care, find_identities, find_region, looks_like_question, normalize,
     parse_amount, parse_int, parse_yes_no,
@@ -110,3 +111,17 @@ def test_adversarial_repetitions_never_hang():
         start = time.perf_counter()
         extract(s + "x")
         assert time.perf_counter() - start < 2.0, s[:8]
+
+
+_COMMAND_WORDS = [w for _, words in intents._COMMANDS for w in words]
+
+
+@SETTINGS
+@given(st.lists(st.one_of(st.sampled_from(_COMMAND_WORDS), st.text(alphabet=_ALPHABET, max_size=3)), max_size=4))
+def test_command_word_inside_a_short_message_as_a_scan_of_every_word(parts):
+    # classify looks the substrings of a short message up; it must find what trying every word of
+    # every intent in order finds
+    core = "".join(parts)[:8]
+    expected = next((intent for intent, words in intents._COMMANDS for w in words
+                     if len(w) >= 2 and w in core and 2 * len(w) > len(core)), None)
+    assert intents._word_inside(core) == expected
