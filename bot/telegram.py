@@ -186,7 +186,7 @@ def build_dispatcher(service: ChatService) -> Dispatcher:
     async def on_other(message: TgMessage, bot: Bot) -> None:
         await bot.send_message(message.chat.id, "我只能看懂文字，请打字或点按钮。")
 
-    dp.include_routers(commands, buttons, text, other)
+    dp.include_routers(buttons, commands, text, other)
     return dp
 
 
