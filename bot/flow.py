@@ -183,10 +183,10 @@ def _clone(value: Any) -> Any:
     """A copy of the JSON-like data a State holds (dicts, lists, str, numbers, bools, None): what
     copy.deepcopy does for it, several times faster. Anything else is handed to copy.deepcopy."""
     kind = type(value)
-    if kind is dict:
-        return {k: _clone(v) for k, v in value.items()}
+    if kind is dict:  # (atoms, most of the leaves, are kept without a call)
+        return {k: v if type(v) in _ATOMS else _clone(v) for k, v in value.items()}
     if kind is list:
-        return [_clone(v) for v in value]
+        return [v if type(v) in _ATOMS else _clone(v) for v in value]
     if kind in _ATOMS:
         return value
     return copy.deepcopy(value)
@@ -393,11 +393,21 @@ def _copy(state: State) -> State:
     service may keep it). History snapshots are never changed once taken, so the history list is
     copied but its snapshots are shared. (pydantic's model_copy(deep=True) deep-copies before it
     applies `update`, history included: a fifth of a step.)"""
-    new = state.model_copy()
-    fields = new.__dict__
-    for name, value in fields.items():
-        fields[name] = list(value) if name == "history" else _clone(value)
+    fields = {name: list(value) if name == "history" else _clone(value) for name, value in state.__dict__.items()}
+    # a State built from already-valid data, as pydantic's model_construct/copy does, without its overhead
+    new = _new(State)
+    _set_dict(new, fields)
+    _set_fields_set(new, set(state.__pydantic_fields_set__))
+    _set_extra(new, state.__pydantic_extra__)  # None: State allows no extra fields
+    _set_private(new, state.__pydantic_private__)  # None: State has no private attributes
     return new
+
+
+_new = object.__new__
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def _reask(state: State, cfg: FlowConfig, lead: str) -> Message:
