@@ -166,9 +166,6 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
 
     notes: list[str] = []
     trace: list[str] = []
-    readings: list[str] = []
-    assumed: list[str] = []
-
     if doc.effective_until and case.date > doc.effective_until:
         notes.append(
             f"《{doc.title}》有效期到{doc.effective_until:%Y年%m月%d日}，就医日期已超过；本估算仍按该文件计算，"
@@ -199,7 +196,6 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     if len(matched) == 1:  # the usual case: price once, with the trace when it is wanted
         best_index = 0
         best = _price_tier(run, profile, matched[0], excluded, trace=[] if explain else None)
-        priced = [best]
     else:
         priced = [_price_tier(run, profile, m, excluded, trace=None) for m in matched]
         best_index = min(
