@@ -62,6 +62,7 @@ for extra in (ROOT, ROOT / "tests" / "bot"):
 from aiogram import Bot, Dispatcher, F, Router  # noqa: E402
 from aiogram.types import CallbackQuery, Message, Update  # noqa: E402
 
+from bot.flow import State as FlowState  # noqa: E402
 from bot.messages import Button, Message as FlowMessage  # noqa: E402
 from bot.service import ChatService  # noqa: E402
 from bot.store import SqliteStorage  # noqa: E402
@@ -250,17 +251,19 @@ async def run_flow(streams, rounds: int, db: str, label: str, profile: cProfile.
 
 class ConstantService(ChatService):
     """The chat service with the flow taken out: every message gets the same question with six
-    buttons, state still loaded and saved. Shows what the Telegram door itself costs."""
+    buttons, state still loaded and saved the way the real service does it. Shows what the
+    Telegram door itself costs."""
 
     REPLY = [FlowMessage(text="这次是哪种看病？", kind="question",
                          buttons=[Button(label=x, code=x) for x in ("住院", "门诊慢特病", "透析/放化疗等大病门诊",
                                                                     "普通门诊", "跳过", "上一步")])]
+    STATE = FlowState(started=True, pending="care")
 
     async def handle(self, session: str, text: str):
         key = self.key(session)
         async with self.isolation.lock(key):
             await self.load(key)
-            await self.storage.set_all(key, None, {"flow": {"started": True}})
+            await self.save(key, self.STATE)
         return self.REPLY
 
 
@@ -327,15 +330,15 @@ async def breakdown(streams) -> tuple[Timers, int, float]:
     timers = Timers()
     timers.wrap(service_mod.ChatService, "handle", "ChatService.handle (load+step+save)")
     timers.wrap(service_mod, "step", "flow.step")
-    timers.wrap(flow.engine, "questions", "engine.questions (which question next)")
+    timers.wrap(flow.engine, "next_question", "engine.next_question (which question next)")
     timers.wrap(flow.engine, "estimate", "engine.estimate (result, result parts)")
     timers.wrap(flow, "extract", "understand.extract")
     timers.wrap(flow, "classify", "understand.classify")
     timers.wrap(flow.render, "short", "render.short")
-    timers.wrap(service_mod.ChatService, "load", "ChatService.load (SQLite read + validate)")
+    timers.wrap(service_mod.ChatService, "load", "ChatService.load (kept State, or read + validate)")
     timers.wrap(service_mod.ChatService, "save", "ChatService.save (dump + SQLite write)")
     timers.wrap(flow, "_snapshot", "flow._snapshot (history copy)")
-    timers.wrap(flow.State, "model_copy", "State.model_copy (deep)")
+    timers.wrap(flow, "_copy", "flow._copy (the step's copy of the State)")
     timers.wrap(telegram_mod, "send_all", "telegram.send_all (keyboards + sendMessage)")
     timers.wrap(Bot, "send_chat_action", "Bot.send_chat_action (typing)")
     timers.wrap(CallbackQuery, "answer", "CallbackQuery.answer")

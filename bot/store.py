@@ -28,6 +28,10 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 
 DEFAULT_RETENTION_DAYS = 30
+# `updated` (what retention counts from) is moved on at most once in this many seconds: a turn then
+# rewrites the row but not its entry in the `updated` index, a third of the time of a write (half
+# on a file). The purge waits this much longer, so nothing goes before its retention period is over.
+TOUCH_EVERY = 3600
 KEPT_MAX = 4096  # conversations whose latest saved object is kept in memory (the most recently written)
 
 
@@ -171,7 +175,7 @@ class SqliteStorage(BaseStorage):
 
     def purge(self, now: float | None = None) -> int:
         """Delete conversations not touched within the retention period. Returns how many."""
-        cutoff = (now or time.time()) - self.retention_days * 86400
+        cutoff = (now or time.time()) - self.retention_days * 86400 - TOUCH_EVERY
         cur = self.db.execute("DELETE FROM conversations WHERE updated < ?", [cutoff])
         if cur.rowcount:
             self._kept.clear()
@@ -188,8 +192,10 @@ _UPSERT: dict[tuple[str, ...], str] = {}
 def _upsert(columns: tuple[str, ...]) -> str:
     """The UPSERT that sets `columns` (state and/or data; names are ours, never input) and the time."""
     updates = ", ".join(f"{name} = excluded.{name}" for name in columns)
-    sql = _UPSERT[columns] = ("INSERT INTO conversations (key, state, data, updated) VALUES (?, ?, ?, ?) "
-                              f"ON CONFLICT(key) DO UPDATE SET {updates}, updated = excluded.updated")
+    sql = _UPSERT[columns] = (
+        "INSERT INTO conversations (key, state, data, updated) VALUES (?, ?, ?, ?) "
+        f"ON CONFLICT(key) DO UPDATE SET {updates}, updated = CASE WHEN conversations.updated > "
+        f"excluded.updated - {TOUCH_EVERY} THEN conversations.updated ELSE excluded.updated END")
     return sql
 
 

@@ -46,7 +46,7 @@ def keyboard(message: Message) -> InlineKeyboardMarkup | None:
     """Inline keyboard: two buttons a row (one when a label is long); callback data = label."""
     if not message.buttons:
         return None
-    return _markup(tuple((b.label, b.code or b.label) for b in message.buttons))
+    return _markup(tuple([(b.label, b.code or b.label) for b in message.buttons]))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -120,11 +120,12 @@ def sqlite_seen(service: ChatService) -> Callable[[int], Awaitable[bool]]:
     """Record update ids in the SQLite store (`seen_updates`); True when the id was there already."""
     db = service.storage.db
     db.execute("CREATE TABLE IF NOT EXISTS seen_updates (update_id INTEGER PRIMARY KEY, at REAL NOT NULL)")
+    execute = db.conn.execute  # the sqlite3 connection itself: one statement, no wrapper per update
 
     async def seen(update_id: int) -> bool:
-        cur = db.execute("INSERT OR IGNORE INTO seen_updates (update_id, at) VALUES (?, ?)", [update_id, time.time()])
+        cur = execute("INSERT OR IGNORE INTO seen_updates (update_id, at) VALUES (?, ?)", (update_id, time.time()))
         if update_id % 1000 == 0:
-            db.execute("DELETE FROM seen_updates WHERE at < ?", [time.time() - 7 * 86400])
+            execute("DELETE FROM seen_updates WHERE at < ?", (time.time() - 7 * 86400,))
         return cur.rowcount == 0
 
     return seen
