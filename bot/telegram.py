@@ -95,9 +95,24 @@ def _chunks(text: str) -> list[str]:
     return parts
 
 
-async def send_all(bot: Bot, chat_id: int, messages: list[Message]) -> None:
+def _bubbles(messages: list[Message]) -> list[tuple[str, Message]]:
+    """(text, the message whose buttons it carries): a message without buttons is sent together
+    with the one after it, a blank line between (the greeting and the first question, an answer
+    from the FAQ and the question asked again …) — one sendMessage instead of two, the same words
+    in the same order, the keyboard still under the question. Not when together they would be
+    longer than one Telegram message."""
+    out: list[tuple[str, Message]] = []
     for message in messages:
-        chunks = _chunks(message.text)
+        text = message.text
+        if out and not out[-1][1].buttons and len(out[-1][0]) + 2 + len(text) <= TEXT_LIMIT:
+            text = f"{out.pop()[0]}\n\n{text}"
+        out.append((text, message))
+    return out
+
+
+async def send_all(bot: Bot, chat_id: int, messages: list[Message]) -> None:
+    for text, message in _bubbles(messages):
+        chunks = _chunks(text)
         for i, chunk in enumerate(chunks):
             markup = keyboard(message) if i == len(chunks) - 1 else None
             await bot.send_message(chat_id, chunk, reply_markup=markup)

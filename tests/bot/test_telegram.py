@@ -477,3 +477,25 @@ def test_keyboard_cuts_overlong_callback_data_to_64_bytes():
     assert all(len(d.encode()) <= CALLBACK_LIMIT for d in data.values())
     assert data["是"] == "是"
     assert keyboard(FlowMessage(text="no buttons")) is None
+
+
+async def test_a_message_without_buttons_goes_out_with_the_next_one(stack):
+    # the greeting and the first question: one message, greeting first, the keyboard under it
+    c = stack.chat(5101)
+    await c.say("/start")
+    assert len(c.last) == 1
+    greeting, question = c.last[0].text.split("\n\n", 1)
+    assert greeting.startswith("您好") and "户口或参保地" in question
+    assert c.last[0].reply_markup is not None
+
+
+async def test_messages_too_long_together_go_out_apart():
+    session = RecordingSession()
+    bot = Bot("123:TEST", session=session)
+    first, second = FlowMessage(text="甲" * 3000), FlowMessage(text="乙" * 1500, buttons=[Button(label="是")])
+    await send_all(bot, 1, [first, second])
+    assert [m.text for m in session.sent()] == [first.text, second.text]
+    session.clear()
+    await send_all(bot, 1, [FlowMessage(text="甲"), FlowMessage(text="乙"), second])
+    assert [m.text for m in session.sent()] == ["甲\n\n乙\n\n" + second.text]
+    assert session.sent()[0].reply_markup is not None
