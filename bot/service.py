@@ -16,7 +16,6 @@ from datetime import date
 from typing import Any
 
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from pydantic import ValidationError
 
 from .flow import FlowConfig, State, step
@@ -52,17 +51,29 @@ def faq_answer(text: str, region: str | None, misses_db: str | None = None) -> l
     return [Message(text=result.message or "没有找到确切答案。可以拨打12393医保服务热线。", buttons=buttons, kind="info")]
 
 
+class LocalEventIsolation(BaseEventIsolation):
+    """One process's isolation, as aiogram's SimpleEventIsolation: an asyncio.Lock per key. `lock`
+    hands out the lock itself (an asyncio.Lock is an async context manager) rather than wrapping
+    it in an async generator: the dispatcher takes it for every update, the service every turn."""
+
+    def __init__(self) -> None:
+        self._locks: defaultdict[StorageKey, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    def lock(self, key: StorageKey) -> asyncio.Lock:  # type: ignore[override]
+        return self._locks[key]
+
+    async def close(self) -> None:
+        self._locks.clear()
+
+
 class ChatService:
     def __init__(self, storage: BaseStorage, *, secret: bytes, isolation: BaseEventIsolation | None = None,
                  misses_db: str | None = None, today: date | None = None, policies: Any = None):
         self.storage = storage
         self.secret = secret
-        self.isolation = isolation or SimpleEventIsolation()
+        self.isolation = isolation or LocalEventIsolation()
         self.misses_db = misses_db
         self._keys: dict[str, StorageKey] = {}  # session → its storage key (an HMAC each turn otherwise)
-        # In one process (SimpleEventIsolation) a conversation's lock is an asyncio.Lock per key, as
-        # there, without the context-manager wrapper around it; Redis locks go through the isolation.
-        self._locks = defaultdict(asyncio.Lock) if type(self.isolation) is SimpleEventIsolation else None
         self.config = FlowConfig(faq=lambda q, r: faq_answer(q, r, self.misses_db), today=today, policies=policies)
 
     def key(self, session: str) -> StorageKey:
@@ -95,8 +106,7 @@ class ChatService:
         """One user message in, the assistant's messages out. Never raises for any text."""
         text = (text or "")[:MAX_TEXT]
         key = self.key(session)
-        lock = self._locks[key] if self._locks is not None else self.isolation.lock(key)
-        async with lock:
+        async with self.isolation.lock(key):
             state = await self.load(key)
             reply = step(state, text, self.config)
             await self.save(key, reply.state)
@@ -119,8 +129,6 @@ class ChatService:
             await self.storage.set_state(key, fsm)
 
     async def close(self) -> None:
-        if self._locks is not None:
-            self._locks.clear()
         await self.storage.close()
         await self.isolation.close()
 
