@@ -40,6 +40,10 @@ _TIER_RE = re.compile(r"(?:第)?([12一二])档")
 _HOSPITAL_WORD_RE = re.compile(r"医院|卫生院|卫生室|诊所|三甲|二甲|三乙|二乙|社区卫生|大医院")
 _PUNCT = set(",.;!?，。；！？、")
 
+# a number without any word: two digits at least, or one with a unit ("1" and "2" answer option questions)
+_BARE_AMOUNT_RE = re.compile(r"[0-9]{2,12}(?:\.[0-9]{1,2})?(?:万元|千元|万块|千块|万|千|元|块|w|k)?"
+                             r"|[0-9](?:\.[0-9]{1,2})?(?:万元|千元|万块|千块|万|千|元|块|w|k)")
+
 EXPECTABLE = ("self_pay", "family_income", "stay_policy_total", "age", "family_size", "disability_grade",
               "disability_kind", "veteran_kind", "special_disease", "referred", "hospital_level", "insurance_tier")
 
@@ -231,6 +235,12 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     t = compact(text)
     ext = Extracted(text=normalize(text))
     if not t:
+        return ext
+    if expecting is None and _BARE_AMOUNT_RE.fullmatch(t):
+        # "2万", "35000", "1.2万元": a number without a word before it fills nothing unless a slot is
+        # expected (tests/bot/test_understand_extract.py checks every recogniser agrees)
+        ext.intent = classify(t)
+        ext.question = looks_like_question(t)
         return ext
     places = find_places(t)
     if places:

@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.understand import extract
 
@@ -236,3 +238,44 @@ def test_short_where_answers(text, where):
                                         ("本市", "local")])
 def test_where_button_labels(text, where):
     assert extract(text).facts["where"] == where
+
+
+
+_UNITS = ["", "万元", "千元", "万块", "千块", "万", "千", "元", "块", "w", "k"]
+
+
+def _without_shortcut(text: str):
+    """extract() with the bare-amount shortcut switched off: every recogniser runs."""
+    import importlib
+    import re
+
+    module = importlib.import_module("bot.understand.extract")  # (the package's `extract` is the function)
+    saved = module._BARE_AMOUNT_RE
+    module._BARE_AMOUNT_RE = re.compile(r"(?!)")  # matches nothing
+    try:
+        return extract(text)
+    finally:
+        module._BARE_AMOUNT_RE = saved
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(min_value=0, max_value=10**12 - 1), st.one_of(st.none(), st.integers(0, 99)),
+       st.sampled_from(_UNITS), st.sampled_from(["", " ", "，", "。", "！", "?", "\u3000"]))
+def test_bare_amount_shortcut_is_what_every_recogniser_finds(whole, cents, unit, punct):
+    # extract() answers a bare number ("2万", "35000") without running the recognisers; they must
+    # find nothing else in it either (with `expecting`, the shortcut is not taken)
+    text = f"{whole}{'' if cents is None else f'.{cents}'}{unit}{punct}"
+    assert extract(text) == _without_shortcut(text), text
+
+
+@pytest.mark.parametrize("text", ["2万", "35000", "1.2万", "500", "45", "0", "1", "2", "20k", "3.5万元", "8000块",
+                                  "２万", "1,200"])
+def test_bare_amount_shortcut_examples(text):
+    assert extract(text) == _without_shortcut(text)
+
+
+def test_bare_amount_shortcut_every_small_number():
+    for number in range(1000):
+        for unit in _UNITS:
+            text = f"{number}{unit}"
+            assert extract(text) == _without_shortcut(text), text
