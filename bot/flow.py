@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import functools
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -196,8 +197,24 @@ _ATOMS = frozenset((str, int, float, bool, type(None), Decimal))
 
 
 def _snap(state: State) -> dict[str, Any]:
-    """What 上一步 restores: a copy of the answer slots and where the conversation stood."""
-    return {name: _clone(getattr(state, name)) for name in SNAPSHOT_FIELDS}
+    """What 上一步 restores: a copy of the answer slots and where the conversation stood. A field
+    still equal to that of the state the step was given is shared with it instead (step never
+    changes the state it is given, and snapshots are never changed): most snapshots are taken
+    before the step changes anything."""
+    origin = _ORIGIN.get()
+    snap = {}
+    for name in SNAPSHOT_FIELDS:
+        value = getattr(state, name)
+        if origin is not None:
+            old = getattr(origin, name)
+            if old == value:
+                snap[name] = old
+                continue
+        snap[name] = _clone(value)
+    return snap
+
+
+_ORIGIN: ContextVar[State | None] = ContextVar("flow_step_origin", default=None)  # the state step() was given
 
 
 def _restore(state: State, snap: dict[str, Any]) -> None:
@@ -378,14 +395,17 @@ def step(state: State | None, text: Any, cfg: FlowConfig | None = None) -> Reply
     state = _copy(state)
     if text == "/start":
         return start(cfg, mode=state.mode)
-    if not text:
-        return Reply(state, [_reask(state, cfg, "请回复文字或点按钮。")])
+    origin = _ORIGIN.set(before)
     try:
+        if not text:
+            return Reply(state, [_reask(state, cfg, "请回复文字或点按钮。")])
         return Reply(state, _dispatch(state, text, cfg))
     except Exception:  # noqa: BLE001 - a bug must not end the conversation; tests look for kind "error"
         log.exception("flow step failed")
         return Reply(before, [Message(text="抱歉，出了点问题。请再说一遍，或点“重新开始”。",
                                       buttons=[Button(label=B_RESTART, code=B_RESTART)], kind="error")])
+    finally:
+        _ORIGIN.reset(origin)
 
 
 def _copy(state: State) -> State:

@@ -442,3 +442,27 @@ def test_extra_buttons_say_nothing_but_their_label():
         found = extract(label)
         assert not found.slots and found.place is None and not found.question and not found.notes, label
         assert not flow.looks_like_question(label), label
+
+
+@pytest.mark.parametrize("texts", [
+    ["/start", "广西", "低保户", "重度残疾人", "选好了", "住院", "5万", "上一步", "6万", "二级", "修改", "改自付金额",
+     "3万", "本市", "上一步", "本市", "之前有过", "5000", "跳过", "上一步", "上一步", "重新开始", "安康"],
+    ["/start", "我是南宁的低保户，住院自付2万", "其实自付是3万", "是，改过来", "本市", "之前没有", "计算过程", "修改",
+     "不改了", "补充", "上一步", "上一步", "上一步"],
+])
+def test_no_state_handed_out_changes_later(texts):
+    # steps share the unchanged parts of the state they were given with the snapshots they take;
+    # so every state handed out (kept in memory by the chat service, not re-read from JSON) must
+    # stay exactly as it was handed out, whatever later steps do
+    import copy
+
+    state, seen = None, []
+    for text in texts:
+        state = step(state, text, CFG).state
+        seen.append((state, copy.deepcopy(state.model_dump())))
+    for i, (handed_out, as_it_was) in enumerate(seen):
+        assert handed_out.model_dump() == as_it_was, (i, texts[i])
+    again = None  # and the same conversation through JSON gives the same states
+    for text, (handed_out, _) in zip(texts, seen):
+        again = roundtrip(step(again, text, CFG).state)
+        assert again == handed_out, text
