@@ -17,6 +17,7 @@ from typing import Any
 
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
 from pydantic import ValidationError
+from pydantic_core import to_json
 
 from .flow import FlowConfig, State, step
 from .messages import Button, Message
@@ -24,6 +25,8 @@ from .states import fsm_state_for
 
 log = logging.getLogger("jiuzhu.chat")
 MAX_TEXT = 2000
+SNAP_JSON_MAX = 16_384
+_NO_HISTORY = {"history"}
 
 
 def faq_answer(text: str, region: str | None, misses_db: str | None = None) -> list[Message]:
@@ -73,6 +76,7 @@ class ChatService:
         self.secret = secret
         self.isolation = isolation or LocalEventIsolation()
         self.misses_db = misses_db
+        self._snap_json: dict[int, tuple[dict, str]] = {}  # id(snapshot) → (snapshot, its JSON)
         self._keys: dict[str, StorageKey] = {}  # session → its storage key (an HMAC each turn otherwise)
         self.config = FlowConfig(faq=lambda q, r: faq_answer(q, r, self.misses_db), today=today, policies=policies)
 
@@ -118,7 +122,7 @@ class ChatService:
         fsm = fsm_state_for(state.pending, state.done)
         save_json = getattr(self.storage, "save_json", None)
         if save_json is not None:  # {"flow": …} written by pydantic's serializer straight to JSON
-            await save_json(key, fsm.state if fsm else None, '{"flow":' + state.model_dump_json() + "}", state)
+            await save_json(key, fsm.state if fsm else None, self._flow_json(state), state)
             return
         data = {"flow": state.model_dump(mode="json")}
         setter = getattr(self.storage, "set_all", None)
@@ -127,6 +131,22 @@ class ChatService:
         else:
             await self.storage.set_data(key, data)
             await self.storage.set_state(key, fsm)
+
+    def _flow_json(self, state: State) -> str:
+        """{"flow": the state} as JSON. A history snapshot never changes once taken and stays in the
+        history for many turns: each is written to JSON once (kept with the snapshot itself, so an
+        id is never mistaken for another's), the rest of the state every turn."""
+        cache = self._snap_json
+        texts = []
+        for snap in state.history:
+            found = cache.get(id(snap))
+            if found is None or found[0] is not snap:
+                if len(cache) >= SNAP_JSON_MAX:
+                    cache.clear()
+                found = cache[id(snap)] = (snap, to_json(snap).decode())
+            texts.append(found[1])
+        rest = state.model_dump_json(exclude=_NO_HISTORY)
+        return f'{{"flow":{rest[:-1]},"history":[{",".join(texts)}]}}}}'
 
     async def close(self) -> None:
         await self.storage.close()
