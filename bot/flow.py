@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 import engine
+from engine.case import construct
 from engine.money import yuan
 from engine.policy import default as load_policies
 
@@ -414,20 +415,8 @@ def _copy(state: State) -> State:
     copied but its snapshots are shared. (pydantic's model_copy(deep=True) deep-copies before it
     applies `update`, history included: a fifth of a step.)"""
     fields = {name: list(value) if name == "history" else _clone(value) for name, value in state.__dict__.items()}
-    # a State built from already-valid data, as pydantic's model_construct/copy does, without its overhead
-    new = _new(State)
-    _set_dict(new, fields)
-    _set_fields_set(new, set(state.__pydantic_fields_set__))
-    _set_extra(new, state.__pydantic_extra__)  # None: State allows no extra fields
-    _set_private(new, state.__pydantic_private__)  # None: State has no private attributes
-    return new
-
-
-_new = object.__new__
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+    return construct(State, fields, set(state.__pydantic_fields_set__), state.__pydantic_extra__,
+                     state.__pydantic_private__)
 
 
 def _reask(state: State, cfg: FlowConfig, lead: str) -> Message:

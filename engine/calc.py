@@ -132,16 +132,15 @@ class _Profile:
                  "further", "monitoring", "side", "tails", "no_category")
 
     def __init__(self, run: "_Run"):
-        ctx = run  # the run is the conditions' context
         region = run.region
         self.policy_ref = _policy_ref(region)
         self.matched, self.exclusive_dropped = _shared(run, "tiers", lambda: _categories(run))
         self.needs_requires = any(m.tier.requires is not None for m in self.matched)
         self.excluded, self.referral_notes = False, ()
         if region.referral is not None:
-            value, self.referral_notes = region.referral.not_covered_when.fn(ctx)
+            value, self.referral_notes = region.referral.not_covered_when.fn(run)
             self.excluded = bool(value)
-        self.tilt = region.tilt.when.fn(ctx) if region.tilt is not None else (False, ())
+        self.tilt = region.tilt.when.fn(run) if region.tilt is not None else (False, ())
         self.further = _shared(run, "further", lambda: _further_help(run))
         self.monitoring = _shared(run, "monitoring",
                                   lambda: [rule for rule in region.monitoring if rule.when.fn(run)[0]])
@@ -173,7 +172,6 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
         )
 
     # ------------------------------------------------------------------ categories
-    ctx = run
     profile = region.memo(run.who, lambda: _Profile(run))
     failed_requires: list[tuple[Tier, str]] = []
     matched = profile.matched
@@ -181,7 +179,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
         kept = []
         for m in matched:
             if m.tier.requires is not None:
-                value, more = _requires(region, m.tier)(ctx)
+                value, more = _requires(region, m.tier)(run)
                 if value is False:
                     failed_requires.append((m.tier, f"{m.tier.requires.quote}〔{m.tier.requires.cite}〕"))
                     continue
@@ -264,7 +262,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
         subsidy = side.subsidy
         shared_key = ("tail", best.notes, best.covered, eligible, settlement, best_tier.rank, case.date.year,
                       side.readings, side.notes, subsidy.kind, subsidy.amount is not None, profile.referral_notes,
-                      _where(run), "illness_poverty" in ctx.identities, case.facts.contribution is None)
+                      _where(run), "illness_poverty" in run.identities, case.facts.contribution is None)
         tail = profile.tails[tail_key] = region.memo(
             shared_key, lambda: _tail(run, profile, best, side, eligible, settlement, best_tier))
 
@@ -319,15 +317,8 @@ def _facts_read(region: RegionPolicy) -> dict:
 
 
 def _compute_facts_read(region: RegionPolicy) -> dict:
-    conds = [t.when for t in region.tiers] + [c.when for t in region.tiers for c in t.claims]
-    conds += [r.when for r in region.subsidy] + [r.when for r in region.critical_illness_tilt]
-    conds += [region.deposit_waiver.when] + [t.show_when for t in region.texts] + [m.when for m in region.monitoring]
-    if region.referral is not None:
-        conds.append(region.referral.not_covered_when)
-    if region.tilt is not None:
-        conds.append(region.tilt.when)
     read: dict = {}
-    for cond in conds:
+    for _, _, cond in region.amount_free_conditions():
         for name in cond.facts:
             read.setdefault(name, set())
         for name, op, bound in cond.thresholds:
@@ -335,8 +326,9 @@ def _compute_facts_read(region: RegionPolicy) -> dict:
                 read[name].add(bound)
             else:
                 read[name] = None  # compared for equality: the value itself matters
-    for name in ("where", "contribution"):  # used as values by the side benefits and the documents
-        read[name] = None
+    for names in _VALUES.values():  # used as values, not only by conditions
+        for name in names:
+            read[name] = None
     return {name: (None if bounds is None or not bounds else tuple(sorted(bounds))) for name, bounds in read.items()}
 
 
@@ -350,23 +342,18 @@ def _shared(run: _Run, part: str, compute, *extra):
     return run.region.memo(key + extra, compute)
 
 
+# the facts a part of the answer uses as values (contribution: 资助参保's amount; where: documents,
+# places and the referral note), besides those its conditions read
+_VALUES = {"side": ("contribution",), "further": ("where",), "profile": ("where",)}
+
+
 def _reads(region: RegionPolicy, part: str) -> tuple[frozenset, frozenset]:
     """The identities and facts one part of the answer depends on."""
-    values: tuple = ()
-    if part == "tiers":
-        conditions = [t.when for t in region.tiers] + [c.when for t in region.tiers for c in t.claims]
-    elif part == "side":
-        conditions = [r.when for r in region.subsidy] + [r.when for r in region.critical_illness_tilt]
-        conditions.append(region.deposit_waiver.when)
-        values = ("contribution",)
-    elif part == "further":
-        conditions, values = [t.show_when for t in region.texts], ("where",)
-    elif part == "monitoring":
-        conditions = [m.when for m in region.monitoring]
-    else:
+    conditions = [cond for _, of, cond in region.amount_free_conditions() if of == part]
+    if part not in ("tiers", "side", "further", "monitoring"):
         raise ValueError(f"unknown part {part!r}")
     return (frozenset(code for cond in conditions for code in cond.identities),
-            frozenset(name for cond in conditions for name in cond.facts) | frozenset(values))
+            frozenset(name for cond in conditions for name in cond.facts) | frozenset(_VALUES.get(part, ())))
 
 
 def _categories(run: _Run) -> tuple[list, list]:

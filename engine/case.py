@@ -287,6 +287,19 @@ _set_private = _BASE_SLOTS["__pydantic_private__"].__set__
 _new = object.__new__
 
 
+def construct(cls: type[BaseModel], values: dict, fields_set: set, extra: dict | None = None,
+              private: dict | None = None) -> BaseModel:
+    """A model from data already known to be valid, written straight to BaseModel's four slots:
+    what pydantic's model_construct and model_copy do after their checks, without their overhead
+    (the engine's answers, its probes in engine.questions and the chat flow's state copies)."""
+    obj = _new(cls)
+    _set_dict(obj, values)
+    _set_fields_set(obj, fields_set)
+    _set_extra(obj, extra)
+    _set_private(obj, private)
+    return obj
+
+
 class _Out(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -311,16 +324,9 @@ class _Out(BaseModel):
             cached = (defaults, len(fields), set(fields))
             setattr(cls, "_trusted_cache", cached)
         defaults, count, every = cached
-        obj = _new(cls)
         if len(values) >= count:
-            _set_dict(obj, values)
-            _set_fields_set(obj, every.copy() if len(values) == count else set(values))
-        else:
-            _set_dict(obj, {**defaults, **values})
-            _set_fields_set(obj, set(values))
-        _set_extra(obj, {})
-        _set_private(obj, None)
-        return obj
+            return construct(cls, values, every.copy() if len(values) == count else set(values), {})
+        return construct(cls, {**defaults, **values}, set(values), {})
 
 
 class PolicyRef(_Out):

@@ -49,9 +49,7 @@ def plain(value: Decimal) -> str:
 def yuan(value: Decimal) -> str:
     """How an amount is shown to a person: `1.8万元（18,000元）`, `4,481元`, `0元`."""
     value = fen(value) + ZERO  # + 0 drops a -0
-    text = f"{value:,.2f}"
-    if text.endswith(".00"):
-        text = text[:-3]
+    text = plain(value)
     if -WAN < value < WAN:
         return text + "元"
     # 万 with at most two decimals, rounded half-up; "约" when that rounding hides something

@@ -339,17 +339,7 @@ class RegionPolicy(Model):
                 raise ValueError(f"{where}: unknown statistic {ref.statistic!r}")
         # Only `requires:` may read the bill's amount: every other condition is decided once per
         # person and reused for all their bills (engine.calc._Profile).
-        conds = [(f"tiers[{i}].when", t.when) for i, t in enumerate(self.tiers)]
-        conds += [(f"tiers[{i}].claims[{j}].when", c.when) for i, t in enumerate(self.tiers)
-                  for j, c in enumerate(t.claims)]
-        conds += [(f"subsidy[{k}].when", r.when) for k, r in enumerate(self.subsidy)]
-        conds += [(f"critical_illness_tilt[{k}].when", r.when) for k, r in enumerate(self.critical_illness_tilt)]
-        conds += [(f"monitoring[{k}].when", r.when) for k, r in enumerate(self.monitoring)]
-        conds += [(f"texts[{k}].show_when", r.show_when) for k, r in enumerate(self.texts)]
-        conds += [("deposit_waiver.when", self.deposit_waiver.when)]
-        conds += [("tilt.when", self.tilt.when)] if self.tilt else []
-        conds += [("referral.not_covered_when", self.referral.not_covered_when)] if self.referral else []
-        for where, cond in conds:
+        for where, _, cond in self.amount_free_conditions():
             if cond.reads_amount:
                 raise ValueError(f"{where}: self_pay_share_of depends on the bill; use it only in a tier's requires:")
         ids = [(t.category, t.tier) for t in self.tiers]
@@ -368,6 +358,28 @@ class RegionPolicy(Model):
     @functools.cached_property
     def _caches(self) -> tuple[dict, dict]:
         return {}, {}
+
+    def amount_free_conditions(self):
+        """Every condition of the region except a tier's `requires:`, as (path in the file, the part
+        of the answer it decides, condition). None of them may read the bill (checked at load), so
+        the engine decides each part once per kind of person."""
+        for i, tier in enumerate(self.tiers):
+            yield f"tiers[{i}].when", "tiers", tier.when
+            for j, claim in enumerate(tier.claims):
+                yield f"tiers[{i}].claims[{j}].when", "tiers", claim.when
+        for k, rule in enumerate(self.subsidy):
+            yield f"subsidy[{k}].when", "side", rule.when
+        for k, rule in enumerate(self.critical_illness_tilt):
+            yield f"critical_illness_tilt[{k}].when", "side", rule.when
+        yield "deposit_waiver.when", "side", self.deposit_waiver.when
+        for k, text in enumerate(self.texts):
+            yield f"texts[{k}].show_when", "further", text.show_when
+        for k, rule in enumerate(self.monitoring):
+            yield f"monitoring[{k}].when", "monitoring", rule.when
+        if self.referral is not None:
+            yield "referral.not_covered_when", "profile", self.referral.not_covered_when
+        if self.tilt is not None:
+            yield "tilt.when", "profile", self.tilt.when
 
     @property
     def cite_prefix(self) -> str:

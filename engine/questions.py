@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from .case import FIELD_ZH, CaseError, parse_case
+from .case import FIELD_ZH, CaseError, construct, parse_case
 from .conditions import Ctx
 from .policy import Policies, RegionPolicy, default
 
@@ -122,23 +122,12 @@ def questions(partial: dict, policies: Policies | None = None, skip: tuple | lis
     return wanted
 
 
-_new = object.__new__
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-
-
 def _with(model: BaseModel, **changes) -> BaseModel:
     """`model.model_copy(update=changes)` (a shallow copy with some fields replaced, unvalidated),
     written straight to BaseModel's slots as engine.case does for its outputs: pydantic's own copy
     was a quarter of the time spent choosing the next question (two copies per probe)."""
-    new = _new(type(model))
-    _set_dict(new, {**model.__dict__, **changes})
-    _set_fields_set(new, model.__pydantic_fields_set__ | changes.keys())
-    _set_extra(new, model.__pydantic_extra__)
-    _set_private(new, model.__pydantic_private__)
-    return new
+    return construct(type(model), {**model.__dict__, **changes}, model.__pydantic_fields_set__ | changes.keys(),
+                     model.__pydantic_extra__, model.__pydantic_private__)
 
 
 __all__ = ["questions", "next_question", "ESSENTIALS", "FACT_LABELS", "CaseError"]

@@ -21,16 +21,12 @@ def _write(stream, line: str) -> None:
     stream.write("\n")
 
 
-def _error_json(err) -> str:
-    return json.dumps({"error": err.as_json()}, ensure_ascii=False)
-
-
 def cmd_estimate(args: argparse.Namespace) -> int:
     import engine
     from engine.case import CaseError
 
     if args.json:
-        return _estimate_json(args, engine, CaseError)
+        return _estimate_json(args, engine)
     case: dict[str, Any] = {
         "region": args.region, "identities": args.identity or [], "care": args.care, "self_pay": args.self_pay,
     }
@@ -74,7 +70,7 @@ def _fact_value(raw: str) -> Any:
         return raw
 
 
-def _estimate_json(args, engine, CaseError) -> int:
+def _estimate_json(args, engine) -> int:
     """JSON Lines in, JSON Lines out, same order; a bad line gets {"error": …} and the rest go on."""
     import gc
 
