@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from .case import Case, Category, Estimate, Flag, Part, PolicyRef, Subsidy
+from .case import FACT_LABELS, Alternative, Case, Category, Estimate, Flag, Part, PolicyRef, Subsidy, construct
 from .conditions import IDENTITIES, Ctx
 from .money import ZERO, fen, percent, whole_yuan, yuan
 from .policy import CapRule, Claim, Common, Policies, RegionPolicy, StatRef, Tier
@@ -129,7 +129,7 @@ class _Profile:
     `requires:` conditions may read the bill's amount (the policy loader enforces this)."""
 
     __slots__ = ("policy_ref", "matched", "exclusive_dropped", "needs_requires", "excluded", "referral_notes", "tilt",
-                 "further", "monitoring", "side", "tails", "no_category")
+                 "further", "monitoring", "answer_notes", "side", "tails", "no_category")
 
     def __init__(self, run: "_Run"):
         region = run.region
@@ -144,6 +144,8 @@ class _Profile:
         self.further = _shared(run, "further", lambda: _further_help(run))
         self.monitoring = _shared(run, "monitoring",
                                   lambda: [rule for rule in region.monitoring if rule.when.fn(run)[0]])
+        self.answer_notes = _shared(run, "notes", lambda: tuple(
+            f"{text.text}〔{text.cite}〕" for text in region.answer_notes if text.show_when.fn(run)[0]))
         self.side: dict = {}  # (in_transition, year) -> _Side
         self.tails: dict = {}  # what the category's claim noted, status, settlement, year … -> _Tail
         self.no_category: dict = {}  # ranks of the tiers whose requires: failed -> (reason, reasons, trace)
@@ -198,7 +200,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
         priced = [_price_tier(run, profile, m, excluded, trace=None) for m in matched]
         best_index = min(
             range(len(priced)),
-            key=lambda i: (not priced[i].covered, -priced[i].amount, priced[i].tier.rank),
+            key=lambda i: _rank_key(priced[i]),
         )
         best = priced[best_index]
         if explain:  # again, this time with the trace
@@ -206,29 +208,33 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     best_match = matched[best_index]
     best_tier = best_match.tier
 
+    alternatives = [] if len(matched) == 1 else _alternatives(run, matched, priced, best_index, excluded)
     if explain:
         trace.append(f"救助类别：{best_tier.name}〔{best_tier.cite}〕")
-        if len(matched) > 1:
-            others = "、".join(p.tier.name for i, p in enumerate(priced) if i != best_index)
-            trace.append(f"同时符合：{others}；按就高不就低原则取救助最多的类别。")
+        if alternatives:
+            others = "、".join(f"{a.category.name}（{yuan(a.assistance)}）" for a in alternatives)
+            trace.append(f"同时符合：{others}；按就高不就低原则取救助最多的类别"
+                         + ("，依申请的框架标准不排在按规定直接救助的类别前面。" if any(
+                             p.tier.discretionary for p in priced) and not best_tier.discretionary else "。"))
         for tier in profile.exclusive_dropped:
             trace.append(f"{tier.name}只适用于不属于其他类别的人〔{tier.exclusive_cite}〕，所以不按此类别计算。")
         trace.extend(best.trace)
 
-    settlement = best_tier.settlement
+    settlement = _settlement(run, best, excluded)
     reason = best.reason
     missing = list(dict.fromkeys(best.missing)) if best.missing else []
     if_known = None
     if not best.covered:
-        status, eligible, settlement = "not_eligible", False, "not_covered"
+        status, eligible = "not_eligible", False
     elif excluded:
-        status, eligible, settlement = "zero", True, "not_covered"
+        status, eligible = "zero", True
         reason = f"{region.referral.text}〔{region.referral.cite}〕"
         trace.append(f"就医地点：{region.where_labels.__dict__[_where(run)]}，未办理转诊/备案：{reason}")
     else:
         eligible = True
-        if region.settlement_by_where is not None:
-            settlement = _settlement_for_place(run, settlement)
+        if settlement != best_tier.settlement and explain:
+            trace.append(f"就医地点：{region.where_labels.__dict__[_where(run)]}，不在“一站式”结算的范围内，"
+                         f"要带转诊证明和票据办理{common.settlement[settlement]}〔{region.settlement_by_where.cite}〕")
         if missing:
             status = "undecided"
             if best.optimistic is not None:
@@ -249,6 +255,8 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
         notes.append(reason)
     if best_tier.base_note and eligible:
         notes.append(best_tier.base_note + "。")
+    if eligible and profile.answer_notes:
+        notes.extend(profile.answer_notes)
 
     parts = best.parts
     assistance = parts[0].amount if len(parts) == 1 else sum((p.amount for p in parts), ZERO)
@@ -275,7 +283,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
             notes.extend(dict.fromkeys(run.stat_notes))
         notes.extend(tail.closing)
         documents, where_to_apply, further = list(tail.documents), list(tail.where_to_apply), list(profile.further)
-        monitoring = _monitoring(run, profile) if profile.monitoring else []
+        monitoring = _monitoring(run, profile, assistance) if profile.monitoring else []
         trace.append(f"合计：本次估算医疗救助{yuan(assistance)}。")
     else:
         documents, where_to_apply, further, monitoring, notes, trace = [], [], [], [], [], []
@@ -304,6 +312,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
         "monitoring": monitoring,
         "further_help": further,
         "disclaimer": common.disclaimer,
+        "alternatives": alternatives,
     })
 
 
@@ -350,7 +359,7 @@ _VALUES = {"side": ("contribution",), "further": ("where",), "profile": ("where"
 def _reads(region: RegionPolicy, part: str) -> tuple[frozenset, frozenset]:
     """The identities and facts one part of the answer depends on."""
     conditions = [cond for _, of, cond in region.amount_free_conditions() if of == part]
-    if part not in ("tiers", "side", "further", "monitoring"):
+    if part not in ("tiers", "side", "further", "monitoring", "notes"):
         raise ValueError(f"unknown part {part!r}")
     return (frozenset(code for cond in conditions for code in cond.identities),
             frozenset(name for cond in conditions for name in cond.facts) | frozenset(_VALUES.get(part, ())))
@@ -436,11 +445,14 @@ def _tail(run: _Run, profile: _Profile, best: Priced, side: _Side, eligible: boo
     common = run.common
     readings: list[str] = []
     assumed: list[str] = []
+    said: list[str] = []  # notes the claim's rules carry as text (("note", text))
     for kind, name in best.notes + (profile.referral_notes if best.covered else ()):
         if kind == "assumed" and name not in assumed:
             assumed.append(name)
         elif kind == "reading" and name not in readings:
             readings.append(name)
+        elif kind == "note" and name not in said:
+            said.append(name)
     for name in side.readings:
         if name not in readings:
             readings.append(name)
@@ -464,7 +476,7 @@ def _tail(run: _Run, profile: _Profile, best: Priced, side: _Side, eligible: boo
     closing.append(common.disclaimer)
     return _Tail(
         readings=tuple(readings), assumed=tuple(assumed),
-        reading_texts=tuple(common.readings[name] for name in readings),
+        reading_texts=tuple(common.readings[name] for name in readings) + tuple(said),
         assumption_texts=tuple(text for name in assumed if (text := common.assumptions.get(name))),
         closing=tuple(closing), documents=tuple(documents), where_to_apply=tuple(where_to_apply),
     )
@@ -517,6 +529,8 @@ def _price_tier(run: _Run, profile: _Profile, match: _Match, excluded: bool, tra
                 cap, cap_used = _cap(run, chosen, trace)
             else:
                 cap_used = ytd.aid
+            if chosen.earlier_aid_note is not None and cap_used > 0:
+                notes += (("note", chosen.earlier_aid_note),)
             cap_left = cap - cap_used if cap > cap_used else ZERO
             raw = rate * base
             amount = raw if raw < cap_left else cap_left
@@ -572,22 +586,29 @@ def _cap(run: _Run, claim: Claim, trace: list | None) -> tuple[Decimal | None, D
 def _major(run: _Run, rate: Decimal, ordinary: Decimal, trace: list | None) -> tuple[Part | None, tuple]:
     """西藏 重特大疾病医疗救助 on what the ordinary tier left (Reading xizang_two_tiers)."""
     major = run.region.major
+    ytd = run.ytd
     residual = run.case.self_pay - ordinary
     threshold = run.statistic(major.threshold, trace, major.cite)
-    prior = max(ZERO, run.ytd.aid - major.ordinary_cap)
+    # earlier aid of the year is taken from the ordinary limit first; the 5% line is tested on the
+    # year's residual (rules.md, revised 2026-12), only this claim's residual is paid
+    prior_ordinary = min(ytd.aid, major.ordinary_cap)
+    prior = max(ZERO, ytd.aid - major.ordinary_cap)
     left = max(ZERO, major.cap - prior)
+    earlier = max(ZERO, ytd.self_pay - prior_ordinary)
+    year_residual = earlier + residual
     notes = (("reading", major.reading),)
-    if residual < threshold or residual <= 0:
+    if trace is not None:
+        so_far = f"今年此前剩余{yuan(earlier)}，全年合计{yuan(year_residual)}" if earlier > 0 else "今年此前没有剩余"
+        trace.append(f"普通医疗救助后剩余自付：本次{yuan(residual)}，{so_far}〔{major.cite}〕")
+    if residual <= 0 or year_residual < threshold:
         if trace is not None:
-            trace.append(
-                f"普通医疗救助后剩余自付{yuan(residual)}，未达到重特大疾病医疗救助标准{yuan(threshold)}，"
-                f"没有重特大疾病医疗救助〔{major.cite}〕"
-            )
+            trace.append(f"全年剩余自付{yuan(year_residual)}，未达到重特大疾病医疗救助标准{yuan(threshold)}，"
+                         f"没有重特大疾病医疗救助〔{major.cite}〕")
         return None, notes
     amount = fen(min(rate * residual, left))
     if trace is not None:
         trace.append(
-            f"普通医疗救助后剩余自付{yuan(residual)}，达到{yuan(threshold)}，给予重特大疾病医疗救助："
+            f"全年剩余自付{yuan(year_residual)}，达到{yuan(threshold)}，本次剩余部分给予重特大疾病医疗救助："
             f"{yuan(residual)} × {percent(rate)}，年度限额{yuan(major.cap)}（剩余{yuan(left)}）= {yuan(amount)}"
             f"〔{major.cite}〕"
         )
@@ -618,7 +639,7 @@ def _tilt(run: _Run, profile: _Profile, tier: Tier, claim: Claim | None, base: D
         tilt_base = over
         if trace is not None:
             trace.append(
-                f"超过年度限额、未能按{percent(rate)}救助的费用{yuan(fen(over))}，倾斜救助{percent(tilt_rate)}，"
+                f"超出年度限额、没报到的那部分费用{yuan(fen(over))}，倾斜救助{percent(tilt_rate)}，"
                 f"年度倾斜救助限额{yuan(tilt.cap)}（剩余{yuan(tilt_left)}）：{yuan(amount)}〔{tilt.cite}〕"
             )
     else:
@@ -636,8 +657,14 @@ def _tilt(run: _Run, profile: _Profile, tier: Tier, claim: Claim | None, base: D
     notes = notes + (("reading", tilt.reading),)
     if amount <= 0:
         return None, notes
-    return Part.trusted(kind="tilt", base=fen(tilt_base), deductible=ZERO, rate=tilt_rate, cap=tilt.cap,
-                cap_left=tilt_left, amount=amount, cite=tilt.cite), notes
+    values = {"kind": "tilt", "base": fen(tilt_base), "deductible": ZERO, "rate": tilt_rate, "cap": tilt.cap,
+              "cap_left": tilt_left, "amount": amount, "cite": tilt.cite}
+    if tilt.note is not None:
+        notes += (("note", tilt.note),)
+    if tilt.settlement is None:
+        return Part.of(values), notes
+    # settled unlike the answer (contract.md parts[].settlement): an extra field, only on this part
+    return construct(Part, values, set(values), {"settlement": tilt.settlement}), notes
 
 
 def _trace_regular(run, trace, claim, deductible, to_meet, base, rate, cap, cap_used, cap_left, raw, amount):
@@ -686,6 +713,46 @@ def _where(run: _Run) -> str:
     return run.facts.get("where") or run.common.defaults.get("where", "local")
 
 
+def _rank_key(priced: Priced) -> tuple:
+    """就高不就低 (rules.md): a covered category first; a discretionary frame (广西 4) never above
+    one settled by rule (revised 2026-12); then the most assistance; on a tie the higher-ranked."""
+    return (not priced.covered, priced.tier.discretionary is not None, -priced.amount, priced.tier.rank)
+
+
+def _settlement(run: _Run, priced: Priced, excluded: bool) -> str:
+    """How this category's claim is settled: not covered, then the place (referred care outside the
+    one-stop area is settled by hand), then the category's own way."""
+    if not priced.covered or excluded:
+        return "not_covered"
+    settlement = priced.tier.settlement
+    if run.region.settlement_by_where is not None:
+        settlement = _settlement_for_place(run, settlement)
+    return settlement
+
+
+def _alternatives(run: _Run, matched: list, priced: list, best_index: int, excluded: bool) -> list:
+    """Every other category the person holds, with what it gives for this claim and why it was not
+    chosen (contract.md `alternatives`). Amount-dependent, so built for every case."""
+    best = priced[best_index]
+    best_name = best.tier.name
+    out = []
+    for i, other in enumerate(priced):
+        if i == best_index:
+            continue
+        tier = other.tier
+        if not other.covered:
+            why = other.reason or f"{tier.name}不救助这类看病。"
+        elif tier.discretionary is not None and best.tier.discretionary is None and other.amount > best.amount:
+            why = (f"如果申请{tier.name}，最多可能救助{yuan(other.amount)}（按文件框架最有利的一端估算），"
+                   f"不和{best_name}叠加。{tier.discretionary}")
+        elif other.amount == best.amount:
+            why = f"按这个类别也是{yuan(other.amount)}；金额相同，按排在前面的{best_name}计算。"
+        else:
+            why = f"按这个类别救助{yuan(other.amount)}，比{best_name}的{yuan(best.amount)}少，按就高不就低取多的。"
+        out.append(Alternative.trusted(category=matched[i].category, assistance=other.amount, settlement=_settlement(run, other, excluded),
+                                       why_not=why))
+    return out
+
 def _settlement_for_place(run: _Run, settlement: str) -> str:
     by_where = run.region.settlement_by_where
     if by_where is None or settlement != "one_stop":
@@ -712,8 +779,6 @@ def _giving_identity(run: _Run, tier: Tier) -> str | None:
 
 
 def common_label(run: _Run, fact: str) -> str:
-    from .questions import FACT_LABELS  # local import: questions imports this module
-
     return FACT_LABELS.get(fact, fact)
 
 
@@ -818,7 +883,7 @@ def _subsidy(run: _Run, in_transition: bool | None, readings: list) -> tuple[Sub
                 readings.append("transition_period")
             continue
         amount = None
-        if rule.share is not None:
+        if rule.share is not None and not (rule.on_highest_tier and run.case.facts.contribution is None):
             contribution = run.case.facts.contribution
             if contribution is None:
                 contribution = _contribution(run)[1]
@@ -860,15 +925,22 @@ def _deposit_waiver(run: _Run) -> Flag:
     return Flag.trusted(applies=False, text="按您的身份，不在“先诊疗后付费”范围内。", cite=rule.cite)
 
 
-def _monitoring(run: _Run, profile: _Profile) -> list[str]:
+def _monitoring(run: _Run, profile: _Profile, assistance: Decimal = ZERO) -> list[str]:
     out = []
-    year_total = run.ytd.self_pay + run.case.self_pay
+    ytd = run.ytd
+    year_total = ytd.self_pay + run.case.self_pay
+    # what is left after assistance (西藏 六（六）"个人年度累计负担"), never below 0
+    left = year_total - ytd.aid - ytd.tilt_aid - assistance
+    burden = left if left > 0 else ZERO
     for rule in profile.monitoring:  # the rules whose condition holds for this person
         if rule.threshold is None:
             out.append(f"{rule.text}〔{rule.cite}〕")
             continue
         limit = run.statistic(rule.threshold, None) if isinstance(rule.threshold, StatRef) else rule.threshold.amount
-        if year_total > limit:
+        if rule.after_assistance:
+            if burden > limit:
+                out.append(f"您今年救助后个人负担约{yuan(burden)}，超过{yuan(limit)}：{rule.text}〔{rule.cite}〕")
+        elif year_total > limit:
             out.append(f"您今年个人自付已达{yuan(year_total)}，超过{yuan(limit)}：{rule.text}〔{rule.cite}〕")
     return out
 

@@ -31,6 +31,8 @@ FIELD_ZH = {
     "where": "就医地点", "referred": "是否办理转诊/备案", "family_income": "家庭上年收入", "family_size": "家庭人口",
     "veteran_kind": "优抚对象类别", "insurance_tier": "居民医保档次", "contribution": "个人缴费金额",
 }
+# what the conversation and the answer call each fact (year_to_date is asked as one question)
+FACT_LABELS = {**FIELD_ZH, "year_to_date": "今年此前的自付和救助"}
 
 
 class CaseError(ValueError):
@@ -369,6 +371,15 @@ class Flag(_Out):
     cite: str | None
 
 
+class Alternative(_Out):
+    """Another category the person holds, and what it would give for this claim (contract.md)."""
+
+    category: Category
+    assistance: Money
+    settlement: Literal["one_stop", "application", "manual", "not_covered", "none"]
+    why_not: str
+
+
 class Estimate(_Out):
     region: str
     policy: PolicyRef
@@ -394,3 +405,4 @@ class Estimate(_Out):
     monitoring: list[str] = []
     further_help: list[str] = []
     disclaimer: str = ""
+    alternatives: list[Alternative] = []

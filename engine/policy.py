@@ -137,6 +137,8 @@ class Claim(Cited):
     major: bool = False
     reading: str | None = None
     condition_text: str | None = None  # plain words for `when`, shown when the answer is undecided
+    # said when earlier aid of the year is counted against this claim's limit (黔江's one pool)
+    earlier_aid_note: str | None = None
 
     @model_validator(mode="after")
     def _rate(self):
@@ -181,6 +183,9 @@ class Tier(Cited):
     base_note: str | None = None
     tilt_rate: Rate | None = None
     tilt_threshold: Money | None = None
+    # a frame the county fills in case by case (广西 4): it never outranks a category settled by
+    # rule (rules.md, revised 2026-12); the text says why, in the answer's alternatives
+    discretionary: str | None = None
 
 
 class Major(Cited):
@@ -198,6 +203,8 @@ class Tilt(Cited):
     cap: Money
     reading: str
     not_applicable_text: NonEmpty
+    settlement: Settlement | None = None  # when the tilt part is settled unlike the answer (乌鲁木齐)
+    note: str | None = None  # said whenever a tilt part is paid
 
 
 class Referral(Cited):
@@ -224,6 +231,8 @@ class SubsidyRule(Cited):
     share: Rate | None
     text: NonEmpty
     transition_only: bool = False
+    # reckoned on the highest tier's contribution (西藏): no amount from the national minimum
+    on_highest_tier: bool = False
 
 
 class TiltRule(Cited):
@@ -245,6 +254,7 @@ class Monitoring(Cited):
     when: Cond
     threshold: StatRef | Amount | None
     text: NonEmpty
+    after_assistance: bool = False  # the year's burden is what is left after assistance (西藏 六（六）)
 
 
 class WhereToApply(Cited):
@@ -309,6 +319,7 @@ class RegionPolicy(Model):
     deposit_waiver: DepositWaiver
     monitoring: list[Monitoring] = []
     texts: list[TextRule] = []
+    answer_notes: list[TextRule] = []  # notes the document requires, shown to the people show_when names
     where_to_apply: WhereToApply
     questions: list[Question] = []
 
@@ -374,6 +385,8 @@ class RegionPolicy(Model):
         yield "deposit_waiver.when", "side", self.deposit_waiver.when
         for k, text in enumerate(self.texts):
             yield f"texts[{k}].show_when", "further", text.show_when
+        for k, text in enumerate(self.answer_notes):
+            yield f"answer_notes[{k}].show_when", "notes", text.show_when
         for k, rule in enumerate(self.monitoring):
             yield f"monitoring[{k}].when", "monitoring", rule.when
         if self.referral is not None:

@@ -13,12 +13,12 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from .case import FIELD_ZH, CaseError, construct, parse_case
+from .calc import estimate_case
+from .case import FACT_LABELS, CaseError, construct, parse_case
 from .conditions import Ctx
 from .policy import Policies, RegionPolicy, default
 
 ESSENTIALS = ("region", "identities", "care", "self_pay")
-FACT_LABELS = {**FIELD_ZH, "year_to_date": "今年此前的自付和救助"}
 _BIG = Decimal("10000000")
 _DOMAINS = {
     "disability_grade": (1, 2, 3, 4),
@@ -91,8 +91,6 @@ def questions(partial: dict, policies: Policies | None = None, skip: tuple | lis
     `care`, `self_pay`; while any is missing only those are returned. Raises CaseError when what
     is known is malformed.
     """
-    from .calc import estimate_case
-
     missing = [key for key in ESSENTIALS if partial.get(key) is None]
     if missing:
         return missing[:1] if first_only else missing

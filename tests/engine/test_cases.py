@@ -77,6 +77,28 @@ def test_hand_computed_case(region, item):
         assert name in est.assumed, f"assumed {name}: {context}"
     if "missing_facts" in exp:
         assert set(est.missing_facts) == set(exp["missing_facts"] or []), context
+    if "alternatives" in exp:  # contract.md (added 2026-12): every other category, in rank order
+        got = [{"category": a.category.id, "assistance": a.assistance, "settlement": a.settlement}
+               for a in est.alternatives]
+        want = [{"category": str(a["category"]), "assistance": _dec(a["assistance"]), "settlement": a["settlement"]}
+                for a in exp["alternatives"] or []]
+        assert got == want, context
+    for kind, settlement in (exp.get("part_settlement") or {}).items():
+        found = [p for p in est.parts if p.kind == kind]
+        assert found and all(getattr(p, "settlement", None) == settlement for p in found), f"{kind}: {context}"
+    if "subsidy" in exp and "amount" in exp["subsidy"]:
+        want = exp["subsidy"]["amount"]
+        assert est.subsidy.amount == (None if want is None else _dec(want)), context
+    for text in exp.get("notes_contain", []) or []:
+        assert any(text in note for note in est.notes), f"note {text!r}: {context}"
+    for text in exp.get("monitoring_contains", []) or []:
+        assert any(text in line for line in est.monitoring), f"monitoring {text!r}: {context}"
+    if exp.get("no_monitoring"):
+        assert est.monitoring == [] or all("超过" not in line for line in est.monitoring), context
+    for text in exp.get("where_contains", []) or []:
+        assert any(text in line for line in est.where_to_apply + est.documents), f"where {text!r}: {context}"
+    if est.settlement == "manual":  # never tell a patient settled by hand that nothing is to be done
+        assert not any("无需另行申请" in w or "不用另外申请" in w for w in est.where_to_apply), context
     # every step of the trace names its clause
     for step in est.trace[:-1]:
         assert "〔" in step or step.startswith(("同时符合", "就医地点", "倾斜救助不适用")) or "条件" in step, step
