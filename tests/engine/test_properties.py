@@ -9,7 +9,12 @@ docs/engine-semantics.md):
 * non-decreasing in self_pay (安康's limit switch at 100,000 *raises* the limit; 西藏's 5% threshold
   only adds a part; 西藏 cat 5's 40% income test gets easier with a larger self_pay);
 * an extra identity never lowers the assistance (就高不就低), even where a category is exclusive
-  (西藏 cat 5, 乌鲁木齐 cat 4): the category that displaces it pays at least as much;
+  (西藏 cat 5, 乌鲁木齐 cat 4): the category that displaces it pays at least as much — except that
+  广西's discretionary cat 4 frame gives way to a category settled by rule (rules.md, revised
+  2026-12); then what is on offer (the answer or an alternative) never shrinks;
+* `alternatives` never contains the chosen category, and choosing among the chosen category and
+  the alternatives by rules.md's rule (covered first; a discretionary frame never above a sure
+  category; most assistance; on a tie the higher-ranked) gives back the chosen category and amount;
 * the order of identities never matters;
 * the same input gives the same JSON;
 * status agrees with the amount (semantics "Outcome: status").
@@ -161,12 +166,74 @@ def test_an_extra_identity_never_lowers_assistance(case, extra):
     assume(extra not in case["identities"])
     before = est(case)
     after = est({**case, "identities": case["identities"] + [extra]})
+    if before.category is not None and _tier(case["region"], before.category).discretionary is not None:
+        # a sure category the extra identity gives now outranks the frame: it moves to alternatives
+        assert _on_offer(after) >= _on_offer(before), _ctx(case, before) + _ctx(
+            {**case, "identities": case["identities"] + [extra]}, after)
+        return
     assert after.assistance >= before.assistance, (
         f"adding {extra}: {before.assistance} → {after.assistance}" + _ctx(case, before)
         + _ctx({**case, "identities": case["identities"] + [extra]}, after))
     # 就高: a person who was eligible stays eligible
     if before.eligible and before.status != "undecided":
         assert after.eligible, _ctx(case, before) + _ctx({**case, "identities": case["identities"] + [extra]}, after)
+
+
+def _tier(region, category):
+    """The policy tier an answer's category (or an alternative's) stands for."""
+    if category is None:
+        return None
+    for tier in POLICIES.regions[region].tiers:
+        if tier.category == category.id and tier.tier == category.tier:
+            return tier
+    raise AssertionError(f"no tier {category}")
+
+
+def _on_offer(got) -> Decimal:
+    return max([got.assistance] + [a.assistance for a in got.alternatives])
+
+
+@MANY
+@given(cases())
+def test_alternatives_never_contain_the_chosen_category(case):
+    got = est(case)
+    keys = [(a.category.id, a.category.tier) for a in got.alternatives]
+    assert len(keys) == len(set(keys)), _ctx(case, got)
+    if got.category is None:
+        assert got.alternatives == [], _ctx(case, got)
+    else:
+        assert (got.category.id, got.category.tier) not in keys, _ctx(case, got)
+    for alt in got.alternatives:
+        assert ZERO <= alt.assistance <= Decimal(str(case["self_pay"])), _ctx(case, got)
+        assert alt.why_not, _ctx(case, got)
+
+
+@MANY
+@given(cases())
+def test_choosing_among_alternatives_reproduces_the_answer(case):
+    """rules.md: most assistance; tie → higher-ranked; a discretionary frame never outranks a
+    category settled by rule; a category that covers this care type first."""
+    got = est(case)
+    assume(got.category is not None)
+    region, care = case["region"], case["care"]
+
+    def key(category, amount):
+        tier = _tier(region, category)
+        covered = any(care in claim.care for claim in tier.claims)
+        return (not covered, tier.discretionary is not None, -amount, tier.rank)
+
+    options = [(got.category, got.assistance)] + [(a.category, a.assistance) for a in got.alternatives]
+    category, amount = min(options, key=lambda o: key(*o))
+    assert (category.id, category.tier) == (got.category.id, got.category.tier), _ctx(case, got)
+    assert amount == got.assistance, _ctx(case, got)
+    # an alternative is settled as the answer would be had it been chosen: not covered when its
+    # category has no rule for this care type or the care is excluded (not referred)
+    for alt in got.alternatives:
+        tier = _tier(region, alt.category)
+        if not any(care in claim.care for claim in tier.claims) or got.settlement == "not_covered":
+            assert alt.settlement == "not_covered" and alt.assistance == 0, _ctx(case, got)
+        else:
+            assert alt.settlement in (tier.settlement, "manual"), _ctx(case, got)
 
 
 @FEW
