@@ -85,7 +85,7 @@ def _fact_label(name: str) -> str:
 
 
 def detail(est) -> str:
-    return render("result_detail.j2", e=est)
+    return render("result_detail.j2", e=est, yuan=yuan, settlement=_labels().settlement)
 
 
 def documents(est) -> str:

@@ -506,9 +506,15 @@ def _price_tier(run: _Run, profile: _Profile, match: _Match, excluded: bool, tra
     base = ZERO
     rate = None
     cap_left = _UNCAPPED
+    if trace is not None:  # what was assumed in choosing the rule, said before the rule's result
+        _trace_assumed(run, trace, claim_notes, chosen or optimistic)
     if chosen is None or not chosen.pays:
         reason = (chosen.reason + f"〔{chosen.cite}〕") if chosen is not None else None
-        if trace is not None and reason:
+        if trace is not None and missing and chosen is not None:
+            # a fact is not known yet: say so, never state the unfavourable case as fact
+            labels = "、".join(dict.fromkeys(FACT_LABELS.get(m, m) for m in missing))
+            trace.append(f"还不知道{labels}，先按没有普通医疗救助算〔{chosen.cite}〕")
+        elif trace is not None and reason:
             trace.append(reason)
     else:
         rate = chosen.rate
@@ -520,13 +526,14 @@ def _price_tier(run: _Run, profile: _Profile, match: _Match, excluded: bool, tra
         self_pay = run.case.self_pay
         base = self_pay - to_meet if self_pay > to_meet else ZERO
         cap = chosen.cap
+        cap_lines = None if trace is None else []  # said after the deductible: the order the money flows
         if cap is None:
             cap_used = ZERO
             cap_left = None
             amount = rate * base
         else:
             if cap.__class__ is not Decimal or chosen.major:  # bracketed by the year's self-pay; 西藏's two tiers
-                cap, cap_used = _cap(run, chosen, trace)
+                cap, cap_used = _cap(run, chosen, cap_lines)
             else:
                 cap_used = ytd.aid
             if chosen.earlier_aid_note is not None and cap_used > 0:
@@ -541,7 +548,7 @@ def _price_tier(run: _Run, profile: _Profile, match: _Match, excluded: bool, tra
             notes += (("reading", chosen.reading),)
         if trace is not None:
             _trace_regular(run, trace, chosen, deductible, to_meet, base, rate, cap, cap_used, cap_left,
-                           rate * base, regular_amount)
+                           rate * base, regular_amount, cap_lines)
         if regular_amount == 0:
             reason = _zero_reason(run, deductible, to_meet, base, cap_left)
         if chosen.major and run.region.major is not None and care in run.region.major.care:
@@ -667,16 +674,31 @@ def _tilt(run: _Run, profile: _Profile, tier: Tier, claim: Claim | None, base: D
     return construct(Part, values, set(values), {"settlement": tilt.settlement}), notes
 
 
-def _trace_regular(run, trace, claim, deductible, to_meet, base, rate, cap, cap_used, cap_left, raw, amount):
-    label = "依申请救助" if claim.kind == "application" else "普通医疗救助"
+_BASE_GLOSS = "计入救助的费用（自付里可以按比例救助的部分）"
+_APPLICATION_GLOSS = "依申请救助（自己申请、审核通过后才给）"
+
+
+def _trace_assumed(run: _Run, trace: list, claim_notes: tuple, claim: Claim | None) -> None:
+    if claim is None:
+        return
+    for kind, name in claim_notes:
+        if kind == "assumed" and name in run.common.assumptions:
+            trace.append(f"{run.common.assumptions[name].rstrip('。')}〔{claim.cite}〕")
+
+
+def _trace_regular(run, trace, claim, deductible, to_meet, base, rate, cap, cap_used, cap_left, raw, amount,
+                   cap_lines=None):
+    label = _APPLICATION_GLOSS if claim.kind == "application" else "普通医疗救助"
     base_text = yuan(base)
     if deductible > 0:
         trace.append(
             f"年度起付线{yuan(deductible)}，今年此前已自付{yuan(run.ytd.self_pay)}，本次还需先扣{yuan(to_meet)}，"
-            f"计入救助的费用{base_text}〔{claim.cite}〕"
+            f"{_BASE_GLOSS}{base_text}〔{claim.cite}〕"
         )
     else:
-        trace.append(f"不设起付线，计入救助的费用{base_text}〔{claim.cite}〕")
+        trace.append(f"不设起付线，{_BASE_GLOSS}{base_text}〔{claim.cite}〕")
+    if cap_lines:
+        trace.extend(cap_lines)
     amount_text = yuan(amount)
     if cap is None:
         trace.append(f"{label}：{base_text} × {percent(rate)} = {amount_text}，不设年度限额〔{claim.cite}〕")
@@ -743,7 +765,7 @@ def _alternatives(run: _Run, matched: list, priced: list, best_index: int, exclu
         if not other.covered:
             why = other.reason or f"{tier.name}不救助这类看病。"
         elif tier.discretionary is not None and best.tier.discretionary is None and other.amount > best.amount:
-            why = (f"如果申请{tier.name}，最多可能救助{yuan(other.amount)}（按文件框架最有利的一端估算），"
+            why = (f"如果申请这一类，最多可能救助{yuan(other.amount)}（按文件框架最有利的一端估算），"
                    f"不和{best_name}叠加。{tier.discretionary}")
         elif other.amount == best.amount:
             why = f"按这个类别也是{yuan(other.amount)}；金额相同，按排在前面的{best_name}计算。"

@@ -63,7 +63,13 @@ def estimate_view(est: engine.Estimate, case: engine.Case | None = None) -> dict
             "base": money(part.base), "deductible": money(part.deductible), "rate": rate(part.rate),
             "cap": money(part.cap) if part.cap is not None else "不设限额",
             "amount": money(part.amount), "cite": part.cite,
+            # contract.md parts[].settlement: only where this part is settled unlike the answer
+            "settlement": common.settlement.get(getattr(part, "settlement", None) or "", None),
         })
+    alternatives = [{
+        "category": alt.category.name, "amount": money(alt.assistance),
+        "settlement": common.settlement.get(alt.settlement, alt.settlement), "why_not": alt.why_not,
+    } for alt in est.alternatives]
     return {
         "est": est,
         "inputs": case_summary(case) if case is not None else "",
@@ -76,6 +82,8 @@ def estimate_view(est: engine.Estimate, case: engine.Case | None = None) -> dict
         "category": est.category.name if est.category else "无救助类别",
         "settlement": common.settlement.get(est.settlement, est.settlement),
         "parts": parts,
+        "settled_apart": [p for p in parts if p["settlement"]],
+        "alternatives": alternatives,
         "trace": [split_clause(step) for step in est.trace],
         "documents": [d for d in est.documents if d != common.documents.note],
         "documents_note": common.documents.note if common.documents.note in est.documents else None,
