@@ -764,6 +764,8 @@ def _alternatives(run: _Run, matched: list, priced: list, best_index: int, exclu
         tier = other.tier
         if not other.covered:
             why = other.reason or f"{tier.name}不救助这类看病。"
+        elif excluded:  # not referred: no category pays for this care
+            why = f"{run.region.referral.text}〔{run.region.referral.cite}〕"
         elif tier.discretionary is not None and best.tier.discretionary is None and other.amount > best.amount:
             why = (f"如果申请这一类，最多可能救助{yuan(other.amount)}（按文件框架最有利的一端估算），"
                    f"不和{best_name}叠加。{tier.discretionary}")
