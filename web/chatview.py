@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 # "…医疗救助：<amount>" where the amount is the project's yuan format: "1.8万元（18,000元）", "0元"
-_AMOUNT_LINE = re.compile(r"^(?P<label>[^：]*医疗救助)：(?P<amount>[0-9][0-9,.]*万?元(?:（[0-9,.]+元）)?)\s*$")
+_AMOUNT_LINE = re.compile(r"^(?P<label>[^：]*医疗救助)：(?P<amount>(?P<main>[0-9][0-9,.]*万?元)(?P<exact>（[0-9,.]+元）)?)\s*$")
 
 
 def split_amount(text: str) -> dict[str, Any] | None:
@@ -21,7 +21,7 @@ def split_amount(text: str) -> dict[str, Any] | None:
         m = _AMOUNT_LINE.match(line.strip())
         if m:
             return {"before": lines[:n], "label": m.group("label"), "amount": m.group("amount"),
-                    "after": lines[n + 1:]}
+                    "main": m.group("main"), "exact": m.group("exact") or "", "after": lines[n + 1:]}
     return None
 
 
