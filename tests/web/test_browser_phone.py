@@ -3,7 +3,7 @@
 Headless Chromium at phone sizes; each test MEASURES what the rule asks: computed font sizes,
 button boxes, contrast of text on its background, what the composer covers (the element found at
 each button's centre must be the button), that the amount is the largest text. Screenshots go to
-/tmp/jiuzhu-shots (outside the repository).
+test-artefacts/screenshots (ignored by git), as test_browser.py's.
 """
 from __future__ import annotations
 
@@ -430,8 +430,8 @@ def test_chart_labels_are_at_least_12px_on_a_phone(server, browser):
         sentences = page.locator(".chart-summary").all_inner_texts()
         assert len(sentences) == page.locator("svg.chart").count() and all("救助" in s for s in sentences)
         _no_overflow(page, region)
-    page.locator("svg.chart").first.scroll_into_view_if_needed()
-    _shot(page, "phone-chart-qianjiang-360")
+    page.locator("svg.chart").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    _screen(page, "phone-chart-qianjiang-360")
     ctx.close()
 
 
