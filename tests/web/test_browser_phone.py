@@ -459,3 +459,26 @@ def test_buttons_only_conversation_to_a_result(server, browser, region):
     result = page.locator(".msg.kind-result").last
     assert re.search(r"元", result.inner_text())
     ctx.close()
+
+
+# ------------------------------------------------------------------------------------------ every page in 长辈版
+
+ELDER_PAGES = ["/", "/cadre", "/cadre/batch", "/faq?q=特困人员住院要交押金吗", "/policies", "/policies/ankang",
+               "/policies/qianjiang"]
+
+
+@pytest.mark.parametrize("path", ELDER_PAGES)
+def test_every_page_in_elder_mode_fits_a_phone(server, browser, path):
+    ctx, page = _context(browser, "360x640", elder=True)
+    page.goto(server + path)
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.body.classList.contains('elder')")
+    _no_overflow(page, f"{path} in 长辈版")
+    toggle = page.locator("#elder-toggle").bounding_box()
+    assert toggle["width"] >= ELDER_TARGET_PX and toggle["height"] >= ELDER_TARGET_PX
+    texts = page.evaluate(MEASURE)
+    small = [t for t in texts if t["size"] < ELDER_TEXT_PX and t["tag"] not in ("OPTION", "text")]
+    assert not small, f"{path}: text under {ELDER_TEXT_PX}px: {small[:5]}"
+    slug = path.strip("/").split("?")[0].replace("/", "-") or "chat"
+    _screen(page, f"elder-{slug}-360")
+    ctx.close()
