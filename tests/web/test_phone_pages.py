@@ -74,3 +74,20 @@ def test_elder_switch_without_javascript(client, target, back):
     assert 'aria-pressed="true"' in page.text
     client.get("/elder", params={"on": 0, "next": "/"}, follow_redirects=False)
     assert not re.search(r'<body class="[^"]*\belder\b', client.get("/policies").text)
+
+
+def test_the_page_chat_is_limited_per_session_like_the_api(tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+    from web.settings import Settings
+
+    monkeypatch.setenv("JIUZHU_RATE_IP", "off")
+    monkeypatch.setenv("JIUZHU_RATE_SESSION", "1,3")
+    with TestClient(create_app(Settings(db_path=str(tmp_path / "s.db")))) as client:
+        client.cookies.set("jz_session", "flood-session-1")
+        codes = [client.post("/chat/part", data={"text": "你好"}).status_code for _ in range(5)]
+        assert codes[:3] == [200, 200, 200] and codes[3] == 429
+        assert client.post("/chat", data={"text": "你好"}).status_code == 429  # the same session's form
+        client.cookies.set("jz_session", "calm-session-2")
+        assert client.post("/chat/part", data={"text": "你好"}).status_code == 200

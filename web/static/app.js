@@ -141,10 +141,13 @@
       body.set("text", text);
       var firstNew = null;
       fetch("/chat/part", { method: "POST", body: body, credentials: "same-origin" }).then(function (r) {
-        return r.text().then(function (html) { return { ok: r.ok, html: html, mark: r.headers.get("X-Chat-Mark") || "" }; });
+        return r.text().then(function (html) { return { ok: r.ok, status: r.status, html: html, mark: r.headers.get("X-Chat-Mark") || "" }; });
       }).then(function (res) {
-        if (fresh) log.textContent = "";
-        if (!res.ok) { firstNew = addError("出了点问题，请再试一次。"); return; }
+        if (!res.ok) {
+          firstNew = addError(res.status === 429 ? "点得太快了，请等一会儿再试。" : "出了点问题，请再试一次。");
+          return;
+        }
+        if (fresh) log.textContent = "";  // 重新开始: the old conversation goes only when the new one came
         var box = document.createElement("div");
         box.innerHTML = res.html;  // server-rendered, escaped by the template
         Array.prototype.forEach.call(log.querySelectorAll(".msg[data-last]"), function (m) { m.removeAttribute("data-last"); });
