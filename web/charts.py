@@ -230,7 +230,7 @@ def render_svg(chart: Chart) -> str:
     """An inline, self-contained SVG (no script, no external resources), scaled by its viewBox."""
     # about as wide as a phone's content column (~300 px at 360 px): a 14-unit label stays >= 12 px
     w, h = 330, 260
-    left, right, top, bottom = 52, 14, 12, 46
+    left, right, top, bottom = 52, 26, 12, 46  # right: room for half of the last x label ("12.5万")
     pw, ph = w - left - right, h - top - bottom
 
     def sx(x: Decimal) -> float:
@@ -244,15 +244,14 @@ def render_svg(chart: Chart) -> str:
            f'xmlns="http://www.w3.org/2000/svg" data-care="{escape(chart.care)}">',
            f"<title>{escape(title)}</title>"]
     xt = _ticks(chart.x_max, chart.x_step)
-    for n, t in enumerate(xt):
+    for t in xt:
         x = sx(t)
-        anchor = "end" if n == len(xt) - 1 else "middle"
         out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + ph}" stroke="#e5e5e5"/>')
-        out.append(f'<text x="{x:.1f}" y="{top + ph + 18}" text-anchor="{anchor}" font-size="14" fill="#333">{_wan(t)}</text>')
+        out.append(f'<text x="{x:.1f}" y="{top + ph + 18}" text-anchor="middle" font-size="14" fill="#333" class="tick-x">{_wan(t)}</text>')
     for t in _ticks(chart.y_max, chart.y_step):
         y = sy(t)
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#e5e5e5"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="14" fill="#333">{_wan(t)}</text>')
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="14" fill="#333" class="tick-y">{_wan(t)}</text>')
     out.append(f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#333"/>')
     out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}" stroke="#333"/>')
     out.append(f'<text x="{left + pw / 2}" y="{h - 6}" text-anchor="middle" font-size="14" fill="#333">本次自付金额（元）</text>')

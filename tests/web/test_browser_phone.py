@@ -421,12 +421,25 @@ def test_axe_finds_no_serious_violations(server, browser, elder):
 
 def test_chart_labels_are_at_least_12px_on_a_phone(server, browser):
     ctx, page = _context(browser, "360x640")
-    for region in ("ankang", "qianjiang"):
+    for region in ("xizang", "ankang", "guangxi", "urumqi", "qianjiang"):
         page.goto(server + f"/policies/{region}")
         sizes = page.evaluate("""[...document.querySelectorAll('svg.chart')].flatMap(svg => {
             const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
             return [...svg.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')) * scale); })""")
         assert sizes and min(sizes) >= 12, (region, min(sizes))
+        overlaps = page.evaluate("""[...document.querySelectorAll('svg.chart')].flatMap(svg => {
+            for (const cls of ['tick-x', 'tick-y']) {
+              const boxes = [...svg.querySelectorAll('text.' + cls)].map(t => t.getBoundingClientRect());
+              for (let i = 1; i < boxes.length; i++) {
+                const a = boxes[i - 1], b = boxes[i];
+                const apart = cls === 'tick-x' ? a.right <= b.left : b.bottom <= a.top;
+                if (!apart) return [cls + ' ' + i];
+              }
+              const box = svg.getBoundingClientRect();
+              if (boxes.some(r => r.left < box.left - 0.5 || r.right > box.right + 0.5)) return [cls + ' outside'];
+            }
+            return []; })""")
+        assert not overlaps, (region, overlaps)
         sentences = page.locator(".chart-summary").all_inner_texts()
         assert len(sentences) == page.locator("svg.chart").count() and all("救助" in s for s in sentences)
         _no_overflow(page, region)
