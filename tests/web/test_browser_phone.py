@@ -495,3 +495,21 @@ def test_every_page_in_elder_mode_fits_a_phone(server, browser, path):
     slug = path.strip("/").split("?")[0].replace("/", "-") or "chat"
     _screen(page, f"elder-{slug}-360")
     ctx.close()
+
+
+def test_a_tap_that_gets_no_reply_can_be_tapped_again(server, browser):
+    ctx, page = _context(browser, "360x640", scripts=[STUBS])
+    page.goto(server + "/")
+    page.wait_for_selector(".msg.bot .buttons button")
+    ctx.set_offline(True)
+    page.locator(".msg.bot").last.locator(".buttons button", has_text="广西").first.click()
+    page.wait_for_selector(".msg.kind-error")
+    assert "网络不通" in page.locator(".msg.kind-error").last.inner_text()
+    ctx.set_offline(False)
+    retry = page.locator(".msg.bot:not(.kind-error)").last.locator(".buttons button", has_text="广西").first
+    assert retry.is_enabled()
+    before = page.locator(".msg").count()
+    retry.click()
+    _wait_js(page, f"document.querySelectorAll('.msg').length > {before + 1}")
+    assert "身份" in page.locator(".msg.bot").last.inner_text()
+    ctx.close()

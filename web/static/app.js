@@ -112,6 +112,10 @@
       try { saved = JSON.parse(sessionStorage.getItem(HISTORY_KEY) || "null"); } catch (e) { saved = null; }
       if (saved && saved.html && saved.mark && saved.mark === chat.getAttribute("data-mark")) {
         log.innerHTML = saved.html;  // our own markup, rendered by the server before
+        // the question the user is on can be answered again (a tap whose reply never came disabled it)
+        var bots = log.querySelectorAll(".msg.bot");
+        var current = bots.length ? bots[bots.length - 1] : null;
+        if (current) Array.prototype.forEach.call(current.querySelectorAll(".buttons button"), function (b) { b.disabled = false; });
         return true;
       }
       return false;
@@ -133,7 +137,10 @@
       log.appendChild(m);
       return m;
     };
-    var send = function (text, show, fresh) {
+    var enable = function (group) {
+      if (group) Array.prototype.forEach.call(group.querySelectorAll("button"), function (b) { b.disabled = false; });
+    };
+    var send = function (text, show, fresh, group) {
       if (busy) return;
       busy = true;
       if (show) addUser(text);
@@ -145,6 +152,7 @@
       }).then(function (res) {
         if (!res.ok) {
           firstNew = addError(res.status === 429 ? "点得太快了，请等一会儿再试。" : "出了点问题，请再试一次。");
+          enable(group);  // the same button can be tapped again
           return;
         }
         if (fresh) log.textContent = "";  // 重新开始: the old conversation goes only when the new one came
@@ -161,6 +169,7 @@
         keep(res.mark);
       }).catch(function () {
         firstNew = addError("网络不通，请稍后再试。");
+        enable(group);
       }).then(function () {
         busy = false;
         var last = log.querySelector(".msg[data-last]") || log.lastElementChild;
@@ -188,11 +197,11 @@
         send("/start", false, true);
         return;
       }
-      var group = t.parentNode;
-      if (group && group.classList.contains("buttons")) {
+      var group = t.parentNode && t.parentNode.classList.contains("buttons") ? t.parentNode : null;
+      if (group) {
         Array.prototype.forEach.call(group.querySelectorAll("button"), function (b) { b.disabled = true; });
       }
-      send(label, true, false);
+      send(label, true, false, group);
     });
     composer.addEventListener("submit", function (ev) {
       ev.preventDefault();
