@@ -142,7 +142,9 @@ TARGETS = r"""
 UNCOVERED = r"""
 () => { const out = [];
   const last = [...document.querySelectorAll("#log .msg")].pop();
-  const items = [...document.querySelectorAll("#log .msg.bot:last-of-type button, #log .msg:last-child .bubble, .restart button")];
+  const bots = [...document.querySelectorAll("#log .msg.bot")];
+  const items = [...bots[bots.length - 1].querySelectorAll("button"), last.querySelector(".bubble"),
+                 ...document.querySelectorAll(".restart button")];
   for (const e of items) {
     if (e.closest("[hidden]")) continue;
     e.scrollIntoView({ block: "end" });
@@ -184,6 +186,10 @@ def test_standard_mode_amount_is_the_biggest_and_nothing_hidden(server, browser,
     bubbles = [t for t in texts if t["cls"] == "bubble"]
     assert bubbles and min(t["size"] for t in bubbles) >= 16
     _shot(page, f"phone-result-{size}")
+    # the check itself finds a composer that covers: fixed at the bottom, as chat apps often do
+    page.evaluate("Object.assign(document.getElementById('composer').style, "
+                  "{position: 'fixed', bottom: '0', left: '0', right: '0', background: '#fff'})")
+    assert page.evaluate(UNCOVERED), "the cover check did not see a fixed composer"
     ctx.close()
 
 
