@@ -68,11 +68,12 @@ def elder_mode(request: Request) -> bool:
 
 
 @router.get("/elder")
-def elder_toggle(request: Request, on: int = 1, next: str = "/"):  # noqa: A002 - the query's name
-    """The 长辈版 switch without JavaScript: remember the choice, go back to the page."""
+def elder_toggle(request: Request, on: str = "1", next: str = "/"):  # noqa: A002 - the query's name
+    """The 长辈版 switch without JavaScript: remember the choice, go back to the page (any odd
+    value of `on` means on; a `next` that is not a path of this site means the chat)."""
     back = next if next.startswith("/") and not next.startswith("//") and "\\" not in next else "/"
     response = RedirectResponse(back, status_code=303)
-    response.set_cookie(ELDER_COOKIE, "1" if on else "0", max_age=365 * 86400, samesite="lax")
+    response.set_cookie(ELDER_COOKIE, "0" if on == "0" else "1", max_age=365 * 86400, samesite="lax")
     return response
 
 

@@ -74,6 +74,8 @@ def test_elder_switch_without_javascript(client, target, back):
     assert 'aria-pressed="true"' in page.text
     client.get("/elder", params={"on": 0, "next": "/"}, follow_redirects=False)
     assert not re.search(r'<body class="[^"]*\belder\b', client.get("/policies").text)
+    odd = client.get("/elder", params={"on": "abc", "next": "/faq\r\nX: y"}, follow_redirects=False)
+    assert odd.status_code == 303 and "\n" not in odd.headers["location"]
 
 
 def test_the_page_chat_is_limited_per_session_like_the_api(tmp_path, monkeypatch):
