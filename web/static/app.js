@@ -55,9 +55,10 @@
       msg.classList.remove("printing");
       window.removeEventListener("afterprint", done);
     };
+    // cleared after printing (the classes matter only to print CSS, so a browser that never says
+    // "afterprint" keeps showing the same screen)
     window.addEventListener("afterprint", done);
     window.print();
-    setTimeout(done, 1000);  // browsers where print() returns before the dialog closes
   };
   var notice = function (msg, text) {
     var n = msg.querySelector(".tool-note");
