@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from functools import lru_cache
 from html import escape
 from itertools import combinations
@@ -41,6 +41,7 @@ class Series:
     top: Decimal = Decimal(0)         # most this category gets for one claim (at the largest amount)
     reaches_top: Decimal | None = None  # self-pay where `top` is reached; None when no limit shows
     note: str = ""
+    tiers: list[str] = field(default_factory=list)  # every tier this line stands for (identical lines merged)
 
     @property
     def label(self) -> str:
@@ -55,7 +56,10 @@ class Chart:
     series: list[Series]
     x_max: Decimal
     y_max: Decimal
+    x_step: Decimal = Decimal(0)
+    y_step: Decimal = Decimal(0)
     svg: str = ""
+    summary: str = ""
 
 
 def _estimate(region: str, care: str, identities: list[str], facts: dict, self_pay: Decimal, day: dt.date):
@@ -125,11 +129,37 @@ def _series_for(region: str, care: str, tier: str, ids, name: str, day: dt.date,
     return s
 
 
-def _nice_up(value: Decimal) -> Decimal:
-    for step in LADDER:
-        if step >= value:
-            return step
-    return LADDER[-1]
+NICE_STEPS = [Decimal(m) * Decimal(10) ** e for e in range(1, 8) for m in ("1", "2", "2.5", "5")]
+MAX_TICKS = 5
+
+
+def fit_axis(value: Decimal) -> tuple[Decimal, Decimal]:
+    """(axis maximum, tick step): the smallest round step that covers `value` in at most MAX_TICKS
+    steps, so the axis ends at the first round number at or above the data (a 20万 maximum gets a
+    25万 or 20万 axis, never 50万)."""
+    value = max(value, Decimal(1))
+    for step in NICE_STEPS:
+        count = (value / step).to_integral_value(rounding=ROUND_CEILING)
+        if count <= MAX_TICKS:
+            return (step * count).normalize(), step.normalize()
+    step = NICE_STEPS[-1]
+    return (step * (value / step).to_integral_value(rounding=ROUND_CEILING)).normalize(), step
+
+
+def merge_identical(series: list[Series]) -> list[Series]:
+    """Lines of identical rules hide each other: one line, its label naming every category."""
+    kept: dict[tuple, Series] = {}
+    for s in series:
+        same = kept.get(tuple(s.points))
+        if same is None:
+            s.tiers = s.tiers or [s.tier]
+            kept[tuple(s.points)] = s
+        else:
+            same.tiers.append(s.tier)
+            same.name = f"{same.name} / {s.name}"
+            if s.note and s.note not in same.note:
+                same.note = "；".join(n for n in (same.note, s.note) if n)
+    return list(kept.values())
 
 
 _lock = threading.Lock()
@@ -165,17 +195,20 @@ def _region_charts(region: str, day: dt.date) -> list[Chart]:
         capped = [s.reaches_top for s in series if s.reaches_top is not None]
         starts = [s.start for s in series]
         want = max(capped + [max(starts) * 3, Decimal(10000)])
-        x_max = _nice_up(want * Decimal("1.1"))
+        x_max, x_step = fit_axis(want * Decimal("1.1"))
         for s in series:
             xs = {x_max * i / SAMPLES for i in range(SAMPLES + 1)}
             for b in (s.start, s.start + 1, s.reaches_top):
                 if b is not None and 0 <= b <= x_max:
                     xs.add(Decimal(b))
             s.points = [(x, _amount(region, care, s.identities, s.facts, x, day)[0]) for x in sorted(xs)]
+        series = merge_identical(series)
         y_top = max(y for s in series for _, y in s.points)
-        y_max = _nice_up(y_top * Decimal("1.05")) if y_top > 0 else Decimal(1000)
-        chart = Chart(region=region, care=care, care_label=common.care[care], series=series, x_max=x_max, y_max=y_max)
+        y_max, y_step = fit_axis(y_top * Decimal("1.05")) if y_top > 0 else (Decimal(1000), Decimal(200))
+        chart = Chart(region=region, care=care, care_label=common.care[care], series=series, x_max=x_max,
+                      y_max=y_max, x_step=x_step, y_step=y_step)
         chart.svg = render_svg(chart)
+        chart.summary = summary(chart)
         charts.append(chart)
     return charts
 
@@ -187,15 +220,17 @@ def _wan(value: Decimal) -> str:
     return f"{int(value):,}"
 
 
-def _ticks(maximum: Decimal, count: int = 5) -> list[Decimal]:
-    step = maximum / count
-    return [step * i for i in range(count + 1)]
+def _ticks(maximum: Decimal, step: Decimal) -> list[Decimal]:
+    if step <= 0:
+        step = maximum / MAX_TICKS
+    return [step * i for i in range(int(maximum / step) + 1)]
 
 
 def render_svg(chart: Chart) -> str:
     """An inline, self-contained SVG (no script, no external resources), scaled by its viewBox."""
-    w, h = 420, 300
-    left, right, top, bottom = 50, 14, 12, 48
+    # about as wide as a phone's content column (~300 px at 360 px): a 14-unit label stays >= 12 px
+    w, h = 330, 260
+    left, right, top, bottom = 52, 26, 12, 46  # right: room for half of the last x label ("12.5万")
     pw, ph = w - left - right, h - top - bottom
 
     def sx(x: Decimal) -> float:
@@ -208,16 +243,15 @@ def render_svg(chart: Chart) -> str:
     out = [f'<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{escape(title)}" '
            f'xmlns="http://www.w3.org/2000/svg" data-care="{escape(chart.care)}">',
            f"<title>{escape(title)}</title>"]
-    xt = _ticks(chart.x_max)
-    for n, t in enumerate(xt):
+    xt = _ticks(chart.x_max, chart.x_step)
+    for t in xt:
         x = sx(t)
-        anchor = "end" if n == len(xt) - 1 else "middle"
         out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + ph}" stroke="#e5e5e5"/>')
-        out.append(f'<text x="{x:.1f}" y="{top + ph + 18}" text-anchor="{anchor}" font-size="13" fill="#555">{_wan(t)}</text>')
-    for t in _ticks(chart.y_max):
+        out.append(f'<text x="{x:.1f}" y="{top + ph + 18}" text-anchor="middle" font-size="14" fill="#333" class="tick-x">{_wan(t)}</text>')
+    for t in _ticks(chart.y_max, chart.y_step):
         y = sy(t)
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#e5e5e5"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="13" fill="#555">{_wan(t)}</text>')
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="14" fill="#333" class="tick-y">{_wan(t)}</text>')
     out.append(f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#333"/>')
     out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}" stroke="#333"/>')
     out.append(f'<text x="{left + pw / 2}" y="{h - 6}" text-anchor="middle" font-size="14" fill="#333">本次自付金额（元）</text>')
@@ -229,7 +263,7 @@ def render_svg(chart: Chart) -> str:
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         reach = "" if s.reaches_top is None else f' data-reaches-top="{s.reaches_top}"'
         out.append(f'<path class="series" d="{d}" fill="none" stroke="{color}" stroke-width="3"{dash_attr} '
-                   f'data-tier="{escape(s.tier)}" data-start="{s.start}" data-top="{s.top}"{reach}>'
+                   f'data-tier="{escape(s.tier)}" data-tiers="{escape(",".join(s.tiers or [s.tier]))}" data-start="{s.start}" data-top="{s.top}"{reach}>'
                    f"<title>{escape(s.name)}</title></path>")
     out.append("</svg>")
     return "".join(out)
@@ -246,3 +280,16 @@ def legend(chart: Chart) -> list[dict]:
             "note": s.note,
         })
     return rows
+
+
+def _line_sentence(s: Series) -> str:
+    start = "从第1元起就救助" if s.start <= 0 else f"自付超过{yuan(s.start)}才开始救助"
+    if s.reaches_top is None:
+        return f"{s.name}{start}，图中范围内没有到年度限额"
+    return f"{s.name}{start}，自付到{yuan(s.reaches_top)}时达到最多{yuan(s.top)}"
+
+
+def summary(chart: Chart) -> str:
+    """The chart in one plain sentence (read by those who cannot see the lines)."""
+    parts = "；".join(_line_sentence(s) for s in chart.series)
+    return f"{chart.care_label}：{parts}。"

@@ -9,17 +9,18 @@ from typing import Any
 
 import jinja2
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 import engine
 from engine.money import percent, yuan
 
-from . import labels
+from . import chatview, labels, resume
 from .cases import build_case
 
 router = APIRouter(include_in_schema=False)
 HERE = Path(__file__).parent
 SESSION_COOKIE = "jz_session"
+ELDER_COOKIE = "jz_elder"
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(HERE / "templates")),
@@ -37,7 +38,7 @@ NAV = [("/", "对话", "chat"), ("/cadre", "干部工作台", "cadre"), ("/cadre
 def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     pol = engine.load_policies()
     base = {"nav": NAV, "active": ctx.pop("active", ""), "hotline": pol.common.hotline,
-            "disclaimer": pol.common.disclaimer, "request_path": request.url.path}
+            "disclaimer": pol.common.disclaimer, "request_path": request.url.path, "elder": elder_mode(request)}
     html = _env.get_template(template).render(**base, **ctx)
     return HTMLResponse(html, status_code=status)
 
@@ -61,24 +62,70 @@ def _with_cookie(response: Response, sid: str, new: bool) -> Response:
     return response
 
 
-async def _chat_page(request: Request, sid: str, new: bool, text: str, shown_user: str | None):
+def elder_mode(request: Request) -> bool:
+    """长辈版 is on: remembered in a cookie (set by /elder without JavaScript, or by the page's script)."""
+    return request.cookies.get(ELDER_COOKIE) == "1"
+
+
+@router.get("/elder")
+def elder_toggle(request: Request, on: str = "1", next: str = "/"):  # noqa: A002 - the query's name
+    """The 长辈版 switch without JavaScript: remember the choice, go back to the page (any odd
+    value of `on` means on; a `next` that is not a path of this site means the chat)."""
+    back = next if next.startswith("/") and not next.startswith("//") and "\\" not in next else "/"
+    response = RedirectResponse(back, status_code=303)
+    response.set_cookie(ELDER_COOKIE, "0" if on == "0" else "1", max_age=365 * 86400, samesite="lax")
+    return response
+
+
+async def _reply(request: Request, sid: str, text: str) -> tuple[list[dict], str | None]:
     from .api import chat_reply
 
-    messages: list[dict] = []
-    unavailable = None
     try:
-        messages = await chat_reply(request, "web:" + sid, text)
+        return await chat_reply(request, "web:" + sid, text), None
     except HTTPException as exc:
-        unavailable = (exc.detail or {}).get("message_zh") if isinstance(exc.detail, dict) else "对话功能暂时不可用。"
-    response = render(request, "chat.html", active="chat", title="医疗救助小助手", session=sid, messages=messages,
-                      user_text=shown_user, unavailable=unavailable)
+        detail = exc.detail if isinstance(exc.detail, dict) else {}
+        return [], detail.get("message_zh") or "对话功能暂时不可用。"
+
+
+async def _where_left(request: Request, sid: str) -> tuple[list[dict] | None, str]:
+    """The messages that show a saved conversation again, and its mark; None when there is none."""
+    from .app import ChatUnavailable
+
+    try:
+        service = request.app.state.jz.chat()
+    except ChatUnavailable:
+        return None, ""
+    state = await resume.saved_state(service, "web:" + sid)
+    config = getattr(service, "config", None)
+    if state is None or config is None:
+        return None, ""
+    return [m.public() for m in resume.resume(state, config)], resume.signature(state)
+
+
+async def _mark(request: Request, sid: str) -> str:
+    service = request.app.state.jz.chat()
+    return resume.signature(await resume.saved_state(service, "web:" + sid))
+
+
+def _chat_response(request: Request, sid: str, new: bool, messages: list[dict], shown_user: str | None,
+                   unavailable: str | None, resumed: bool, mark: str) -> Response:
+    response = render(request, "chat.html", active="chat", title="医疗救助小助手", session=sid,
+                      messages=chatview.views(messages), user_text=shown_user, unavailable=unavailable,
+                      resumed=resumed, mark=mark)
     return _with_cookie(response, sid, new)
 
 
 @router.get("/", response_class=HTMLResponse)
 async def chat_page(request: Request):
+    """The chat. A reload shows where the user was (issue 13); only 重新开始 starts over."""
     sid, new = _session(request)
-    return await _chat_page(request, sid, new, "/start", None)
+    if not new:
+        messages, mark = await _where_left(request, sid)
+        if messages:
+            return _chat_response(request, sid, new, messages, None, None, True, mark)
+    messages, unavailable = await _reply(request, sid, "/start")
+    mark = "" if unavailable else await _mark(request, sid)
+    return _chat_response(request, sid, new, messages, None, unavailable, False, mark)
 
 
 @router.post("/chat", response_class=HTMLResponse)
@@ -87,7 +134,23 @@ async def chat_form(request: Request):
     form = await request.form()
     text = str(form.get("text") or "")[:2000]
     sid, new = _session(request)
-    return await _chat_page(request, sid, new, text, text or None)
+    messages, unavailable = await _reply(request, sid, text)
+    mark = "" if unavailable else await _mark(request, sid)
+    return _chat_response(request, sid, new, messages, text or None, unavailable, False, mark)
+
+
+@router.post("/chat/part", response_class=HTMLResponse)
+async def chat_part(request: Request):
+    """The chat with JavaScript: the same post, answered with only the new messages' HTML (one
+    renderer for both), the conversation's mark in a header."""
+    form = await request.form()
+    text = str(form.get("text") or "")[:2000]
+    sid, new = _session(request)
+    messages, unavailable = await _reply(request, sid, text)
+    mark = "" if unavailable else await _mark(request, sid)
+    html = _env.get_template("_messages.html").render(messages=chatview.views(messages), unavailable=unavailable)
+    response = HTMLResponse(html, headers={"X-Chat-Mark": mark})
+    return _with_cookie(response, sid, new)
 
 
 # ------------------------------------------------------------------------------------------ cadre

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 EXEMPT = ("/healthz", "/metrics", "/static/")
 SESSION_PEEK = 64 * 1024  # bytes of a chat body read to find its session
+# the chat page's own posts (form, and the script's /chat/part): their session is the cookie's
+PAGE_CHAT = ("/chat", "/chat/part")
 
 
 @dataclass
@@ -79,6 +81,11 @@ class RateLimitMiddleware:
             wait = self.ip.take(f"ip:{client[0]}")
             if wait:
                 return await _too_many(send, wait)
+        if self.session is not None and scope["path"] in PAGE_CHAT and scope["method"] == "POST":
+            session = _cookie_session(scope)
+            wait = self.session.take(f"s:{session}") if session else 0
+            if wait:
+                return await _too_many(send, wait)
         if self.session is not None and scope["path"] == "/api/v1/chat" and scope["method"] == "POST":
             body, more = b"", True
             messages = []
@@ -103,6 +110,17 @@ class RateLimitMiddleware:
 
             return await self.app(scope, receive_again, send)
         return await self.app(scope, receive, send)
+
+
+def _cookie_session(scope) -> str | None:
+    """The chat page's session cookie (the same id the page's script once sent to /api/v1/chat)."""
+    for name, value in scope.get("headers") or ():
+        if name == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, _, val = part.strip().partition("=")
+                if key == "jz_session" and val:
+                    return val[:200]
+    return None
 
 
 def _session_of(body: bytes) -> str | None:

@@ -19,7 +19,8 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-SHOTS = Path("/tmp/jiuzhu-shots")
+# screenshots for a person to look at: in the work tree, ignored by git (.gitignore: test-artefacts/)
+SHOTS = Path(os.environ.get("JIUZHU_SHOTS") or Path(__file__).resolve().parents[2] / "test-artefacts" / "screenshots")
 ADMIN = "browser-admin"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}

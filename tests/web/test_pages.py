@@ -130,7 +130,7 @@ def test_static_files(client):
     css = client.get("/static/app.css")
     assert css.status_code == 200 and "@media print" in css.text
     js = client.get("/static/app.js")
-    assert js.status_code == 200 and "/api/v1/chat" in js.text
+    assert js.status_code == 200 and "/chat/part" in js.text
 
 
 def test_oversized_form(client):
