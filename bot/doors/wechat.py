@@ -26,13 +26,15 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from wechatpy import events, messages as wx
 
 from .text import choice, numbered, split, utf8_size
-from .ttl import TTLStore
+from .ttl import MemoryTTL, TTLStore
 from .wechat_api import WeChatAPI, WeChatAPIError
 
 log = logging.getLogger("jiuzhu.wechat")
@@ -256,3 +258,31 @@ class WeChatDoor:
         """Wait for the background sends (tests, shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def menu_command(create: bool, out: Any, err: Any = None) -> int:
+    """`jiuzhu wechat-menu [--create]`: print the menu JSON; with --create, set it through the API
+    (WECHAT_APPID, WECHAT_SECRET, WECHAT_API_URL). Returns the exit code."""
+    out.write(json.dumps(MENU, ensure_ascii=False, indent=2) + "\n")
+    if not create:
+        return 0
+    err = err or sys.stderr
+    appid, secret = os.environ.get("WECHAT_APPID", "").strip(), os.environ.get("WECHAT_SECRET", "").strip()
+    if not (appid and secret):
+        err.write("没有设置 WECHAT_APPID 和 WECHAT_SECRET，菜单没有创建。/ WECHAT_APPID and WECHAT_SECRET are not set.\n")
+        return 2
+    api = WeChatAPI(appid, secret, MemoryTTL(), base_url=os.environ.get("WECHAT_API_URL") or None)
+
+    async def create_it() -> None:
+        try:
+            await api.create_menu(MENU)
+        finally:
+            await api.close()
+
+    try:
+        asyncio.run(create_it())
+    except WeChatAPIError as exc:
+        err.write(f"菜单创建失败 / the menu was not created: {exc}\n")
+        return 1
+    err.write("菜单已创建。/ The menu is set.\n")
+    return 0
