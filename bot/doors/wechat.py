@@ -183,9 +183,11 @@ class WeChatDoor:
             await self._deliver(openid, pieces, turn)
             self._turns.pop(ident, None)
             return
+        # no await between the `late` check above and done.set(): the request's timeout cannot
+        # slip in between and answer WORKING while this reply is taken for the passive one
         turn.passive, turn.rest = pieces[0], pieces[1:]
-        await self._remember(ident, turn.passive)
         turn.done.set()
+        await self._remember(ident, turn.passive)
         self._spawn(self._drop_later(ident))
 
     async def _remember(self, ident: str, reply: str) -> None:
@@ -253,11 +255,6 @@ class WeChatDoor:
 
     def _hash(self, raw: str) -> str:
         return hmac.new(self.service.secret, raw.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
-
-    async def drain(self) -> None:
-        """Wait for the background sends (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
 def menu_command(create: bool, out: Any, err: Any = None) -> int:
