@@ -20,7 +20,8 @@ from bot.service import ChatService
 from bot.store import SqliteStorage
 from fake_wechat import AES_KEY, APPID, SECRET, TOKEN, AppServer, FakeWeChatServer, Officer
 from web.app import create_app
-from web.wechat_webhook import wechat_router
+from web.settings import Settings
+from web.wechat_webhook import router_from_env, wechat_router
 
 
 class Counting:
@@ -345,3 +346,26 @@ def test_safe_mode_whole_conversation_encrypted_both_ways(serve):
     q["msg_signature"] = "0" * 40
     forged = httpx.post(f"{officer.base}/wechat", params=q, content=body.encode(), trust_env=False)
     assert forged.status_code == 403
+
+
+# ------------------------------------------------------------------ configuration
+
+def test_router_from_env_needs_a_token_and_a_good_aes_key(tmp_path):
+    storage = SqliteStorage(str(tmp_path / "c.db"))
+    service = ChatService(storage, secret=storage.secret)
+    assert router_from_env(service, Settings(wechat_token=None)) is None
+    plain = router_from_env(service, Settings(wechat_token=TOKEN, wechat_appid=None, wechat_secret=None))
+    assert [r.path for r in plain.routes] == ["/wechat", "/wechat"]
+    with pytest.raises(ValueError, match="43-character"):
+        router_from_env(service, Settings(wechat_token=TOKEN, wechat_appid=APPID, wechat_aes_key="too-short"))
+    with pytest.raises(ValueError, match="WECHAT_APPID"):
+        router_from_env(service, Settings(wechat_token=TOKEN, wechat_appid=None, wechat_aes_key=AES_KEY))
+    assert router_from_env(service, Settings(wechat_token=TOKEN, wechat_appid=APPID, wechat_aes_key=AES_KEY))
+
+
+def test_an_encrypted_message_without_safe_mode_is_refused_clearly(serve):
+    officer, service, _ = serve()
+    officer.crypto = WeChatCrypto(TOKEN, AES_KEY, APPID)
+    response = officer.post(officer.text("广西"))
+    assert response.status_code == 400 and "WECHAT_AES_KEY" in response.text
+    assert service.calls == 0
