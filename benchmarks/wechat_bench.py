@@ -184,7 +184,8 @@ def main() -> int:
     pct = lambda p: ms[min(len(ms) - 1, int(p / 100 * len(ms)))]  # noqa: E731
     per_user: dict[str, int] = {}
     for m in wx.sent:
-        per_user[m["touser"]] = per_user.get(m["touser"], 0) + 1
+        if m["touser"].startswith("oBENCH-"):  # not wrk's users
+            per_user[m["touser"]] = per_user.get(m["touser"], 0) + 1
     per_sheet = per_user.pop("oBENCH-9999", 0)  # the warm-up user: one conversation
     uneven = sum(1 for count in per_user.values() if count != per_sheet * args.conversations)
     print(f"WeChat door, {args.users} concurrent users, {args.conversations} conversations each "
@@ -197,7 +198,7 @@ def main() -> int:
     print(f"retries: {stats['retries']} (+{stats['resent']} after a dropped connection), "
           f"different reply on retry: {stats['retry_mismatch']}; "
           f"wrong final result: {stats['wrong_result']}")
-    print(f"customer-service parts: {len(wx.sent)} ({per_sheet} per print sheet); users with a part missing or "
+    print(f"customer-service parts: {sum(per_user.values())} ({per_sheet} per print sheet); users with a part missing or "
           f"twice: {uneven}; token fetches: {len(wx.token_requests)}")
     if wrk is not None:
         print(f"wrk (C client, {args.users} connections, {args.seconds} s, the conversation by words): "

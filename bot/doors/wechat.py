@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import sys
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
@@ -111,6 +112,7 @@ class WeChatDoor:
         self.service, self.store, self.api = service, store, api
         self.budget, self.retry_ttl = budget, retry_ttl
         self._turns: dict[str, Turn] = {}
+        self._finished: deque[tuple[float, str]] = deque()  # (when to drop, ident) of answered turns
         self._send_locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task] = set()
 
@@ -122,6 +124,7 @@ class WeChatDoor:
             return Answer(text)
         openid = msg.source or ""
         ident = self._mark(openid, msg)
+        self._prune()
         turn = self._turns.get(ident) or await self._claim(ident, openid, text or "")
         if isinstance(turn, str):
             return Answer(turn)  # a reply another attempt (or worker) already gave
@@ -187,8 +190,8 @@ class WeChatDoor:
         # slip in between and answer WORKING while this reply is taken for the passive one
         turn.passive, turn.rest = pieces[0], pieces[1:]
         turn.done.set()
+        self._finished.append((asyncio.get_running_loop().time() + self.budget + 1, ident))
         await self._remember(ident, turn.passive)
-        self._spawn(self._drop_later(ident))
 
     async def _remember(self, ident: str, reply: str) -> None:
         try:
@@ -204,10 +207,12 @@ class WeChatDoor:
         self._turns.pop(ident, None)
         turn.done.set()
 
-    async def _drop_later(self, ident: str) -> None:
-        """The Turn stays for in-flight retries a little, then the store's copy serves them."""
-        await asyncio.sleep(self.budget + 1)
-        self._turns.pop(ident, None)
+    def _prune(self) -> None:
+        """An answered Turn stays a little for retries already in flight; then the store's copy
+        of the reply serves them."""
+        now = asyncio.get_running_loop().time()
+        while self._finished and self._finished[0][0] <= now:
+            self._turns.pop(self._finished.popleft()[1], None)
 
     def _marker(self, turn: Turn) -> Callable[[], Awaitable[None]]:
         async def after() -> None:

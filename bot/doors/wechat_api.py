@@ -18,6 +18,8 @@ import httpx
 from .ttl import TTLStore
 
 log = logging.getLogger("jiuzhu.wechat.api")
+# httpx logs every request's URL at INFO, and these URLs carry the AppSecret or the access token
+logging.getLogger("httpx").setLevel(logging.WARNING)
 DEFAULT_API_URL = "https://api.weixin.qq.com"
 TOKEN_MARGIN = 300            # seconds before expiry a token is no longer used
 TOKEN_ERRORS = {40001, 40014, 42001}  # invalid / expired token: fetch a new one and try again

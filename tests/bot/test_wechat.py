@@ -12,6 +12,7 @@ import httpx
 import pytest
 from wechatpy.crypto import WeChatCrypto
 
+from bot.doors.text import numbered, split, utf8_size
 from bot.doors.ttl import MemoryTTL
 from bot.doors.wechat import NOT_HEARD, ONLY_WORDS, WORKING, WeChatDoor
 from bot.doors.wechat_api import WeChatAPI
@@ -50,10 +51,17 @@ class Counting:
 class Long(Counting):
     """A conversation whose answer is longer than one WeChat message."""
 
+    @staticmethod
+    def messages() -> list[Message]:
+        return [Message(text="\n".join(f"第{p}段第{i}行：" + "救助" * 20 for i in range(20))) for p in range(1, 4)]
+
     async def handle(self, session: str, text: str):
         self.calls += 1
-        return [Message(text="\n".join(f"第{p}段第{i}行：" + "救助" * 20 for i in range(20)))
-                for p in range(1, 4)]
+        return self.messages()
+
+
+# customer-service messages one Long reply needs after its passive part
+LONG_CS_PARTS = len(split(numbered(Long.messages())[0], 2048, utf8_size)) - 1
 
 
 @pytest.fixture
@@ -276,8 +284,9 @@ def test_a_retry_after_a_failed_attempt_is_handled_again(serve):
 def test_a_long_reply_goes_out_in_order_through_customer_service(serve, wx):
     officer, service, _ = serve(wrap=Long)
     passive = officer.say("随便")
-    sent = wx.wait_sent(2)
-    assert len(sent) >= 2 and all(m["touser"] == officer.openid and m["msgtype"] == "text" for m in sent)
+    assert LONG_CS_PARTS >= 2
+    sent = wx.wait_sent(LONG_CS_PARTS)
+    assert len(sent) == LONG_CS_PARTS and all(m["touser"] == officer.openid and m["msgtype"] == "text" for m in sent)
     parts = [passive] + wx.texts()
     assert all(len(p.encode("utf-8")) <= 2048 for p in parts)
     whole = "\n".join(parts).replace("\n\n", "\n")
@@ -288,22 +297,23 @@ def test_a_long_reply_goes_out_in_order_through_customer_service(serve, wx):
 
 
 def test_a_slow_conversation_answers_working_then_sends_the_result(serve, wx):
-    officer, service, _ = serve(budget=0.3)
+    officer, service, door = serve()
     officer.say("/start")
-    service.delay = 1.0
+    door.budget, service.delay = 0.3, 1.0  # the conversation takes longer than the passive reply may wait
     reply = officer.say("我是南宁的低保户，住院自付2万")
     assert reply == WORKING
     sent = wx.wait_sent(1)
-    assert sent and "南宁市属于广西" in wx.texts()[0]
-    service.delay = 0
+    assert len(sent) == 1 and "南宁市属于广西" in wx.texts()[0]
+    door.budget, service.delay = 4.0, 0
     assert "之前还看过病" in officer.say("本市")
+    assert len(wx.sent) == 1
 
 
 def test_token_is_cached_refetched_when_expired_and_retried_when_failing(serve, wx):
     officer, service, door = serve(wrap=Long)
     officer.say("a")
-    per_reply = len(wx.wait_sent(1)) and len(wx.wait_sent(99, timeout=1.5))  # all parts of one reply
-    assert per_reply >= 2
+    per_reply = LONG_CS_PARTS
+    wx.wait_sent(per_reply)
     officer.say("b")
     wx.wait_sent(2 * per_reply)
     assert len(wx.token_requests) == 1  # one token for both replies

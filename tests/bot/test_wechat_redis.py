@@ -17,7 +17,7 @@ from bot.doors.wechat import WeChatDoor
 from bot.doors.wechat_api import WeChatAPI
 from bot.redis_store import redis_service
 from fake_wechat import APPID, SECRET, TOKEN, AppServer, FakeWeChatServer, Officer, free_port
-from test_wechat import Counting, Long, options
+from test_wechat import LONG_CS_PARTS, Counting, Long, options
 from web.app import create_app
 from web.wechat_webhook import wechat_router
 
@@ -101,7 +101,8 @@ def test_workers_share_one_access_token(workers):
     worker, wx, _ = workers
     (a_url, _), (b_url, _) = worker(Long), worker(Long)
     Officer(a_url, openid="oT1").say("x")
-    per_reply = len(wx.wait_sent(1)) and len(wx.wait_sent(99, timeout=1.5))
+    per_reply = LONG_CS_PARTS
+    wx.wait_sent(per_reply)
     Officer(b_url, openid="oT2").say("y")
     wx.wait_sent(2 * per_reply)
     assert len(wx.sent) == 2 * per_reply
