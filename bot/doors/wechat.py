@@ -28,12 +28,14 @@ import json
 import logging
 import os
 import sys
+import weakref
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from wechatpy import events, messages as wx
 
+from ..store import _retention_from_env
 from .text import choice, numbered, split, utf8_size
 from .ttl import MemoryTTL, TTLStore
 from .wechat_api import WeChatAPI, WeChatAPIError
@@ -44,7 +46,6 @@ TEXT_LIMIT = 2048            # bytes of a WeChat text message (passive reply and
 BUDGET = 4.0                 # seconds the passive reply may wait for the conversation (WeChat: 5)
 RETRY_TTL = 60               # seconds a MsgId's reply is kept for WeChat's retries
 PENDING_TTL = 10             # seconds a claim lives if its worker dies mid-turn (then a retry re-handles)
-OPTIONS_TTL = 30 * 86400     # the last offered choices (labels only), as long as a conversation
 PENDING = "\x00pending"
 
 MENU_KEYS = {"JZ_ESTIMATE": "/start", "JZ_FAQ": "/faq", "JZ_HUMAN": "人工"}
@@ -111,9 +112,11 @@ class WeChatDoor:
                  budget: float = BUDGET, retry_ttl: float = RETRY_TTL):
         self.service, self.store, self.api = service, store, api
         self.budget, self.retry_ttl = budget, retry_ttl
+        self.options_ttl = _retention_from_env() * 86400  # the offered choices live as long as the conversation
         self._turns: dict[str, Turn] = {}
         self._finished: deque[tuple[float, str]] = deque()  # (when to drop, ident) of answered turns
-        self._send_locks: dict[str, asyncio.Lock] = {}
+        # one sender per user, so a user's parts go out in order; a lock lives while a send holds it
+        self._send_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._tasks: set[asyncio.Task] = set()
 
     async def answer(self, msg: Any) -> Answer:
@@ -175,7 +178,7 @@ class WeChatDoor:
             return
         try:
             if labels:
-                await self.store.set(options_key, json.dumps(labels, ensure_ascii=False), OPTIONS_TTL)
+                await self.store.set(options_key, json.dumps(labels, ensure_ascii=False), self.options_ttl)
             else:
                 await self.store.delete(options_key)
         except Exception as exc:  # noqa: BLE001 - a number typed next turn is then read as typed
@@ -236,16 +239,18 @@ class WeChatDoor:
         if self.api is None:
             log.error("wechat: %d message(s) not sent: WECHAT_APPID / WECHAT_SECRET not set", len(pieces))
             return
-        lock = self._send_locks.setdefault(self._hash(openid), asyncio.Lock())
+        key = self._hash(openid)
+        lock = self._send_locks.get(key)
+        if lock is None:
+            lock = self._send_locks[key] = asyncio.Lock()
         async with lock:
             for i, piece in enumerate(pieces):
                 try:
                     await self.api.send_text(openid, piece)
-                except WeChatAPIError as exc:
-                    log.error("wechat: customer-service message %d/%d not sent: %s", i + 1, len(pieces), exc)
+                except Exception as exc:  # noqa: BLE001 - logged here: nobody awaits this task
+                    why = str(exc) if isinstance(exc, WeChatAPIError) else type(exc).__name__
+                    log.error("wechat: customer-service message %d/%d not sent: %s", i + 1, len(pieces), why)
                     return  # the later parts would make no sense without this one
-        if not lock.locked() and len(self._send_locks) > 10_000:
-            self._send_locks.clear()
 
     def _spawn(self, coro) -> None:
         task = asyncio.ensure_future(coro)

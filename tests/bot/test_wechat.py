@@ -296,6 +296,25 @@ def test_a_long_reply_goes_out_in_order_through_customer_service(serve, wx):
     assert len(wx.token_requests) == 1
 
 
+class Tagged(Long):
+    """A Long reply whose every line carries what the user sent (to tell two replies apart)."""
+
+    async def handle(self, session: str, text: str):
+        self.calls += 1
+        return [Message(text=m.text.replace("第", f"{text}第")) for m in self.messages()]
+
+
+def test_two_long_replies_to_one_user_go_out_one_after_the_other(serve, wx):
+    officer, _, _ = serve(wrap=Tagged)
+    wx.send_delay = 0.05  # a slow WeChat: the second reply's parts must still wait for the first's
+    officer.say("A")
+    officer.say("B")
+    sent = wx.wait_sent(2 * LONG_CS_PARTS)
+    tags = [text[0] for text in wx.texts()]
+    assert len(sent) == 2 * LONG_CS_PARTS
+    assert tags == ["A"] * LONG_CS_PARTS + ["B"] * LONG_CS_PARTS
+
+
 def test_a_slow_conversation_answers_working_then_sends_the_result(serve, wx):
     officer, service, door = serve()
     officer.say("/start")
