@@ -74,7 +74,7 @@ def wechat_router(door: WeChatDoor, token: str, crypto: WeChatCrypto | None = No
         if msg is None:
             return PlainTextResponse("bad message", status_code=400)
         answer = await door.answer(msg)
-        if answer.failed:  # nothing was done: WeChat's retry handles the message again
+        if answer.failed:  # nothing was done, and WeChat has stopped waiting: its retry handles it again
             return PlainTextResponse("try again", status_code=503)
         if answer.text is None:
             xml = "success"

@@ -13,7 +13,9 @@ of the passive reply, plus what goes out later through the customer-service API.
 * WeChat retries a message it got no answer to. A MsgId is handled once: while it is handled a
   retry waits for the same turn; afterwards a retry gets the same reply, cached RETRY_TTL seconds
   (WeChat retries three times within about 15 s). When handling failed the mark is removed and the
-  request answered 503, so WeChat's retry handles the message again: never lost, never done twice.
+  request held until WeChat has given up on it (FAILURE_HOLD; WeChat retries a request it got no
+  answer to in 5 s, but not one answered with an error), then answered 503: WeChat's retry handles
+  the message again — never lost, never done twice.
 
 Nothing of the user's is kept: the session is `wx:<openid>` hashed by the ChatService, the cache
 keys are HMACs, the cached reply is the assistant's text for RETRY_TTL seconds only (in memory, or
@@ -45,6 +47,7 @@ log = logging.getLogger("jiuzhu.wechat")
 TEXT_LIMIT = 2048            # bytes of a WeChat text message (passive reply and customer service)
 BUDGET = 4.0                 # seconds the passive reply may wait for the conversation (WeChat: 5)
 RETRY_TTL = 60               # seconds a MsgId's reply is kept for WeChat's retries
+FAILURE_HOLD = 5.5           # seconds after receipt a failed message's request is answered (WeChat waits 5)
 PENDING_TTL = 10             # seconds a claim lives if its worker dies mid-turn (then a retry re-handles)
 PENDING = "\x00pending"
 
@@ -109,9 +112,9 @@ def incoming(msg: Any) -> tuple[str, str | None]:
 
 class WeChatDoor:
     def __init__(self, service: Any, store: TTLStore, api: WeChatAPI | None = None, *,
-                 budget: float = BUDGET, retry_ttl: float = RETRY_TTL):
+                 budget: float = BUDGET, retry_ttl: float = RETRY_TTL, failure_hold: float = FAILURE_HOLD):
         self.service, self.store, self.api = service, store, api
-        self.budget, self.retry_ttl = budget, retry_ttl
+        self.budget, self.retry_ttl, self.failure_hold = budget, retry_ttl, failure_hold
         self.options_ttl = _retention_from_env() * 86400  # the offered choices live as long as the conversation
         self._turns: dict[str, Turn] = {}
         self._finished: deque[tuple[float, str]] = deque()  # (when to drop, ident) of answered turns
@@ -125,6 +128,7 @@ class WeChatDoor:
             return Answer(None)
         if kind == "say":
             return Answer(text)
+        received = asyncio.get_running_loop().time()
         openid = msg.source or ""
         ident = self._mark(openid, msg)
         self._prune()
@@ -139,7 +143,8 @@ class WeChatDoor:
                 turn.passive = WORKING
                 await self._remember(ident, WORKING)
                 return Answer(WORKING, after=self._marker(turn))
-        if turn.failed:
+        if turn.failed:  # no answer before WeChat's timeout, so that WeChat sends the message again
+            await asyncio.sleep(max(0.0, received + self.failure_hold - asyncio.get_running_loop().time()))
             return Answer(None, failed=True)
         return Answer(turn.passive, after=self._after(openid, turn))
 

@@ -14,7 +14,7 @@ from wechatpy.crypto import WeChatCrypto
 
 from bot.doors.text import numbered, split, utf8_size
 from bot.doors.ttl import MemoryTTL
-from bot.doors.wechat import NOT_HEARD, ONLY_WORDS, WORKING, WeChatDoor
+from bot.doors.wechat import FAILURE_HOLD, NOT_HEARD, ONLY_WORDS, WORKING, WeChatDoor
 from bot.doors.wechat_api import WeChatAPI
 from bot.messages import Message
 from bot.service import ChatService
@@ -76,12 +76,12 @@ def serve(tmp_path, wx):
     """serve(safe=False, budget=4.0, wrap=Counting) → (officer, the counting service, the door)."""
     started = []
 
-    def make(safe: bool = False, budget: float = 4.0, wrap=Counting, api: bool = True):
+    def make(safe: bool = False, budget: float = 4.0, wrap=Counting, api: bool = True, failure_hold: float = 0.1):
         storage = SqliteStorage(str(tmp_path / f"jiuzhu{len(started)}.db"))
         service = wrap(ChatService(storage, secret=storage.secret, today=date(2024, 6, 1)))
         store = MemoryTTL()
         client = WeChatAPI(APPID, SECRET, store, base_url=wx.url, backoff=0.05) if api else None
-        door = WeChatDoor(service, store, client, budget=budget)
+        door = WeChatDoor(service, store, client, budget=budget, failure_hold=failure_hold)
         crypto = WeChatCrypto(TOKEN, AES_KEY, APPID) if safe else None
         app = create_app(chat_service=service, faq_db=str(tmp_path / "faq.db"),
                          extra_routers=[wechat_router(door, TOKEN, crypto)])
@@ -266,12 +266,14 @@ def test_retries_while_the_first_attempt_is_still_running_wait_for_it(serve):
 
 
 def test_a_retry_after_a_failed_attempt_is_handled_again(serve):
-    officer, service, _ = serve()
+    officer, service, _ = serve(failure_hold=FAILURE_HOLD)
     officer.say("/start")
     service.fail_next = 1
     xml = officer.text("广西", msg_id=9001)
+    started = time.monotonic()
     failed = officer.post(xml)
-    assert failed.status_code == 503  # WeChat will retry; nothing was done
+    # nothing was done, and no answer came within WeChat's 5 s, so WeChat sends the message again
+    assert failed.status_code == 503 and time.monotonic() - started >= 5.0
     again = officer.reply_text(officer.post(xml))
     assert "哪些身份" in again
     third = officer.reply_text(officer.post(xml))
