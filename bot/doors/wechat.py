@@ -13,8 +13,8 @@ of the passive reply, plus what goes out later through the customer-service API.
 * WeChat retries a message it got no answer to. A MsgId is handled once: while it is handled a
   retry waits for the same turn; afterwards a retry gets the same reply, cached RETRY_TTL seconds
   (WeChat retries three times within about 15 s). When handling failed the mark is removed and the
-  request held until WeChat has given up on it (FAILURE_HOLD; WeChat retries a request it got no
-  answer to in 5 s, but not one answered with an error), then answered 503: WeChat's retry handles
+  request held until WeChat has given up on it (FAILURE_HOLD: WeChat documents its retry for a request
+  it got no answer to in 5 s, not for an error answer), then answered 503: WeChat's retry handles
   the message again — never lost, never done twice.
 
 Nothing of the user's is kept: the session is `wx:<openid>` hashed by the ChatService, the cache
