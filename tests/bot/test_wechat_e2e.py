@@ -1,5 +1,6 @@
 """End to end: `jiuzhu serve` as a subprocess with WECHAT_TOKEN set and the stand-in WeChat API as
-WECHAT_API_URL; signed XML in over HTTP, passive replies and customer-service messages out. Then
+WECHAT_API_URL, in plaintext and in safe mode (WECHAT_AES_KEY); signed XML in over HTTP, passive
+replies and customer-service messages out. Then
 `jiuzhu wechat-menu --create` against the same stand-in. Every wait is bounded."""
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from wechatpy.crypto import WeChatCrypto
 
-from fake_wechat import APPID, SECRET, TOKEN, FakeWeChatServer, Officer, free_port
+from fake_wechat import AES_KEY, APPID, SECRET, TOKEN, FakeWeChatServer, Officer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 START = 60.0  # seconds for the server to come up (imports, warm-up) on a busy 2-core machine
@@ -36,12 +38,15 @@ def wx():
     server.stop()
 
 
-@pytest.fixture
-def served(tmp_path, wx):
+@pytest.fixture(params=["plaintext", "safe"])
+def served(request, tmp_path, wx):
     port = free_port()
+    env = _env(wx, tmp_path)
+    if request.param == "safe":
+        env["WECHAT_AES_KEY"] = AES_KEY
     log = open(tmp_path / "serve.log", "ab")
     proc = subprocess.Popen([sys.executable, "-m", "jiuzhu.cli", "serve", "--port", str(port)], cwd=tmp_path,
-                            env=_env(wx, tmp_path), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START
     while True:
@@ -53,7 +58,7 @@ def served(tmp_path, wx):
             pass
         assert time.monotonic() < deadline, "jiuzhu serve did not come up"
         time.sleep(0.2)
-    yield base, tmp_path
+    yield base, tmp_path, request.param == "safe"
     proc.terminate()
     try:
         proc.wait(10)
@@ -64,13 +69,15 @@ def served(tmp_path, wx):
 
 
 def test_jiuzhu_serve_speaks_wechat(served, wx):
-    base, workdir = served
-    officer = Officer(base, openid="oE2E-USER-42")
+    base, workdir, safe = served
+    officer = Officer(base, openid="oE2E-USER-42", crypto=WeChatCrypto(TOKEN, AES_KEY, APPID) if safe else None)
     q, _ = officer.query()
     assert httpx.get(f"{base}/wechat", params={**q, "echostr": "e2e"}, trust_env=False).text == "e2e"
     assert officer.post(officer.text("广西"), good=False).status_code == 403
 
-    greeting = officer.reply_text(officer.post(officer.event("subscribe")))
+    subscribed = officer.post(officer.event("subscribe"))
+    assert ("<Encrypt>" in subscribed.text) == safe
+    greeting = officer.reply_text(subscribed)
     assert "户口或参保地" in greeting
     reply = officer.say("我是南宁的低保户，住院自付2万")
     assert "在哪里看的病" in reply
