@@ -71,7 +71,7 @@ def wechat_router(door: WeChatDoor, token: str, crypto: WeChatCrypto | None = No
             msg = parse_message(body)
         except Exception:  # noqa: BLE001 - malformed XML or no MsgType
             msg = None
-        if msg is None:
+        if msg is None or not msg.source:  # no sender: nobody to answer
             return PlainTextResponse("bad message", status_code=400)
         answer = await door.answer(msg)
         if answer.failed:  # nothing was done, and WeChat has stopped waiting: its retry handles it again

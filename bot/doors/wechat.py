@@ -132,7 +132,11 @@ class WeChatDoor:
         openid = msg.source or ""
         ident = self._mark(openid, msg)
         self._prune()
-        turn = self._turns.get(ident) or await self._claim(ident, openid, text or "")
+        try:
+            turn = self._turns.get(ident) or await self._claim(ident, openid, text or "")
+        except Exception as exc:  # noqa: BLE001 - the shared store is down: nothing done, let WeChat retry
+            log.error("wechat: could not mark a message (%s)", type(exc).__name__)
+            return await self._failed(received)
         if isinstance(turn, str):
             return Answer(turn)  # a reply another attempt (or worker) already gave
         try:
@@ -143,10 +147,14 @@ class WeChatDoor:
                 turn.passive = WORKING
                 await self._remember(ident, WORKING)
                 return Answer(WORKING, after=self._marker(turn))
-        if turn.failed:  # no answer before WeChat's timeout, so that WeChat sends the message again
-            await asyncio.sleep(max(0.0, received + self.failure_hold - asyncio.get_running_loop().time()))
-            return Answer(None, failed=True)
+        if turn.failed:
+            return await self._failed(received)
         return Answer(turn.passive, after=self._after(openid, turn))
+
+    async def _failed(self, received: float) -> Answer:
+        """No answer before WeChat's timeout, so that WeChat sends the message again."""
+        await asyncio.sleep(max(0.0, received + self.failure_hold - asyncio.get_running_loop().time()))
+        return Answer(None, failed=True)
 
     async def _claim(self, ident: str, openid: str, text: str) -> Turn | str:
         """Start the turn for this MsgId, or the reply an earlier attempt gave."""

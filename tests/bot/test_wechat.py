@@ -400,3 +400,34 @@ def test_an_encrypted_message_without_safe_mode_is_refused_clearly(serve):
     response = officer.post(officer.text("广西"))
     assert response.status_code == 400 and "WECHAT_AES_KEY" in response.text
     assert service.calls == 0
+
+
+class BrokenStore(MemoryTTL):
+    """A shared store (Redis) that is down."""
+
+    async def add(self, key, value, ttl):
+        raise ConnectionError("redis down")
+
+
+def test_a_store_outage_is_a_failed_attempt_not_a_crash(tmp_path, wx):
+    storage = SqliteStorage(str(tmp_path / "s.db"))
+    service = Counting(ChatService(storage, secret=storage.secret, today=date(2024, 6, 1)))
+    door = WeChatDoor(service, BrokenStore(), None, failure_hold=0.1)
+    app = create_app(chat_service=service, faq_db=str(tmp_path / "faq.db"), extra_routers=[wechat_router(door, TOKEN)])
+    server = AppServer(app).start()
+    try:
+        officer = Officer(server.url)
+        xml = officer.text("广西")
+        response = officer.post(xml)
+        assert response.status_code == 503 and service.calls == 0
+        door.store = MemoryTTL()  # back again: WeChat's retry of the same message is handled
+        assert "哪些身份" in officer.reply_text(officer.post(xml))
+        assert service.calls == 1
+    finally:
+        server.stop()
+
+
+def test_a_message_without_a_sender_is_refused(serve):
+    officer, service, _ = serve()
+    xml = officer.text("广西").replace(f"<FromUserName><![CDATA[{officer.openid}]]></FromUserName>", "")
+    assert officer.post(xml).status_code == 400 and service.calls == 0
