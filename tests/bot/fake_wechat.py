@@ -5,6 +5,8 @@
   records what it receives (`sent`, `token_requests`, `menus`) and fails on demand
   (`fail_token` / `fail_send`: that many next calls answer HTTP 500; `expire_tokens()` makes every
   issued token invalid, errcode 42001). Point the door at it with `WECHAT_API_URL=server.url`.
+* `Counting`, `Long` — the chat service counted (and failing or slow on demand), or answering
+  longer than one WeChat message; `options(reply)` reads a reply's numbered lines.
 * `Officer` — WeChat's side of the webhook: builds XML as WeChat sends it (text, voice, image,
   events), signs the query (and in safe mode encrypts the body), posts it to the app and reads the
   passive reply back (decrypting it in safe mode).
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import socket
 import threading
 import time
@@ -26,6 +29,9 @@ from aiohttp import web
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
+
+from bot.doors.text import numbered, split, utf8_size
+from bot.messages import Message
 
 APPID = "wx0123456789abcdef"
 SECRET = "test-secret"
@@ -246,3 +252,49 @@ class AppServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self._thread.join(10)
+
+
+# ------------------------------------------------------------------ stand-ins for the chat service
+
+class Counting:
+    """The real ChatService, counting the turns it is given; can fail or be slow on demand."""
+
+    def __init__(self, service: ChatService):
+        self.inner = service
+        self.secret, self.storage = service.secret, service.storage
+        self.calls = 0
+        self.fail_next = 0
+        self.delay = 0.0
+
+    def key(self, session):
+        return self.inner.key(session)
+
+    async def handle(self, session: str, text: str):
+        self.calls += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail_next:
+            self.fail_next -= 1
+            raise OSError("storage down")
+        return await self.inner.handle(session, text)
+
+
+class Long(Counting):
+    """A conversation whose answer is longer than one WeChat message."""
+
+    @staticmethod
+    def messages() -> list[Message]:
+        return [Message(text="\n".join(f"第{p}段第{i}行：" + "救助" * 20 for i in range(20))) for p in range(1, 4)]
+
+    async def handle(self, session: str, text: str):
+        self.calls += 1
+        return self.messages()
+
+
+# customer-service messages one Long reply needs after its passive part
+LONG_CS_PARTS = len(split(numbered(Long.messages())[0], 2048, utf8_size)) - 1
+
+
+def options(reply: str) -> dict[str, str]:
+    """The numbered lines of a reply: label → number."""
+    return {m.group(2): m.group(1) for m in re.finditer(r"^(\d+) (.+)$", reply, re.M)}

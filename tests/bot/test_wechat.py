@@ -4,7 +4,6 @@ WeChat sends them; replies are read back as WeChat reads them."""
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from datetime import date
 
@@ -12,56 +11,17 @@ import httpx
 import pytest
 from wechatpy.crypto import WeChatCrypto
 
-from bot.doors.text import numbered, split, utf8_size
 from bot.doors.ttl import MemoryTTL
 from bot.doors.wechat import FAILURE_HOLD, NOT_HEARD, ONLY_WORDS, WORKING, WeChatDoor
 from bot.doors.wechat_api import WeChatAPI
 from bot.messages import Message
 from bot.service import ChatService
 from bot.store import SqliteStorage
-from fake_wechat import AES_KEY, APPID, SECRET, TOKEN, AppServer, FakeWeChatServer, Officer
+from fake_wechat import (AES_KEY, APPID, LONG_CS_PARTS, SECRET, TOKEN, AppServer, Counting, FakeWeChatServer,
+                         Long, Officer, options)
 from web.app import create_app
 from web.settings import Settings
 from web.wechat_webhook import router_from_env, wechat_router
-
-
-class Counting:
-    """The real ChatService, counting the turns it is given; can fail or be slow on demand."""
-
-    def __init__(self, service: ChatService):
-        self.inner = service
-        self.secret, self.storage = service.secret, service.storage
-        self.calls = 0
-        self.fail_next = 0
-        self.delay = 0.0
-
-    def key(self, session):
-        return self.inner.key(session)
-
-    async def handle(self, session: str, text: str):
-        self.calls += 1
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        if self.fail_next:
-            self.fail_next -= 1
-            raise OSError("storage down")
-        return await self.inner.handle(session, text)
-
-
-class Long(Counting):
-    """A conversation whose answer is longer than one WeChat message."""
-
-    @staticmethod
-    def messages() -> list[Message]:
-        return [Message(text="\n".join(f"第{p}段第{i}行：" + "救助" * 20 for i in range(20))) for p in range(1, 4)]
-
-    async def handle(self, session: str, text: str):
-        self.calls += 1
-        return self.messages()
-
-
-# customer-service messages one Long reply needs after its passive part
-LONG_CS_PARTS = len(split(numbered(Long.messages())[0], 2048, utf8_size)) - 1
 
 
 @pytest.fixture
@@ -92,11 +52,6 @@ def serve(tmp_path, wx):
     yield make
     for server in started:
         server.stop()
-
-
-def options(reply: str) -> dict[str, str]:
-    """The numbered lines of a reply: label → number."""
-    return {m.group(2): m.group(1) for m in re.finditer(r"^(\d+) (.+)$", reply, re.M)}
 
 
 def press(officer: Officer, reply: str, label: str) -> str:

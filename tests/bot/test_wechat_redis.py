@@ -16,8 +16,8 @@ from bot.doors.ttl import RedisTTL
 from bot.doors.wechat import WeChatDoor
 from bot.doors.wechat_api import WeChatAPI
 from bot.redis_store import redis_service
-from fake_wechat import APPID, SECRET, TOKEN, AppServer, FakeWeChatServer, Officer, free_port
-from test_wechat import LONG_CS_PARTS, Counting, Long, options
+from fake_wechat import (APPID, LONG_CS_PARTS, SECRET, TOKEN, AppServer, Counting, FakeWeChatServer, Long, Officer,
+                         free_port, options)
 from web.app import create_app
 from web.wechat_webhook import wechat_router
 
