@@ -32,6 +32,7 @@ from wechatpy.utils import WeChatSigner
 
 from bot.doors.text import numbered, split, utf8_size
 from bot.messages import Message
+from bot.service import ChatService
 
 APPID = "wx0123456789abcdef"
 SECRET = "test-secret"
