@@ -133,14 +133,15 @@ class WeChatDoor:
         ident = self._mark(openid, msg)
         self._prune()
         try:
-            turn = self._turns.get(ident) or await self._claim(ident, openid, text or "")
+            turn = self._turns.get(ident) or await self._claim(ident, openid, text or "", received + self.budget)
         except Exception as exc:  # noqa: BLE001 - the shared store is down: nothing done, let WeChat retry
             log.error("wechat: could not mark a message (%s)", type(exc).__name__)
             return await self._failed(received)
         if isinstance(turn, str):
             return Answer(turn)  # a reply another attempt (or worker) already gave
         try:
-            await asyncio.wait_for(asyncio.shield(turn.done.wait()), self.budget)
+            left = received + self.budget - asyncio.get_running_loop().time()  # one budget for it all
+            await asyncio.wait_for(asyncio.shield(turn.done.wait()), max(0.0, left))
         except asyncio.TimeoutError:
             if not turn.done.is_set():
                 turn.late = True  # the task sends everything by customer service once done
@@ -156,10 +157,9 @@ class WeChatDoor:
         await asyncio.sleep(max(0.0, received + self.failure_hold - asyncio.get_running_loop().time()))
         return Answer(None, failed=True)
 
-    async def _claim(self, ident: str, openid: str, text: str) -> Turn | str:
+    async def _claim(self, ident: str, openid: str, text: str, deadline: float) -> Turn | str:
         """Start the turn for this MsgId, or the reply an earlier attempt gave."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.budget
         while True:
             if await self.store.add(ident, PENDING, PENDING_TTL):
                 break
