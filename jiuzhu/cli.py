@@ -7,6 +7,7 @@
     jiuzhu batch IN.csv -o OUT.csv    a cadre's roster → results
     jiuzhu serve [--host H] [--port P]
     jiuzhu bot                        Telegram long polling
+    jiuzhu wechat-menu [--create]     the WeChat Official Account menu (print, or set it)
 """
 from __future__ import annotations
 
@@ -176,6 +177,12 @@ def cmd_bot(args: argparse.Namespace) -> int:
     return run_polling()
 
 
+def cmd_wechat_menu(args: argparse.Namespace) -> int:
+    from bot.doors.wechat import menu_command
+
+    return menu_command(args.create, sys.stdout)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jiuzhu", description="救助助手：医疗救助估算、问答与对话")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -218,6 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bot", help="Telegram 机器人（长轮询）")
     p.set_defaults(func=cmd_bot)
+
+    p = sub.add_parser("wechat-menu", help="微信公众号菜单（打印，或 --create 创建）")
+    p.add_argument("--create", action="store_true", help="set the menu through WeChat's API")
+    p.set_defaults(func=cmd_wechat_menu)
     return parser
 
 

@@ -61,6 +61,20 @@ def mount_webhook(app) -> bool:
     return True
 
 
+def mount_wechat(app) -> bool:
+    """The WeChat door under `jiuzhu serve` when WECHAT_TOKEN is set (web/wechat_webhook.py)."""
+    from .wechat_webhook import router_from_env
+
+    try:
+        router = router_from_env(app.state.jz.chat(), app.state.jz.settings)
+    except ValueError as exc:  # a bad WECHAT_AES_KEY: say so, serve the rest
+        log.error("the WeChat door is not mounted: %s", exc)
+        return False
+    if router is not None:
+        app.include_router(router)
+    return router is not None
+
+
 def start_polling_thread() -> threading.Thread | None:
     """The Telegram door under `jiuzhu serve`, polling mode: BOT_TOKEN set and no WEBHOOK_URL."""
     import asyncio
@@ -94,6 +108,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
 
     app = create_app()
     warm_up(app)
+    mount_wechat(app)
     if not mount_webhook(app):
         start_polling_thread()
     _freeze_long_lived_objects()

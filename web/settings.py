@@ -18,6 +18,12 @@ class Settings:
     max_upload: int = 4 * 1024 * 1024   # a roster CSV
     max_rows: int = 5000                # rows in one roster
     faq_top_max: int = 20
+    # the WeChat Official Account door (contract.md "WeChat Official Account door"); no token: no door
+    wechat_token: str | None = field(default_factory=lambda: _env("WECHAT_TOKEN"))
+    wechat_appid: str | None = field(default_factory=lambda: _env("WECHAT_APPID"))
+    wechat_secret: str | None = field(default_factory=lambda: _env("WECHAT_SECRET"))
+    wechat_aes_key: str | None = field(default_factory=lambda: _env("WECHAT_AES_KEY"))
+    wechat_api_url: str = field(default_factory=lambda: _env("WECHAT_API_URL") or "https://api.weixin.qq.com")
 
     @classmethod
     def from_env(cls) -> "Settings":
