@@ -36,6 +36,7 @@ from .money import HUNDRED
 from .policy import Claim, Policies, RegionPolicy
 from .policy import default as load_policies
 
+FEW = 64  # a column with at most this many distinct values is coded by comparing, not hashing
 SMALL_GROUP = 8  # a kind of person met fewer times than this is cheaper to ask the engine directly
 SETTLEMENTS = ("one_stop", "application", "manual", "not_covered", "none")
 AMOUNTS = ("self_pay", "ytd_self_pay", "ytd_aid", "ytd_tilt_aid")
@@ -80,8 +81,36 @@ def table_from_cases(cases: Sequence[Mapping[str, Any]]) -> dict:
         "ytd_aid": np.array([fen_of(y.get("aid", 0)) for y in ytd], dtype=np.int64),
         "ytd_tilt_aid": np.array([fen_of(y.get("tilt_aid", 0)) for y in ytd], dtype=np.int64),
         "date": np.array([c.get("date") or dt.date.today().isoformat() for c in cases], dtype="datetime64[D]"),
-        "facts": {name: np.array([(c.get("facts") or {}).get(name) for c in cases], dtype=object) for name in names},
+        "facts": {name: fact_column([(c.get("facts") or {}).get(name) for c in cases]) for name in names},
     }
+
+
+def fact_column(values: list) -> np.ndarray:
+    """One fact as a typed column: yes/no as int8 (-1 not stated), numbers as float64 (NaN not
+    stated), words as str ("" not stated); anything else as objects (None not stated, slower)."""
+    stated = [v for v in values if v is not None]
+    if all(isinstance(v, bool) for v in stated):
+        return np.array([-1 if v is None else int(v) for v in values], dtype=np.int8)
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in stated):
+        return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+    if all(isinstance(v, str) and v for v in stated):
+        return np.array(["" if v is None else v for v in values], dtype=str)
+    return np.array(values, dtype=object)
+
+
+def _fact_value(column: np.ndarray, i: int):
+    """Row i of a fact column as the engine reads it, or None when not stated."""
+    value = column[i]
+    kind = column.dtype.kind
+    if kind == "i":
+        return None if value < 0 else bool(value)
+    if kind == "f":
+        if np.isnan(value):
+            return None
+        return int(value) if float(value).is_integer() else repr(float(value))  # numeric text: read exactly
+    if kind in "US":
+        return str(value) or None
+    return value.item() if hasattr(value, "item") else value
 
 
 def identity_mask(codes) -> int:
@@ -100,29 +129,60 @@ def _row_case(cols: Mapping, i: int) -> dict:
         "year_to_date": {k: Decimal(int(cols[f"ytd_{k}"][i])) / HUNDRED for k in ("self_pay", "aid", "tilt_aid")},
         "date": str(cols["date"][i]),
     }
-    facts = {name: values[i] for name, values in cols.get("facts", {}).items() if values[i] is not None}
+    facts = {name: _fact_value(values, i) for name, values in cols.get("facts", {}).items()}
+    facts = {name: value for name, value in facts.items() if value is not None}
     if facts:
-        case["facts"] = {k: (v.item() if hasattr(v, "item") else v) for k, v in facts.items()}
+        case["facts"] = facts
     return case
 
 
 def _codes(values: np.ndarray) -> np.ndarray:
     """Small integer codes of a column (equal values, equal codes; None is a value)."""
     if values.dtype.kind in "US":  # a few distinct names (regions, care types): compare, do not sort
-        codes = np.full(len(values), -1, dtype=np.int64)
-        left = np.ones(len(values), dtype=bool)
-        k = 0
-        while left.any():
-            name = values[np.argmax(left)]
-            same = values == name
-            codes[same] = k
-            left &= ~same
-            k += 1
-        return codes
+        return _codes_by_compare(values, dict.fromkeys(np.unique(values[:FEW]).tolist()), exhaustive=False)
     if values.dtype != object:
         return np.unique(values, return_inverse=True)[1].astype(np.int64).ravel()
+    distinct = set(values.tolist())
+    if len(distinct) <= FEW:  # a fact with few values: one comparison per value, in C
+        return _codes_by_compare(values, distinct, exhaustive=True)
     seen: dict = {}
     return np.fromiter((seen.setdefault(v, len(seen)) for v in values.tolist()), dtype=np.int64, count=len(values))
+
+
+def _codes_by_compare(values: np.ndarray, known, exhaustive: bool) -> np.ndarray:
+    codes = np.full(len(values), -1, dtype=np.int64)
+    k = 0
+    for k, value in enumerate(known):
+        codes[_equal(values, value)] = k
+    if exhaustive:
+        return codes
+    left = codes < 0
+    while left.any():  # names not among the first rows
+        k += 1
+        same = values == values[np.argmax(left)]
+        codes[same] = k
+        left &= ~same
+    return codes
+
+
+def _equal(values: np.ndarray, value) -> np.ndarray:
+    if value is None:
+        return np.equal(values, None)
+    return values == value
+
+
+def _numbers(values: np.ndarray) -> np.ndarray:
+    """A fact column as floats, NaN where not stated (or not a number)."""
+    if values.dtype.kind == "i":  # yes/no: -1 is "not stated"
+        return np.where(values < 0, np.nan, values.astype(float))
+    if values.dtype.kind in "US":
+        return np.full(len(values), np.nan)
+    if values.dtype != object:
+        return values.astype(float)
+    try:
+        return np.where(np.equal(values, None), np.nan, values).astype(float)
+    except (TypeError, ValueError):  # some text among the numbers
+        return np.array([np.nan if v is None or isinstance(v, str) else float(v) for v in values.tolist()])
 
 
 def _groups(cols: Mapping, policies: Policies) -> tuple[np.ndarray, np.ndarray]:
@@ -131,8 +191,9 @@ def _groups(cols: Mapping, policies: Policies) -> tuple[np.ndarray, np.ndarray]:
     key = np.zeros(len(cols["self_pay"]), dtype=np.int64)
     size = 1
     region = _codes(cols["region"])
+    masks = {code: region == k for k, code in enumerate(_names(cols["region"], region)) if code in policies.regions}
     parts = [region, _codes(cols["care"]), _codes(cols["identities"])]
-    parts += [_fact_codes(cols["region"], values, name, policies) for name, values in sorted(cols.get("facts", {}).items())]
+    parts += [_fact_codes(masks, values, name, policies) for name, values in sorted(cols.get("facts", {}).items())]
     for codes in parts:  # mixed radix; re-coded only when the next digit could overflow
         radix = int(codes.max(initial=0)) + 1
         if size * radix >= 1 << 62:
@@ -144,15 +205,21 @@ def _groups(cols: Mapping, policies: Policies) -> tuple[np.ndarray, np.ndarray]:
     return key.astype(np.int64).ravel(), first
 
 
-def _fact_codes(regions: np.ndarray, values: np.ndarray, name: str, policies: Policies) -> np.ndarray:
+def _names(values: np.ndarray, codes: np.ndarray) -> list:
+    """The value of each code, in code order."""
+    first = np.unique(codes, return_index=True)[1]
+    return [str(values[i]) for i in first]
+
+
+def _fact_codes(masks: dict, values: np.ndarray, name: str, policies: Policies) -> np.ndarray:
     """One fact as the engine's profile sees it, region by region: not at all when the region's
     rules never read it, by which side of each threshold it is on when they only compare it, else
     the value itself."""
     raw = _codes(values)
     out = np.zeros(len(values), dtype=np.int64)
     numbers = None
-    for code, region in policies.regions.items():
-        mine = regions == code
+    for code, mine in masks.items():
+        region = policies.regions[code]
         if name not in (read := calc._facts_read(region)) or not mine.any():
             continue
         bounds = read[name]
@@ -160,7 +227,7 @@ def _fact_codes(regions: np.ndarray, values: np.ndarray, name: str, policies: Po
             out[mine] = raw[mine] + 1
             continue
         if numbers is None:
-            numbers = np.array([np.nan if v is None or isinstance(v, str) else float(v) for v in values.tolist()])
+            numbers = _numbers(values)
         sides = np.zeros(len(values), dtype=np.int64)
         for bound in bounds:  # base-3 digit per threshold: below, equal, above
             sides = sides * 3 + np.sign(np.nan_to_num(numbers - float(bound))).astype(np.int64) + 1
