@@ -124,17 +124,28 @@ def write_input(path: Path, n: int, distinct: int) -> None:
             f.write('{"region": "guangxi", "self_pay": -1}\n' if i % 997 == 500 else cases[i % distinct] + "\n")
 
 
-def engine_only(path: Path, limit: int) -> float:
-    """CPU seconds per line of engine.estimate + to_json in this process (no I/O, no start-up)."""
-    from jiuzhu.jsonl import estimate_chunk
+def engine_only(path: Path, limit: int) -> dict:
+    """CPU seconds per line, in this process (no I/O, no start-up), of reading a Case from its JSON
+    line, estimating it and writing the Estimate as JSON — what the CLI asks of the engine."""
+    from engine.calc import estimate_case
+    from engine.case import Estimate, parse_case_json
 
     policies = engine.load_policies()
+    to_json = Estimate.__pydantic_serializer__.to_json
     with open(path, "rb") as f:
-        data = b"".join(line for _, line in zip(range(limit), f))
-    estimate_chunk(data[: len(data) // 10], 1, policies)  # warm the memo as a long run would
+        lines = [line for _, line in zip(range(limit), f) if b'"self_pay": -1' not in line]
+    for line in lines[: len(lines) // 10]:  # warm the memo as a long run would
+        estimate_case(parse_case_json(line), policies)
     c0 = time.process_time()
-    estimate_chunk(data, 1, policies)
-    return (time.process_time() - c0) / limit
+    cases = [parse_case_json(line) for line in lines]
+    c1 = time.process_time()
+    answers = [estimate_case(case, policies) for case in cases]
+    c2 = time.process_time()
+    for answer in answers:
+        to_json(answer)
+    c3 = time.process_time()
+    n = len(lines)
+    return {"parse": (c1 - c0) / n, "estimate": (c2 - c1) / n, "to_json": (c3 - c2) / n}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,9 +191,13 @@ def main(argv: list[str] | None = None) -> int:
         r = best[name]
         print(f"  {label:<34} {r['wall']:>6.2f}s {r['cpu']:>6.2f}s {r['cpu'] / floor['cpu']:>11.2f}× "
               f"{r['pss_mb']:>6.0f} MB {r['rss_mb']:>4.0f} MB {r['procs']:>5}")
-    engine_cpu = per_line * n
-    print(f"  engine only (estimate + to_json, in process): {per_line * 1e6:.1f} µs/line → {engine_cpu:.2f} s CPU "
-          f"for {n:,} lines = {engine_cpu / floor['cpu']:.2f}× the floor by itself")
+    engine_cpu = sum(per_line.values()) * n
+    floor_line = floor["cpu"] / n
+    print(f"  the engine's part, in process: parse_case_json {per_line['parse'] * 1e6:.1f} µs + estimate_case "
+          f"{per_line['estimate'] * 1e6:.1f} µs + Estimate to JSON {per_line['to_json'] * 1e6:.1f} µs per line "
+          f"(floor: {floor_line * 1e6:.1f} µs per line in all) → {engine_cpu:.2f} s CPU for {n:,} lines = "
+          f"{engine_cpu / floor['cpu']:.2f}× the floor by itself (estimate_case alone "
+          f"{per_line['estimate'] * n / floor['cpu']:.2f}×)")
     for name in ("jobs1", "workers"):
         r = best[name]
         print(f"  {commands[name][1]}: the CLI's own cost beyond the engine ≈ {r['cpu'] - engine_cpu:.2f} s CPU "
