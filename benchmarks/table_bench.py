@@ -103,36 +103,38 @@ def main(argv: list[str] | None = None) -> int:
     table.estimate_table({k: (v[:1000] if k != "facts" else v) for k, v in gx.items()}, policies)  # warm
     got, wall, cpu = timed(lambda: table.estimate_table(gx, policies))
     same, checked = agreement(gx, got, rng.choice(args.n, min(args.check, args.n), replace=False), policies)
-    print(f"\n广西 inpatient: estimate_table {args.n / wall:,.0f} cases/s ({wall:.2f} s wall, {cpu:.2f} s CPU); "
-          f"by the engine one by one: {got.engine_rows:,}")
+    print(f"\n广西 inpatient: estimate_table {args.n / wall:,.0f} cases/s wall, {args.n / cpu:,.0f} per CPU second "
+          f"({wall:.2f} s wall, {cpu:.2f} s CPU); by the engine one by one: {got.engine_rows:,}")
     print(f"  agrees with engine.estimate on {same:,} of {checked:,} sampled rows")
-    print(f"  goal ≥ {GOAL:,}/s: {'MET' if args.n / wall >= GOAL else 'NOT MET'}")
+    print(f"  goal ≥ {GOAL:,}/s: {'MET' if args.n / wall >= GOAL else 'NOT MET'} on wall clock, "
+          f"{'MET' if args.n / cpu >= GOAL else 'NOT MET'} per CPU second (wall > CPU: other load on the machine)")
     if not args.no_openfisca:
-        _openfisca(gx, identity, got, wall)
+        _openfisca(gx, identity, got, wall, cpu)
 
     mx = mixed(args.n, seed=3)
     got, wall, cpu = timed(lambda: table.estimate_table(mx, policies))
     same, checked = agreement(mx, got, rng.choice(args.n, min(args.check, args.n), replace=False), policies)
     share = 1 - got.engine_rows / args.n
-    print(f"\nmixed (all regions and care types): estimate_table {args.n / wall:,.0f} cases/s ({wall:.2f} s wall); "
-          f"vectorised {share:.1%} of rows, {got.engine_rows:,} by the engine one by one")
+    print(f"\nmixed (all regions and care types): estimate_table {args.n / wall:,.0f} cases/s wall, "
+          f"{args.n / cpu:,.0f} per CPU second ({wall:.2f} s wall); vectorised {share:.1%} of rows, "
+          f"{got.engine_rows:,} by the engine one by one")
     print(f"  agrees with engine.estimate on {same:,} of {checked:,} sampled rows")
     fast = ~_engine_mask(mx, got)
     sub = _subset(mx, fast)
-    got_fast, wall_fast, _ = timed(lambda: table.estimate_table(sub, policies))
-    print(f"  the vectorised rows alone ({int(fast.sum()):,}): {fast.sum() / wall_fast:,.0f} cases/s "
-          f"({got_fast.engine_rows:,} of them by the engine when alone)")
+    got_fast, wall_fast, cpu_fast = timed(lambda: table.estimate_table(sub, policies))
+    print(f"  the vectorised rows alone ({int(fast.sum()):,}): {fast.sum() / wall_fast:,.0f} cases/s wall, "
+          f"{fast.sum() / cpu_fast:,.0f} per CPU second ({got_fast.engine_rows:,} of them by the engine when alone)")
     return 0
 
 
 def _engine_mask(cols: dict, got: table.Table) -> np.ndarray:
     """Which rows the table left to the engine (recomputed the way estimate_table decides)."""
     policies = engine.load_policies()
-    group, first = table._groups(cols, policies)
+    group, first, regions = table._groups(cols, policies)
     plans = [table._plan(engine.parse_case(table._row_case(cols, r)), policies) for r in first.tolist()]
     counts = np.bincount(group, minlength=len(first))
     slow = np.array([p is None for p in plans]) | (counts < table.SMALL_GROUP)
-    return slow[group] | table._before_document(cols, policies)
+    return slow[group] | table._before_document(cols, regions, policies)
 
 
 def _subset(cols: dict, mask: np.ndarray) -> dict:
@@ -141,7 +143,7 @@ def _subset(cols: dict, mask: np.ndarray) -> dict:
     return out
 
 
-def _openfisca(gx: dict, identity: list[str], got: table.Table, table_wall: float) -> None:
+def _openfisca(gx: dict, identity: list[str], got: table.Table, table_wall: float, table_cpu: float) -> None:
     try:
         from openfisca_anchor import guangxi_inpatient as anchor
     except ImportError as exc:
@@ -151,11 +153,11 @@ def _openfisca(gx: dict, identity: list[str], got: table.Table, table_wall: floa
     index = {t["id"]: k for k, t in enumerate(tiers)}
     tier = np.array([index[anchor.TIER_OF_IDENTITY[i]] for i in identity], dtype=np.int32)
     anchor.compute_indexed(tbs, tier[:1000], *(gx[k][:1000] for k in ("self_pay", "ytd_self_pay", "ytd_aid")))
-    fisca, wall, _ = timed(lambda: anchor.compute_indexed(tbs, tier, gx["self_pay"], gx["ytd_self_pay"], gx["ytd_aid"]))
+    fisca, wall, cpu = timed(lambda: anchor.compute_indexed(tbs, tier, gx["self_pay"], gx["ytd_self_pay"], gx["ytd_aid"]))
     same = int((fisca.astype(np.int64) == got.assistance_fen).sum())
-    print(f"  OpenFisca (openfisca-core, vectorised): {len(tier) / wall:,.0f} cases/s ({wall:.2f} s); "
-          f"agrees with estimate_table on {same:,} of {len(tier):,} rows")
-    print(f"  estimate_table ÷ OpenFisca time: {table_wall / wall:.2f}× "
+    print(f"  OpenFisca (openfisca-core, vectorised): {len(tier) / wall:,.0f} cases/s wall, {len(tier) / cpu:,.0f} per "
+          f"CPU second ({wall:.2f} s wall, {cpu:.2f} s CPU); agrees with estimate_table on {same:,} of {len(tier):,} rows")
+    print(f"  estimate_table ÷ OpenFisca: {table_wall / wall:.2f}× wall, {table_cpu / cpu:.2f}× CPU "
           f"(the table also finds each person's category and settlement; the anchor is given the category)")
 
 

@@ -141,7 +141,7 @@ def _codes(values: np.ndarray) -> np.ndarray:
     if values.dtype.kind in "US":  # a few distinct names (regions, care types): compare, do not sort
         return _codes_by_compare(values, dict.fromkeys(np.unique(values[:FEW]).tolist()), exhaustive=False)
     if values.dtype != object:
-        return np.unique(values, return_inverse=True)[1].astype(np.int64).ravel()
+        return _dense(values)[0]
     distinct = set(values.tolist())
     if len(distinct) <= FEW:  # a fact with few values: one comparison per value, in C
         return _codes_by_compare(values, distinct, exhaustive=True)
@@ -185,9 +185,24 @@ def _numbers(values: np.ndarray) -> np.ndarray:
         return np.array([np.nan if v is None or isinstance(v, str) else float(v) for v in values.tolist()])
 
 
-def _groups(cols: Mapping, policies: Policies) -> tuple[np.ndarray, np.ndarray]:
-    """(group of each row, first row of each group): rows the engine cannot tell apart but by
-    their amounts and date — the key of its profile memo (engine.calc._Run.who)."""
+def _dense(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes 0..k-1 in the order of the values, first row of each code). Small non-negative
+    integers are counted into a table (no sort); anything else is sorted."""
+    if values.dtype.kind in "iu" and len(values) and values.min() >= 0 and values.max() < max(len(values), 1 << 16):
+        seen = np.zeros(int(values.max()) + 1, dtype=np.int64)
+        seen[values] = 1
+        codes = (np.cumsum(seen) - 1)[values]
+        first = np.empty(int(seen.sum()), dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(values) - 1, -1, -1)  # the last write is the first row
+        return codes, first
+    _, first, codes = np.unique(values, return_index=True, return_inverse=True)
+    return codes.astype(np.int64).ravel(), first
+
+
+def _groups(cols: Mapping, policies: Policies) -> tuple[np.ndarray, np.ndarray, dict]:
+    """(group of each row, first row of each group, the rows of each region): rows the engine
+    cannot tell apart but by their amounts and date — the key of its profile memo
+    (engine.calc._Run.who)."""
     key = np.zeros(len(cols["self_pay"]), dtype=np.int64)
     size = 1
     region = _codes(cols["region"])
@@ -201,8 +216,7 @@ def _groups(cols: Mapping, policies: Policies) -> tuple[np.ndarray, np.ndarray]:
             size = int(key.max(initial=0)) + 1
         key = key * radix + codes
         size *= radix
-    _, first, key = np.unique(key, return_index=True, return_inverse=True)
-    return key.astype(np.int64).ravel(), first
+    return (*_dense(key), masks)
 
 
 def _names(values: np.ndarray, codes: np.ndarray) -> list:
@@ -326,14 +340,14 @@ def estimate_table(cols: Mapping[str, Any], policies: Policies | None = None) ->
     n = len(cols["self_pay"])
     for name in AMOUNTS:
         cols = cols if name in cols else {**cols, name: np.zeros(n, dtype=np.int64)}
-    group, first = _groups(cols, policies)
+    group, first, regions = _groups(cols, policies)
     plans: list[list[_Candidate] | None] = []
     for row in first.tolist():
         case = parse_case(_row_case(cols, row))
         plans.append(_plan(case, policies))
     counts = np.bincount(group, minlength=len(first))
     by_engine = np.array([p is None for p in plans], dtype=bool) | (counts < SMALL_GROUP)
-    by_engine = by_engine[group] | _before_document(cols, policies)
+    by_engine = by_engine[group] | _before_document(cols, regions, policies)
     categories: dict[tuple, int] = {}
     out = Table(np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64),
                 np.full(n, SETTLEMENTS.index("none"), dtype=np.int64), [], int(by_engine.sum()))
@@ -354,11 +368,11 @@ def _category_index(category: Category, seen: dict, out: Table) -> int:
     return seen[key]
 
 
-def _before_document(cols: Mapping, policies: Policies) -> np.ndarray:
+def _before_document(cols: Mapping, regions: dict, policies: Policies) -> np.ndarray:
     """Rows dated before their region's document: the engine says it cannot estimate them."""
     early = np.zeros(len(cols["self_pay"]), dtype=bool)
-    for code, region in policies.regions.items():
-        early |= (cols["region"] == code) & (cols["date"] < np.datetime64(region.document.effective_from, "D"))
+    for code, mine in regions.items():
+        early |= mine & (cols["date"] < np.datetime64(policies.regions[code].document.effective_from, "D"))
     return early
 
 
