@@ -211,3 +211,44 @@ def test_memory_does_not_grow_with_the_input(tmp_path, jobs):
     peak, status = _peak_rss_mb(jobs, big, tmp_path)
     assert status == b"0"
     assert peak < base + 80, f"peak {peak:.0f} MB vs {base:.0f} MB for one line ({answers_mb:.0f} MB of answers)"
+
+
+def _run_in_process(data: bytes, read_size: int, jobs: int = 1) -> tuple[bytes, int]:
+    src = io.BytesIO(data)
+    sink = _Sink()
+    bad = jsonl.run(jsonl.read_chunks(lambda n: src.read(min(n, read_size))), jsonl.Output(sink),
+                    engine.load_policies(), jobs=jobs)
+    return sink.buffer.getvalue(), bad
+
+
+def test_how_the_input_is_cut_never_changes_the_answers():
+    """Reads of 1, 7 or 4,096 bytes (a slow pipe, a fast one) cut the input anywhere, even inside a
+    multi-byte character: the answers are the same bytes."""
+    data, _ = mixed_input(300)
+    data = data.replace(b'"inpatient"', '"inpatient", "看病": "住院"'.encode(), 5)  # multi-byte text in lines
+    want = _run_in_process(data, 1 << 20)
+    assert want[1] > 0 and want[0].count(NL) > 250
+    for size in (1, 7, 4096):
+        assert _run_in_process(data, size) == want, size
+
+
+def test_a_line_longer_than_a_read_is_one_line():
+    long = json.dumps({**PEOPLE[0], "self_pay": 1234, "padding": "x" * (3 * jsonl.CHUNK_BYTES)}).encode()
+    data = b"\n".join([json.dumps({**PEOPLE[1], "self_pay": 99}).encode(), long, b"{broken"]) + NL
+    out, bad = _run_in_process(data, jsonl.CHUNK_BYTES)
+    got = [json.loads(line) for line in out.splitlines()]
+    assert bad == 1 and len(got) == 3
+    assert got[1] == json.loads(engine.estimate({**PEOPLE[0], "self_pay": 1234}).model_dump_json())
+    assert got[2]["error"]["line"] == 3
+
+
+def test_one_pretty_printed_case_after_blank_lines_and_one_that_is_not_alone():
+    case = {**PEOPLE[2], "self_pay": 20000}
+    pretty = json.dumps(case, indent=2, ensure_ascii=False).encode()
+    out, bad = _run_in_process(b"\n\n" + pretty + b"\n\n", 5)
+    assert bad == 0 and [json.loads(x) for x in out.splitlines()] == [
+        json.loads(engine.estimate(case).model_dump_json())]
+    # followed by another line it is not one document: each of its lines is read as a line
+    out, bad = _run_in_process(pretty + NL + json.dumps(case).encode() + NL, 5)
+    lines = [json.loads(x) for x in out.splitlines()]
+    assert bad == len(lines) - 1 and "error" not in lines[-1] and lines[0]["error"]["line"] == 1
