@@ -265,6 +265,7 @@ class _Candidate:
     den: int
     caps: tuple  # ((below in fen, or -1 for the last), limit in fen, or -1 for none), ...: the first that holds
     rank: int
+    discretionary: bool  # a frame granted at the office's discretion (when the policy data has one)
     category: Category | None
     settlement: str
 
@@ -278,7 +279,7 @@ def _plan(case: Case, policies: Policies) -> list[_Candidate] | None:
         return None
     if not profile.matched:  # no category: nothing the amounts could change
         est = calc.estimate_case(case, policies, explain=False)
-        return [_Candidate(False, False, Decimal(0), 0, 1, ((-1, -1),), 0, None, est.settlement)]
+        return [_Candidate(False, False, Decimal(0), 0, 1, ((-1, -1),), 0, False, None, est.settlement)]
     out = []
     for m in sorted(profile.matched, key=lambda m: m.tier.rank):
         any_for_care, chosen = m.choice.any_for_care, m.choice.chosen
@@ -290,7 +291,8 @@ def _plan(case: Case, policies: Policies) -> list[_Candidate] | None:
         if any_for_care and not profile.excluded:
             settlement = calc._settlement_for_place(run, m.tier.settlement)
         out.append(_Candidate(any_for_care, pays, chosen.deductible if pays else Decimal(0), num, den,
-                              _caps(chosen.cap if pays else None), m.tier.rank, m.category, settlement))
+                              _caps(chosen.cap if pays else None), m.tier.rank,
+                              getattr(m.tier, "discretionary", None) is not None, m.category, settlement))
     return out
 
 
@@ -386,6 +388,7 @@ def _vectorised(cols, group, plans, rows_mask, policies, out: Table, categories:
     sp, ysp, yaid = (cols[name][rows] for name in ("self_pay", "ytd_self_pay", "ytd_aid"))
     best_amount = np.full(len(rows), -1, dtype=np.int64)
     best_covered = np.zeros(len(rows), dtype=bool)
+    best_sure = np.zeros(len(rows), dtype=bool)
     best_category = np.full(len(rows), -1, dtype=np.int64)
     best_settlement = np.zeros(len(rows), dtype=np.int64)
     for k in range(width):
@@ -393,10 +396,14 @@ def _vectorised(cols, group, plans, rows_mask, policies, out: Table, categories:
         has = np.array([c is not None for c in slot])[g]
         table = _slot_table(slot, categories, out)
         amount = _claim(table, g, rows, cols, sp, ysp, yaid, policies)
-        covered = table["covered"][g]
-        better = has & ((covered & ~best_covered) | ((covered == best_covered) & (amount > best_amount)))
+        covered, sure = table["covered"][g], ~table["discretionary"][g]
+        # the engine's order: covered first, then a category settled by rule over a discretionary
+        # frame, then the larger amount; candidates come in rank order, so a tie keeps the higher rank
+        better = has & ((covered & ~best_covered) | ((covered == best_covered) & (
+            (sure & ~best_sure) | ((sure == best_sure) & (amount > best_amount)))))
         best_amount = np.where(better, amount, best_amount)
-        best_covered |= better & covered
+        best_covered = np.where(better, covered, best_covered)
+        best_sure = np.where(better, sure, best_sure)
         best_category = np.where(better, table["category"][g], best_category)
         best_settlement = np.where(better, table["settlement"][g], best_settlement)
     out.assistance_fen[rows] = best_amount
@@ -411,6 +418,7 @@ def _slot_table(slot: list, categories: dict, out: Table) -> dict:
 
     return {
         "covered": column(lambda c: c.covered, bool),
+        "discretionary": column(lambda c: c.discretionary, bool),
         "pays": column(lambda c: c.pays, bool),
         "num": column(lambda c: c.num, np.int64),
         "den": np.array([c.den if c is not None else 1 for c in slot], dtype=np.int64),
