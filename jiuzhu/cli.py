@@ -72,47 +72,24 @@ def _fact_value(raw: str) -> Any:
 
 
 def _estimate_json(args, engine) -> int:
-    """JSON Lines in, JSON Lines out, same order; a bad line gets {"error": …} and the rest go on."""
+    """JSON Lines in, JSON Lines out, same order, streamed; a bad line gets {"error": …} and the
+    rest go on."""
     import gc
 
-    from jiuzhu.jsonl import estimate_blocks
+    from jiuzhu.jsonl import Output, read_chunks, run
 
     policies = engine.load_policies()
     # The policies live as long as the process: keep the collector from walking them again and again.
     # A batch makes many short-lived objects and no cycles worth collecting often: collect less often.
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
-    data = sys.stdin.read()
-    stripped = data.strip()
-    lines: list[str]
-    if stripped.startswith("{") and "\n" in stripped:
-        # either JSON Lines or one pretty-printed object
-        try:
-            json.loads(stripped)
-            lines = [stripped]
-        except json.JSONDecodeError:
-            lines = data.splitlines()
-    else:
-        lines = data.splitlines()
-    out = getattr(sys.stdout, "buffer", None)
-    bad = 0
-    for answers, errors in estimate_blocks(lines, policies, strict=args.strict, jobs=args.jobs):
-        bad += errors
-        if answers:
-            _write_lines(out, answers)
+    raw = getattr(sys.stdin, "buffer", None)
+    read = raw.read1 if raw is not None else (lambda n: sys.stdin.read(n).encode())
+    out = Output(sys.stdout)
     sys.stdout.flush()
+    bad = run(read_chunks(read), out, policies, strict=args.strict, jobs=args.jobs)
+    out.flush()
     return 1 if bad else 0
-
-
-def _write_lines(out, lines: list[bytes]) -> None:
-    """Write JSON Lines to stdout's byte stream (or, when stdout has none, e.g. under a test's
-    capture, as text)."""
-    block = b"\n".join(lines) + b"\n"
-    if out is not None:
-        sys.stdout.flush()
-        out.write(block)
-    else:
-        sys.stdout.write(block.decode())
 
 
 def cmd_faq(args: argparse.Namespace) -> int:
