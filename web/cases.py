@@ -1,7 +1,9 @@
 """Form fields / roster cells (strings, as people type them) → a Case dict for the engine.
 
-Shared by the cadre form and the CSV roster. Values are read leniently (`1.8万`, `2,000元`,
-`2024/6/1`, `二级`, `是`), then the engine checks them strictly. Errors use the engine's shape:
+Shared by the cadre form and the roster. Values are read leniently (`1.8万`, `2,000元`,
+`2024/6/1`, `二级`, `是`); what the strict tables do not know is read by the chat's own
+understanding (`bot.understand`: 两万, 两万多, 地保户, 紫阳县 → 安康), and every such reading is
+said back ("自付金额“两万多”按20,000元"). Then the engine checks the case strictly. Errors use the engine's shape:
 {field, field_zh, message, message_zh}.
 """
 from __future__ import annotations
@@ -10,9 +12,12 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
+import engine
+from bot.understand import find_identities, find_region, parse_amount
 from engine.case import FIELD_ZH
+from engine.money import yuan
 
-from .labels import LabelError, lookup, parse_bool, parse_identities
+from .labels import LabelError, lookup, parse_bool, parse_identities, region_name
 
 # canonical field names used by forms and rosters
 MONEY = ("self_pay", "ytd_self_pay", "ytd_aid", "ytd_tilt_aid", "stay_policy_total", "family_income", "contribution")
@@ -50,6 +55,47 @@ def money_text(raw: str) -> str:
     return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
 
 
+def _money(raw: str, label: str, readings: list[str]) -> str:
+    text = money_text(raw)
+    try:
+        Decimal(text)
+        return text
+    except InvalidOperation:
+        pass
+    got = parse_amount(raw)
+    if not got.ok:
+        return text             # the engine refuses it with its own words
+    readings.append(f"{label}“{str(raw)[:20]}”按{yuan(got.value)}")
+    return format(got.value, "f")
+
+
+def _region(raw: str, readings: list[str]) -> str:
+    try:
+        return lookup("region", raw)
+    except LabelError:
+        place = find_region(raw)
+        if place is None or place.region is None or place.ambiguous:
+            raise
+        readings.append(f"地区“{str(raw)[:20]}”按{region_name(place.region)}（{place.place}）")
+        return place.region
+
+
+def _identities(raw: str, readings: list[str]) -> list[str]:
+    try:
+        return parse_identities(raw)
+    except LabelError:
+        found = find_identities(raw)
+        if not found.codes or found.unsure or found.negated:
+            raise
+        named = "、".join(_identity_label(c) for c in found.codes)
+        readings.append(f"身份“{str(raw)[:20]}”按{named}")
+        return list(dict.fromkeys(found.codes))
+
+
+def _identity_label(code: str) -> str:
+    return engine.load_policies().common.identities.get(code, code).split("（")[0]
+
+
 def int_value(raw: str) -> Any:
     text = str(raw).translate(_FULLWIDTH).strip()
     text = re.sub(r"[级岁人档周]|周岁|一档$", "", text) if not text.isdigit() else text
@@ -78,6 +124,13 @@ def date_text(raw: str) -> str:
 
 def build_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict]]:
     """(case dict, errors found while reading the words). Empty strings mean "not stated"."""
+    case, errors, _ = read_case(fields)
+    return case, errors
+
+
+def read_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict], list[str]]:
+    """(case dict, errors, readings): readings say how a value that needed the chat's understanding
+    was read, for the form and the roster to show."""
     def get(name: str) -> str:
         value = fields.get(name)
         if value is None:
@@ -90,17 +143,18 @@ def build_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict]]:
     errors: list[dict] = []
     facts: dict[str, Any] = {}
     ytd: dict[str, Any] = {}
+    readings: list[str] = []
 
     raw = get("region")
     if raw:
         try:
-            case["region"] = lookup("region", raw)
+            case["region"] = _region(raw, readings)
         except LabelError as exc:
             errors.append(_err("region", str(exc), f"{exc.message_zh}，可填：西藏、安康、广西、乌鲁木齐、黔江"))
     else:
         errors.append(_err("region", "missing", "请填写地区"))
     try:
-        case["identities"] = parse_identities(get("identities"))
+        case["identities"] = _identities(get("identities"), readings)
     except LabelError as exc:
         errors.append(_err("identities", str(exc), exc.message_zh))
     raw = get("care")
@@ -113,7 +167,7 @@ def build_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict]]:
         errors.append(_err("care", "missing", "请填写就医类型"))
     raw = get("self_pay")
     if raw:
-        case["self_pay"] = money_text(raw)
+        case["self_pay"] = _money(raw, FIELD_LABELS["self_pay"], readings)
     else:
         errors.append(_err("self_pay", "missing", "请填写自付金额"))
     raw = get("date")
@@ -122,14 +176,14 @@ def build_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict]]:
     for name, key in YTD.items():
         raw = get(name)
         if raw:
-            ytd[key] = money_text(raw)
+            ytd[key] = _money(raw, FIELD_LABELS[name], readings)
     for name in FACT_FIELDS:
         raw = get(name)
         if not raw:
             continue
         try:
             if name in MONEY:
-                facts[name] = money_text(raw)
+                facts[name] = _money(raw, FIELD_LABELS[name], readings)
             elif name in INTS:
                 facts[name] = int_value(raw)
             elif name in ("special_disease", "referred"):
@@ -143,4 +197,4 @@ def build_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict]]:
     facts = {k: v for k, v in facts.items() if v is not None}
     if facts:
         case["facts"] = facts
-    return case, errors
+    return case, errors, readings

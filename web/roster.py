@@ -1,0 +1,284 @@
+"""Reading and writing a cadre's roster as it comes out of Excel: CSV (any encoding Excel saves in
+China) or .xlsx, one record at a time so a big file never sits in memory.
+
+Reading never loses a person: every physical line (CSV) or sheet row (xlsx) is either a record,
+a blank line (counted), or a refused record with its line number and the reason. A stray `"`
+does not swallow the lines after it: a quoted cell may run over several lines (Excel writes a
+cell with a line break that way) only when the joined record still fits the header; otherwise
+the line with the stray quote is refused alone and reading goes on with the next line.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO, Iterator
+
+import openpyxl
+
+MAX_JOINED_LINES = 20       # a legal multi-line cell is short; more than this is a stray quote
+_SNIFF = 64 * 1024
+
+
+class RosterError(ValueError):
+    """The whole file cannot be read (not a table, unknown encoding, no header)."""
+
+
+@dataclass
+class Record:
+    line: int                   # the line / row number as Excel shows it (the header is 1)
+    cells: list[str]
+    problem: str = ""           # why this record cannot be read (a refused row)
+
+
+def kind_of(filename: str, head: bytes) -> str:
+    """'xlsx' or 'csv', by the file's extension, and by its first bytes when the name says nothing."""
+    name = (filename or "").lower()
+    if name.endswith((".xlsx", ".xlsm")):
+        return "xlsx"
+    if name.endswith(".xls"):
+        raise RosterError("这是老版Excel（.xls）文件，请在Excel里“另存为”.xlsx或CSV再上传。")
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise RosterError("这是老版Excel（.xls）文件，请在Excel里“另存为”.xlsx或CSV再上传。")
+    return "csv"
+
+
+# ------------------------------------------------------------------------------------------ CSV
+
+def _encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(head) >= 4 and head[1:4:2] == b"\x00\x00" and head[0] and head[2]:
+        return "utf-16-le"      # UTF-16 without a BOM: every other byte of ASCII text is 0
+    if b"\x00" in head:
+        raise RosterError("这不是表格文件。请上传Excel（.xlsx）或CSV文件。")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:   # not just a character cut at the end of the sample
+            return "gb18030"
+    return "utf-8"
+
+
+def _text_stream(raw: IO[bytes]) -> io.TextIOWrapper:
+    head = raw.read(_SNIFF)
+    raw.seek(0)
+    encoding = _encoding(head)
+    # a later line that is not in the guessed encoding becomes U+FFFD and that row is refused, the rest go on
+    return io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+
+
+def _delimiter(first: str) -> str:
+    counts = {d: first.count(d) for d in (",", "\t", ";", "，")}
+    delim = max(counts, key=counts.get)
+    return delim if counts[delim] else ","
+
+
+def open_quote(text: str, delim: str) -> bool:
+    """True when `text` ends inside a quoted cell (the record goes on on the next line), read the
+    way Python's csv module reads (a quote opens a cell only at its start; "" is a quote)."""
+    inside = False
+    at_start = True
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if inside:
+            if ch == '"':
+                if i + 1 < n and text[i + 1] == '"':
+                    i += 1
+                else:
+                    inside = False
+        elif ch == '"' and at_start:
+            inside = True
+        at_start = ch == delim and not inside
+        i += 1
+    return inside
+
+
+def _split(text: str, delim: str) -> list[str]:
+    return next(csv.reader([text], delimiter=delim, strict=False), [])
+
+
+def _physical_lines(stream: io.TextIOWrapper) -> Iterator[str]:
+    for line in stream:
+        yield line.rstrip("\r\n")
+
+
+def read_csv(raw: IO[bytes]) -> tuple[list[str], Iterator[Record]]:
+    """(header cells, records). Records are read lazily from the open binary file."""
+    stream = _text_stream(raw)
+    lines = _physical_lines(stream)
+    try:
+        first = next(lines)
+    except StopIteration:
+        raise RosterError("文件是空的。") from None
+    except UnicodeError:
+        raise RosterError("读不出文件的文字编码，请另存为“CSV UTF-8”或Excel（.xlsx）格式再上传。") from None
+    first = first.lstrip("\ufeff")
+    delim = _delimiter(first)
+    if open_quote(first, delim):
+        raise RosterError("第1行（表头）的引号不成对，请检查表头。")
+    headers = [h.strip() for h in _split(first, delim)]
+    return headers, _records(lines, delim, len(headers))
+
+
+def _records(lines: Iterator[str], delim: str, width: int) -> Iterator[Record]:
+    pending: list[tuple[int, str]] = []   # lines read ahead while trying to close a quoted cell
+    number = 1
+    source = iter(lines)
+
+    def take() -> tuple[int, str] | None:
+        nonlocal number
+        if pending:
+            return pending.pop(0)
+        try:
+            text = next(source)
+        except StopIteration:
+            return None
+        number += 1
+        return number, text
+
+    while True:
+        got = take()
+        if got is None:
+            return
+        line, text = got
+        if not open_quote(text, delim):
+            yield _record(line, text, delim, width)
+            continue
+        joined, used = text, []
+        while open_quote(joined, delim) and len(used) < MAX_JOINED_LINES:
+            nxt = take()
+            if nxt is None:
+                break
+            used.append(nxt)
+            joined += "\n" + nxt[1]
+        cells = _split(joined, delim)
+        if not open_quote(joined, delim) and len(cells) <= width:
+            yield Record(line, [c.strip() for c in cells])
+            continue
+        # a stray quote: refuse this line alone, read the lines after it again as records
+        pending[:0] = used
+        yield Record(line, [c.strip() for c in _split(text.replace('"', ""), delim)],
+                     problem="有一个不成对的引号（\"），这一行没有估算，请删掉多余的引号")
+
+
+def _record(line: int, text: str, delim: str, width: int) -> Record:
+    cells = [c.strip() for c in _split(text, delim)]
+    if "\ufffd" in text:
+        return Record(line, cells, problem="这一行有读不出的文字（编码不对），请另存为“CSV UTF-8”或.xlsx")
+    if len(cells) > width and any(cells[width:]):
+        return Record(line, cells, problem=f"这一行有{len(cells)}格，比表头多（表头{width}格），可能多了分隔符")
+    return Record(line, cells)
+
+
+# ------------------------------------------------------------------------------------------ xlsx
+
+def cell_text(value) -> str:
+    """An Excel cell as the text a person sees: 20000.0 → 20000, a date → 2024-06-01, TRUE → 是."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def read_xlsx(raw: IO[bytes]) -> tuple[list[str], Iterator[Record], openpyxl.Workbook]:
+    """(header cells, records, the workbook to close when done). The first sheet is the roster."""
+    try:
+        book = openpyxl.load_workbook(raw, read_only=True, data_only=True)
+    except Exception:   # openpyxl raises many kinds for a damaged file; all mean the same to the user
+        raise RosterError("打不开这个Excel文件，可能已损坏。请在Excel里重新保存为.xlsx再上传。") from None
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    try:
+        first = next(rows)
+    except StopIteration:
+        book.close()
+        raise RosterError("文件是空的。") from None
+    headers = [cell_text(v) for v in first]
+    while headers and not headers[-1]:
+        headers.pop()
+    width = len(headers)
+
+    def records() -> Iterator[Record]:
+        for number, values in enumerate(rows, start=2):
+            cells = [cell_text(v) for v in values]
+            if len(cells) > width and any(cells[width:]):
+                yield Record(number, cells, problem=f"这一行在表头以外的列还有内容（表头{width}列）")
+                continue
+            yield Record(number, cells[:width])
+    return headers, records(), book
+
+
+# ------------------------------------------------------------------------------------------ writing
+
+def safe(cell) -> str:
+    """Keep a spreadsheet from running a cell as a formula (CSV/xlsx injection)."""
+    text = "" if cell is None else str(cell)
+    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not _is_number(text)):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text)
+        return True
+    except ArithmeticError:
+        return False
+
+
+class CsvWriter:
+    """UTF-8 with BOM and CRLF, so Excel opens it directly; written row by row."""
+
+    def __init__(self, out: IO[bytes]):
+        self._text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+        self._text.write("\ufeff")
+        self._csv = csv.writer(self._text, lineterminator="\r\n")
+
+    def row(self, cells: list) -> None:
+        self._csv.writerow([safe(c) for c in cells])
+
+    def close(self) -> None:
+        self._text.flush()
+        self._text.detach()
+
+
+class XlsxWriter:
+    """openpyxl's write-only workbook: rows go to a temporary file as they come."""
+
+    def __init__(self, out: IO[bytes], title: str = "估算结果", widths: list[int] | None = None):
+        self._out = out
+        self._book = openpyxl.Workbook(write_only=True)
+        self._sheet = self._book.create_sheet(title)
+        for i, width in enumerate(widths or [], start=1):
+            self._sheet.column_dimensions[openpyxl.utils.get_column_letter(i)].width = width
+        self._sheet.freeze_panes = "A2"
+
+    def row(self, cells: list) -> None:
+        self._sheet.append([c if isinstance(c, (int, Decimal)) and not isinstance(c, bool) else safe(c)
+                            for c in cells])
+
+    def sheet(self, title: str, rows: list[list]) -> None:
+        extra = self._book.create_sheet(title)
+        for cells in rows:
+            extra.append([safe(c) for c in cells])
+
+    def close(self) -> None:
+        self._book.save(self._out)
