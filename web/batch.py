@@ -11,6 +11,7 @@ counted and said. Rows are read, estimated and written one at a time (bounded me
 """
 from __future__ import annotations
 
+import csv
 import io
 import sys
 from dataclasses import dataclass, field
@@ -82,6 +83,7 @@ class Row:
     alternatives: list[str] = field(default_factory=list)
     readings: list[str] = field(default_factory=list)
     error: str = ""
+    raw: str = ""
     case: dict | None = None    # the case fields (no names): for the row's link to its explanation
 
     @property
@@ -154,6 +156,22 @@ class Report:
     def csv_text(self) -> str:
         return self.csv_bytes().decode("utf-8-sig")
 
+    def input_csv(self) -> str:
+        """The roster as read, as CSV text, for the result page to send back for a download: blank
+        lines keep every row on its original line number, a refused line is sent as it was."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(self.headers)
+        line = 1
+        for row in self.rows:
+            out.write("\n" * max(0, row.number - line - 1))
+            if row.raw:
+                out.write(row.raw + "\n")
+            else:
+                writer.writerow(row.cells)
+            line = row.number + sum(c.count("\n") for c in row.cells)
+        return out.getvalue()
+
     def xlsx_bytes(self) -> bytes:
         out = io.BytesIO()
         write(self.headers, iter(self.rows), out, "xlsx")
@@ -182,7 +200,7 @@ def check_headers(headers: list[str]) -> list[str | None]:
 
 
 def estimate_record(record: Record, fields: list[str | None], common) -> Row:
-    row = Row(number=record.line, cells=record.cells)
+    row = Row(number=record.line, cells=record.cells, raw=record.raw)
     if record.problem:
         row.error = f"第{record.line}行：{record.problem}"
         return row

@@ -4,8 +4,9 @@ China) or .xlsx, one record at a time so a big file never sits in memory.
 Reading never loses a person: every physical line (CSV) or sheet row (xlsx) is either a record,
 a blank line (counted), or a refused record with its line number and the reason. A stray `"`
 does not swallow the lines after it: a quoted cell may run over several lines (Excel writes a
-cell with a line break that way) only when the joined record still fits the header; otherwise
-the line with the stray quote is refused alone and reading goes on with the next line.
+cell with a line break that way) only when the joined record has exactly the header's cells and
+no line inside it looks like a row; otherwise the line with the stray quote is refused alone and
+reading goes on with the next line.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class Record:
     line: int                   # the line / row number as Excel shows it (the header is 1)
     cells: list[str]
     problem: str = ""           # why this record cannot be read (a refused row)
+    raw: str = ""               # a refused CSV line as it was (so a re-sent roster is refused the same way)
 
 
 def kind_of(filename: str, head: bytes) -> str:
@@ -161,21 +163,30 @@ def _records(lines: Iterator[str], delim: str, width: int) -> Iterator[Record]:
             used.append(nxt)
             joined += "\n" + nxt[1]
         cells = _split(joined, delim)
-        if not open_quote(joined, delim) and len(cells) <= width:
+        if not open_quote(joined, delim) and _one_record(cells, used, delim, width):
             yield Record(line, [c.strip() for c in cells])
             continue
         # a stray quote: refuse this line alone, read the lines after it again as records
         pending[:0] = used
         yield Record(line, [c.strip() for c in _split(text.replace('"', ""), delim)],
-                     problem="有一个不成对的引号（\"），这一行没有估算，请删掉多余的引号")
+                     problem="有一个不成对的引号（\"），这一行没有估算，请删掉多余的引号", raw=text)
+
+
+def _one_record(cells: list[str], used: list[tuple[int, str]], delim: str, width: int) -> bool:
+    """A quoted cell over several lines is taken as one record only when it gives exactly the
+    header's number of cells (as Excel writes every row) and no line inside it looks like a row
+    of its own; two stray quotes on different rows would otherwise join the rows between them."""
+    if len(cells) != width:
+        return False
+    return not any(text.count(delim) >= width - 1 for _, text in used[:-1])
 
 
 def _record(line: int, text: str, delim: str, width: int) -> Record:
     cells = [c.strip() for c in _split(text, delim)]
     if "\ufffd" in text:
-        return Record(line, cells, problem="这一行有读不出的文字（编码不对），请另存为“CSV UTF-8”或.xlsx")
+        return Record(line, cells, problem="这一行有读不出的文字（编码不对），请另存为“CSV UTF-8”或.xlsx", raw=text)
     if len(cells) > width and any(cells[width:]):
-        return Record(line, cells, problem=f"这一行有{len(cells)}格，比表头多（表头{width}格），可能多了分隔符")
+        return Record(line, cells, problem=f"这一行有{len(cells)}格，比表头多（表头{width}格），可能多了分隔符", raw=text)
     return Record(line, cells)
 
 
