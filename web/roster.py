@@ -57,9 +57,13 @@ def _encoding(head: bytes) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if len(head) >= 4 and head[1:4:2] == b"\x00\x00" and head[0] and head[2]:
-        return "utf-16-le"      # UTF-16 without a BOM: every other byte of ASCII text is 0
     if b"\x00" in head:
+        # UTF-16 without a BOM: the commas and digits have their 0 byte on one side only
+        odd, even = head[1::2].count(0), head[0::2].count(0)
+        if odd > 4 * even:
+            return "utf-16-le"
+        if even > 4 * odd:
+            return "utf-16-be"
         raise RosterError("这不是表格文件。请上传Excel（.xlsx）或CSV文件。")
     try:
         head.decode("utf-8")
@@ -178,7 +182,25 @@ def _one_record(cells: list[str], used: list[tuple[int, str]], delim: str, width
     of its own; two stray quotes on different rows would otherwise join the rows between them."""
     if len(cells) != width:
         return False
-    return not any(text.count(delim) >= width - 1 for _, text in used[:-1])
+    if any(text.count(delim) >= width - 1 for _, text in used[:-1]):
+        return False
+    last = used[-1][1] if used else ""
+    inside = last[:_closing_quote(last)]
+    # the last line is a row of its own when its part inside the cell already has delimiters and
+    # the whole line has a row's worth of them
+    return not (inside.count(delim) and last.count(delim) >= width - 1)
+
+
+def _closing_quote(text: str) -> int:
+    i = 0
+    while i < len(text):
+        if text[i] == '"':
+            if text[i + 1:i + 2] == '"':
+                i += 2
+                continue
+            return i
+        i += 1
+    return len(text)
 
 
 def _record(line: int, text: str, delim: str, width: int) -> Record:
