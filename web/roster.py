@@ -60,10 +60,9 @@ def _encoding(head: bytes) -> str:
     if b"\x00" in head:
         # UTF-16 without a BOM: the commas and digits have their 0 byte on one side only
         odd, even = head[1::2].count(0), head[0::2].count(0)
-        if odd > 4 * even:
-            return "utf-16-le"
-        if even > 4 * odd:
-            return "utf-16-be"
+        guess = "utf-16-le" if odd > 4 * even else "utf-16-be" if even > 4 * odd else None
+        if guess and _looks_like_text(head, guess):
+            return guess
         raise RosterError("这不是表格文件。请上传Excel（.xlsx）或CSV文件。")
     try:
         head.decode("utf-8")
@@ -71,6 +70,11 @@ def _encoding(head: bytes) -> str:
         if exc.start < len(head) - 4:   # not just a character cut at the end of the sample
             return "gb18030"
     return "utf-8"
+
+
+def _looks_like_text(head: bytes, encoding: str) -> bool:
+    text = head[: len(head) // 2 * 2].decode(encoding, errors="replace")
+    return "\ufffd" not in text[:-1] and any(d in text for d in (",", "\t", ";", "\n"))
 
 
 def _text_stream(raw: IO[bytes]) -> io.TextIOWrapper:
