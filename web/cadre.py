@@ -9,7 +9,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 import engine
 
@@ -253,11 +253,11 @@ async def household_year(request: Request):
     try:
         body = await request.json()
     except ValueError:
-        raise HTTPException(422, "请求不是JSON。") from None
+        return JSONResponse({"detail": {"message_zh": "请求不是JSON。", "errors": []}}, status_code=422)
     try:
         return household.year(body)
     except household.HouseholdError as exc:
-        raise HTTPException(422, {"message_zh": str(exc), "errors": exc.errors}) from None
+        return JSONResponse({"detail": {"message_zh": str(exc), "errors": exc.errors}}, status_code=422)
 
 
 
