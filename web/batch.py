@@ -225,7 +225,8 @@ def estimate_record(record: Record, fields: list[str | None], common) -> Row:
     row.amount_text = yuan(Decimal(est.assistance))
     if est.status in ("not_eligible", "zero") and est.reason:
         row.reason = est.reason
-    if est.status != "paid" or est.missing_facts:
+    # with no identity at all no fact can open a category: nothing to probe
+    if (est.status != "paid" or est.missing_facts) and (case.get("identities") or est.status != "not_eligible"):
         row.needed = whatif.needed(case, est)
     if est.if_known and est.if_known not in row.needed:
         row.needed.append(est.if_known)

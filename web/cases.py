@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Mapping
 
 import engine
@@ -55,41 +56,65 @@ def money_text(raw: str) -> str:
     return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
 
 
+# A roster repeats the same few words thousands of times: each distinct cell is understood once.
+# Each reader gives (value, how it was read or None); a LabelError is not cached (rare, and cheap).
+
 def _money(raw: str, label: str, readings: list[str]) -> str:
+    value, reading = _read_money(str(raw), label)
+    if reading:
+        readings.append(reading)
+    return value
+
+
+@lru_cache(maxsize=4096)
+def _read_money(raw: str, label: str) -> tuple[str, str | None]:
     text = money_text(raw)
     try:
         Decimal(text)
-        return text
+        return text, None
     except InvalidOperation:
         pass
     got = parse_amount(raw)
     if not got.ok:
-        return text             # the engine refuses it with its own words
-    readings.append(f"{label}“{str(raw)[:20]}”按{yuan(got.value)}")
-    return format(got.value, "f")
+        return text, None       # the engine refuses it with its own words
+    return format(got.value, "f"), f"{label}“{raw[:20]}”按{yuan(got.value)}"
 
 
 def _region(raw: str, readings: list[str]) -> str:
+    code, reading = _read_region(str(raw))
+    if reading:
+        readings.append(reading)
+    return code
+
+
+@lru_cache(maxsize=1024)
+def _read_region(raw: str) -> tuple[str, str | None]:
     try:
-        return lookup("region", raw)
+        return lookup("region", raw), None
     except LabelError:
         place = find_region(raw)
         if place is None or place.region is None or place.ambiguous:
             raise
-        readings.append(f"地区“{str(raw)[:20]}”按{region_name(place.region)}（{place.place}）")
-        return place.region
+        return place.region, f"地区“{raw[:20]}”按{region_name(place.region)}（{place.place}）"
 
 
 def _identities(raw: str, readings: list[str]) -> list[str]:
+    codes, reading = _read_identities(str(raw))
+    if reading:
+        readings.append(reading)
+    return list(codes)
+
+
+@lru_cache(maxsize=4096)
+def _read_identities(raw: str) -> tuple[tuple[str, ...], str | None]:
     try:
-        return parse_identities(raw)
+        return tuple(parse_identities(raw)), None
     except LabelError:
         found = find_identities(raw)
         if not found.codes or found.unsure or found.negated:
             raise
         named = "、".join(_identity_label(c) for c in found.codes)
-        readings.append(f"身份“{str(raw)[:20]}”按{named}")
-        return list(dict.fromkeys(found.codes))
+        return tuple(dict.fromkeys(found.codes)), f"身份“{raw[:20]}”按{named}"
 
 
 def _identity_label(code: str) -> str:

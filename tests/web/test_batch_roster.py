@@ -129,7 +129,7 @@ def test_xlsx_round_trip_keeps_every_row(tmp_path, capsys):
     got = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
     header = got[0]
     assert header[: len(head) + 1] == ["行号"] + head and "需补充（补充后可能的变化）" in header
-    body = [dict(zip(header, r)) for r in got[1:]]
+    body = [dict(zip(header, r + [None] * len(header))) for r in got[1:]]   # trailing empty cells are not written
     assert [r["行号"] for r in body] == [2, 3, 4, 5, 6, 7, 8, 9, 11, 12]
     assert [r["姓名"] for r in body][:7] == [f"人{n}" for n in range(1, 8)]
     assert body[0]["估算救助金额（元）"] == "18000.00" and body[0]["自付金额"] == "20000"
