@@ -114,10 +114,13 @@ class Sheet:
         expected = 1
         try:
             with self._zip.open(self._path) as part:
-                context = iterparse(part, events=("start", "end"))
-                _, root = next(context)
-                for event, elem in context:
-                    if event != "end" or elem.tag != NS + "row":
+                parent = None
+                for event, elem in iterparse(part, events=("start", "end")):
+                    if event == "start":
+                        if elem.tag == NS + "sheetData":
+                            parent = elem
+                        continue
+                    if elem.tag != NS + "row":
                         continue
                     number = int(elem.get("r") or expected)
                     while expected < number:     # rows Excel left out because they are empty
@@ -125,7 +128,8 @@ class Sheet:
                         expected += 1
                     yield self._row(elem)
                     expected = number + 1
-                    root.clear()                 # keep memory flat: drop the rows already read
+                    if parent is not None:
+                        parent.clear()           # keep memory flat: drop the rows already read
         except (ParseError, KeyError, ValueError) as exc:
             raise XlsxError(str(exc)) from None
 

@@ -2,9 +2,12 @@
 .xlsx), the added columns (reason, needed facts and what they change, readings), the templates."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
+import tracemalloc
+import zipfile
 
 import openpyxl
 import pytest
@@ -182,3 +185,59 @@ def test_resent_roster_gives_the_same_rows_and_numbers():
     first = run_batch(text)
     again = run_batch(first.input_csv())
     assert [(r.number, r.ok, r.error) for r in again.rows] == [(r.number, r.ok, r.error) for r in first.rows]
+
+
+def _raw_xlsx(sheet_xml: str, strings: str, date1904: bool = False) -> bytes:
+    """An .xlsx put together by hand, the way other programs (WPS, Excel with 拼音) write them."""
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("xl/workbook.xml", f'<workbook {ns} xmlns:r="{rel}"><workbookPr date1904="{int(date1904)}"/>'
+                                      '<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels",
+                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="/xl/worksheets/s.xml"/></Relationships>')
+        z.writestr("xl/sharedStrings.xml", f"<sst {ns}>{strings}</sst>")
+        z.writestr("xl/styles.xml", f'<styleSheet {ns}><numFmts><numFmt numFmtId="170" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/></numFmts>'
+                                    '<cellXfs><xf numFmtId="0"/><xf numFmtId="170"/><xf numFmtId="14"/></cellXfs></styleSheet>')
+        z.writestr("xl/worksheets/s.xml", f"<worksheet {ns}><sheetData>{sheet_xml}</sheetData></worksheet>")
+    return out.getvalue()
+
+
+def test_xlsx_as_other_programs_write_it():
+    head = "".join(f"<si><t>{h}</t></si>" for h in ["地区", "身份", "就医类型", "自付金额", "就医日期", "姓名"])
+    # 广西 with a phonetic guide (拼音) that must not be read; 低保 as rich-text runs
+    strings = head + ('<si><t>广西</t><rPh sb="0" eb="2"><t>guangxi</t></rPh></si>'
+                      '<si><r><t>低</t></r><r><t>保</t></r></si><si><t>住院</t></si>')
+    sheet = ('<row r="1">' + "".join(f'<c r="{c}1" t="s"><v>{i}</v></c>' for i, c in enumerate("ABCDEF")) + "</row>"
+             '<row r="2"><c t="s"><v>6</v></c><c t="s"><v>7</v></c><c t="s"><v>8</v></c><c><v>20000</v></c>'
+             '<c s="1"><v>45444</v></c><c t="inlineStr"><is><t>甲</t></is></c></row>'
+             '<row r="4"><c r="A4" t="s"><v>6</v></c><c r="B4" t="s"><v>7</v></c><c r="C4" t="s"><v>8</v></c>'
+             '<c r="D4"><v>2.0E4</v></c><c r="E4" s="2"><v>45444</v></c><c r="F4" t="str"><v>乙</v></c></row>')
+    report = run_file(io.BytesIO(_raw_xlsx(sheet, strings)), "wps.xlsx")
+    assert [r.number for r in report.rows] == [2, 4] and report.tally.blank == 1
+    assert report.bad == 0, [r.error for r in report.rows]
+    assert report.rows[0].cells == ["广西", "低保", "住院", "20000", "2024-06-01", "甲"]
+    assert report.rows[1].cells[3:] == ["20000", "2024-06-01", "乙"]
+    mac = run_file(io.BytesIO(_raw_xlsx(sheet, strings, date1904=True)), "mac.xlsx")
+    assert mac.rows[0].cells[4] == "2028-06-02"      # the 1904 calendar: 1,462 days later
+
+
+def test_roster_memory_stays_flat(tmp_path):
+    """Rows are read, estimated and written one at a time (issue 17): five times the rows, not
+    five times the memory. (Only the file's shared-string table is held whole, as .xlsx requires: the
+    rows here repeat their words, as a roster's 地区/身份/就医类型 do.)"""
+    def peak(n: int) -> int:
+        rows = [HEAD.split(",")] + [[i, "某人", "广西", "低保", "住院", 20000, "2024-06-01"] for i in range(n)]
+        src, out = tmp_path / f"in{n}.xlsx", tmp_path / f"out{n}.xlsx"
+        src.write_bytes(_xlsx(rows))
+        tracemalloc.start()
+        with contextlib.redirect_stderr(io.StringIO()):
+            run_batch_cli(str(src), str(out))
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+    run_batch(HEAD + "\n" + TEN[0] + "\n")       # policies and word tables loaded before measuring
+    small, big = peak(400), peak(2000)
+    assert big < 1.5 * small + 512 * 1024, (small, big)
