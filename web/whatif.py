@@ -43,18 +43,23 @@ def _label(fact: str) -> str:
 
 
 def _best(case: dict, fact: str, now: Decimal) -> str | None:
-    best: tuple[Decimal, str, object] | None = None
+    """The answer that would change the amount most: the highest above `now`, else the lowest below."""
+    up: tuple[Decimal, str, object] | None = None
+    down: tuple[Decimal, str, object] | None = None
     for value, word in _choices(fact):
         probe = {**case, "facts": {**case.get("facts", {}), fact: value}}
         try:
             est = engine.estimate(probe, explain=False)
         except engine.CaseError:
             continue
-        if est.assistance > now and (best is None or est.assistance > best[0]):
-            best = (est.assistance, word, est)
-    if best is None:
+        if est.assistance > now and (up is None or est.assistance > up[0]):
+            up = (est.assistance, word, est)
+        elif est.assistance < now and (down is None or est.assistance < down[0]):
+            down = (est.assistance, word, est)
+    found = up or down
+    if found is None:
         return None
-    amount, word, est = best
+    amount, word, est = found
     rates = [p.rate for p in est.parts if p.amount and p.rate is not None]
     how = f"（按{percent(max(rates))}）" if rates else ""
     return f"标明{_label(fact)}：如{word}，估算救助{yuan(amount)}{how}"
