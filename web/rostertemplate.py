@@ -1,22 +1,11 @@
-"""The roster template a cadre downloads: the headers, three filled example rows, and (in the
-.xlsx) a second sheet saying what each column means and which values it accepts. The accepted
+"""The roster template a cadre downloads (headers and example rows from web/batch.py), and (in
+the .xlsx) a second sheet saying what each column means and which values it accepts. The accepted
 values are taken from the policy labels, so they never disagree with what the reader accepts."""
 from __future__ import annotations
 
 import io
 
 from . import labels, roster
-
-TEMPLATE_HEADERS = ["序号", "姓名", "地区", "身份", "就医类型", "自付金额", "就医日期", "本年已自付", "本年已获救助",
-                    "本年已获倾斜救助", "就医地点", "是否转诊备案", "残疾等级", "残疾类别", "年龄", "医院等级",
-                    "本次住院总费用", "是否特殊疾病", "家庭上年收入"]
-TEMPLATE_ROWS = [
-    ["1", "张三", "广西", "低保", "住院", "20000", "2024-06-01", "", "", "", "本地", "", "", "", "", "", "", "", ""],
-    ["2", "李四", "黔江", "特困人员", "住院", "35000", "2024-06-01", "", "", "", "", "", "", "", "", "3", "50000", "否", ""],
-    ["3", "王五", "安康", "低保边缘、重度残疾人", "门诊慢特病", "8000", "2024-06-01", "3000", "", "", "", "", "2", "肢体",
-     "", "", "", "", ""],
-]
-
 
 def _names(options) -> str:
     return "、".join(name.split("（")[0] for _, name in options)
@@ -48,21 +37,21 @@ def column_help() -> list[list[str]]:
     ]
 
 
-def template_csv() -> bytes:
+def template_csv(headers: list[str], rows: list[list[str]]) -> bytes:
     out = io.BytesIO()
     writer = roster.CsvWriter(out)
-    writer.row(TEMPLATE_HEADERS)
-    for row in TEMPLATE_ROWS:
+    writer.row(headers)
+    for row in rows:
         writer.row(row)
     writer.close()
     return out.getvalue()
 
 
-def template_xlsx() -> bytes:
+def template_xlsx(headers: list[str], rows: list[list[str]]) -> bytes:
     out = io.BytesIO()
     writer = roster.XlsxWriter(out, title="花名册", widths=[8, 10, 10, 22, 14, 12, 13] + [12] * 12)
-    writer.row(TEMPLATE_HEADERS)
-    for row in TEMPLATE_ROWS:
+    writer.row(headers)
+    for row in rows:
         writer.row(row)
     writer.sheet("填写说明", [["列名", "必填", "填什么", "可以填的值"], *column_help()])
     writer.close()
