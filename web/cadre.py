@@ -27,6 +27,7 @@ FORM_FIELDS = ("region", "care", "self_pay", "date", "ytd_self_pay", "ytd_aid", 
 # what stays for 下一位: the cadre's region and usual choices, never the applicant's amounts
 KEEP_FOR_NEXT = ("region", "care", "date", "where", "hospital_level")
 PAGE_SIZE = 50
+MAX_SHEETS = 1000           # pages in one PDF request (about 20 s of work); more: upload in parts
 
 
 def _form_options() -> dict:
@@ -225,6 +226,8 @@ async def batch_sheets(request: Request):
     report, _, error = await _report(request)
     if report is None:
         raise HTTPException(422, error)
+    if len(report.rows) > MAX_SHEETS:
+        raise HTTPException(422, f"一次最多打印{MAX_SHEETS}人，请把花名册分开上传。")
     try:
         pdf = sheet.new_document()
     except sheet.SheetError as exc:

@@ -16,7 +16,10 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from . import share
+import engine
+
+from . import share, whatif
+from .render import money
 
 FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto", "/usr/share/fonts/noto-cjk")
 REGULAR = "NotoSansCJK-Regular.ttc"   # one face only: each embedded face costs a second per PDF
@@ -139,6 +142,20 @@ def _trace_lines(view: dict) -> list[str]:
     return [f"{i}. {text}" + (f"（依据：{clause}）" if clause else "") for i, (text, clause) in enumerate(view["trace"], 1)]
 
 
+def _parts_settled_apart(view: dict) -> list[str]:
+    """Parts settled differently from the answer (contract: `parts[].settlement`, e.g. 乌鲁木齐's
+    倾斜救助 by application) — read from the Estimate, absent on an engine without the field."""
+    est = view["est"]
+    common = engine.load_policies().common
+    lines = []
+    for part in est.parts:
+        settled = getattr(part, "settlement", None)
+        if settled and settled != est.settlement and part.amount:
+            kind = common.part_kinds.get(part.kind, part.kind)
+            lines.append(f"{kind}{money(part.amount)}：{common.settlement.get(settled, settled)}")
+    return lines
+
+
 def _signatures(pdf: _Sheets, view: dict) -> None:
     pdf.set_y(pdf.h - SIGN_SPACE + 4)
     pdf.set_font("cjk", "", 13)
@@ -158,6 +175,8 @@ def add_sheet(pdf: _Sheets, view: dict, link: str | None = None) -> None:
     if not _section(pdf, "怎么算的", trace):
         # a very long calculation: keep its steps and clauses, only shorten each to the room left
         _section(pdf, "怎么算的", [t if len(t) < 120 else t[:118] + "…" for t in trace])
+    _section(pdf, "其他可选类别", whatif.alternatives(view["est"]), bullet="· ")
+    _section(pdf, "另行办理", _parts_settled_apart(view), bullet="· ")
     _section(pdf, "要带的材料（备齐后打勾）", view["documents"], bullet="□ ")
     _section(pdf, "到哪里办", view["where_to_apply"], bullet="· ")
     _section(pdf, "说明", view["notes"][:4], bullet="· ")

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from web import batch
+from web import batch, whatif
 from web.batch import run_batch, run_batch_cli, run_file
 
 HEAD = "序号,姓名,地区,身份,就医类型,自付金额,就医日期"
@@ -241,3 +241,12 @@ def test_roster_memory_stays_flat(tmp_path):
     run_batch(HEAD + "\n" + TEN[0] + "\n")       # policies and word tables loaded before measuring
     small, big = peak(400), peak(2000)
     assert big < 1.5 * small + 512 * 1024, (small, big)
+
+
+def test_alternatives_read_from_the_contract_fields():
+    """`alternatives` (contract, added 2026-12) as the engine branch gives them, as dicts or models."""
+    est = {"alternatives": [{"category": {"id": 2, "name": "二类人员"}, "assistance": "1000.00",
+                             "settlement": "one_stop", "why_not": "比所选类别少"},
+                            {"category": None, "assistance": None, "why_not": ""}]}
+    assert whatif.alternatives(est) == ["二类人员：1,000元（比所选类别少）", "其他类别"]
+    assert whatif.alternatives({}) == []
