@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 import engine
-from bot.understand import find_identities, find_region, parse_amount
+from bot.understand import find_care, find_identities, find_region, parse_amount
 from engine.case import FIELD_ZH
 from engine.money import yuan
 
@@ -96,6 +96,25 @@ def _read_region(raw: str) -> tuple[str, str | None]:
         if place is None or place.region is None or place.ambiguous:
             raise
         return place.region, f"地区“{raw[:20]}”按{region_name(place.region)}（{place.place}）"
+
+
+def _care(raw: str, readings: list[str]) -> str:
+    code, reading = _read_care(str(raw))
+    if reading:
+        readings.append(reading)
+    return code
+
+
+@lru_cache(maxsize=256)
+def _read_care(raw: str) -> tuple[str, str | None]:
+    try:
+        return lookup("care", raw), None
+    except LabelError:
+        code = find_care(raw)
+        if not code:
+            raise
+        label = engine.load_policies().common.care.get(code, code).split("（")[0]
+        return code, f"就医类型“{raw[:20]}”按{label}"
 
 
 def _identities(raw: str, readings: list[str]) -> list[str]:
@@ -185,7 +204,7 @@ def read_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict], list[str]]:
     raw = get("care")
     if raw:
         try:
-            case["care"] = lookup("care", raw)
+            case["care"] = _care(raw, readings)
         except LabelError as exc:
             errors.append(_err("care", str(exc), f"{exc.message_zh}，可填：住院、门诊慢特病、重特大门诊、普通门诊"))
     else:

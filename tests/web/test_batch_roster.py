@@ -250,3 +250,16 @@ def test_alternatives_read_from_the_contract_fields():
                             {"category": None, "assistance": None, "why_not": ""}]}
     assert whatif.alternatives(est) == ["二类人员：1,000元（比所选类别少）", "其他类别"]
     assert whatif.alternatives({}) == []
+
+
+def test_roster_reads_cells_the_chats_way_and_says_how():
+    text = (HEAD + "\n1,甲,紫阳县,地保户,住院治疗,两万多,2024-06-01\n2,乙,广西,低保,血透,1.2万,2024-06-01\n"
+            "3,丙,广西,特因,住院,20000,2024-06-01\n")
+    first, second, third = run_batch(text).rows
+    assert first.ok and first.case["region"] == "ankang" and first.case["identities"] == ["dibao"]
+    assert first.case["care"] == "inpatient" and first.case["self_pay"] == "20000"
+    said = "；".join(first.readings)
+    for word in ("紫阳县", "地保户", "住院治疗", "两万多"):
+        assert word in said
+    assert second.ok and second.case["care"] == "outpatient_major" and second.case["self_pay"] == "12000"
+    assert not third.ok and "特因" in third.error        # unsure (特困?) is asked, never guessed
