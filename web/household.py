@@ -80,7 +80,8 @@ def year(body: Any) -> dict:
         est = engine.estimate(checked)
         years.add(checked.date.year)
         aid, tilt = _aid_parts(est)
-        out.append({"number": number, "year_to_date": dict(case["year_to_date"]), "readings": readings,
+        out.append({"number": number, "year_to_date": dict(case["year_to_date"]),
+                    "year_to_date_text": {k: yuan(v) for k, v in ytd.items()}, "readings": readings,
                     "case": case, "estimate": est.model_dump(mode="json"), "link": share.case_path(case),
                     "assistance": format(est.assistance, "f"), "assistance_text": yuan(est.assistance)})
         ytd["self_pay"] += checked.self_pay

@@ -274,6 +274,7 @@ def test_household_year_in_the_browser(server, desktop, tmp_path):
     assert page.inner_text("#year-total") == "13万元（130,000元）"
     cells = page.locator("#year-table tbody tr").all_inner_texts()
     assert len(cells) == 3 and "1.11万元（11,100元）" in cells[2]
+    assert "10万元（100,000元）" in cells[1] and "7万元（70,000元）" in cells[1]   # what bill 1 used, as people read it
     _no_overflow(page, "household")
     _shot(page, "household-1280")
     # kept in this browser: a reload shows the same ledger
@@ -289,3 +290,18 @@ def test_household_year_in_the_browser(server, desktop, tmp_path):
     page.set_input_files("#import", info.value.path())
     _wait_js(page, "document.querySelectorAll('#bills tbody tr').length === 3")
     assert page.input_value("#h-region") == "黔江"
+
+
+def test_household_on_a_phone(server, phone):
+    page = phone
+    page.goto(server + "/cadre/household")
+    page.fill("#h-region", "西藏")
+    page.fill("#h-identities", "低保")
+    _bill(page, 0, "inpatient", "100000", "2024-03-01")
+    page.click("#add-bill")
+    _bill(page, 1, "inpatient", "80000", "2024-06-01")
+    page.click("#compute")
+    page.wait_for_selector("#year:not([hidden])")
+    assert page.inner_text("#year-total") == "约17.83万元（178,262.50元）"
+    _no_overflow(page, "household on a phone")
+    _shot(page, "household-360")

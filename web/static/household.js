@@ -41,7 +41,7 @@
     var tb = document.querySelector("#year-table tbody");
     tb.innerHTML = "";
     result.bills.forEach(function (b) {
-      var tr = document.createElement("tr"), y = b.year_to_date;
+      var tr = document.createElement("tr"), y = b.year_to_date_text;
       [["第几笔", "第" + b.number + "笔"], ["之前已自付", y.self_pay], ["之前已救助", y.aid], ["之前倾斜救助", y.tilt_aid],
        ["本笔估算救助", b.assistance_text]].forEach(function (c) {
         var td = document.createElement("td"); td.setAttribute("data-label", c[0]); td.textContent = c[1]; tr.appendChild(td);
