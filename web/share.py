@@ -19,7 +19,6 @@ from typing import Any
 
 import segno
 
-VERSION = "1"
 MAX_TOKEN = 1200            # characters; a real case packs into about 100
 _MAX_JSON = 4096            # bytes once unpacked: refuse a zip bomb before parsing
 _KEYS = {"region", "identities", "care", "self_pay", "date", "year_to_date", "facts"}
@@ -29,29 +28,43 @@ class ShareError(ValueError):
     """A token that is not one of ours; the message is for the user."""
 
 
+# one letter per field keeps the link short (and the QR code small); the codes stay readable
+_SHORT = {"region": "r", "identities": "i", "care": "c", "self_pay": "s", "date": "d", "year_to_date": "y",
+          "facts": "f"}
+_LONG = {v: k for k, v in _SHORT.items()}
+_BAD = "这个链接不完整或已损坏，请重新估算。"
+
+
 def encode_case(case: dict[str, Any]) -> str:
-    kept = {k: v for k, v in case.items() if k in _KEYS and v not in (None, "", [], {})}
-    data = json.dumps(kept, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
-    packed = zlib.compress(data.encode("utf-8"), 9)
-    return VERSION + base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=")
+    """The shorter of the compact JSON as is ("2…") and zlib-packed ("1…"), base64url."""
+    kept = {_SHORT[k]: v for k, v in case.items() if k in _KEYS and v not in (None, "", [], {})}
+    data = json.dumps(kept, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str).encode("utf-8")
+    plain = "2" + _b64(data)
+    packed = "1" + _b64(zlib.compress(data, 9))
+    return plain if len(plain) <= len(packed) else packed
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
 
 
 def decode_case(token: str) -> dict[str, Any]:
-    if not token or len(token) > MAX_TOKEN or not token.startswith(VERSION):
-        raise ShareError("这个链接不完整或已损坏，请重新估算。")
-    body = token[len(VERSION):]
+    if not token or len(token) > MAX_TOKEN or token[0] not in "12":
+        raise ShareError(_BAD)
+    body = token[1:]
     try:
-        packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        inflater = zlib.decompressobj()
-        data = inflater.decompress(packed, _MAX_JSON)
-        if inflater.unconsumed_tail:
-            raise ShareError("这个链接不完整或已损坏，请重新估算。")
-        case = json.loads(data.decode("utf-8"))
+        data = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        if token[0] == "1":
+            inflater = zlib.decompressobj()
+            data = inflater.decompress(data, _MAX_JSON)
+            if inflater.unconsumed_tail:
+                raise ShareError(_BAD)
+        short = json.loads(data.decode("utf-8"))
     except (ValueError, zlib.error, UnicodeDecodeError):
-        raise ShareError("这个链接不完整或已损坏，请重新估算。") from None
-    if not isinstance(case, dict) or not set(case) <= _KEYS:
-        raise ShareError("这个链接不完整或已损坏，请重新估算。")
-    return case
+        raise ShareError(_BAD) from None
+    if not isinstance(short, dict) or not set(short) <= set(_LONG):
+        raise ShareError(_BAD)
+    return {_LONG[k]: v for k, v in short.items()}
 
 
 def case_path(case: dict[str, Any]) -> str:
