@@ -11,6 +11,8 @@ import subprocess
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from web import household, share
 
@@ -203,3 +205,24 @@ def test_household_over_http_keeps_nothing(client, tmp_path):
     assert bad.status_code == 422 and "第1笔" in bad.json()["detail"]["message_zh"]
     assert client.post("/cadre/household", json={"bills": []}).status_code == 422
     assert client.get("/cadre/household").status_code == 200
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.fixed_dictionaries({"region": st.sampled_from(["xizang", "ankang", "guangxi", "urumqi", "qianjiang"]),
+                              "care": st.sampled_from(["inpatient", "outpatient_chronic"]),
+                              "self_pay": st.decimals(0, 10**7, places=2).map(str)},
+                             optional={"identities": st.lists(st.sampled_from(["dibao", "tekun", "orphan"]), min_size=1),
+                                       "facts": st.fixed_dictionaries({"special_disease": st.booleans()}),
+                                       "date": st.dates().map(str)}))
+def test_property_share_round_trip(case):
+    assert share.decode_case(share.encode_case(case)) == case
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_property_any_token_is_refused_plainly_or_read(token):
+    try:
+        got = share.decode_case(token)
+    except share.ShareError:
+        return
+    assert isinstance(got, dict)
