@@ -177,20 +177,21 @@ class Report:
         return self.csv_bytes().decode("utf-8-sig")
 
     def input_csv(self) -> str:
-        """The roster as read, as CSV text, for the result page to send back for a download: blank
-        lines keep every row on its original line number, a refused line is sent as it was."""
+        """The roster as read, as CSV text, for the result page to send back for a download (with
+        `line_numbers()`, so every row keeps the line number of the uploaded file, xlsx or CSV).
+        A refused line is sent as it was, so it is refused again the same way."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(self.headers)
-        line = 1
         for row in self.rows:
-            out.write("\n" * max(0, row.number - line - 1))
             if row.raw:
                 out.write(row.raw + "\n")
             else:
                 writer.writerow(row.cells)
-            line = row.number + sum(c.count("\n") for c in row.cells)
         return out.getvalue()
+
+    def line_numbers(self) -> str:
+        return ",".join(str(row.number) for row in self.rows)
 
     def xlsx_bytes(self) -> bytes:
         out = io.BytesIO()
@@ -280,12 +281,13 @@ def open_roster(raw: IO[bytes], filename: str = "") -> tuple[list[str], Iterator
     return headers, records, None
 
 
-def run_file(raw: IO[bytes], filename: str = "", max_rows: int = 5000) -> Report:
-    """The whole roster as a Report (the page shows every row). BatchError/RosterError for the file."""
+def run_file(raw: IO[bytes], filename: str = "", max_rows: int = 5000, numbers: list[int] | None = None) -> Report:
+    """The whole roster as a Report (the page shows every row). BatchError/RosterError for the file.
+    `numbers`: the line numbers of the file the rows first came from (a re-sent roster)."""
     headers, records, book = open_roster(raw, filename)
     try:
         report = Report(headers=headers)
-        report.rows = list(process(headers, records, report.tally, max_rows))
+        report.rows = list(process(headers, _renumber(records, numbers), report.tally, max_rows))
     finally:
         if book is not None:
             book.close()
@@ -294,11 +296,29 @@ def run_file(raw: IO[bytes], filename: str = "", max_rows: int = 5000) -> Report
     return report
 
 
-def run_batch(text: str, max_rows: int = 5000) -> Report:
+def run_batch(text: str, max_rows: int = 5000, numbers: list[int] | None = None) -> Report:
     """A roster given as text (pasted, or re-sent by the result page's download button)."""
     if not text.strip():
         raise BatchError("文件是空的。")
-    return run_file(io.BytesIO(text.lstrip("\ufeff").encode("utf-8")), "roster.csv", max_rows)
+    return run_file(io.BytesIO(text.lstrip("\ufeff").encode("utf-8")), "roster.csv", max_rows, numbers)
+
+
+def _renumber(records: Iterator[Record], numbers: list[int] | None) -> Iterator[Record]:
+    if not numbers:
+        yield from records
+        return
+    for i, record in enumerate(records):
+        if i < len(numbers):
+            record.line = numbers[i]
+        yield record
+
+
+def parse_numbers(text: str, limit: int) -> list[int] | None:
+    """The result page's hidden list of line numbers; None when it is not one (then lines count anew)."""
+    parts = str(text or "").split(",")
+    if not text or len(parts) > limit or not all(p.isdigit() and len(p) < 9 for p in parts):
+        return None
+    return [int(p) for p in parts]
 
 
 def decode_roster(raw: bytes) -> str:

@@ -158,15 +158,16 @@ def _download(data: bytes, media: str, stem: str, ext: str, inline: bool = False
 
 @router.get("/cadre/batch", response_class=HTMLResponse)
 def batch_page(request: Request):
-    return _batch_page(request, None, "", None)
+    return _batch_page(request, None, None)
 
 
-def _batch_page(request: Request, report, roster_text: str, error: str | None, status: int = 200):
-    rows = []
+def _batch_page(request: Request, report, error: str | None, status: int = 200):
+    rows, roster_text, lines = [], "", ""
     if report is not None:
         rows = [(row, share.case_path(row.case) if row.case else None) for row in report.rows]
+        roster_text, lines = report.input_csv(), report.line_numbers()
     return render(request, "batch.html", status=status, active="batch", title="批量估算", report=report, rows=rows,
-                  roster=roster_text, error=error, headers=batch.TEMPLATE_HEADERS, groups=batch.GROUP_TEXT,
+                  roster=roster_text, lines=lines, error=error, headers=batch.TEMPLATE_HEADERS, groups=batch.GROUP_TEXT,
                   page_size=PAGE_SIZE)
 
 
@@ -197,7 +198,8 @@ async def _report(request: Request):
             return batch.run_file(upload.file, upload.filename or "", max_rows=limit), form, None
         text = form.get("roster")
         if isinstance(text, str) and text.strip():
-            return batch.run_batch(text, max_rows=limit), form, None
+            numbers = batch.parse_numbers(str(form.get("lines") or ""), limit)
+            return batch.run_batch(text, max_rows=limit, numbers=numbers), form, None
     except batch.RosterError as exc:
         return None, form, str(exc)
     return None, form, "请先选择一个Excel（.xlsx）或CSV文件。"
@@ -206,8 +208,7 @@ async def _report(request: Request):
 @router.post("/cadre/batch", response_class=HTMLResponse)
 async def batch_submit(request: Request):
     report, _, error = await _report(request)
-    text = report.input_csv() if report is not None else ""
-    return _batch_page(request, report, text, error, status=422 if error else 200)
+    return _batch_page(request, report, error, status=422 if error else 200)
 
 
 @router.post("/cadre/batch/download")

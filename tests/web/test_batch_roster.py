@@ -183,8 +183,18 @@ def test_resent_roster_gives_the_same_rows_and_numbers():
     lines[3] = '4,"人4,广西,低保,住院,20000,2024-06-01'
     text = HEAD + "\n" + "\n".join(lines[:5]) + "\n\n" + "\n".join(lines[5:]) + "\n"
     first = run_batch(text)
-    again = run_batch(first.input_csv())
+    again = run_batch(first.input_csv(), numbers=batch.parse_numbers(first.line_numbers(), 100))
     assert [(r.number, r.ok, r.error) for r in again.rows] == [(r.number, r.ok, r.error) for r in first.rows]
+
+
+def test_resent_xlsx_roster_keeps_the_sheets_row_numbers():
+    rows = [HEAD.split(","), [1, "王\n五", "广西", "低保", "住院", 20000, "2024-06-01"], [None] * 7,
+            [3, "人3", "火星", "低保", "住院", 20000, "2024-06-01"], [4, "人4", "广西", "低保", "住院", 20000, "2024-06-01"]]
+    first = run_file(io.BytesIO(_xlsx(rows)), "r.xlsx")
+    assert [r.number for r in first.rows] == [2, 4, 5]
+    again = run_batch(first.input_csv(), numbers=batch.parse_numbers(first.line_numbers(), 100))
+    assert [(r.number, r.ok, r.error, r.cells) for r in again.rows] == [(r.number, r.ok, r.error, r.cells) for r in first.rows]
+    assert batch.parse_numbers("2,x", 100) is None and batch.parse_numbers("1," * 200, 100) is None
 
 
 def _raw_xlsx(sheet_xml: str, strings: str, date1904: bool = False) -> bytes:
