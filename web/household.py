@@ -1,15 +1,17 @@
 """A household's year (台账): one applicant's bills of one calendar year, in order, each estimated
 with what the earlier ones used filled in as `year_to_date` (contract.md):
 
-- `self_pay`  the earlier bills' 政策范围内个人自付 (so deductibles met earlier count, and 西藏's
-  year residual and 黔江's year left-over see the whole year);
+- `self_pay`  the earlier bills' 政策范围内个人自付 of the same kind of care (deductibles met
+  earlier count; 西藏's year residual and 黔江's year left-over see the year's bills of this kind);
 - `aid`       the earlier regular assistance (parts other than 倾斜救助) from the same annual limit;
 - `tilt_aid`  the earlier 倾斜救助.
 
 Which bills share an annual limit: a 普通门诊 bill has its own small limit, every other kind of
-care shares one (西藏 五（五）1–2); in 黔江 everything is one pool (二（三）3, rules.md). Bills are
-taken in the order given. Nothing is stored: the browser keeps the 台账 and sends it each time;
-`id` is an anonymous label the cadre chooses (never a name).
+care shares one (西藏 五（五）1–2); in 黔江 everything is one pool (二（三）3, rules.md).
+Self-pay is counted per kind of care because that reading never over-promises: a deductible or a
+year line met by other kinds of care would give more, and 黔江's inpatient-only tilt would see
+outpatient left-overs. Bills are taken in the order given. Nothing is stored: the browser keeps the
+台账 and sends it each time; `id` is an anonymous label the cadre chooses (never a name).
 """
 from __future__ import annotations
 
@@ -58,7 +60,8 @@ def year(body: Any) -> dict:
         raise HouseholdError("请至少填一笔费用。")
     if len(body["bills"]) > MAX_BILLS:
         raise HouseholdError(f"一年最多{MAX_BILLS}笔，请分开记。")
-    used: dict[str, dict[str, Decimal]] = {}     # "year:pool" → what the earlier bills used
+    used: dict[str, dict[str, Decimal]] = {}     # "year:pool" → aid the earlier bills used
+    self_paid: dict[str, Decimal] = {}            # "year:care" → the earlier bills' self-pay
     out, total, years = [], Decimal(0), set()
     for number, bill in enumerate(body["bills"], start=1):
         if not isinstance(bill, dict):
@@ -70,7 +73,10 @@ def year(body: Any) -> dict:
         if errors:
             raise HouseholdError(f"第{number}笔：" + "；".join(e["field_zh"] + e["message_zh"] for e in errors), errors)
         year_of = str(case.get("date") or dt.date.today().isoformat())[:4]   # limits are per calendar year
-        ytd = used.setdefault(year_of + ":" + _pool(case["region"], case["care"]), {"self_pay": Decimal(0), "aid": Decimal(0), "tilt_aid": Decimal(0)})
+        pool = used.setdefault(year_of + ":" + _pool(case["region"], case["care"]),
+                               {"aid": Decimal(0), "tilt_aid": Decimal(0)})
+        key = year_of + ":" + case["care"]
+        ytd = {"self_pay": self_paid.get(key, Decimal(0)), **pool}
         case["year_to_date"] = {k: format(v, "f") for k, v in ytd.items()}
         try:
             checked = engine.parse_case(case)
@@ -84,11 +90,12 @@ def year(body: Any) -> dict:
                     "year_to_date_text": {k: yuan(v) for k, v in ytd.items()}, "readings": readings,
                     "case": case, "estimate": est.model_dump(mode="json"), "link": share.case_path(case),
                     "assistance": format(est.assistance, "f"), "assistance_text": yuan(est.assistance)})
-        ytd["self_pay"] += checked.self_pay
-        ytd["aid"] += aid
-        ytd["tilt_aid"] += tilt
+        self_paid[key] = ytd["self_pay"] + checked.self_pay
+        pool["aid"] += aid
+        pool["tilt_aid"] += tilt
         total += Decimal(est.assistance)
-    notes = ["一年的费用请按就医先后顺序填写：前面几笔用掉的限额会从后面扣除。"]
+    notes = ["一年的费用请按就医先后顺序填写：前面几笔用掉的限额会从后面扣除。",
+             "“之前已自付”只算同一种就医类型的费用，这样不会多估；实际以医保经办机构按全年核算为准。"]
     if len(years) > 1:
         notes.append("这些费用不在同一年：限额和起付线按自然年分开计算。")
     return {"id": str(body.get("id") or "")[:40], "bills": out, "total": format(total, "f"),

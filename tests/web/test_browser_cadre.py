@@ -274,7 +274,7 @@ def test_household_year_in_the_browser(server, desktop, tmp_path):
     assert page.inner_text("#year-total") == "13万元（130,000元）"
     cells = page.locator("#year-table tbody tr").all_inner_texts()
     assert len(cells) == 3 and "1.11万元（11,100元）" in cells[2]
-    assert "10万元（100,000元）" in cells[1] and "7万元（70,000元）" in cells[1]   # what bill 1 used, as people read it
+    assert "7万元（70,000元）" in cells[1] and "10万元（100,000元）" in cells[2]   # what earlier bills used, as people read it
     _no_overflow(page, "household")
     _shot(page, "household-1280")
     # kept in this browser: a reload shows the same ledger
