@@ -4,7 +4,7 @@
     jiuzhu estimate --region guangxi --identity dibao --care inpatient --self-pay 20000
     jiuzhu faq "低保户住院能报多少" [--region R] [--top N] [--json]
     jiuzhu chat                       the guided conversation in a terminal
-    jiuzhu batch IN.csv -o OUT.csv    a cadre's roster → results
+    jiuzhu batch IN.xlsx -o OUT.xlsx  a cadre's roster (.xlsx or CSV, by extension) → results
     jiuzhu serve [--host H] [--port P]
     jiuzhu bot                        Telegram long polling
     jiuzhu wechat-menu [--create]     the WeChat Official Account menu (print, or set it)
@@ -190,9 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="在终端里对话 / guided conversation in a terminal")
     p.set_defaults(func=cmd_chat)
 
-    p = sub.add_parser("batch", help="批量估算花名册 / a roster CSV → results CSV")
-    p.add_argument("input")
-    p.add_argument("-o", "--output", required=True)
+    p = sub.add_parser("batch", help="批量估算花名册 / a roster (.xlsx or CSV) → results in the same format")
+    p.add_argument("input", help="花名册：.xlsx 或 .csv（- 为标准输入，CSV）")
+    p.add_argument("-o", "--output", required=True, help="结果：.xlsx 或 .csv，按扩展名（- 为标准输出，CSV）")
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("serve", help="网页、接口（和 Telegram webhook）")

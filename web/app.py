@@ -190,10 +190,12 @@ def create_app(settings: Settings | None = None, chat_service: Any = None, faq_d
         return response
 
     from .api import router as api_router
+    from .cadre import router as cadre_router
     from .pages import router as page_router
 
     app.include_router(api_router)
     app.include_router(page_router)
+    app.include_router(cadre_router)
     # Other doors (the Telegram webhook) plug in here.
     for router in extra_routers or ():
         app.include_router(router)

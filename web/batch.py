@@ -1,12 +1,13 @@
-"""A cadre's roster (CSV, Chinese headers) → one result per row, as a table and as a CSV for Excel.
+"""A cadre's roster (CSV or .xlsx, Chinese headers) → one result per row, on the page, as CSV or as .xlsx.
 
-    jiuzhu batch 花名册.csv -o 结果.csv
+    jiuzhu batch 花名册.xlsx -o 结果.xlsx      (or .csv; the format follows each file's extension)
 
-Input: UTF-8 (with or without BOM) or GB18030/GBK (what Excel saves in China); comma, tab or
-semicolon separated. Headers in Chinese (序号,姓名,地区,身份,就医类型,自付金额 …) or the contract's
-field names. Identities are separated by 、 or ; and may be Chinese words or codes.
-Output: every input column, then the results; UTF-8 with BOM and CRLF so Excel opens it directly.
-A bad row gets its row number and the reason in 错误 and the other rows go on.
+Input: what Excel saves in China — .xlsx, or CSV in UTF-8 (with or without BOM), GB18030/GBK or
+UTF-16; comma, tab or semicolon separated. Headers in Chinese (序号,姓名,地区,身份,就医类型,自付金额 …)
+or the contract's field names. Cells are read the way the chat reads them (两万, 地保户, 紫阳县).
+Output: every input column, then the results. Every input person is a row of the output: a row
+that cannot be estimated keeps its line number and says why in 错误. Rows in and rows out are
+counted and said. Rows are read, estimated and written one at a time (bounded memory).
 """
 from __future__ import annotations
 
@@ -16,12 +17,15 @@ import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import IO, Iterable, Iterator
 
 import engine
 from engine.money import yuan
 
-from .cases import build_case
+from . import roster, rostertemplate, whatif
+from .cases import read_case
 from .render import STATUS_TEXT
+from .roster import Record, RosterError
 
 TEMPLATE_HEADERS = ["序号", "姓名", "地区", "身份", "就医类型", "自付金额", "就医日期", "本年已自付", "本年已获救助",
                     "本年已获倾斜救助", "就医地点", "是否转诊备案", "残疾等级", "残疾类别", "年龄", "医院等级",
@@ -33,9 +37,20 @@ TEMPLATE_ROWS = [
      "", "", "", "", ""],
 ]
 
+
+
+
+def template_csv() -> bytes:
+    return rostertemplate.template_csv(TEMPLATE_HEADERS, TEMPLATE_ROWS)
+
+
+def template_xlsx() -> bytes:
+    return rostertemplate.template_xlsx(TEMPLATE_HEADERS, TEMPLATE_ROWS)
+
+
 # header (as people write it) → canonical field
 HEADER_MAP = {
-    "地区": "region", "所在地区": "region", "区域": "region", "region": "region",
+    "地区": "region", "所在地区": "region", "区域": "region", "region": "region", "县区": "region", "参保地": "region",
     "身份": "identities", "救助身份": "identities", "身份类别": "identities", "人员类别": "identities",
     "identities": "identities", "identity": "identities",
     "就医类型": "care", "类型": "care", "就诊类型": "care", "care": "care",
@@ -60,11 +75,15 @@ HEADER_MAP = {
     "个人缴费金额": "contribution", "contribution": "contribution",
 }
 REQUIRED = ("region", "care", "self_pay")
-RESULT_HEADERS = ["估算状态", "救助类别", "估算救助金额（元）", "救助后自付（元）", "结算方式", "金额说明", "需补充", "错误"]
+RESULT_HEADERS = ["估算状态", "救助类别", "估算救助金额（元）", "救助后自付（元）", "结算方式", "金额说明",
+                  "为0或不符合的原因", "需补充（补充后可能的变化）", "其他可选类别", "怎么读的", "错误"]
+# the page's four groups: 算好 / 需补充 / 不符合 / 有误
+GROUPS = {"paid": "ok", "zero": "ok", "undecided": "need", "not_eligible": "no"}
+GROUP_TEXT = {"ok": "算好", "need": "需补充", "no": "不符合", "bad": "有误"}
 
 
-class BatchError(ValueError):
-    """The whole file cannot be read (not a CSV, no header, too many rows)."""
+class BatchError(RosterError):
+    """The whole file cannot be read (not a table, no header, too many rows)."""
 
 
 @dataclass
@@ -73,49 +92,111 @@ class Row:
     cells: list[str]
     ok: bool = False
     status: str = ""
+    status_code: str = ""
     category: str = ""
     assistance: Decimal | None = None
     self_pay_after: Decimal | None = None
     settlement: str = ""
     amount_text: str = ""
-    missing: str = ""
+    reason: str = ""
+    needed: list[str] = field(default_factory=list)
+    alternatives: list[str] = field(default_factory=list)
+    readings: list[str] = field(default_factory=list)
     error: str = ""
+    raw: str = ""
+    case: dict | None = None    # the case fields (no names): for the row's link to its explanation
+
+    @property
+    def missing(self) -> str:
+        return "；".join(self.needed)
+
+    @property
+    def group(self) -> str:
+        return GROUPS.get(self.status_code, "ok") if self.ok else "bad"
 
     def result_cells(self) -> list[str]:
         if not self.ok:
-            return ["", "", "", "", "", "", "", self.error]
+            return [""] * (len(RESULT_HEADERS) - 2) + ["；".join(self.readings), self.error]
         return [self.status, self.category, _num(self.assistance), _num(self.self_pay_after), self.settlement,
-                self.amount_text, self.missing, ""]
+                self.amount_text, self.reason, self.missing, "；".join(self.alternatives),
+                "；".join(self.readings), ""]
+
+
+@dataclass
+class Tally:
+    rows_in: int = 0            # data rows read (blank lines not counted)
+    blank: int = 0
+    good: int = 0
+    bad: int = 0
+    total: Decimal = Decimal(0)
+    groups: dict = field(default_factory=lambda: {k: 0 for k in GROUP_TEXT})
+
+    @property
+    def rows_out(self) -> int:
+        return self.good + self.bad
+
+    def add(self, row: Row) -> None:
+        self.groups[row.group] += 1
+        if row.ok:
+            self.good += 1
+            self.total += row.assistance or Decimal(0)
+        else:
+            self.bad += 1
+
+    def summary(self) -> str:
+        blank = f"（另有{self.blank}个空行，已跳过）" if self.blank else ""
+        parts = "，".join(f"{v}行{GROUP_TEXT[k]}" for k, v in self.groups.items())
+        return (f"读入{self.rows_in}行{blank}，写出{self.rows_out}行：{parts}。"
+                f"合计估算救助{yuan(self.total)}。")
 
 
 @dataclass
 class Report:
     headers: list[str]
     rows: list[Row] = field(default_factory=list)
+    tally: Tally = field(default_factory=Tally)
 
     @property
     def good(self) -> int:
-        return sum(1 for r in self.rows if r.ok)
+        return self.tally.good
 
     @property
     def bad(self) -> int:
-        return sum(1 for r in self.rows if not r.ok)
+        return self.tally.bad
 
     @property
     def total(self) -> Decimal:
-        return sum((r.assistance or Decimal(0) for r in self.rows if r.ok), Decimal(0))
-
-    def csv_text(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow([_safe(h) for h in self.headers] + RESULT_HEADERS)
-        for row in self.rows:
-            cells = (row.cells + [""] * len(self.headers))[: len(self.headers)]
-            writer.writerow([_safe(c) for c in cells] + [_safe(c) for c in row.result_cells()])
-        return out.getvalue()
+        return self.tally.total
 
     def csv_bytes(self) -> bytes:
-        return ("\ufeff" + self.csv_text()).encode("utf-8")
+        out = io.BytesIO()
+        write(self.headers, iter(self.rows), out, "csv")
+        return out.getvalue()
+
+    def csv_text(self) -> str:
+        return self.csv_bytes().decode("utf-8-sig")
+
+    def input_csv(self) -> str:
+        """The roster as read, as CSV text, for the result page to send back for a download (with
+        `line_numbers()`, so every row keeps the line number of the uploaded file, xlsx or CSV).
+        A refused line is sent as it was, so it is refused again the same way."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(self.headers)
+        for row in self.rows:
+            if row.raw:
+                out.write(row.raw + "\n")
+            else:
+                writer.writerow(row.cells)
+        return out.getvalue()
+
+    def line_numbers(self) -> str:
+        return ",".join(str(row.number) for row in self.rows)
+
+    def xlsx_bytes(self) -> bytes:
+        out = io.BytesIO()
+        write(self.headers, iter(self.rows), out, "xlsx")
+        return out.getvalue()
 
 
 def _num(value: Decimal | None) -> str:
@@ -124,141 +205,198 @@ def _num(value: Decimal | None) -> str:
     return format(value.quantize(Decimal("0.01")), "f")
 
 
-def _safe(cell: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula (CSV injection)."""
-    text = str(cell)
-    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not _is_number(text)):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        Decimal(text)
-        return True
-    except Exception:
-        return False
-
-
-def decode_roster(raw: bytes) -> str:
-    if b"\x00" in raw[:4096]:
-        raise BatchError("这不是CSV文本文件。请在Excel里“另存为”CSV格式再上传。")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise BatchError("读不出文件的文字编码，请另存为“CSV UTF-8”格式再上传。")
-
-
-def template_csv() -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(TEMPLATE_HEADERS)
-    writer.writerows(TEMPLATE_ROWS)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _dialect(text: str):
-    first = text.split("\n", 1)[0]
-    counts = {d: first.count(d) for d in (",", "\t", ";", "，")}
-    delim = max(counts, key=counts.get)
-    return delim if counts[delim] else ","
-
-
 def _canonical(header: str) -> str | None:
     key = header.strip().lstrip("\ufeff").replace(" ", "")
     key = key.split("（")[0].split("(")[0] if key not in HEADER_MAP else key
     return HEADER_MAP.get(key) or HEADER_MAP.get(key.lower())
 
 
-def run_batch(text: str, max_rows: int = 5000) -> Report:
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        raise BatchError("文件是空的。")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(text))
-    try:
-        headers = next(reader)
-    except (StopIteration, csv.Error):
-        raise BatchError("读不出表头。第一行应是表头，例如：序号,姓名,地区,身份,就医类型,自付金额。") from None
-    headers = [h.strip().lstrip("\ufeff") for h in headers]
+def check_headers(headers: list[str]) -> list[str | None]:
     fields = [_canonical(h) for h in headers]
     missing = [name for name in REQUIRED if name not in fields]
     if missing:
         zh = {"region": "地区", "care": "就医类型", "self_pay": "自付金额"}
-        raise BatchError("表头缺少：" + "、".join(zh[m] for m in missing) + "。请下载模板对照填写。")
-    report = Report(headers=headers)
-    policies = engine.load_policies()
-    common = policies.common
-    number = 1
-    while True:
+        raise BatchError("表头缺少：" + "、".join(zh[m] for m in missing) + "。第一行应是表头，请下载模板对照填写。")
+    return fields
+
+
+def estimate_record(record: Record, fields: list[str | None], common) -> Row:
+    row = Row(number=record.line, cells=record.cells, raw=record.raw)
+    if record.problem:
+        row.error = f"第{record.line}行：{record.problem}"
+        return row
+    values = {name: cell for name, cell in zip(fields, record.cells) if name and cell}
+    case, errors, row.readings = read_case(values)
+    est = None
+    if not errors:
         try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            number += 1
-            report.rows.append(Row(number=number, cells=[], error=f"第{number}行：格式有误（{exc}）"))
+            est = engine.estimate(case)
+        except engine.CaseError as exc:
+            errors = exc.errors
+    if errors:
+        row.error = f"第{record.line}行：" + "；".join(f"{e['field_zh']}{e['message_zh']}" for e in errors)
+        return row
+    row.ok, row.case = True, case
+    row.status_code = est.status
+    row.status = STATUS_TEXT.get(est.status, est.status)
+    row.category = est.category.name if est.category else "无救助类别"
+    row.assistance = Decimal(est.assistance)
+    row.self_pay_after = Decimal(est.self_pay_after)
+    row.settlement = common.settlement.get(est.settlement, est.settlement)
+    row.amount_text = yuan(Decimal(est.assistance))
+    if est.status in ("not_eligible", "zero") and est.reason:
+        row.reason = est.reason
+    # with no identity at all no fact can open a category: nothing to probe
+    if (est.status != "paid" or est.missing_facts) and (case.get("identities") or est.status != "not_eligible"):
+        row.needed = whatif.needed(case, est)
+    if est.if_known and est.if_known not in row.needed:
+        row.needed.append(est.if_known)
+    row.alternatives = whatif.alternatives(est)
+    return row
+
+
+def process(headers: list[str], records: Iterable[Record], tally: Tally, max_rows: int) -> Iterator[Row]:
+    """Estimated rows in input order, one at a time; `tally` counts as they go."""
+    fields = check_headers(headers)
+    common = engine.load_policies().common
+    for record in records:
+        if not record.problem and not any(c.strip() for c in record.cells):
+            tally.blank += 1
             continue
-        number += 1
-        if not any(c.strip() for c in cells):
-            continue
-        if len(report.rows) >= max_rows:
+        if tally.rows_in >= max_rows:
             raise BatchError(f"一次最多{max_rows}行，请分几次上传。")
-        row = Row(number=number, cells=[c.strip() for c in cells])
-        values: dict[str, str] = {}
-        for name, cell in zip(fields, row.cells):
-            if name and cell:
-                values[name] = cell
-        case, errors = build_case(values)
-        est = None
-        if not errors:
-            try:
-                est = engine.estimate(case)
-            except engine.CaseError as exc:
-                errors = exc.errors
-        if errors:
-            row.error = f"第{number}行：" + "；".join(f"{e['field_zh']}{e['message_zh']}" for e in errors)
-        else:
-            row.ok = True
-            row.status = STATUS_TEXT.get(est.status, est.status)
-            row.category = est.category.name if est.category else "无救助类别"
-            row.assistance = Decimal(est.assistance)
-            row.self_pay_after = Decimal(est.self_pay_after)
-            row.settlement = common.settlement.get(est.settlement, est.settlement)
-            row.amount_text = yuan(Decimal(est.assistance))
-            if est.status == "undecided":
-                row.missing = "、".join(engine.FACT_LABELS.get(f, f) for f in est.missing_facts)
-                if est.if_known:
-                    row.missing += "（" + est.if_known + "）" if row.missing else est.if_known
-            elif est.reason and est.status in ("not_eligible", "zero"):
-                row.amount_text += "；" + est.reason
-        report.rows.append(row)
+        tally.rows_in += 1
+        row = estimate_record(record, fields, common)
+        tally.add(row)
+        yield row
+
+
+def open_roster(raw: IO[bytes], filename: str = "") -> tuple[list[str], Iterator[Record], object]:
+    """(headers, records, closer or None) for an open binary file of either kind."""
+    head = raw.read(8)
+    raw.seek(0)
+    if roster.kind_of(filename, head) == "xlsx":
+        return roster.read_xlsx(raw)
+    headers, records = roster.read_csv(raw)
+    return headers, records, None
+
+
+def run_file(raw: IO[bytes], filename: str = "", max_rows: int = 5000, numbers: list[int] | None = None) -> Report:
+    """The whole roster as a Report (the page shows every row). BatchError/RosterError for the file.
+    `numbers`: the line numbers of the file the rows first came from (a re-sent roster)."""
+    headers, records, book = open_roster(raw, filename)
+    try:
+        report = Report(headers=headers)
+        report.rows = list(process(headers, _renumber(records, numbers), report.tally, max_rows))
+    finally:
+        if book is not None:
+            book.close()
     if not report.rows:
         raise BatchError("表里没有数据行。")
     return report
 
 
+def run_batch(text: str, max_rows: int = 5000, numbers: list[int] | None = None) -> Report:
+    """A roster given as text (pasted, or re-sent by the result page's download button)."""
+    if not text.strip():
+        raise BatchError("文件是空的。")
+    return run_file(io.BytesIO(text.lstrip("\ufeff").encode("utf-8")), "roster.csv", max_rows, numbers)
+
+
+def _renumber(records: Iterator[Record], numbers: list[int] | None) -> Iterator[Record]:
+    if not numbers:
+        yield from records
+        return
+    for i, record in enumerate(records):
+        if i < len(numbers):
+            record.line = numbers[i]
+        yield record
+
+
+def parse_numbers(text: str, limit: int) -> list[int] | None:
+    """The result page's hidden list of line numbers; None when it is not one (then lines count anew)."""
+    parts = str(text or "").split(",")
+    if not text or len(parts) > limit or not all(p.isdigit() and len(p) < 9 for p in parts):
+        return None
+    return [int(p) for p in parts]
+
+
+def decode_roster(raw: bytes) -> str:
+    """Bytes of a CSV as text, in whatever encoding Excel saved it (kept for callers of the old API)."""
+    headers, records = roster.read_csv(io.BytesIO(raw))
+    out = io.BytesIO()
+    writer = roster.CsvWriter(out)
+    writer.row(headers)
+    for record in records:
+        writer.row(record.cells)
+    writer.close()
+    return out.getvalue().decode("utf-8-sig")
+
+
+def write(headers: list[str], rows: Iterator[Row], out: IO[bytes], kind: str) -> None:
+    """Input columns then the results, row by row, to a CSV or an .xlsx."""
+    width = len(headers)
+    if kind == "xlsx":
+        writer = roster.XlsxWriter(out, widths=[10] * width + [12, 18, 14, 14, 14, 24, 36, 40, 30, 24, 30])
+    else:
+        writer = roster.CsvWriter(out)
+    writer.row(["行号"] + headers + RESULT_HEADERS)
+    for row in rows:
+        cells = (row.cells + [""] * width)[:width]
+        writer.row([row.number] + cells + row.result_cells())
+    writer.close()
+
+
 def run_batch_cli(input_path: str, output_path: str) -> int:
-    """`jiuzhu batch IN.csv -o OUT.csv`; `-` reads stdin / writes stdout. Exit 1 if any row was bad."""
+    """`jiuzhu batch IN -o OUT` (.csv or .xlsx each); `-` reads stdin / writes stdout as CSV.
+    Exit 1 if any row was refused, 2 if the file could not be read at all."""
     try:
-        raw = sys.stdin.buffer.read() if input_path == "-" else Path(input_path).read_bytes()
+        raw = io.BytesIO(sys.stdin.buffer.read()) if input_path == "-" else open(input_path, "rb")
     except OSError as exc:
         sys.stderr.write(f"读不到文件：{input_path}（{exc.strerror}）\n")
         return 2
+    kind = "xlsx" if output_path.lower().endswith(".xlsx") else "csv"
+    tally = Tally()
+    refused: list[str] = []
     try:
-        report = run_batch(decode_roster(raw), max_rows=1_000_000)
-    except BatchError as exc:
+        with raw:
+            headers, records, book = open_roster(raw, input_path)
+            rows = _note_refused(process(headers, records, tally, max_rows=10_000_000), refused)
+            if output_path == "-":
+                write(headers, rows, sys.stdout.buffer, kind)
+                sys.stdout.flush()
+            else:
+                _write_file(headers, rows, Path(output_path), kind)
+            if book is not None:
+                book.close()
+    except RosterError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
-    data = report.csv_bytes()
-    if output_path == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        Path(output_path).write_bytes(data)
-    sys.stderr.write(f"共{len(report.rows)}行：{report.good}行已估算，{report.bad}行有误。合计估算救助{yuan(report.total)}。\n")
-    for row in report.rows:
+    except OSError as exc:
+        sys.stderr.write(f"写不了文件：{output_path}（{exc.strerror}）\n")
+        return 2
+    if not tally.rows_in:
+        sys.stderr.write("表里没有数据行。\n")
+        return 2
+    sys.stderr.write(tally.summary() + "\n")
+    for line in refused:
+        sys.stderr.write(line + "\n")
+    return 1 if tally.bad else 0
+
+
+def _note_refused(rows: Iterator[Row], refused: list[str]) -> Iterator[Row]:
+    for row in rows:
         if not row.ok:
-            sys.stderr.write(row.error + "\n")
-    return 1 if report.bad else 0
+            refused.append(row.error)
+        yield row
+
+
+def _write_file(headers: list[str], rows: Iterator[Row], path: Path, kind: str) -> None:
+    """Written beside the target and renamed at the end: a failed run leaves no half-written file."""
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with open(tmp, "wb") as out:
+            write(headers, rows, out, kind)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)

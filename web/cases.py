@@ -1,18 +1,24 @@
 """Form fields / roster cells (strings, as people type them) → a Case dict for the engine.
 
-Shared by the cadre form and the CSV roster. Values are read leniently (`1.8万`, `2,000元`,
-`2024/6/1`, `二级`, `是`), then the engine checks them strictly. Errors use the engine's shape:
+Shared by the cadre form and the roster. Values are read leniently (`1.8万`, `2,000元`,
+`2024/6/1`, `二级`, `是`); what the strict tables do not know is read by the chat's own
+understanding (`bot.understand`: 两万, 两万多, 地保户, 紫阳县 → 安康), and every such reading is
+said back ("自付金额“两万多”按20,000元"). Then the engine checks the case strictly. Errors use the engine's shape:
 {field, field_zh, message, message_zh}.
 """
 from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Mapping
 
+import engine
+from bot.understand import find_care, find_identities, find_region, parse_amount
 from engine.case import FIELD_ZH
+from engine.money import yuan
 
-from .labels import LabelError, lookup, parse_bool, parse_identities
+from .labels import LabelError, lookup, parse_bool, parse_identities, region_name
 
 # canonical field names used by forms and rosters
 MONEY = ("self_pay", "ytd_self_pay", "ytd_aid", "ytd_tilt_aid", "stay_policy_total", "family_income", "contribution")
@@ -50,6 +56,90 @@ def money_text(raw: str) -> str:
     return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
 
 
+# A roster repeats the same few words thousands of times: each distinct cell is understood once.
+# Each reader gives (value, how it was read or None); a LabelError is not cached (rare, and cheap).
+
+def _money(raw: str, label: str, readings: list[str]) -> str:
+    value, reading = _read_money(str(raw), label)
+    if reading:
+        readings.append(reading)
+    return value
+
+
+@lru_cache(maxsize=4096)
+def _read_money(raw: str, label: str) -> tuple[str, str | None]:
+    text = money_text(raw)
+    try:
+        Decimal(text)
+        return text, None
+    except InvalidOperation:
+        pass
+    got = parse_amount(raw)
+    if not got.ok:
+        return text, None       # the engine refuses it with its own words
+    return format(got.value, "f"), f"{label}“{raw[:20]}”按{yuan(got.value)}"
+
+
+def _region(raw: str, readings: list[str]) -> str:
+    code, reading = _read_region(str(raw))
+    if reading:
+        readings.append(reading)
+    return code
+
+
+@lru_cache(maxsize=1024)
+def _read_region(raw: str) -> tuple[str, str | None]:
+    try:
+        return lookup("region", raw), None
+    except LabelError:
+        place = find_region(raw)
+        if place is None or place.region is None or place.ambiguous:
+            raise
+        return place.region, f"地区“{raw[:20]}”按{region_name(place.region)}（{place.place}）"
+
+
+def _care(raw: str, readings: list[str]) -> str:
+    code, reading = _read_care(str(raw))
+    if reading:
+        readings.append(reading)
+    return code
+
+
+@lru_cache(maxsize=256)
+def _read_care(raw: str) -> tuple[str, str | None]:
+    try:
+        return lookup("care", raw), None
+    except LabelError:
+        code = find_care(raw)
+        if not code:
+            raise
+        label = engine.load_policies().common.care.get(code, code).split("（")[0]
+        return code, f"就医类型“{raw[:20]}”按{label}"
+
+
+def _identities(raw: str, readings: list[str]) -> list[str]:
+    codes, reading = _read_identities(str(raw))
+    if reading:
+        readings.append(reading)
+    return list(codes)
+
+
+@lru_cache(maxsize=4096)
+def _read_identities(raw: str) -> tuple[tuple[str, ...], str | None]:
+    try:
+        return tuple(parse_identities(raw)), None
+    except LabelError:
+        found = find_identities(raw)
+        if not found.codes or found.unsure or found.negated:
+            raise
+        named = "、".join(_identity_label(c) for c in found.codes)
+        return tuple(dict.fromkeys(found.codes)), f"身份“{raw[:20]}”按{named}"
+
+
+def _identity_label(code: str) -> str:
+    return engine.load_policies().common.identities.get(code, code).split("（")[0]
+
+
 def int_value(raw: str) -> Any:
     text = str(raw).translate(_FULLWIDTH).strip()
     text = re.sub(r"[级岁人档周]|周岁|一档$", "", text) if not text.isdigit() else text
@@ -78,6 +168,13 @@ def date_text(raw: str) -> str:
 
 def build_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict]]:
     """(case dict, errors found while reading the words). Empty strings mean "not stated"."""
+    case, errors, _ = read_case(fields)
+    return case, errors
+
+
+def read_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict], list[str]]:
+    """(case dict, errors, readings): readings say how a value that needed the chat's understanding
+    was read, for the form and the roster to show."""
     def get(name: str) -> str:
         value = fields.get(name)
         if value is None:
@@ -90,30 +187,31 @@ def build_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict]]:
     errors: list[dict] = []
     facts: dict[str, Any] = {}
     ytd: dict[str, Any] = {}
+    readings: list[str] = []
 
     raw = get("region")
     if raw:
         try:
-            case["region"] = lookup("region", raw)
+            case["region"] = _region(raw, readings)
         except LabelError as exc:
             errors.append(_err("region", str(exc), f"{exc.message_zh}，可填：西藏、安康、广西、乌鲁木齐、黔江"))
     else:
         errors.append(_err("region", "missing", "请填写地区"))
     try:
-        case["identities"] = parse_identities(get("identities"))
+        case["identities"] = _identities(get("identities"), readings)
     except LabelError as exc:
         errors.append(_err("identities", str(exc), exc.message_zh))
     raw = get("care")
     if raw:
         try:
-            case["care"] = lookup("care", raw)
+            case["care"] = _care(raw, readings)
         except LabelError as exc:
             errors.append(_err("care", str(exc), f"{exc.message_zh}，可填：住院、门诊慢特病、重特大门诊、普通门诊"))
     else:
         errors.append(_err("care", "missing", "请填写就医类型"))
     raw = get("self_pay")
     if raw:
-        case["self_pay"] = money_text(raw)
+        case["self_pay"] = _money(raw, FIELD_LABELS["self_pay"], readings)
     else:
         errors.append(_err("self_pay", "missing", "请填写自付金额"))
     raw = get("date")
@@ -122,14 +220,14 @@ def build_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict]]:
     for name, key in YTD.items():
         raw = get(name)
         if raw:
-            ytd[key] = money_text(raw)
+            ytd[key] = _money(raw, FIELD_LABELS[name], readings)
     for name in FACT_FIELDS:
         raw = get(name)
         if not raw:
             continue
         try:
             if name in MONEY:
-                facts[name] = money_text(raw)
+                facts[name] = _money(raw, FIELD_LABELS[name], readings)
             elif name in INTS:
                 facts[name] = int_value(raw)
             elif name in ("special_disease", "referred"):
@@ -143,4 +241,4 @@ def build_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict]]:
     facts = {k: v for k, v in facts.items() if v is not None}
     if facts:
         case["facts"] = facts
-    return case, errors
+    return case, errors, readings

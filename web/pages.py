@@ -1,7 +1,6 @@
-"""HTML pages: web chat (/), cadre workbench (/cadre, /cadre/batch), helpdesk (/faq), policies."""
+"""HTML pages: web chat (/), helpdesk (/faq), policies. The cadre's desk is in cadre.py."""
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +14,6 @@ import engine
 from engine.money import percent, yuan
 
 from . import chatview, labels, resume
-from .cases import build_case
 
 router = APIRouter(include_in_schema=False)
 HERE = Path(__file__).parent
@@ -151,124 +149,6 @@ async def chat_part(request: Request):
     html = _env.get_template("_messages.html").render(messages=chatview.views(messages), unavailable=unavailable)
     response = HTMLResponse(html, headers={"X-Chat-Mark": mark})
     return _with_cookie(response, sid, new)
-
-
-# ------------------------------------------------------------------------------------------ cadre
-
-FORM_FIELDS = ("region", "care", "self_pay", "date", "ytd_self_pay", "ytd_aid", "ytd_tilt_aid",
-               "disability_grade", "disability_kind", "age", "special_disease", "hospital_level",
-               "stay_policy_total", "where", "referred", "family_income", "family_size", "veteran_kind",
-               "insurance_tier", "contribution")
-
-
-def _form_options() -> dict:
-    return {
-        "regions": labels.region_options(), "identities": labels.identity_options(),
-        "cares": labels.care_options(), "wheres": labels.where_options(), "kinds": labels.kind_options(),
-        "veterans": labels.veteran_options(),
-    }
-
-
-@router.get("/cadre", response_class=HTMLResponse)
-def cadre_page(request: Request):
-    values = {name: "" for name in FORM_FIELDS}
-    values["date"] = dt.date.today().isoformat()
-    return render(request, "cadre.html", active="cadre", title="干部工作台", values=values, chosen=[],
-                  errors=[], error_fields=set(), result=None, **_form_options())
-
-
-@router.post("/cadre", response_class=HTMLResponse)
-async def cadre_submit(request: Request):
-    from .render import estimate_view
-
-    form = await request.form()
-    values = {name: str(form.get(name) or "").strip()[:100] for name in FORM_FIELDS}
-    chosen = [str(v) for v in form.getlist("identities")][:20]
-    case, errors = build_case({**values, "identities": chosen})
-    result = None
-    if not errors:
-        try:
-            checked = engine.parse_case(case)
-            result = estimate_view(engine.estimate(checked), checked)
-        except engine.CaseError as exc:
-            errors = exc.errors
-    error_fields = {e["field"].split(".")[-1] if e["field"].startswith("facts.") else e["field"] for e in errors}
-    error_fields |= {"ytd_" + e["field"].split(".")[-1] for e in errors if e["field"].startswith("year_to_date.")}
-    return render(request, "cadre.html", status=422 if errors else 200, active="cadre", title="干部工作台",
-                  values=values, chosen=chosen, errors=errors, error_fields=error_fields, result=result,
-                  **_form_options())
-
-
-# ------------------------------------------------------------------------------------------ batch
-
-@router.get("/cadre/batch", response_class=HTMLResponse)
-def batch_page(request: Request):
-    from .batch import TEMPLATE_HEADERS
-
-    return render(request, "batch.html", active="batch", title="批量估算", report=None, roster="", error=None,
-                  headers=TEMPLATE_HEADERS)
-
-
-@router.get("/cadre/batch/template.csv")
-def batch_template():
-    from .batch import template_csv
-
-    return Response(template_csv(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=\"roster-template.csv\"; "
-                                                    "filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.csv"})
-
-
-async def _roster_text(request: Request) -> tuple[str | None, str | None]:
-    from .batch import BatchError, decode_roster
-
-    form = await request.form()
-    upload = form.get("file")
-    raw: bytes | None = None
-    if upload is not None and hasattr(upload, "read"):
-        raw = await upload.read()
-        if not raw:
-            raw = None
-    if raw is None:
-        text = form.get("roster")
-        if isinstance(text, str) and text.strip():
-            return text, None
-        return None, "请先选择一个CSV文件。"
-    try:
-        return decode_roster(raw), None
-    except BatchError as exc:
-        return None, str(exc)
-
-
-@router.post("/cadre/batch", response_class=HTMLResponse)
-async def batch_submit(request: Request):
-    from .batch import TEMPLATE_HEADERS, BatchError, run_batch
-
-    text, error = await _roster_text(request)
-    report = None
-    if text is not None:
-        try:
-            report = run_batch(text, max_rows=request.app.state.jz.settings.max_rows)
-        except BatchError as exc:
-            error = str(exc)
-    return render(request, "batch.html", status=422 if error else 200, active="batch", title="批量估算",
-                  report=report, roster=text or "", error=error, headers=TEMPLATE_HEADERS)
-
-
-@router.post("/cadre/batch/download")
-async def batch_download(request: Request):
-    from .batch import BatchError, run_batch
-
-    text, error = await _roster_text(request)
-    if text is None:
-        raise HTTPException(422, error)
-    try:
-        report = run_batch(text, max_rows=request.app.state.jz.settings.max_rows)
-    except BatchError as exc:
-        raise HTTPException(422, str(exc)) from None
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
-    return Response(report.csv_bytes(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename=\"results-{stamp}.csv\"; "
-                                                    f"filename*=UTF-8''%E4%BC%B0%E7%AE%97%E7%BB%93%E6%9E%9C-{stamp}.csv"})
 
 
 # ------------------------------------------------------------------------------------------ FAQ

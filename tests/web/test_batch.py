@@ -120,7 +120,9 @@ def test_upload_errors(client):
     r = client.post("/cadre/batch", data={})
     assert r.status_code == 422 and "请先选择" in r.text
     r = client.post("/cadre/batch", files={"file": ("x.xlsx", b"PK\x03\x04\x00\x00binary", "application/octet-stream")})
-    assert r.status_code == 422 and "CSV" in r.text
+    assert r.status_code == 422 and "打不开这个Excel文件" in r.text
+    r = client.post("/cadre/batch", files={"file": ("x.bin", b"\x00\x01\x02\x03" * 100, "application/octet-stream")})
+    assert r.status_code == 422 and "不是表格文件" in r.text
 
 
 def test_template_download(client):

@@ -5,8 +5,6 @@ tests skip with a reason, except under CI=true, where a missing browser is a fai
 """
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 import socket
@@ -190,115 +188,7 @@ def test_web_chat_works_without_javascript(server, browser):
     ctx.close()
 
 
-# ------------------------------------------------------------------------------------------ cadre
-
-def _fill_cadre(page, region, identities, care, self_pay, date="2024-06-01", extra=None):
-    page.select_option("#f-region", region)
-    for code in identities:
-        page.check(f"input[name=identities][value={code}]")
-    page.select_option("#f-care", care)
-    page.fill("#f-self_pay", self_pay)
-    page.fill("#f-date", date)
-    for name, value in (extra or {}).items():
-        page.locator(f"[name={name}]").first.evaluate("(el, v) => { el.closest('details').open = true; }", value)
-        if page.locator(f"select[name={name}]").count():
-            page.select_option(f"select[name={name}]", value)
-        else:
-            page.fill(f"input[name={name}]", value)
-    page.click("#estimate-btn")
-    page.wait_for_selector("#result")
-
-
-def test_cadre_form_and_printed_page(server, desktop):
-    page = desktop
-    page.goto(server + "/cadre")
-    _fill_cadre(page, "guangxi", ["dibao_edge"], "inpatient", "2万")
-    assert page.inner_text("#amount").strip() == "1.36万元（13,600元）"
-    assert "可以救助" in page.inner_text(".status-word")
-    assert page.locator(".trace li").count() >= 3
-    assert page.locator(".checklist input[type=checkbox]").count() >= 1
-    for word in ("资助参保", "大病保险倾斜", "先诊疗后付费", "到哪里办", "12393"):
-        assert word in page.inner_text("#result")
-    _shot(page, "cadre-result-1280")
-
-    page.emulate_media(media="print")
-    assert page.locator(".top").is_hidden() and page.locator(".nav").is_hidden()
-    assert page.locator("#cadre-form").is_hidden()
-    assert page.locator("[data-action=print]").is_hidden()
-    for sel in ("#amount", ".trace", ".docs", ".where", ".side", ".disclaimer"):
-        assert page.locator(sel).is_visible(), sel
-    _shot(page, "cadre-print")
-    assert _pdf_pages(page.pdf(format="A4", print_background=True)) == 1
-    page.emulate_media(media="screen")
-
-    # 下一位 clears it
-    page.click("#next")
-    page.wait_for_load_state()
-    assert page.locator("#result").count() == 0
-    assert page.input_value("#f-self_pay") == ""
-    assert page.locator("input[name=identities]:checked").count() == 0
-
-
-def test_cadre_long_result_still_prints_on_one_sheet(server, desktop):
-    page = desktop
-    page.goto(server + "/cadre")
-    _fill_cadre(page, "qianjiang", ["dibao", "severe_disability"], "inpatient", "50000")
-    assert "还需要补充信息" in page.inner_text(".status-word")
-    page.emulate_media(media="print")
-    assert _pdf_pages(page.pdf(format="A4")) == 1
-    page.emulate_media(media="screen")
-    page.goto(server + "/cadre")
-    _fill_cadre(page, "xizang", ["illness_poverty"], "inpatient", "80000")
-    page.emulate_media(media="print")
-    assert _pdf_pages(page.pdf(format="A4")) == 1
-
-
-def test_cadre_on_a_phone(server, phone):
-    page = phone
-    page.goto(server + "/cadre")
-    _no_overflow(page, "/cadre form")
-    _fill_cadre(page, "urumqi", ["dibao_edge"], "outpatient_chronic", "12000")
-    _no_overflow(page, "/cadre result")
-    _shot(page, "cadre-result-360")
-
-
-# ------------------------------------------------------------------------------------------ batch
-
-ROSTER = ("序号,姓名,地区,身份,就医类型,自付金额,就医日期\n"
-          "1,张三,广西,低保,住院,20000,2024-06-01\n"
-          "2,李四,火星,低保,住院,20000,2024-06-01\n"
-          "3,王五,安康,低保边缘、重度残疾人,门诊慢特病,8000,2024-06-01\n")
-
-
-def test_batch_upload_and_download(server, desktop, tmp_path):
-    page = desktop
-    page.goto(server + "/cadre/batch")
-    with page.expect_download() as info:
-        page.click("#template")
-    template = Path(info.value.path()).read_bytes()
-    assert template.startswith("\ufeff".encode()) and "序号".encode() in template
-
-    src = tmp_path / "花名册.csv"
-    src.write_bytes(ROSTER.encode("gb18030"))  # as Excel saves it in China
-    page.set_input_files("#file", str(src))
-    page.click("#upload-form button.primary")
-    page.wait_for_selector("#report")
-    rows = page.locator("table.results tbody tr")
-    assert rows.count() == 3
-    assert "1.8万元（18,000元）" in rows.nth(0).inner_text()
-    assert "第3行" in rows.nth(1).inner_text()
-    assert "1行有误" in page.inner_text("#report h2")
-    _shot(page, "batch-1280")
-
-    with page.expect_download() as info:
-        page.click("#download")
-    data = Path(info.value.path()).read_bytes()
-    assert data.startswith("\ufeff".encode())
-    out = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert [r["姓名"] for r in out] == ["张三", "李四", "王五"]
-    assert out[0]["估算救助金额（元）"] == "18000.00"
-    assert out[1]["错误"].startswith("第3行")
-
+# The cadre's workbench and roster: tests/web/test_browser_cadre.py
 
 # ------------------------------------------------------------------------------------------ FAQ
 
