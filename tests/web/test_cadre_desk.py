@@ -170,7 +170,6 @@ def test_household_xizang_large_bills():
     assert got["total"] == "206762.50"
 
 
-@pytest.mark.xfail(strict=True, reason="needs engine branch (西藏 year residual, rules.md revised 2026-12)")
 def test_household_xizang_small_bills_reach_the_year_residual():
     got = _year("西藏", ["低保"], [{"care": "outpatient_major", "self_pay": "20000", "date": f"2024-0{m}-01"}
                                   for m in (3, 4, 5)])
