@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import functools
 import logging
+import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,8 +33,8 @@ from engine.policy import default as load_policies
 from . import render
 from .messages import Button, Message
 from .understand import (
-    classify, extract, find_identities, label as identity_label, looks_like_question, normalize,
-    parse_amount, parse_hospital_level, parse_int, parse_yes_no,
+    classify, extract, find_identities, is_opener, label as identity_label, looks_like_question, normalize,
+    parse_amount, parse_hospital_level, parse_int, parse_yes_no, read_choice,
 )
 
 log = logging.getLogger("jiuzhu.flow")
@@ -245,6 +246,8 @@ def _ask(q: str, state: State, cfg: FlowConfig, lead: str | None = None) -> Mess
     if state.answered:
         labels.append(B_BACK)
     text = _prompt(q)
+    if q == "self_pay" and state.slots.get("bill") and "总费用" not in (lead or ""):
+        lead = (lead + "\n" if lead else "") + _bill_lead(Decimal(state.slots["bill"]))
     if q == "self_pay":
         window = _application_window(state, cfg)
         if window:
@@ -387,8 +390,8 @@ def step(state: State | None, text: Any, cfg: FlowConfig | None = None) -> Reply
     raw = text if isinstance(text, str) else ""
     text = normalize(raw)
     if state is None or not state.started:
-        if text in ("", "/start") or not text:
-            return start(cfg)
+        if text in ("", "/start") or not text or _opener(text):
+            return start(cfg)  # "你好", "我想问问医疗救助": the greeting and the first question
         reply = start(cfg)
         follow = step(reply.state, text, cfg)
         return Reply(follow.state, follow.messages)
@@ -407,6 +410,10 @@ def step(state: State | None, text: Any, cfg: FlowConfig | None = None) -> Reply
                                       buttons=[Button(label=B_RESTART, code=B_RESTART)], kind="error")])
     finally:
         _ORIGIN.reset(origin)
+
+
+def _opener(text: str) -> bool:
+    return is_opener(text) and not extract(text).slots
 
 
 def _copy(state: State) -> State:
@@ -565,6 +572,10 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         if not merged:
             state.history.pop()
         return [_outside(ext.place, cfg), _ask("region", state, cfg)]
+    if (handled or merged) and _ask_unsure_identity(state, ext, q):
+        state.answered += 1  # "特因户", "因为看病家里穷了": asked back before it is used
+        ask = _confirm_message(state)
+        return [Message(text="\n".join(lead_notes + [ask.text]), buttons=ask.buttons, kind="question")]
     if handled or merged:
         state.answered += 1
         if handled:
@@ -578,7 +589,25 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         state.done = False
         return _next(state, cfg, "\n".join(lead_notes) or None)
     state.history.pop()
+    if not problem and _opener(text):
+        return [_reask(state, cfg, "您好！我们一步一步来：")]
     return [_reask(state, cfg, problem or _not_understood(q))]
+
+
+def _ask_unsure_identity(state: State, ext, q: str | None) -> bool:
+    """A probable identity in a message that answered another question: set up "您说的…是指…吗？"."""
+    match = ext.identity
+    if q in ("identities", "identity_unsure") or state.slots.get("identities") is not None \
+            or match.codes or not match.unsure or state.confirm is not None:
+        return False
+    phrase, code = match.unsure[0]
+    if code in MONITORED_BUTTONS.values():
+        return False  # 贫困户 and the like: the identities question asks which kind
+    state.confirm = {"slot": "identities", "value": [code], "unsure": True,
+                     "text": f"您说的“{phrase}”是指“{identity_label(code)}”吗？"}
+    if state.pending == q:
+        state.pending = None
+    return True
 
 
 def _outside(place, cfg: FlowConfig) -> Message:
@@ -668,12 +697,19 @@ def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> tu
             _set(state, "care", ext.care)
             return True, None, []
         return False, None, []
+    if q == "self_pay":
+        from_bill = _self_pay_from_bill(state, text, ext)
+        if from_bill is not None:
+            return from_bill
     if parser == "amount":
         result = parse_amount(text)
         if result.error == "unknown":
             return (_skip_inline(state, q) if not _is_essential(q) else (False, "这一项需要一个数字才能估算。", []))
         if not result.ok:
             return False, result.message or _not_understood(q), []
+        too_much = _more_than_bill(state, q, result.value)
+        if too_much:
+            return False, too_much, []
         handled, problem, notes = _apply(state, q, result.value, cfg)
         if result.approx or result.note:  # "两三万": say the figure used, in the usual form
             notes = notes + [f"按{yuan(result.value)}估算。"]
@@ -693,7 +729,8 @@ def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> tu
             return _apply(state, q, value, cfg)
         return False, "请点选医院等级；不清楚可以点“跳过”。", []
     if parser == "yes_no":
-        value = parse_yes_no(text)
+        value = read_choice(text, data.get("words") or {})  # "今年第一次住院", "没有转诊"
+        value = parse_yes_no(text) if value is None else value
         if value is not None:
             handled, problem, notes = _apply(state, q, value, cfg)
             amount = parse_amount(text)
@@ -721,6 +758,51 @@ def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> tu
     if value is not None:
         return _apply(state, q, value, cfg)
     return False, None, []
+
+
+def _self_pay_from_bill(state: State, text: str, ext) -> tuple[bool, str | None, list[str]] | None:
+    """The self-pay question answered with a whole bill or a reimbursement ("花了2万", "报了3万"):
+    a whole bill alone is never priced as self-pay; bill − reimbursement is, said back."""
+    if ext.self_pay is not None:
+        if _more_than_bill(state, "self_pay", ext.self_pay):
+            return False, _more_than_bill(state, "self_pay", ext.self_pay), []
+        notes = _self_pay_notes(ext, ext.self_pay)
+        _set(state, "self_pay", ext.self_pay)
+        return True, None, notes
+    bill = state.slots.get("bill")
+    if ext.reimbursed is not None and bill is not None and ext.total_cost is None:
+        left = Decimal(bill) - ext.reimbursed
+        if left < 0:
+            return False, f"报销的钱比总费用{yuan(Decimal(bill))}还多，请核对一下。", []
+        _set(state, "self_pay", left)
+        return True, None, [f"总费用{yuan(Decimal(bill))}，报销了{yuan(ext.reimbursed)}，"
+                            f"自己付的按{yuan(left)}算。"]
+    if ext.total_cost is not None:
+        state.slots["bill"] = str(ext.total_cost)  # kept: "报了3万" next computes the rest
+        return False, _bill_lead(ext.total_cost), []
+    return None
+
+
+def _bill_lead(bill: Decimal) -> str:
+    return (f"{yuan(bill)}是报销前的总费用，不能直接按它算。"
+            "知道医保报了多少，也可以打“报了3万”这样，我来算。")
+
+
+def _self_pay_notes(ext, value: Decimal) -> list[str]:
+    """Say back how the self-pay was read: computed from the bill, or the figure used for "两万多"."""
+    if ext.total_cost is not None and ext.reimbursed is not None:
+        return [f"总费用{yuan(ext.total_cost)}，报销了{yuan(ext.reimbursed)}，自己付的按{yuan(value)}算。"]
+    result = ext.self_pay_result
+    if result is not None and result.approx:
+        return [f"自己付的按{yuan(value)}算。"]
+    return []
+
+
+def _more_than_bill(state: State, q: str, value: Decimal) -> str | None:
+    bill = state.slots.get("bill")
+    if q == "self_pay" and bill is not None and value is not None and value > Decimal(bill):
+        return f"自己付的钱不会比总费用{yuan(Decimal(bill))}还多，请核对一下。"
+    return None
 
 
 HOME_WORDS = ("我是", "户口", "户籍", "参保", "家在", "老家", "我们是")
@@ -840,16 +922,25 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
         if key == "identities" and answered in ("identities", "identity_unsure"):
             continue
         value = found[key]
+        if key == "region" and state.slots.get("region") and _about_care_place(ext.text):
+            continue  # "其实在柳州看的": where the care was (see _where_change), not the home
+        if key == "self_pay" and _more_than_bill(state, key, value):
+            continue
         if isinstance(value, Decimal):
             value = str(value)
         current = state.slots.get(key)
         if current is None:
             _set(state, key, value)
             merged = True
+            if notes is not None:
+                notes.extend(_merge_notes(key, ext, found[key]))
         elif current != value and (key != "identities" or set(value) - set(current)):
             # "还有他是残疾人" adds an identity; "其实不是低保，是特困" replaces them (asked first)
             correcting = key == "identities" and any(word in (ext.text or "") for word in CORRECTION_WORDS)
             new = value if key != "identities" or correcting else list(dict.fromkeys(current + value))
+            if key == "identities" and correcting and ext.identity.negated:
+                # "是特困不是低保": only the denied identity goes, the others stay
+                new = list(dict.fromkeys([c for c in current if c not in ext.identity.negated] + value))
             if key == "identities" and not correcting:
                 _set(state, key, new)
                 merged = True
@@ -867,7 +958,27 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
         if _get(state, key) is None:
             _set(state, key, value)
             merged = True
+    if "self_pay" not in found and ext.total_cost is not None and state.slots.get("self_pay") is None \
+            and not skip_money:
+        state.slots["bill"] = str(ext.total_cost)  # asked for what is left (_ask says why)
+        merged = True
     return merged, None
+
+
+_CARE_PLACE_RE = re.compile(r"在.{1,8}(看的|看病|住的院|住院|治|做的|做手术|就医|开的药)|去.{1,8}(看|住院|治)")
+
+
+def _about_care_place(text: str) -> bool:
+    return bool(_CARE_PLACE_RE.search(text or "")) and not _says_home(text)
+
+
+def _merge_notes(key: str, ext, value: Any) -> list[str]:
+    """How a slot filled from free text was read, said back: the self-pay's figure, typo fixes."""
+    if key == "self_pay":
+        return _self_pay_notes(ext, value)
+    if key == "identities" and ext.identity.corrections:
+        return ["我理解为：" + "、".join(f"“{typed}”=“{canon}”" for typed, canon in ext.identity.corrections) + "。"]
+    return []
 
 
 def _confirm_message(state: State) -> Message:
@@ -993,6 +1104,8 @@ def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message]:
                 state.history.append(snap)  # 上一步 from the question = back to before 修改
             if key in ESSENTIALS:
                 state.slots.pop(key, None)
+                if key == "self_pay":
+                    state.slots.pop("bill", None)  # a new answer, maybe a new bill
             else:
                 state.slots.get("facts", {}).pop(key, None)
             if key == "identities":

@@ -65,6 +65,21 @@ _QUESTION_WORD_RE = re.compile(r"多少|怎么|怎样|哪里|哪儿|哪个|哪�
                                r"有没有|是不是|要不要|需不需要|可以吗|行吗|几天|多久|多长时间|谁|咋")
 
 
+# a first message that asks for nothing in particular: "我想问问医疗救助", "咨询一下报销"
+_OPENER_RE = re.compile(r"^(你好|您好|在吗|在不在|请问|喂|哈喽|嗨|老师|同志|师傅)*(我|俺)?(想|要|来|能|可以)?"
+                        r"(问问|问一下|问下|问个事|问点事|咨询|咨询一下|了解|了解一下|打听|打听一下|查|查一下|查查|算|算一下|算算|问)?"
+                        r"(一下)?(关于)?(医疗救助|大病救助|救助|报销|医保|政策|看病的钱|看病报销)?(的事|的事情|的政策|这块|方面)?"
+                        r"(吗|呢|啊|呀|哈|的)?$")
+
+
+def is_opener(text: object) -> bool:
+    """A greeting or "我想问问医疗救助": no answer to any question, no policy question either."""
+    b = strip_punct(compact(text))
+    if not b:
+        return False
+    return b in _GREETINGS or (len(b) >= 2 and bool(_OPENER_RE.fullmatch(b)))
+
+
 def _core(t: str) -> str:
     b = strip_punct(t)
     prev = None
