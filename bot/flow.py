@@ -542,6 +542,8 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         state.history.pop()
         answer = cfg.faq(text, state.slots.get("region"))
         return answer + [_reask(state, cfg, "我们接着刚才的问题：")]
+    if not q and state.slots.get("region") and ext.place is not None and _about_care_place(text):
+        return _where_change(state, ext.place, cfg)  # "其实在柳州看的"
     if not q and state.done and not ext.slots:
         amount = parse_amount(text)  # a bare "改成3万" after the result: the amount, to confirm
         if amount.ok and amount.value is not None and state.slots.get("self_pay") is not None \
@@ -592,6 +594,27 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     if not problem and _opener(text):
         return [_reask(state, cfg, "您好！我们一步一步来：")]
     return [_reask(state, cfg, problem or _not_understood(q))]
+
+
+def _where_change(state: State, place, cfg: FlowConfig) -> list[Message]:
+    """A place of care named after the result: the where answer changes (confirmed when it replaces
+    one), or the where question is asked again when the place alone does not tell (广西: which city)."""
+    value = _where_from_place(state, place, cfg)
+    current = _get(state, "where")
+    if value is None:
+        labels = _policies(cfg).regions[state.slots["region"]].where_labels
+        state.answered += 1
+        state.done = False
+        return [_ask("where", state, cfg, f"{place.place}如果就是户口（参保）所在的地方，请点“{labels.local}”；"
+                                          f"不是的话点“{labels.in_province}”。")]
+    state.history.pop()
+    if value == current:
+        return [_reask(state, cfg, f"好的，就医地点还是“{_show('where', value, state, cfg)}”。")]
+    label = engine.FACT_LABELS.get("where", "就医地点")
+    state.confirm = {"slot": "where", "value": value,
+                     "text": f"您之前说的{label}是“{_show('where', current, state, cfg)}”，"
+                             f"现在改成“{_show('where', value, state, cfg)}”吗？"}
+    return [_confirm_message(state)]
 
 
 def _ask_unsure_identity(state: State, ext, q: str | None) -> bool:
