@@ -120,6 +120,9 @@ def _options(q: str, state: State, cfg: FlowConfig) -> dict[str, Any]:
     """label → value of the buttons that answer question `q` (read-only: shared between calls)."""
     region = state.slots.get("region") if q in ("where", "identities") else None
     picking = tuple(state.picking) if q == "identities" else ()
+    if q == "self_pay_refine":  # the figures of the range chosen at the self-pay question
+        ranges = questions_data()["self_pay"]["ranges"]
+        return dict(ranges.get(state.slots.get("amount_range"), {}))
     if cfg.policies is not None:  # a policy set of the caller's own: not cached
         return _make_options(q, region, picking, cfg)
     return _cached_options(q, region, picking)
@@ -141,7 +144,17 @@ def _make_options(q: str, region: str | None, picking: tuple[str, ...], cfg: Flo
                 if (wanted is None or code in wanted) and code not in picking}
     if q == "identity_unsure":
         return dict(MONITORED_BUTTONS)
+    if q == "self_pay":
+        return {label: label for label in data["self_pay"]["ranges"]}
     return dict(data.get(q, {}).get("options") or {})
+
+
+def _amount_range(text: str) -> str | None:
+    """The range button pressed (its label comes back normalised: "5千–1万" as "5千-1万")."""
+    for label in questions_data()["self_pay"]["ranges"]:
+        if normalize(label) == text or label == text:
+            return label
+    return None
 
 
 def _prompt(q: str) -> str:
@@ -161,7 +174,7 @@ def _buttons(labels) -> list[Button]:
 
 
 def _is_essential(q: str) -> bool:
-    return q in ESSENTIALS or q == "identity_unsure"
+    return q in ESSENTIALS or q in ("identity_unsure", "self_pay_refine")
 
 
 # ------------------------------------------------------------------------------------------- helpers
@@ -701,9 +714,15 @@ def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> tu
             _commit_identities(state, [c for c in state.picking if c not in MONITORED_BUTTONS.values()])
             return True, None, []
         return False, "请点选一种；不清楚就点“不清楚”。", []
+    if q == "self_pay" and _amount_range(text):
+        state.slots["amount_range"] = _amount_range(text)
+        state.pending = "self_pay_refine"
+        return True, None, []
     if text in options:
         value = options[text]
         return _apply(state, q, value, cfg)
+    if q == "self_pay_refine" and text in {normalize(label): v for label, v in options.items()}:
+        return _apply(state, q, {normalize(label): v for label, v in options.items()}[text], cfg)
     if parser == "region":
         if ext.region:
             _set(state, "region", ext.region)
@@ -853,6 +872,10 @@ def _where_from_place(state: State, place, cfg: FlowConfig) -> str | None:
 
 
 def _apply(state: State, q: str, value: Any, cfg: FlowConfig) -> tuple[bool, str | None, list[str]]:
+    if q == "self_pay_refine":  # a figure of the range: the self-pay itself
+        state.slots.pop("amount_range", None)
+        _set(state, "self_pay", Decimal(str(value)))
+        return True, None, []
     if q == "year_to_date":
         if value:
             state.slots["ytd_partial"] = {}
