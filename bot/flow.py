@@ -569,6 +569,10 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             return [_confirm_message(state)]
     if handled and button:
         merged, conflict = False, None  # a button says one thing only: "门诊慢特病" is not "是特殊疾病"
+    elif handled and q and not _is_essential(q) and not _corrects(text):
+        # a typed answer ("是的，尿毒症") fills what is still empty but changes nothing already given:
+        # its words answer the question, they do not ask to change the care type
+        merged, conflict = _merge(state, ext, q, cfg, lead_notes, changes=False)
     else:
         # a problem with the answer (e.g. a bare "门诊") keeps the pending slot out of the merge
         merged, conflict = _merge(state, ext, q if handled or problem else None, cfg, lead_notes)
@@ -951,9 +955,18 @@ def _commit_identities(state: State, codes: list[str]) -> None:
 CORRECTION_WORDS = ("不是", "其实", "不对", "搞错", "说错", "改成", "改为", "应该是")
 
 
+CHANGE_WORDS = ("其实", "不对", "搞错", "说错", "改成", "改为", "应该是", "改一下", "弄错")
+
+
+def _corrects(text: str) -> bool:
+    """The message asks to change something ("本市，其实自付是3万"), beyond answering."""
+    return any(word in text for word in CHANGE_WORDS)
+
+
 def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
-           notes: list[str] | None = None) -> tuple[bool, Message | None]:
-    """Fill the other slots a free-text message stated; confirm before replacing a confirmed answer."""
+           notes: list[str] | None = None, changes: bool = True) -> tuple[bool, Message | None]:
+    """Fill the other slots a free-text message stated; confirm before replacing a confirmed answer
+    (with changes=False, only fill what is still empty)."""
     merged = False
     found = ext.slots
     skip_money = state.pending in YTD_STEPS or answered in YTD_STEPS or answered in (
@@ -980,7 +993,7 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
             merged = True
             if notes is not None:
                 notes.extend(_merge_notes(key, ext, found[key]))
-        elif current != value and (key != "identities" or set(value) - set(current)):
+        elif changes and current != value and (key != "identities" or set(value) - set(current)):
             # "还有他是残疾人" adds an identity; "其实不是低保，是特困" replaces them (asked first)
             correcting = key == "identities" and any(word in (ext.text or "") for word in CORRECTION_WORDS)
             new = value if key != "identities" or correcting else list(dict.fromkeys(current + value))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .negation import negated_at
-from .normalize import compact, strip_punct
+from .normalize import compact
 
 
 def _matches(t: str, words: dict[Any, list[str]]) -> list[tuple[int, int, Any]]:
@@ -35,7 +35,7 @@ def read_choice(text: object, words: dict[Any, list[str]]) -> Any | None:
 
     ``words`` maps each option's value to its words. With exactly two options (yes/no), a negated
     word of one chooses the other."""
-    t = strip_punct(compact(text))
+    t = compact(text)  # punctuation kept: "不是的，普通病" does not negate 普通病
     if not t or not words:
         return None
     values = list(words)

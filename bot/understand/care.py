@@ -47,7 +47,8 @@ def find_care(text: object) -> str | None:
     if bare in _DIRECT:
         return _DIRECT[bare]
     neg_in = bool(_INPATIENT_NEG_RE.search(t))
-    if _INPATIENT_RE.search(t) and not (neg_in and not _INPATIENT_RE.search(_INPATIENT_NEG_RE.sub("", t))):
+    if _INPATIENT_RE.search(t) and not (neg_in and not _INPATIENT_RE.search(_INPATIENT_NEG_RE.sub("", t))) \
+            and _said(_INPATIENT_RE, t):  # "不是住院，是门诊慢特病"
         return INPATIENT
     if _said(_STRONG_CHRONIC_RE, t):
         return CHRONIC
