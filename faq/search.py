@@ -39,6 +39,7 @@ from .text import (
     REGIONS,
     Lexicon,
     analyze,
+    analyze_negated,
     compact,
     has_content,
     load_lexicon,
@@ -50,7 +51,7 @@ from .text import (
 # --- tuning -----------------------------------------------------------------------------------
 K1 = 1.2
 B = 0.5
-TYPE_WEIGHT = {"w": 1.0, "q": 0.5, "b": 0.4, "p": 0.25}
+TYPE_WEIGHT = {"w": 1.0, "q": 0.5, "b": 0.4, "p": 0.25, "n": 1.0}  # n: a negated word (不是低保)
 ANSWER_WEIGHT = 0.25  # term frequency weight of words that appear only in the answer
 W_COVER, W_FUZZY, W_REL = 0.35, 0.35, 0.30
 # a region's entry moves this share of the way to 100 when it is the caller's region (parameter)
@@ -59,16 +60,18 @@ REGION_BOOST = 0.3
 MENTION_BOOST = 0.5
 REGION_PENALTY = 30.0  # entry of another region when a region is named in the question
 NO_REGION_PENALTY = 20.0  # a region's entry when no region is known: prefer the general answer
-MENTION_ALL_PENALTY = 4.0  # an [all] entry when the region is known (parameter or named)
+MENTION_ALL_PENALTY = 8.0  # an [all] entry when the region is known (parameter or named)
 CANDIDATES = 40  # entries scored with full BM25 and coverage
 FUZZY_CANDIDATES = 15  # of those, entries compared with rapidfuzz
 POSTINGS_BUDGET = 1500  # postings read to pick candidates (rarest terms first)
 UNKNOWN_IDF = 1.0  # weight of a question word no entry has, as a share of the highest idf
 A_COVER = 0.5  # share of coverage (vs fuzzy similarity) in the absolute match quality
 CONFIDENT_SCORE = 50.0  # ranking score of the top hit
-CONFIDENT_MATCH = 42.0  # absolute match quality of the top hit
-CONFIDENT_GAP = 3.0  # the top hit must lead the second by this much
+CONFIDENT_MATCH = 46.0  # absolute match quality of the top hit
+CONFIDENT_GAP = 6.0  # the top hit must lead the second by this much
 MAX_TOP = 20
+MAX_UNKNOWN_WORDS = 0.3  # share of the question's words (2+ characters) that no entry has
+IDENTITY_PENALTY = 8.0  # an entry about other identities than the one the question names
 
 HOTLINE = "拨打12393医保服务热线，或咨询当地医保局、乡镇（街道）"
 
@@ -120,6 +123,7 @@ class _Doc:
     weights: dict[str, float]  # term → BM25 contribution (type weight × idf × saturated tf)
     fuzzy_texts: tuple[str, ...]
     specific: bool  # not an [all] entry
+    identities: frozenset[str] = frozenset()  # identity words of the question, variants and tags
 
 
 class Index:
@@ -166,7 +170,9 @@ class Index:
             }
             for t, w in weights.items():
                 self.postings.setdefault(t, []).append((i, w))
-            self.docs.append(_Doc(e, frozenset(e.regions), weights, fz, e.regions != ["all"]))
+            ids = frozenset().union(*(self.lexicon.identities_in(self._canon(t))
+                                      for t in (e.question, *e.variants, " ".join(e.tags))))
+            self.docs.append(_Doc(e, frozenset(e.regions), weights, fz, e.regions != ["all"], ids))
         self.by_id = {d.entry.id: i for i, d in enumerate(self.docs)}
         self.allowed = {r: [bool(d.regions & {r, "all"}) for d in self.docs] for r in REGIONS}
         self.syllables = frozenset(t[2:].split("_")[0] for t in self.idf if t.startswith("q:")) | frozenset(
@@ -184,7 +190,8 @@ class Index:
         return self.lexicon.strip_regions(norm)
 
     def _terms(self, text: str) -> dict[str, float]:
-        return analyze(self._canon(text), self.tk)
+        canon = self._canon(text)
+        return analyze_negated(canon, self.tk, self.lexicon.negated(canon))
 
     # -- scoring
     def _pick(self, ranked: Iterable[int], k: int, allowed: list[bool] | None, preferred: list[bool] | None) -> list[int]:
@@ -216,21 +223,27 @@ class Index:
         idf = self.idf
         fixed = lex.correct_homophones(strip_fillers(norm_query), known=lambda w: ("w:" + w) in idf)
         canon = lex.strip_regions(lex.apply_synonyms(fixed))
-        qterms = analyze(canon, self.tk)
+        qterms = analyze_negated(canon, self.tk, lex.negated(canon))
+        q_ids = lex.identities_in(canon)
         if any("a" <= c <= "z" for c in canon):
             self._pinyin_terms(canon, qterms)
         if not qterms:
             return []
         known: list[tuple[str, float]] = []  # (term, type weight × idf)
         total = 0.0
+        words = unknown_words = 0.0  # weight of the question's words, and of those no entry has
         for term in qterms:
             tw = TYPE_WEIGHT[term[0]]
             v = idf.get(term)
+            if term[0] == "w" and len(term) >= 4:
+                words += 1.0
+                unknown_words += v is None
             if v is None:
                 total += tw * self.unknown_idf
             else:
                 total += tw * v
                 known.append((term, tw * v))
+        self_unknown = unknown_words / words if words else 0.0
         if not known:
             return []
         # 1. candidates: rarest terms first, until enough entries are touched and the budget of
@@ -293,9 +306,11 @@ class Index:
                     s -= NO_REGION_PENALTY
             elif want:
                 s -= MENTION_ALL_PENALTY
+            if q_ids and d.identities and not (q_ids & d.identities):
+                s -= IDENTITY_PENALTY  # "特困的医保费用谁出" is not about 低保户's
             scored.append((s, i, a))
         scored.sort(key=lambda x: (-x[0], x[1]))
-        return [(max(0.0, min(100.0, s)), i, a) for s, i, a in scored[:top]]
+        return [(max(0.0, min(100.0, s)), i, a, self_unknown) for s, i, a in scored[:top]]
 
     def _pinyin_terms(self, canon: str, qterms: dict[str, float]) -> None:
         """Letters typed as pinyin ("dibao zhuyuan"): replace the word by the pinyin terms of the
@@ -412,11 +427,13 @@ def search(
             regions=list(idx.docs[i].entry.regions),
             cite=list(idx.docs[i].entry.cite),
         )
-        for s, i, _a in scored
+        for s, i, _a, _u in scored
     ]
+    # a question about something no entry names ("护照在哪里办理": 护照) is not answered by the
+    # entry that matches its frame ("在哪里办"): confident only when few of its words are unknown
     confident = bool(hits) and hits[0].score >= CONFIDENT_SCORE and scored[0][2] >= CONFIDENT_MATCH and (
         len(hits) < 2 or hits[0].score - hits[1].score >= CONFIDENT_GAP
-    )
+    ) and scored[0][3] < MAX_UNKNOWN_WORDS
     res = SearchResult(query=norm, region=reg, hits=hits[:top], confident=confident, regions_mentioned=mentioned)
     if confident:
         h = hits[0]
