@@ -20,6 +20,7 @@ absolute match quality (coverage and fuzzy only) and its lead over the second ar
 from __future__ import annotations
 
 import heapq
+import re
 import math
 import threading
 from dataclasses import dataclass
@@ -70,6 +71,11 @@ CONFIDENT_SCORE = 50.0  # ranking score of the top hit
 CONFIDENT_MATCH = 46.0  # absolute match quality of the top hit
 CONFIDENT_GAP = 6.0  # the top hit must lead the second by this much
 MAX_TOP = 20
+# not confident, and nothing even near: "no answer" (no hits offered) when the top hit's absolute
+# match is below NO_ANSWER_MATCH, or below NO_ANSWER_UNKNOWN_MATCH with many unknown words
+NO_ANSWER_MATCH = 22.0
+NO_ANSWER_UNKNOWN_MATCH = 40.0
+NO_ANSWER_UNKNOWN = 0.6
 MAX_UNKNOWN_WORDS = 0.3  # share of the question's words (2+ characters) that no entry has
 IDENTITY_PENALTY = 8.0  # an entry about other identities than the one the question names
 
@@ -88,9 +94,10 @@ class Hit(BaseModel):
     score: float
     regions: list[str]
     cite: list[str]
+    confident: bool = False  # this hit answers the question (the top hit, or a part's top hit)
 
     def to_contract(self) -> dict:
-        """The hit as the public contract has it: id, question, answer, score, regions, cite."""
+        """The hit as the public contract has it: id, question, answer, score, regions, cite, confident."""
         return {
             "id": self.id,
             "question": self.question,
@@ -98,6 +105,7 @@ class Hit(BaseModel):
             "score": round(float(self.score), 2),
             "regions": list(self.regions),
             "cite": list(self.cite),
+            "confident": bool(self.confident),
         }
 
 
@@ -110,6 +118,7 @@ class SearchResult(BaseModel):
     error: str | None = None
     choices: list[str] = []  # questions offered when not confident (top three)
     regions_mentioned: list[str] = []
+    no_answer: bool = False  # nothing in the knowledge base is near: the message offers no choices
 
     @property
     def top(self) -> Hit | None:
@@ -378,6 +387,13 @@ def resolve_region(region: str | None) -> tuple[str | None, bool]:
     return None, False
 
 
+def _hotline(region: str | None) -> str:
+    """12393 and the local office (of the region, when known)."""
+    if region in REGION_NAMES:
+        return f"拨打12393医保服务热线，或到{REGION_NAMES[region]}当地的医保局、乡镇（街道）咨询"
+    return HOTLINE
+
+
 def _label(hit: Hit) -> str:
     if hit.regions == ["all"]:
         return hit.question
@@ -416,7 +432,42 @@ def search(
     norm = norm[:MAX_QUERY_CHARS]
     idx = index if index is not None else load_index()
     mentioned = idx.lexicon.regions_in(norm)
-    scored = idx.score(norm, reg, mentioned, max(top, 3))
+    hits, confident, no_answer = _rank(idx, norm, reg, mentioned, max(top, 3))
+    extra = _second_part(idx, norm, reg, mentioned, hits if confident else [])
+    if extra is not None:  # "低保户住院能报多少 去哪里申请": both parts answered
+        hits, confident, no_answer = extra, True, False
+    res = SearchResult(query=norm, region=reg, hits=hits[:max(top, 2 if extra else 1)],
+                       confident=confident, regions_mentioned=mentioned, no_answer=no_answer)
+    hotline = _hotline(reg or (mentioned[0] if len(mentioned) == 1 else None))
+    if no_answer:
+        res.message = f"问答库里没有这个问题的答案。{hotline}。"
+    elif confident:
+        res.message = "\n".join(_answer_text(h) for h in hits if h.confident)
+    else:
+        res.choices = [_label(h) for h in hits[:3]]
+        if res.choices:
+            lines = "\n".join(f"{k}. {c}" for k, c in enumerate(res.choices, 1))
+            res.message = f"没有找到确切答案，您是不是想问：\n{lines}\n也可以{hotline}。"
+        else:
+            res.message = f"没有找到确切答案。您可以换个说法再问，也可以{hotline}。"
+    if not confident and miss_db is not None:
+        from .misses import log_miss
+
+        try:
+            log_miss(miss_db, raw, reg)
+        except Exception:  # logging must never break an answer
+            pass
+    return res
+
+
+def _answer_text(h: Hit) -> str:
+    prefix = "" if h.regions == ["all"] else f"【{'、'.join(REGION_NAMES[r] for r in h.regions)}】"
+    return f"{prefix}{h.answer}\n{h.detail}\n依据：{'；'.join(h.cite)}".replace("\n\n", "\n")
+
+
+def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int) -> tuple[list[Hit], bool, bool]:
+    """(hits, confident, no answer) of one question."""
+    scored = idx.score(norm, reg, mentioned, top)
     hits = [
         Hit(
             id=idx.docs[i].entry.id,
@@ -434,26 +485,41 @@ def search(
     confident = bool(hits) and hits[0].score >= CONFIDENT_SCORE and scored[0][2] >= CONFIDENT_MATCH and (
         len(hits) < 2 or hits[0].score - hits[1].score >= CONFIDENT_GAP
     ) and scored[0][3] < MAX_UNKNOWN_WORDS
-    res = SearchResult(query=norm, region=reg, hits=hits[:top], confident=confident, regions_mentioned=mentioned)
+    no_answer = not confident and (not scored or scored[0][2] < NO_ANSWER_MATCH or (
+        scored[0][3] >= NO_ANSWER_UNKNOWN and scored[0][2] < NO_ANSWER_UNKNOWN_MATCH))
     if confident:
-        h = hits[0]
-        prefix = "" if h.regions == ["all"] else f"【{'、'.join(REGION_NAMES[r] for r in h.regions)}】"
-        res.message = f"{prefix}{h.answer}\n{h.detail}\n依据：{'；'.join(h.cite)}".replace("\n\n", "\n")
-    else:
-        res.choices = [_label(h) for h in hits[:3]]
-        if res.choices:
-            lines = "\n".join(f"{k}. {c}" for k, c in enumerate(res.choices, 1))
-            res.message = f"没有找到确切答案，您是不是想问：\n{lines}\n也可以{HOTLINE}。"
-        else:
-            res.message = f"没有找到确切答案。您可以换个说法再问，也可以{HOTLINE}。"
-        if miss_db is not None:
-            from .misses import log_miss
+        hits[0].confident = True
+    return hits, confident, no_answer
 
-            try:
-                log_miss(miss_db, raw, reg)
-            except Exception:  # logging must never break an answer
-                pass
-    return res
+
+# where a question with two parts splits: a question word ends the first part
+_PART_RE = re.compile(r"(多少|几成|比例|哪里|哪儿|什么|啥|怎么办|怎么算|吗|么|呢|没有|不)[\s,，.。?？!！;；、]+"
+                      r"(?:还有|另外|以及|再|那|还要|还想问|顺便问)?(?=\S{3,})")
+
+
+def _second_part(idx: Index, norm: str, reg: str | None, mentioned: list[str], whole: list[Hit]) -> list[Hit] | None:
+    """Both answers of a two-part question ("低保户住院能报多少 去哪里申请"), when each part has a
+    confident answer of its own and they differ; None otherwise."""
+    m = _PART_RE.search(norm)
+    if m is None:
+        return None
+    first, second = norm[:m.end(1)], norm[m.end():]
+    if len(compact(first)) < 3 or len(compact(second)) < 3:
+        return None
+    answers = []
+    for part in (first, second):
+        hits, confident, _none = _rank(idx, part, reg, mentioned, 3)
+        if not confident:
+            return None
+        answers.append(hits[0])
+    if answers[0].id == answers[1].id:
+        return None
+    if whole and whole[0].id not in (answers[0].id, answers[1].id):
+        return None  # the whole question reads as something else: keep that reading
+    rest = [h for h in whole if h.id not in (answers[0].id, answers[1].id)]
+    for h in rest:
+        h.confident = False
+    return answers + rest
 
 
 def search_many(queries: Iterable[str | dict], region: str | None = None, top: int = 5) -> list[SearchResult]:
