@@ -134,7 +134,7 @@ def _amount_result(value: Decimal, f, t: str) -> AmountResult | None:
     v = _quantize(value)
     if v < 0 or v > LIMIT:
         return None
-    approx = bool(getattr(f, "approx", False)) or t[f.end:f.end + 1] == "多" or \
+    approx = bool(getattr(f, "approx", False)) or t[f.end:f.end + 1] in ("多", "来", "余") or \
         bool(re.search(r"大概|大约|约|左右|差不多|将近|估计", _clause_before(t, f.start) + t[f.end:f.end + 3]))
     return AmountResult(v, None, None, approx, f"按约{v}元计算" if approx else None)
 
