@@ -159,7 +159,7 @@ def _amount_range(text: str) -> str | None:
 
 def _prompt(q: str) -> str:
     if q == "identity_unsure":
-        return "防止返贫致贫的监测对象分三种，患者是下面哪一种？不清楚可以问村里；不是监测对象就点“都不是”。"
+        return _hint("monitored_prompt")
     return questions_data()[q]["prompt"]
 
 
@@ -609,7 +609,7 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         return _next(state, cfg, "\n".join(lead_notes) or None)
     state.history.pop()
     if not problem and _opener(text):
-        return [_reask(state, cfg, "您好！我们一步一步来：")]
+        return [_reask(state, cfg, _hint("greeting_again"))]
     return [_reask(state, cfg, problem or _not_understood(q))]
 
 
@@ -619,18 +619,15 @@ def _where_change(state: State, place, cfg: FlowConfig) -> list[Message]:
     value = _where_from_place(state, place, cfg)
     current = _get(state, "where")
     if value is None:
-        labels = _policies(cfg).regions[state.slots["region"]].where_labels
         state.answered += 1
         state.done = False
-        return [_ask("where", state, cfg, f"{place.place}如果就是户口（参保）所在的地方，请点“{labels.local}”；"
-                                          f"不是的话点“{labels.in_province}”。")]
+        return [_ask("where", state, cfg, _which_city(place, cfg))]
     state.history.pop()
     if value == current:
-        return [_reask(state, cfg, f"好的，就医地点还是“{_show('where', value, state, cfg)}”。")]
-    label = engine.FACT_LABELS.get("where", "就医地点")
+        return [_reask(state, cfg, _hint("where_same", where=_show("where", value, state, cfg)))]
     state.confirm = {"slot": "where", "value": value,
-                     "text": f"您之前说的{label}是“{_show('where', current, state, cfg)}”，"
-                             f"现在改成“{_show('where', value, state, cfg)}”吗？"}
+                     "text": _hint("change", label=engine.FACT_LABELS.get("where", "就医地点"),
+                                   old=_show("where", current, state, cfg), new=_show("where", value, state, cfg))}
     return [_confirm_message(state)]
 
 
@@ -644,7 +641,7 @@ def _ask_unsure_identity(state: State, ext, q: str | None) -> bool:
     if code in MONITORED_BUTTONS.values():
         return False  # 贫困户 and the like: the identities question asks which kind
     state.confirm = {"slot": "identities", "value": [code], "unsure": True,
-                     "text": f"您说的“{phrase}”是指“{identity_label(code)}”吗？"}
+                     "text": _hint("unsure_identity", phrase=phrase, label=identity_label(code))}
     if state.pending == q:
         state.pending = None
     return True
@@ -699,111 +696,152 @@ def _not_understood(q: str | None) -> str:
     return hints.get(q or "", "没太明白，请点按钮或换个说法。")
 
 
-def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> tuple[bool, str | None, list[str]]:
-    """Parse `text` as the answer to question `q`. Returns (handled, problem message, notes)."""
+Outcome = tuple[bool, str | None, list[str]]  # (handled, problem message, notes)
+
+
+def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    """Parse `text` as the answer to question `q`: its buttons first, then the parser named by
+    questions.yaml's `parser:` (PARSERS)."""
     options = _options(q, state, cfg)
-    data = questions_data().get(q, {})
-    parser = data.get("parser", "option") if q != "identity_unsure" else "identity_unsure"
     if q == "identities":
         return _answer_identities(state, text, ext, options, cfg)
     if q == "identity_unsure":
-        if text in options:
-            codes = [c for c in state.picking if c not in MONITORED_BUTTONS.values()] + [options[text]]
-            _commit_identities(state, codes)
-            return True, None, []
-        if text == "不清楚":
-            _commit_identities(state, state.picking + ["unstable_lifted"])
-            return True, None, ["先按“脱贫不稳定户”估算，请向村里确认具体类型。"]
-        if text == B_NONE or (ext.identity.none and not ext.identity.found):
-            _commit_identities(state, [c for c in state.picking if c not in MONITORED_BUTTONS.values()])
-            return True, None, []
-        return False, "请点选一种；不清楚就点“不清楚”。", []
+        return _answer_identity_unsure(state, text, ext, options)
     if q == "self_pay" and _amount_range(text):
         state.slots["amount_range"] = _amount_range(text)
         state.pending = "self_pay_refine"
         return True, None, []
     if text in options:
-        value = options[text]
-        return _apply(state, q, value, cfg)
+        return _apply(state, q, options[text], cfg)
     if q == "self_pay_refine" and text in {normalize(label): v for label, v in options.items()}:
         return _apply(state, q, {normalize(label): v for label, v in options.items()}[text], cfg)
-    if parser == "region":
-        if ext.region:
-            _set(state, "region", ext.region)
-            name = _policies(cfg).regions[ext.region].name
-            note = [f"好的，{ext.place.place}属于{name}。"] if ext.place and ext.place.place not in name else []
-            return True, None, note
+    parser = PARSERS.get(questions_data().get(q, {}).get("parser", "option"), _parse_fact)
+    return parser(state, q, text, ext, cfg)
+
+
+def _answer_identity_unsure(state: State, text: str, ext, options: dict) -> Outcome:
+    kept = [c for c in state.picking if c not in MONITORED_BUTTONS.values()]
+    if text in options:
+        _commit_identities(state, kept + [options[text]])
+        return True, None, []
+    if text == "不清楚":
+        _commit_identities(state, state.picking + ["unstable_lifted"])
+        return True, None, [_hint("monitored_unknown")]
+    if text == B_NONE or (ext.identity.none and not ext.identity.found):
+        _commit_identities(state, kept)
+        return True, None, []
+    return False, _hint("pick_monitored"), []
+
+
+def _parse_region(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    if not ext.region:
         return False, None, []
-    if parser == "care":
-        if ext.care == "outpatient_general" and "普通" not in text and len(text) <= 6:
-            # a bare "门诊": which kind matters a lot (普通门诊 is rarely covered)
-            return False, ("门诊分几种：普通门诊；门诊慢特病（长期治疗的慢性病、特殊病）；"
-                           "透析、放化疗等大病门诊。请点选一种。"), []
-        if ext.care:
-            _set(state, "care", ext.care)
-            return True, None, []
+    _set(state, "region", ext.region)
+    name = _policies(cfg).regions[ext.region].name
+    note = [_hint("place_in_region", place=ext.place.place, region=name)] \
+        if ext.place and ext.place.place not in name else []
+    return True, None, note
+
+
+def _parse_care(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    if ext.care == "outpatient_general" and "普通" not in text and len(text) <= 6:
+        return False, _hint("which_outpatient"), []  # a bare "门诊": which kind matters a lot
+    if not ext.care:
         return False, None, []
+    _set(state, "care", ext.care)
+    return True, None, []
+
+
+def _parse_amount(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
     if q == "self_pay":
         from_bill = _self_pay_from_bill(state, text, ext)
         if from_bill is not None:
             return from_bill
-    if parser == "amount":
-        result = parse_amount(text)
-        if result.error == "unknown":
-            return (_skip_inline(state, q) if not _is_essential(q) else (False, "这一项需要一个数字才能估算。", []))
-        if not result.ok:
-            return False, result.message or _not_understood(q), []
-        too_much = _more_than_bill(state, q, result.value)
-        if too_much:
-            return False, too_much, []
-        handled, problem, notes = _apply(state, q, result.value, cfg)
-        if result.approx or result.note:  # "两三万": say the figure used, in the usual form
-            notes = notes + [f"按{yuan(result.value)}估算。"]
-        return handled, problem, notes
-    if parser == "grade":
-        value = parse_int(text, "grade")
-        if value is None and ext.identity.facts.get("disability_grade"):
-            value = ext.identity.facts["disability_grade"]
-        if value in (1, 2, 3, 4):
-            if ext.identity.facts.get("disability_kind"):
-                _set(state, "disability_kind", ext.identity.facts["disability_kind"])
-            return _apply(state, q, value, cfg)
-        return False, "请点选残疾等级（一级到四级）。", []
-    if parser == "hospital_level":
-        value = parse_hospital_level(text)
-        if value in (1, 2, 3):
-            return _apply(state, q, value, cfg)
-        return False, "请点选医院等级；不清楚可以点“跳过”。", []
-    if parser == "yes_no":
-        value = read_choice(text, data.get("words") or {})  # "今年第一次住院", "没有转诊"
-        value = parse_yes_no(text) if value is None else value
-        if value is not None:
-            handled, problem, notes = _apply(state, q, value, cfg)
-            amount = parse_amount(text)
-            if q == "year_to_date" and value and amount.ok and amount.value:
-                # "有，自付了5000" answers the next question too
-                return _apply(state, "ytd_self_pay", amount.value, cfg)
-            return handled, problem, notes
-        return False, "请点“是”或“不是”（或对应的按钮）。", []
-    if parser == "where":
-        value = ext.facts.get("where") or (
-            _where_from_place(state, ext.place, cfg) if ext.place and not _says_home(text) else None)
-        if value:
-            return _apply(state, q, value, cfg)
-        if ext.place is not None and ext.place.region == state.slots.get("region"):
-            labels = _policies(cfg).regions[ext.place.region].where_labels
-            return False, (f"{ext.place.place}如果就是户口（参保）所在的地方，请点“{labels.local}”；"
-                           f"不是的话点“{labels.in_province}”。"), []
-        return False, "请点选就医地点。", []
-    if parser == "age":
-        value = parse_int(text, "age") or ext.facts.get("age")
-        if isinstance(value, int) and 0 <= value <= 130:
-            return _apply(state, q, value, cfg)
-        return False, "请打年龄数字，比如“65”。", []
+    result = parse_amount(text)
+    if result.error == "unknown":
+        return _skip_inline(state, q) if not _is_essential(q) else (False, _hint("need_number"), [])
+    if not result.ok:
+        return False, result.message or _not_understood(q), []
+    too_much = _more_than_bill(state, q, result.value)
+    if too_much:
+        return False, too_much, []
+    handled, problem, notes = _apply(state, q, result.value, cfg)
+    if result.approx or result.note:  # "两三万": say the figure used, in the usual form
+        notes = notes + [_hint("figure_used", amount=yuan(result.value))]
+    return handled, problem, notes
+
+
+def _parse_grade(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    value = parse_int(text, "grade")
+    if value is None and ext.identity.facts.get("disability_grade"):
+        value = ext.identity.facts["disability_grade"]
+    if value not in (1, 2, 3, 4):
+        return False, _hint("pick_grade"), []
+    if ext.identity.facts.get("disability_kind"):
+        _set(state, "disability_kind", ext.identity.facts["disability_kind"])
+    return _apply(state, q, value, cfg)
+
+
+def _parse_hospital_level(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    value = parse_hospital_level(text)
+    if value in (1, 2, 3):
+        return _apply(state, q, value, cfg)
+    return False, _hint("pick_hospital"), []
+
+
+def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    value = read_choice(text, questions_data()[q].get("words") or {})  # "今年第一次住院", "没有转诊"
+    value = parse_yes_no(text) if value is None else value
+    if value is None:
+        return False, _hint("yes_or_no"), []
+    handled, problem, notes = _apply(state, q, value, cfg)
+    amount = parse_amount(text)
+    if q == "year_to_date" and value and amount.ok and amount.value:
+        return _apply(state, "ytd_self_pay", amount.value, cfg)  # "有，自付了5000": the next one too
+    return handled, problem, notes
+
+
+def _parse_where(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    value = ext.facts.get("where") or (
+        _where_from_place(state, ext.place, cfg) if ext.place and not _says_home(text) else None)
+    if value:
+        return _apply(state, q, value, cfg)
+    if ext.place is not None and ext.place.region == state.slots.get("region"):
+        return False, _which_city(ext.place, cfg), []
+    return False, _hint("pick_where"), []
+
+
+def _which_city(place, cfg: FlowConfig) -> str:
+    labels = _policies(cfg).regions[place.region].where_labels
+    return _hint("which_city", place=place.place, local=labels.local, other=labels.in_province)
+
+
+def _parse_age(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    value = parse_int(text, "age") or ext.facts.get("age")
+    if isinstance(value, int) and 0 <= value <= 130:
+        return _apply(state, q, value, cfg)
+    return False, _hint("type_age"), []
+
+
+def _parse_fact(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    """`option` questions typed rather than pressed: what extract() found for the fact."""
     value = ext.facts.get(q)
     if value is not None:
         return _apply(state, q, value, cfg)
     return False, None, []
+
+
+# questions.yaml `parser:` → how a typed answer is read
+PARSERS: dict[str, Callable[..., Outcome]] = {
+    "region": _parse_region, "care": _parse_care, "amount": _parse_amount, "grade": _parse_grade,
+    "hospital_level": _parse_hospital_level, "yes_no": _parse_yes_no, "where": _parse_where,
+    "age": _parse_age, "option": _parse_fact,
+}
+
+
+def _hint(key: str, **context) -> str:
+    """A short sentence of the flow's own (bot/templates/hints.j2)."""
+    return render.render("hints.j2", key=key, **context)
 
 
 def _self_pay_from_bill(state: State, text: str, ext) -> tuple[bool, str | None, list[str]] | None:
@@ -819,10 +857,9 @@ def _self_pay_from_bill(state: State, text: str, ext) -> tuple[bool, str | None,
     if ext.reimbursed is not None and bill is not None and ext.total_cost is None:
         left = Decimal(bill) - ext.reimbursed
         if left < 0:
-            return False, f"报销的钱比总费用{yuan(Decimal(bill))}还多，请核对一下。", []
+            return False, _hint("reimbursed_too_much", bill=yuan(Decimal(bill))), []
         _set(state, "self_pay", left)
-        return True, None, [f"总费用{yuan(Decimal(bill))}，报销了{yuan(ext.reimbursed)}，"
-                            f"自己付的按{yuan(left)}算。"]
+        return True, None, [_hint("bill_left", bill=yuan(Decimal(bill)), paid=yuan(ext.reimbursed), left=yuan(left))]
     if ext.total_cost is not None:
         state.slots["bill"] = str(ext.total_cost)  # kept: "报了3万" next computes the rest
         return False, _bill_lead(ext.total_cost), []
@@ -830,24 +867,23 @@ def _self_pay_from_bill(state: State, text: str, ext) -> tuple[bool, str | None,
 
 
 def _bill_lead(bill: Decimal) -> str:
-    return (f"{yuan(bill)}是报销前的总费用，不能直接按它算。"
-            "知道医保报了多少，也可以打“报了3万”这样，我来算。")
+    return _hint("bill", bill=yuan(bill))
 
 
 def _self_pay_notes(ext, value: Decimal) -> list[str]:
     """Say back how the self-pay was read: computed from the bill, or the figure used for "两万多"."""
     if ext.total_cost is not None and ext.reimbursed is not None:
-        return [f"总费用{yuan(ext.total_cost)}，报销了{yuan(ext.reimbursed)}，自己付的按{yuan(value)}算。"]
+        return [_hint("bill_left", bill=yuan(ext.total_cost), paid=yuan(ext.reimbursed), left=yuan(value))]
     result = ext.self_pay_result
     if result is not None and result.approx:
-        return [f"自己付的按{yuan(value)}算。"]
+        return [_hint("approx_self_pay", amount=yuan(value))]
     return []
 
 
 def _more_than_bill(state: State, q: str, value: Decimal) -> str | None:
     bill = state.slots.get("bill")
     if q == "self_pay" and bill is not None and value is not None and value > Decimal(bill):
-        return f"自己付的钱不会比总费用{yuan(Decimal(bill))}还多，请核对一下。"
+        return _hint("more_than_bill", bill=yuan(Decimal(bill)))
     return None
 
 
