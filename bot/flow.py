@@ -535,11 +535,7 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     problem: str | None = None
     if cfg.faq is not None and not button and (ext.question or looks_like_question(text)) \
             and not _about_this_patient(text, ext):
-        # a policy question: answer it, then back to the pending question (fill nothing from it:
-        # "五保户住院能报多少？" does not say the patient is 五保户)
-        state.history.pop()
-        answer = cfg.faq(text, state.slots.get("region"))
-        return answer + [_reask(state, cfg, "我们接着刚才的问题：")]
+        return _faq_detour(state, text, cfg)
     if q:
         handled, problem, more = _answer_pending(state, q, text, ext, cfg)
         lead_notes += more
@@ -552,21 +548,41 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             state.answered += 1
             return _with_merge(state, ext, q, cfg, lead_notes, direct=True)
     if not handled and _faq_like(text, ext) and cfg.faq is not None and not _about_this_patient(text, ext):
-        state.history.pop()
-        answer = cfg.faq(text, state.slots.get("region"))
-        return answer + [_reask(state, cfg, "我们接着刚才的问题：")]
+        return _faq_detour(state, text, cfg)
     if not q and state.slots.get("region") and ext.place is not None and _about_care_place(text):
         return _where_change(state, ext.place, cfg)  # "其实在柳州看的"
     if not q and state.done and not ext.slots:
-        amount = parse_amount(text)  # a bare "改成3万" after the result: the amount, to confirm
-        if amount.ok and amount.value is not None and state.slots.get("self_pay") is not None \
-                and Decimal(str(state.slots["self_pay"])) != amount.value:
-            state.history.pop()
-            current, new = state.slots["self_pay"], str(amount.value)
-            state.confirm = {"slot": "self_pay", "value": new,
-                             "text": f"您之前说的{engine.FACT_LABELS.get('self_pay')}是“{_show('self_pay', current, state, cfg)}”，"
-                                     f"现在改成“{_show('self_pay', new, state, cfg)}”吗？"}
-            return [_confirm_message(state)]
+        changed = _bare_amount_change(state, text, cfg)  # a bare "改成3万" after the result
+        if changed:
+            return changed
+    return _after_answer(state, text, ext, q, (handled, problem, button), cfg, lead_notes)
+
+
+def _faq_detour(state: State, text: str, cfg: FlowConfig) -> list[Message]:
+    """A policy question: answered from the FAQ, then back to the pending question (nothing filled
+    from it: "五保户住院能报多少？" does not say the patient is 五保户)."""
+    state.history.pop()
+    answer = cfg.faq(text, state.slots.get("region"))
+    return answer + [_reask(state, cfg, "我们接着刚才的问题：")]
+
+
+def _bare_amount_change(state: State, text: str, cfg: FlowConfig) -> list[Message] | None:
+    amount = parse_amount(text)
+    current = state.slots.get("self_pay")
+    if not (amount.ok and amount.value is not None and current is not None and Decimal(str(current)) != amount.value):
+        return None
+    state.history.pop()
+    new = str(amount.value)
+    state.confirm = {"slot": "self_pay", "value": new,
+                     "text": _hint("change", label=engine.FACT_LABELS.get("self_pay"),
+                                   old=_show("self_pay", current, state, cfg), new=_show("self_pay", new, state, cfg))}
+    return [_confirm_message(state)]
+
+
+def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, cfg: FlowConfig,
+                  lead_notes: list[str]) -> list[Message]:
+    """The rest of a message merged, then the next question (or a confirmation, or a hint)."""
+    handled, problem, button = outcome
     if handled and button:
         merged, conflict = False, None  # a button says one thing only: "门诊慢特病" is not "是特殊疾病"
     elif handled and q and not _is_essential(q) and not _corrects(text):
