@@ -769,8 +769,8 @@ def _parse_care(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcom
 
 
 def _parse_amount(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
-    if q == "self_pay":
-        from_bill = _self_pay_from_bill(state, text, ext)
+    if q in BILL_SLOTS:
+        from_bill = _self_pay_from_bill(state, q, ext, cfg)
         if from_bill is not None:
             return from_bill
     result = parse_amount(text)
@@ -860,24 +860,29 @@ def _hint(key: str, **context) -> str:
     return render.render("hints.j2", key=key, **context)
 
 
-def _self_pay_from_bill(state: State, text: str, ext) -> tuple[bool, str | None, list[str]] | None:
-    """The self-pay question answered with a whole bill or a reimbursement ("花了2万", "报了3万"):
-    a whole bill alone is never priced as self-pay; bill − reimbursement is, said back."""
+BILL_SLOTS = {"self_pay": "bill", "ytd_self_pay": "ytd_bill"}  # where a whole bill said for it is kept
+
+
+def _self_pay_from_bill(state: State, q: str, ext, cfg: FlowConfig) -> Outcome | None:
+    """A self-pay question (this one, or the year's earlier ones) answered with a whole bill or a
+    reimbursement ("花了2万", "报了3万"): a whole bill alone is never priced as self-pay (more
+    self-pay can only raise the estimate); bill − reimbursement is, said back."""
+    bill = state.slots.get(BILL_SLOTS[q])
     if ext.self_pay is not None:
-        if _more_than_bill(state, "self_pay", ext.self_pay):
-            return False, _more_than_bill(state, "self_pay", ext.self_pay), []
-        notes = _self_pay_notes(ext, ext.self_pay)
-        _set(state, "self_pay", ext.self_pay)
-        return True, None, notes
-    bill = state.slots.get("bill")
+        too_much = _more_than_bill(state, q, ext.self_pay)
+        if too_much:
+            return False, too_much, []
+        handled, problem, notes = _apply(state, q, ext.self_pay, cfg)
+        return handled, problem, notes + _self_pay_notes(ext, ext.self_pay)
     if ext.reimbursed is not None and bill is not None and ext.total_cost is None:
         left = Decimal(bill) - ext.reimbursed
         if left < 0:
             return False, _hint("reimbursed_too_much", bill=yuan(Decimal(bill))), []
-        _set(state, "self_pay", left)
-        return True, None, [_hint("bill_left", bill=yuan(Decimal(bill)), paid=yuan(ext.reimbursed), left=yuan(left))]
+        handled, problem, notes = _apply(state, q, left, cfg)
+        return handled, problem, notes + [
+            _hint("bill_left", bill=yuan(Decimal(bill)), paid=yuan(ext.reimbursed), left=yuan(left))]
     if ext.total_cost is not None:
-        state.slots["bill"] = str(ext.total_cost)  # kept: "报了3万" next computes the rest
+        state.slots[BILL_SLOTS[q]] = str(ext.total_cost)  # kept: "报了3万" next computes the rest
         return False, _bill_lead(ext.total_cost), []
     return None
 
@@ -897,8 +902,8 @@ def _self_pay_notes(ext, value: Decimal) -> list[str]:
 
 
 def _more_than_bill(state: State, q: str, value: Decimal) -> str | None:
-    bill = state.slots.get("bill")
-    if q == "self_pay" and bill is not None and value is not None and value > Decimal(bill):
+    bill = state.slots.get(BILL_SLOTS.get(q, ""))
+    if bill is not None and value is not None and value > Decimal(bill):
         return _hint("more_than_bill", bill=yuan(Decimal(bill)))
     return None
 
@@ -952,6 +957,7 @@ def _apply(state: State, q: str, value: Any, cfg: FlowConfig) -> tuple[bool, str
             ytd = {"self_pay": "0", "aid": "0", "tilt_aid": "0", **partial}
             state.slots["year_to_date"] = ytd
             state.slots.pop("ytd_partial", None)
+            state.slots.pop("ytd_bill", None)
             state.confirmed.append("year_to_date")
         return True, None, []
     _set(state, q, value)
