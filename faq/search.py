@@ -482,8 +482,11 @@ def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int
     ]
     # a question about something no entry names ("护照在哪里办理": 护照) is not answered by the
     # entry that matches its frame ("在哪里办"): confident only when few of its words are unknown
+    # the lead is over the next *rival*: a general entry right behind the region's own entry on the
+    # same topic is the same answer less precisely, not a doubt
+    rivals = [h for h in hits[1:] if not (hits[0].regions != ["all"] and h.regions == ["all"])] if hits else []
     confident = bool(hits) and hits[0].score >= CONFIDENT_SCORE and scored[0][2] >= CONFIDENT_MATCH and (
-        len(hits) < 2 or hits[0].score - hits[1].score >= CONFIDENT_GAP
+        not rivals or hits[0].score - rivals[0].score >= CONFIDENT_GAP
     ) and scored[0][3] < MAX_UNKNOWN_WORDS
     no_answer = not confident and (not scored or scored[0][2] < NO_ANSWER_MATCH or (
         scored[0][3] >= NO_ANSWER_UNKNOWN and scored[0][2] < NO_ANSWER_UNKNOWN_MATCH))
