@@ -34,7 +34,7 @@ from . import render
 from .messages import Button, Message
 from .understand import (
     classify, extract, find_identities, is_opener, label as identity_label, looks_like_question, normalize,
-    parse_amount, parse_hospital_level, parse_int, parse_yes_no, read_choice,
+    parse_amount, parse_hospital_level, parse_int, parse_yes_no, read_choice, says_unknown,
 )
 
 log = logging.getLogger("jiuzhu.flow")
@@ -807,6 +807,9 @@ def _parse_hospital_level(state: State, q: str, text: str, ext, cfg: FlowConfig)
 
 def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
     value = read_choice(text, questions_data()[q].get("words") or {})  # "今年第一次住院", "没有转诊"
+    if value is None and says_unknown(text):
+        handled, problem, notes = _skip_inline(state, q)  # "是不是特殊病我不知道": never taken as yes
+        return handled, problem, notes or ["好的，这一项先跳过。"]
     value = parse_yes_no(text) if value is None else value
     if value is None:
         return False, _hint("yes_or_no"), []
@@ -1075,6 +1078,10 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
         if _get(state, key) is None:
             _set(state, key, value)
             merged = True
+    if state.slots.get("identities") is None and answered not in ("identities", "identity_unsure") \
+            and ext.identity.none and not ext.identity.found:
+        _set(state, "identities", [])  # "不是低保也不是特困，普通人": none, not asked again
+        merged = True
     if "self_pay" not in found and ext.total_cost is not None and state.slots.get("self_pay") is None \
             and not skip_money:
         state.slots["bill"] = str(ext.total_cost)  # asked for what is left (_ask says why)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .negation import negated_at
+from .negation import asked_at, negated_at
 from .normalize import compact
+
+
+_ASKING = ("是不是", "是否", "有没有", "算不算", "要不要", "办没办", "转没转", "是不是要", "需不需要")
 
 
 def _matches(t: str, words: dict[Any, list[str]]) -> list[tuple[int, int, Any]]:
@@ -40,7 +43,10 @@ def read_choice(text: object, words: dict[Any, list[str]]) -> Any | None:
         return None
     values = list(words)
     chosen = set()
-    for start, _end, value in _matches(t, words):
+    for start, end, value in _matches(t, words):
+        if t[max(0, start - 4):start].endswith(_ASKING) or asked_at(t, start) or \
+                (t[end:end + 1] in ("没", "不") and t[end + 1:end + 2] == t[end - 1]):
+            continue  # "是不是特殊病我不知道", "转没转诊我不清楚", "之前有没有看过" choose nothing
         if negated_at(t, start):
             if len(values) == 2:
                 chosen.add(values[1] if value == values[0] else values[0])

@@ -12,9 +12,19 @@ _QUESTION_BEFORE = ("是不是", "是否", "算不算", "有没有", "属不属�
 _GAP = "的在去做办开过了是啥个一什么"  # filler allowed between the negation and the word: 没有去办转诊
 
 
+def asked_at(text: str, start: int) -> bool:
+    """The word at ``start`` is asked about, not stated: 是不是特殊病, 有没有转诊, 转没转诊 (A-not-A)."""
+    before = text[max(0, start - 4):start]
+    if before.endswith(_QUESTION_BEFORE):
+        return True
+    return start >= 2 and text[start - 1] in "没不" and text[start - 2] == text[start]
+
+
 def negated_at(text: str, start: int) -> bool:
     """True when a negation word ends right before ``text[start]`` (at most two filler characters
     between them: 没有办转诊, 不是在柳州)."""
+    if asked_at(text, start):
+        return False
     before = text[max(0, start - 6):start]
     for gap in range(0, 3):
         if gap and (len(before) < gap or any(c not in _GAP for c in before[len(before) - gap:])):

@@ -104,3 +104,19 @@ def test_negated_special_disease_in_qianjiang(word, negation, tail):
 @pytest.mark.parametrize("q,value,word", WORDS)
 def test_each_option_word_alone_selects_its_option(q, value, word):
     assert read_choice(word, WORD_TABLES[q]) == value, word
+
+
+UNKNOWN = {"special_disease": ["是不是特殊病我不知道", "不清楚是不是特殊疾病"],
+           "referred": ["不知道有没有转诊", "转没转诊我不清楚"],
+           "year_to_date": ["记不清之前有没有看过"]}
+
+
+@pytest.mark.parametrize("q,text", [(q, t) for q, texts in UNKNOWN.items() for t in texts])
+def test_not_knowing_skips_and_never_answers_yes(q, text):
+    """"是不是特殊病我不知道": skipped (the result says what it assumed), never taken as 是."""
+    for region in ASKED_SOMEWHERE.get(q, tuple(HOMES)):
+        state = drive(region, q)
+        reply = step(state, text, CFG)
+        after = reply.state
+        assert q in after.skipped or (q == "year_to_date" and "year_to_date" in after.skipped), (region, text)
+        assert after.slots.get("facts", {}).get(q) is None, (region, text)
