@@ -7,7 +7,14 @@ next is decided by the engine (`engine.questions`), so only facts that change th
 What it understands anywhere: free text that fills several slots at once ("我是南宁的低保户，住院
 自付2万"), 重新开始, 返回/上一步, 修改, 帮助, 人工, 跳过/不知道 (after the four essentials), 下一位 (cadre
 mode) and policy questions (answered from the FAQ, then back to the pending question). A later
-message that contradicts a confirmed answer is confirmed before it replaces it.
+message that contradicts a confirmed answer is confirmed before it replaces it, also after the
+result ("不对，自付是两万八不是两万五", "是特困不是低保", "其实在柳州看的").
+
+Bills: a whole bill (花了/一共/住院费) is never priced as self-pay: the flow asks for what is left, or
+computes bill − reimbursement ("花了5万，报了3万") and says it back, as it says back the figure used for
+"两万多". The self-pay question also offers range buttons, then the figures of the range chosen.
+Typed answers are read by PARSERS (keyed by questions.yaml's `parser:`); yes/no questions by
+their `words:` table, where a negated word never selects its option.
 """
 from __future__ import annotations
 

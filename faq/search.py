@@ -15,7 +15,12 @@ entry's question or a variant, and *relative BM25* is the entry's BM25 divided b
 Region steering: entries of the caller's region, or of a region named in the question, move part
 of the way to 100; other regions' entries drop when a region is named; with no region at all,
 general entries are preferred.  A result is *confident* when the top hit's ranking score, its
-absolute match quality (coverage and fuzzy only) and its lead over the second are all high enough.
+absolute match quality (coverage and fuzzy only) and its lead over the next rival are all high
+enough and few of the question's words are unknown to the knowledge base; then the top hit (and,
+for a two-part question such as "能报多少 去哪里申请", each part's own top hit) has ``confident``.
+A negated word (不是低保, 不是特殊病) is a term of its own, and an entry about other identities than the
+one the question names ranks lower.  Not confident: "您是不是想问" with the nearest questions, or, when
+nothing is near (``no_answer``), plainly that there is no answer, with 12393 and the local office.
 """
 from __future__ import annotations
 
