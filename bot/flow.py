@@ -631,8 +631,10 @@ def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, c
         state.done = False
         return _next(state, cfg, "\n".join(lead_notes) or None)
     state.history.pop()
-    if not problem and _opener(text):
-        return [_reask(state, cfg, _hint("greeting_again"))]
+    if _opener(text):  # "你好" / "谢谢" mid-way: a polite word back, then where we were
+        thanks = any(word in text for word in ("谢", "感谢", "辛苦"))
+        key = ("thanks_done" if state.done and not state.pending else "thanks") if thanks else "greeting_again"
+        return [_reask(state, cfg, _hint(key))]
     return [_reask(state, cfg, problem or _not_understood(q))]
 
 
