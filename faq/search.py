@@ -81,7 +81,8 @@ MAX_TOP = 20
 NO_ANSWER_MATCH = 22.0
 NO_ANSWER_UNKNOWN_MATCH = 40.0
 NO_ANSWER_UNKNOWN = 0.6
-MAX_UNKNOWN_WORDS = 0.3  # share of the question's words (2+ characters) that no entry has
+MAX_UNKNOWN_WORDS = 0.3
+REGION_NEEDED = True  # a region's own entry is confident only when the region is known  # share of the question's words (2+ characters) that no entry has
 IDENTITY_PENALTY = 8.0  # an entry about other identities than the one the question names
 
 HOTLINE = "拨打12393医保服务热线，或咨询当地医保局、乡镇（街道）"
@@ -490,9 +491,11 @@ def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int
     # the lead is over the next *rival*: a general entry right behind the region's own entry on the
     # same topic is the same answer less precisely, not a doubt
     rivals = [h for h in hits[1:] if not (hits[0].regions != ["all"] and h.regions == ["all"])] if hits else []
+    # one region's answer is not sure for a question that names no region, asked by no one's region
+    somewhere = reg is not None or bool(mentioned) or not hits or hits[0].regions == ["all"]
     confident = bool(hits) and hits[0].score >= CONFIDENT_SCORE and scored[0][2] >= CONFIDENT_MATCH and (
         not rivals or hits[0].score - rivals[0].score >= CONFIDENT_GAP
-    ) and scored[0][3] < MAX_UNKNOWN_WORDS
+    ) and scored[0][3] < MAX_UNKNOWN_WORDS and (somewhere or not REGION_NEEDED)
     no_answer = not confident and (not scored or scored[0][2] < NO_ANSWER_MATCH or (
         scored[0][3] >= NO_ANSWER_UNKNOWN and scored[0][2] < NO_ANSWER_UNKNOWN_MATCH))
     if confident:
