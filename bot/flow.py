@@ -7,13 +7,21 @@ next is decided by the engine (`engine.questions`), so only facts that change th
 What it understands anywhere: free text that fills several slots at once ("我是南宁的低保户，住院
 自付2万"), 重新开始, 返回/上一步, 修改, 帮助, 人工, 跳过/不知道 (after the four essentials), 下一位 (cadre
 mode) and policy questions (answered from the FAQ, then back to the pending question). A later
-message that contradicts a confirmed answer is confirmed before it replaces it.
+message that contradicts a confirmed answer is confirmed before it replaces it, also after the
+result ("不对，自付是两万八不是两万五", "是特困不是低保", "其实在柳州看的").
+
+Bills: a whole bill (花了/一共/住院费) is never priced as self-pay: the flow asks for what is left, or
+computes bill − reimbursement ("花了5万，报了3万") and says it back, as it says back the figure used for
+"两万多". The self-pay question also offers range buttons, then the figures of the range chosen.
+Typed answers are read by PARSERS (keyed by questions.yaml's `parser:`); yes/no questions by
+their `words:` table, where a negated word never selects its option.
 """
 from __future__ import annotations
 
 import copy
 import functools
 import logging
+import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,8 +40,8 @@ from engine.policy import default as load_policies
 from . import render
 from .messages import Button, Message
 from .understand import (
-    classify, extract, find_identities, label as identity_label, looks_like_question, normalize,
-    parse_amount, parse_hospital_level, parse_int, parse_yes_no,
+    classify, extract, find_identities, is_opener, label as identity_label, looks_like_question, normalize,
+    parse_amount, parse_hospital_level, parse_int, parse_yes_no, read_choice, says_unknown,
 )
 
 log = logging.getLogger("jiuzhu.flow")
@@ -119,6 +127,9 @@ def _options(q: str, state: State, cfg: FlowConfig) -> dict[str, Any]:
     """label → value of the buttons that answer question `q` (read-only: shared between calls)."""
     region = state.slots.get("region") if q in ("where", "identities") else None
     picking = tuple(state.picking) if q == "identities" else ()
+    if q == "self_pay_refine":  # the figures of the range chosen at the self-pay question
+        ranges = questions_data()["self_pay"]["ranges"]
+        return dict(ranges.get(state.slots.get("amount_range"), {}))
     if cfg.policies is not None:  # a policy set of the caller's own: not cached
         return _make_options(q, region, picking, cfg)
     return _cached_options(q, region, picking)
@@ -140,12 +151,22 @@ def _make_options(q: str, region: str | None, picking: tuple[str, ...], cfg: Flo
                 if (wanted is None or code in wanted) and code not in picking}
     if q == "identity_unsure":
         return dict(MONITORED_BUTTONS)
+    if q == "self_pay":
+        return {label: label for label in data["self_pay"]["ranges"]}
     return dict(data.get(q, {}).get("options") or {})
+
+
+def _amount_range(text: str) -> str | None:
+    """The range button pressed (its label comes back normalised: "5千–1万" as "5千-1万")."""
+    for label in questions_data()["self_pay"]["ranges"]:
+        if normalize(label) == text or label == text:
+            return label
+    return None
 
 
 def _prompt(q: str) -> str:
     if q == "identity_unsure":
-        return "防止返贫致贫的监测对象分三种，患者是下面哪一种？不清楚可以问村里；不是监测对象就点“都不是”。"
+        return _hint("monitored_prompt")
     return questions_data()[q]["prompt"]
 
 
@@ -160,7 +181,7 @@ def _buttons(labels) -> list[Button]:
 
 
 def _is_essential(q: str) -> bool:
-    return q in ESSENTIALS or q == "identity_unsure"
+    return q in ESSENTIALS or q in ("identity_unsure", "self_pay_refine")
 
 
 # ------------------------------------------------------------------------------------------- helpers
@@ -245,6 +266,8 @@ def _ask(q: str, state: State, cfg: FlowConfig, lead: str | None = None) -> Mess
     if state.answered:
         labels.append(B_BACK)
     text = _prompt(q)
+    if q == "self_pay" and state.slots.get("bill") and "总费用" not in (lead or ""):
+        lead = (lead + "\n" if lead else "") + _bill_lead(Decimal(state.slots["bill"]))
     if q == "self_pay":
         window = _application_window(state, cfg)
         if window:
@@ -387,8 +410,8 @@ def step(state: State | None, text: Any, cfg: FlowConfig | None = None) -> Reply
     raw = text if isinstance(text, str) else ""
     text = normalize(raw)
     if state is None or not state.started:
-        if text in ("", "/start") or not text:
-            return start(cfg)
+        if text in ("", "/start") or not text or _opener(text):
+            return start(cfg)  # "你好", "我想问问医疗救助": the greeting and the first question
         reply = start(cfg)
         follow = step(reply.state, text, cfg)
         return Reply(follow.state, follow.messages)
@@ -407,6 +430,10 @@ def step(state: State | None, text: Any, cfg: FlowConfig | None = None) -> Reply
                                       buttons=[Button(label=B_RESTART, code=B_RESTART)], kind="error")])
     finally:
         _ORIGIN.reset(origin)
+
+
+def _opener(text: str) -> bool:
+    return is_opener(text) and not extract(text).slots
 
 
 def _copy(state: State) -> State:
@@ -515,11 +542,7 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     problem: str | None = None
     if cfg.faq is not None and not button and (ext.question or looks_like_question(text)) \
             and not _about_this_patient(text, ext):
-        # a policy question: answer it, then back to the pending question (fill nothing from it:
-        # "五保户住院能报多少？" does not say the patient is 五保户)
-        state.history.pop()
-        answer = cfg.faq(text, state.slots.get("region"))
-        return answer + [_reask(state, cfg, "我们接着刚才的问题：")]
+        return _faq_detour(state, text, cfg)
     if q:
         handled, problem, more = _answer_pending(state, q, text, ext, cfg)
         lead_notes += more
@@ -532,21 +555,47 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             state.answered += 1
             return _with_merge(state, ext, q, cfg, lead_notes, direct=True)
     if not handled and _faq_like(text, ext) and cfg.faq is not None and not _about_this_patient(text, ext):
-        state.history.pop()
-        answer = cfg.faq(text, state.slots.get("region"))
-        return answer + [_reask(state, cfg, "我们接着刚才的问题：")]
+        return _faq_detour(state, text, cfg)
+    if not q and state.slots.get("region") and ext.place is not None and _about_care_place(text):
+        return _where_change(state, ext.place, cfg)  # "其实在柳州看的"
     if not q and state.done and not ext.slots:
-        amount = parse_amount(text)  # a bare "改成3万" after the result: the amount, to confirm
-        if amount.ok and amount.value is not None and state.slots.get("self_pay") is not None \
-                and Decimal(str(state.slots["self_pay"])) != amount.value:
-            state.history.pop()
-            current, new = state.slots["self_pay"], str(amount.value)
-            state.confirm = {"slot": "self_pay", "value": new,
-                             "text": f"您之前说的{engine.FACT_LABELS.get('self_pay')}是“{_show('self_pay', current, state, cfg)}”，"
-                                     f"现在改成“{_show('self_pay', new, state, cfg)}”吗？"}
-            return [_confirm_message(state)]
+        changed = _bare_amount_change(state, text, cfg)  # a bare "改成3万" after the result
+        if changed:
+            return changed
+    return _after_answer(state, text, ext, q, (handled, problem, button), cfg, lead_notes)
+
+
+def _faq_detour(state: State, text: str, cfg: FlowConfig) -> list[Message]:
+    """A policy question: answered from the FAQ, then back to the pending question (nothing filled
+    from it: "五保户住院能报多少？" does not say the patient is 五保户)."""
+    state.history.pop()
+    answer = cfg.faq(text, state.slots.get("region"))
+    return answer + [_reask(state, cfg, "我们接着刚才的问题：")]
+
+
+def _bare_amount_change(state: State, text: str, cfg: FlowConfig) -> list[Message] | None:
+    amount = parse_amount(text)
+    current = state.slots.get("self_pay")
+    if not (amount.ok and amount.value is not None and current is not None and Decimal(str(current)) != amount.value):
+        return None
+    state.history.pop()
+    new = str(amount.value)
+    state.confirm = {"slot": "self_pay", "value": new,
+                     "text": _hint("change", label=engine.FACT_LABELS.get("self_pay"),
+                                   old=_show("self_pay", current, state, cfg), new=_show("self_pay", new, state, cfg))}
+    return [_confirm_message(state)]
+
+
+def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, cfg: FlowConfig,
+                  lead_notes: list[str]) -> list[Message]:
+    """The rest of a message merged, then the next question (or a confirmation, or a hint)."""
+    handled, problem, button = outcome
     if handled and button:
         merged, conflict = False, None  # a button says one thing only: "门诊慢特病" is not "是特殊疾病"
+    elif handled and q and not _is_essential(q) and not _corrects(text):
+        # a typed answer ("是的，尿毒症") fills what is still empty but changes nothing already given:
+        # its words answer the question, they do not ask to change the care type
+        merged, conflict = _merge(state, ext, q, cfg, lead_notes, changes=False)
     else:
         # a problem with the answer (e.g. a bare "门诊") keeps the pending slot out of the merge
         merged, conflict = _merge(state, ext, q if handled or problem else None, cfg, lead_notes)
@@ -565,6 +614,10 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         if not merged:
             state.history.pop()
         return [_outside(ext.place, cfg), _ask("region", state, cfg)]
+    if (handled or merged) and _ask_unsure_identity(state, ext, q):
+        state.answered += 1  # "特因户", "因为看病家里穷了": asked back before it is used
+        ask = _confirm_message(state)
+        return [Message(text="\n".join(lead_notes + [ask.text]), buttons=ask.buttons, kind="question")]
     if handled or merged:
         state.answered += 1
         if handled:
@@ -578,7 +631,45 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         state.done = False
         return _next(state, cfg, "\n".join(lead_notes) or None)
     state.history.pop()
+    if _opener(text):  # "你好" / "谢谢" mid-way: a polite word back, then where we were
+        thanks = any(word in text for word in ("谢", "感谢", "辛苦"))
+        key = ("thanks_done" if state.done and not state.pending else "thanks") if thanks else "greeting_again"
+        return [_reask(state, cfg, _hint(key))]
     return [_reask(state, cfg, problem or _not_understood(q))]
+
+
+def _where_change(state: State, place, cfg: FlowConfig) -> list[Message]:
+    """A place of care named after the result: the where answer changes (confirmed when it replaces
+    one), or the where question is asked again when the place alone does not tell (广西: which city)."""
+    value = _where_from_place(state, place, cfg)
+    current = _get(state, "where")
+    if value is None:
+        state.answered += 1
+        state.done = False
+        return [_ask("where", state, cfg, _which_city(place, cfg))]
+    state.history.pop()
+    if value == current:
+        return [_reask(state, cfg, _hint("where_same", where=_show("where", value, state, cfg)))]
+    state.confirm = {"slot": "where", "value": value,
+                     "text": _hint("change", label=engine.FACT_LABELS.get("where", "就医地点"),
+                                   old=_show("where", current, state, cfg), new=_show("where", value, state, cfg))}
+    return [_confirm_message(state)]
+
+
+def _ask_unsure_identity(state: State, ext, q: str | None) -> bool:
+    """A probable identity in a message that answered another question: set up "您说的…是指…吗？"."""
+    match = ext.identity
+    if q in ("identities", "identity_unsure") or state.slots.get("identities") is not None \
+            or match.codes or not match.unsure or state.confirm is not None:
+        return False
+    phrase, code = match.unsure[0]
+    if code in MONITORED_BUTTONS.values():
+        return False  # 贫困户 and the like: the identities question asks which kind
+    state.confirm = {"slot": "identities", "value": [code], "unsure": True,
+                     "text": _hint("unsure_identity", phrase=phrase, label=identity_label(code))}
+    if state.pending == q:
+        state.pending = None
+    return True
 
 
 def _outside(place, cfg: FlowConfig) -> Message:
@@ -630,97 +721,203 @@ def _not_understood(q: str | None) -> str:
     return hints.get(q or "", "没太明白，请点按钮或换个说法。")
 
 
-def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> tuple[bool, str | None, list[str]]:
-    """Parse `text` as the answer to question `q`. Returns (handled, problem message, notes)."""
+Outcome = tuple[bool, str | None, list[str]]  # (handled, problem message, notes)
+
+
+def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    """Parse `text` as the answer to question `q`: its buttons first, then the parser named by
+    questions.yaml's `parser:` (PARSERS)."""
     options = _options(q, state, cfg)
-    data = questions_data().get(q, {})
-    parser = data.get("parser", "option") if q != "identity_unsure" else "identity_unsure"
     if q == "identities":
         return _answer_identities(state, text, ext, options, cfg)
     if q == "identity_unsure":
-        if text in options:
-            codes = [c for c in state.picking if c not in MONITORED_BUTTONS.values()] + [options[text]]
-            _commit_identities(state, codes)
-            return True, None, []
-        if text == "不清楚":
-            _commit_identities(state, state.picking + ["unstable_lifted"])
-            return True, None, ["先按“脱贫不稳定户”估算，请向村里确认具体类型。"]
-        if text == B_NONE or (ext.identity.none and not ext.identity.found):
-            _commit_identities(state, [c for c in state.picking if c not in MONITORED_BUTTONS.values()])
-            return True, None, []
-        return False, "请点选一种；不清楚就点“不清楚”。", []
+        return _answer_identity_unsure(state, text, ext, options)
+    if q == "self_pay" and _amount_range(text):
+        state.slots["amount_range"] = _amount_range(text)
+        state.pending = "self_pay_refine"
+        return True, None, []
     if text in options:
-        value = options[text]
+        return _apply(state, q, options[text], cfg)
+    if q == "self_pay_refine" and text in {normalize(label): v for label, v in options.items()}:
+        return _apply(state, q, {normalize(label): v for label, v in options.items()}[text], cfg)
+    parser = PARSERS.get(questions_data().get(q, {}).get("parser", "option"), _parse_fact)
+    return parser(state, q, text, ext, cfg)
+
+
+def _answer_identity_unsure(state: State, text: str, ext, options: dict) -> Outcome:
+    kept = [c for c in state.picking if c not in MONITORED_BUTTONS.values()]
+    if text in options:
+        _commit_identities(state, kept + [options[text]])
+        return True, None, []
+    if text == "不清楚":
+        _commit_identities(state, state.picking + ["unstable_lifted"])
+        return True, None, [_hint("monitored_unknown")]
+    if text == B_NONE or (ext.identity.none and not ext.identity.found):
+        _commit_identities(state, kept)
+        return True, None, []
+    return False, _hint("pick_monitored"), []
+
+
+def _parse_region(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    if not ext.region:
+        return False, None, []
+    _set(state, "region", ext.region)
+    name = _policies(cfg).regions[ext.region].name
+    note = [_hint("place_in_region", place=ext.place.place, region=name)] \
+        if ext.place and ext.place.place not in name else []
+    return True, None, note
+
+
+def _parse_care(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    if ext.care == "outpatient_general" and "普通" not in text and len(text) <= 6:
+        return False, _hint("which_outpatient"), []  # a bare "门诊": which kind matters a lot
+    if not ext.care:
+        return False, None, []
+    _set(state, "care", ext.care)
+    return True, None, []
+
+
+def _parse_amount(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    if q in BILL_SLOTS:
+        from_bill = _self_pay_from_bill(state, q, ext, cfg)
+        if from_bill is not None:
+            return from_bill
+    result = parse_amount(text)
+    if result.error == "unknown":
+        return _skip_inline(state, q) if not _is_essential(q) else (False, _hint("need_number"), [])
+    if not result.ok:
+        return False, result.message or _not_understood(q), []
+    too_much = _more_than_bill(state, q, result.value)
+    if too_much:
+        return False, too_much, []
+    handled, problem, notes = _apply(state, q, result.value, cfg)
+    if result.approx or result.note:  # "两三万": say the figure used, in the usual form
+        notes = notes + [_hint("figure_used", amount=yuan(result.value))]
+    return handled, problem, notes
+
+
+def _parse_grade(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    value = parse_int(text, "grade")
+    if value is None and ext.identity.facts.get("disability_grade"):
+        value = ext.identity.facts["disability_grade"]
+    if value not in (1, 2, 3, 4):
+        return False, _hint("pick_grade"), []
+    if ext.identity.facts.get("disability_kind"):
+        _set(state, "disability_kind", ext.identity.facts["disability_kind"])
+    return _apply(state, q, value, cfg)
+
+
+def _parse_hospital_level(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    value = parse_hospital_level(text)
+    if value in (1, 2, 3):
         return _apply(state, q, value, cfg)
-    if parser == "region":
-        if ext.region:
-            _set(state, "region", ext.region)
-            name = _policies(cfg).regions[ext.region].name
-            note = [f"好的，{ext.place.place}属于{name}。"] if ext.place and ext.place.place not in name else []
-            return True, None, note
-        return False, None, []
-    if parser == "care":
-        if ext.care == "outpatient_general" and "普通" not in text and len(text) <= 6:
-            # a bare "门诊": which kind matters a lot (普通门诊 is rarely covered)
-            return False, ("门诊分几种：普通门诊；门诊慢特病（长期治疗的慢性病、特殊病）；"
-                           "透析、放化疗等大病门诊。请点选一种。"), []
-        if ext.care:
-            _set(state, "care", ext.care)
-            return True, None, []
-        return False, None, []
-    if parser == "amount":
-        result = parse_amount(text)
-        if result.error == "unknown":
-            return (_skip_inline(state, q) if not _is_essential(q) else (False, "这一项需要一个数字才能估算。", []))
-        if not result.ok:
-            return False, result.message or _not_understood(q), []
-        handled, problem, notes = _apply(state, q, result.value, cfg)
-        if result.approx or result.note:  # "两三万": say the figure used, in the usual form
-            notes = notes + [f"按{yuan(result.value)}估算。"]
-        return handled, problem, notes
-    if parser == "grade":
-        value = parse_int(text, "grade")
-        if value is None and ext.identity.facts.get("disability_grade"):
-            value = ext.identity.facts["disability_grade"]
-        if value in (1, 2, 3, 4):
-            if ext.identity.facts.get("disability_kind"):
-                _set(state, "disability_kind", ext.identity.facts["disability_kind"])
-            return _apply(state, q, value, cfg)
-        return False, "请点选残疾等级（一级到四级）。", []
-    if parser == "hospital_level":
-        value = parse_hospital_level(text)
-        if value in (1, 2, 3):
-            return _apply(state, q, value, cfg)
-        return False, "请点选医院等级；不清楚可以点“跳过”。", []
-    if parser == "yes_no":
-        value = parse_yes_no(text)
-        if value is not None:
-            handled, problem, notes = _apply(state, q, value, cfg)
-            amount = parse_amount(text)
-            if q == "year_to_date" and value and amount.ok and amount.value:
-                # "有，自付了5000" answers the next question too
-                return _apply(state, "ytd_self_pay", amount.value, cfg)
-            return handled, problem, notes
-        return False, "请点“是”或“不是”（或对应的按钮）。", []
-    if parser == "where":
-        value = ext.facts.get("where") or (
-            _where_from_place(state, ext.place, cfg) if ext.place and not _says_home(text) else None)
-        if value:
-            return _apply(state, q, value, cfg)
-        if ext.place is not None and ext.place.region == state.slots.get("region"):
-            labels = _policies(cfg).regions[ext.place.region].where_labels
-            return False, (f"{ext.place.place}如果就是户口（参保）所在的地方，请点“{labels.local}”；"
-                           f"不是的话点“{labels.in_province}”。"), []
-        return False, "请点选就医地点。", []
-    if parser == "age":
-        value = parse_int(text, "age") or ext.facts.get("age")
-        if isinstance(value, int) and 0 <= value <= 130:
-            return _apply(state, q, value, cfg)
-        return False, "请打年龄数字，比如“65”。", []
+    return False, _hint("pick_hospital"), []
+
+
+def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    value = read_choice(text, questions_data()[q].get("words") or {})  # "今年第一次住院", "没有转诊"
+    if value is None and says_unknown(text):
+        handled, problem, notes = _skip_inline(state, q)  # "是不是特殊病我不知道": never taken as yes
+        return handled, problem, notes or ["好的，这一项先跳过。"]
+    value = parse_yes_no(text) if value is None else value
+    if value is None:
+        return False, _hint("yes_or_no"), []
+    handled, problem, notes = _apply(state, q, value, cfg)
+    amount = parse_amount(text)
+    if q == "year_to_date" and value and amount.ok and amount.value:
+        return _apply(state, "ytd_self_pay", amount.value, cfg)  # "有，自付了5000": the next one too
+    return handled, problem, notes
+
+
+def _parse_where(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    value = ext.facts.get("where") or (
+        _where_from_place(state, ext.place, cfg) if ext.place and not _says_home(text) else None)
+    if value:
+        return _apply(state, q, value, cfg)
+    if ext.place is not None and ext.place.region == state.slots.get("region"):
+        return False, _which_city(ext.place, cfg), []
+    return False, _hint("pick_where"), []
+
+
+def _which_city(place, cfg: FlowConfig) -> str:
+    labels = _policies(cfg).regions[place.region].where_labels
+    return _hint("which_city", place=place.place, local=labels.local, other=labels.in_province)
+
+
+def _parse_age(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    value = parse_int(text, "age") or ext.facts.get("age")
+    if isinstance(value, int) and 0 <= value <= 130:
+        return _apply(state, q, value, cfg)
+    return False, _hint("type_age"), []
+
+
+def _parse_fact(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    """`option` questions typed rather than pressed: what extract() found for the fact."""
     value = ext.facts.get(q)
     if value is not None:
         return _apply(state, q, value, cfg)
     return False, None, []
+
+
+# questions.yaml `parser:` → how a typed answer is read
+PARSERS: dict[str, Callable[..., Outcome]] = {
+    "region": _parse_region, "care": _parse_care, "amount": _parse_amount, "grade": _parse_grade,
+    "hospital_level": _parse_hospital_level, "yes_no": _parse_yes_no, "where": _parse_where,
+    "age": _parse_age, "option": _parse_fact,
+}
+
+
+def _hint(key: str, **context) -> str:
+    """A short sentence of the flow's own (bot/templates/hints.j2)."""
+    return render.render("hints.j2", key=key, **context)
+
+
+BILL_SLOTS = {"self_pay": "bill", "ytd_self_pay": "ytd_bill"}  # where a whole bill said for it is kept
+
+
+def _self_pay_from_bill(state: State, q: str, ext, cfg: FlowConfig) -> Outcome | None:
+    """A self-pay question (this one, or the year's earlier ones) answered with a whole bill or a
+    reimbursement ("花了2万", "报了3万"): a whole bill alone is never priced as self-pay (more
+    self-pay can only raise the estimate); bill − reimbursement is, said back."""
+    bill = state.slots.get(BILL_SLOTS[q])
+    if ext.self_pay is not None:
+        too_much = _more_than_bill(state, q, ext.self_pay)
+        if too_much:
+            return False, too_much, []
+        handled, problem, notes = _apply(state, q, ext.self_pay, cfg)
+        return handled, problem, notes + _self_pay_notes(ext, ext.self_pay)
+    if ext.reimbursed is not None and bill is not None and ext.total_cost is None:
+        left = Decimal(bill) - ext.reimbursed
+        if left < 0:
+            return False, _hint("reimbursed_too_much", bill=yuan(Decimal(bill))), []
+        handled, problem, notes = _apply(state, q, left, cfg)
+        return handled, problem, notes + [
+            _hint("bill_left", bill=yuan(Decimal(bill)), paid=yuan(ext.reimbursed), left=yuan(left))]
+    if ext.total_cost is not None:
+        state.slots[BILL_SLOTS[q]] = str(ext.total_cost)  # kept: "报了3万" next computes the rest
+        return False, _bill_lead(ext.total_cost), []
+    return None
+
+
+def _bill_lead(bill: Decimal) -> str:
+    return _hint("bill", bill=yuan(bill))
+
+
+def _self_pay_notes(ext, value: Decimal) -> list[str]:
+    """Say back how the self-pay was read: computed from the bill, or the figure used for "两万多"."""
+    if ext.total_cost is not None and ext.reimbursed is not None:
+        return [_hint("bill_left", bill=yuan(ext.total_cost), paid=yuan(ext.reimbursed), left=yuan(value))]
+    result = ext.self_pay_result
+    if result is not None and result.approx:
+        return [_hint("approx_self_pay", amount=yuan(value))]
+    return []
+
+
+def _more_than_bill(state: State, q: str, value: Decimal) -> str | None:
+    bill = state.slots.get(BILL_SLOTS.get(q, ""))
+    if bill is not None and value is not None and value > Decimal(bill):
+        return _hint("more_than_bill", bill=yuan(Decimal(bill)))
+    return None
 
 
 HOME_WORDS = ("我是", "户口", "户籍", "参保", "家在", "老家", "我们是")
@@ -748,6 +945,10 @@ def _where_from_place(state: State, place, cfg: FlowConfig) -> str | None:
 
 
 def _apply(state: State, q: str, value: Any, cfg: FlowConfig) -> tuple[bool, str | None, list[str]]:
+    if q == "self_pay_refine":  # a figure of the range: the self-pay itself
+        state.slots.pop("amount_range", None)
+        _set(state, "self_pay", Decimal(str(value)))
+        return True, None, []
     if q == "year_to_date":
         if value:
             state.slots["ytd_partial"] = {}
@@ -768,6 +969,7 @@ def _apply(state: State, q: str, value: Any, cfg: FlowConfig) -> tuple[bool, str
             ytd = {"self_pay": "0", "aid": "0", "tilt_aid": "0", **partial}
             state.slots["year_to_date"] = ytd
             state.slots.pop("ytd_partial", None)
+            state.slots.pop("ytd_bill", None)
             state.confirmed.append("year_to_date")
         return True, None, []
     _set(state, q, value)
@@ -823,9 +1025,18 @@ def _commit_identities(state: State, codes: list[str]) -> None:
 CORRECTION_WORDS = ("不是", "其实", "不对", "搞错", "说错", "改成", "改为", "应该是")
 
 
+CHANGE_WORDS = ("其实", "不对", "搞错", "说错", "改成", "改为", "应该是", "改一下", "弄错")
+
+
+def _corrects(text: str) -> bool:
+    """The message asks to change something ("本市，其实自付是3万"), beyond answering."""
+    return any(word in text for word in CHANGE_WORDS)
+
+
 def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
-           notes: list[str] | None = None) -> tuple[bool, Message | None]:
-    """Fill the other slots a free-text message stated; confirm before replacing a confirmed answer."""
+           notes: list[str] | None = None, changes: bool = True) -> tuple[bool, Message | None]:
+    """Fill the other slots a free-text message stated; confirm before replacing a confirmed answer
+    (with changes=False, only fill what is still empty)."""
     merged = False
     found = ext.slots
     skip_money = state.pending in YTD_STEPS or answered in YTD_STEPS or answered in (
@@ -840,16 +1051,25 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
         if key == "identities" and answered in ("identities", "identity_unsure"):
             continue
         value = found[key]
+        if key == "region" and state.slots.get("region") and _about_care_place(ext.text):
+            continue  # "其实在柳州看的": where the care was (see _where_change), not the home
+        if key == "self_pay" and _more_than_bill(state, key, value):
+            continue
         if isinstance(value, Decimal):
             value = str(value)
         current = state.slots.get(key)
         if current is None:
             _set(state, key, value)
             merged = True
-        elif current != value and (key != "identities" or set(value) - set(current)):
+            if notes is not None:
+                notes.extend(_merge_notes(key, ext, found[key]))
+        elif changes and current != value and (key != "identities" or set(value) - set(current)):
             # "还有他是残疾人" adds an identity; "其实不是低保，是特困" replaces them (asked first)
             correcting = key == "identities" and any(word in (ext.text or "") for word in CORRECTION_WORDS)
             new = value if key != "identities" or correcting else list(dict.fromkeys(current + value))
+            if key == "identities" and correcting and ext.identity.negated:
+                # "是特困不是低保": only the denied identity goes, the others stay
+                new = list(dict.fromkeys([c for c in current if c not in ext.identity.negated] + value))
             if key == "identities" and not correcting:
                 _set(state, key, new)
                 merged = True
@@ -867,7 +1087,31 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
         if _get(state, key) is None:
             _set(state, key, value)
             merged = True
+    if state.slots.get("identities") is None and answered not in ("identities", "identity_unsure") \
+            and ext.identity.none and not ext.identity.found:
+        _set(state, "identities", [])  # "不是低保也不是特困，普通人": none, not asked again
+        merged = True
+    if "self_pay" not in found and ext.total_cost is not None and state.slots.get("self_pay") is None \
+            and not skip_money:
+        state.slots["bill"] = str(ext.total_cost)  # asked for what is left (_ask says why)
+        merged = True
     return merged, None
+
+
+_CARE_PLACE_RE = re.compile(r"在.{1,8}(看的|看病|住的院|住院|治|做的|做手术|就医|开的药)|去.{1,8}(看|住院|治)")
+
+
+def _about_care_place(text: str) -> bool:
+    return bool(_CARE_PLACE_RE.search(text or "")) and not _says_home(text)
+
+
+def _merge_notes(key: str, ext, value: Any) -> list[str]:
+    """How a slot filled from free text was read, said back: the self-pay's figure, typo fixes."""
+    if key == "self_pay":
+        return _self_pay_notes(ext, value)
+    if key == "identities" and ext.identity.corrections:
+        return ["我理解为：" + "、".join(f"“{typed}”=“{canon}”" for typed, canon in ext.identity.corrections) + "。"]
+    return []
 
 
 def _confirm_message(state: State) -> Message:
@@ -993,6 +1237,8 @@ def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message]:
                 state.history.append(snap)  # 上一步 from the question = back to before 修改
             if key in ESSENTIALS:
                 state.slots.pop(key, None)
+                if key == "self_pay":
+                    state.slots.pop("bill", None)  # a new answer, maybe a new bill
             else:
                 state.slots.get("facts", {}).pop(key, None)
             if key == "identities":

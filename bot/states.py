@@ -12,6 +12,7 @@ class Ask(StatesGroup):
     identity_unsure = State()
     care = State()
     self_pay = State()
+    self_pay_refine = State()
     disability_grade = State()
     disability_kind = State()
     special_disease = State()

@@ -15,11 +15,17 @@ entry's question or a variant, and *relative BM25* is the entry's BM25 divided b
 Region steering: entries of the caller's region, or of a region named in the question, move part
 of the way to 100; other regions' entries drop when a region is named; with no region at all,
 general entries are preferred.  A result is *confident* when the top hit's ranking score, its
-absolute match quality (coverage and fuzzy only) and its lead over the second are all high enough.
+absolute match quality (coverage and fuzzy only) and its lead over the next rival are all high
+enough and few of the question's words are unknown to the knowledge base; then the top hit (and,
+for a two-part question such as "能报多少 去哪里申请", each part's own top hit) has ``confident``.
+A negated word (不是低保, 不是特殊病) is a term of its own, and an entry about other identities than the
+one the question names ranks lower.  Not confident: "您是不是想问" with the nearest questions, or, when
+nothing is near (``no_answer``), plainly that there is no answer, with 12393 and the local office.
 """
 from __future__ import annotations
 
 import heapq
+import re
 import math
 import threading
 from dataclasses import dataclass
@@ -39,6 +45,7 @@ from .text import (
     REGIONS,
     Lexicon,
     analyze,
+    analyze_negated,
     compact,
     has_content,
     load_lexicon,
@@ -50,7 +57,7 @@ from .text import (
 # --- tuning -----------------------------------------------------------------------------------
 K1 = 1.2
 B = 0.5
-TYPE_WEIGHT = {"w": 1.0, "q": 0.5, "b": 0.4, "p": 0.25}
+TYPE_WEIGHT = {"w": 1.0, "q": 0.5, "b": 0.4, "p": 0.25, "n": 1.0}  # n: a negated word (不是低保)
 ANSWER_WEIGHT = 0.25  # term frequency weight of words that appear only in the answer
 W_COVER, W_FUZZY, W_REL = 0.35, 0.35, 0.30
 # a region's entry moves this share of the way to 100 when it is the caller's region (parameter)
@@ -59,16 +66,24 @@ REGION_BOOST = 0.3
 MENTION_BOOST = 0.5
 REGION_PENALTY = 30.0  # entry of another region when a region is named in the question
 NO_REGION_PENALTY = 20.0  # a region's entry when no region is known: prefer the general answer
-MENTION_ALL_PENALTY = 4.0  # an [all] entry when the region is known (parameter or named)
+MENTION_ALL_PENALTY = 8.0  # an [all] entry when the region is known (parameter or named)
 CANDIDATES = 40  # entries scored with full BM25 and coverage
 FUZZY_CANDIDATES = 15  # of those, entries compared with rapidfuzz
 POSTINGS_BUDGET = 1500  # postings read to pick candidates (rarest terms first)
 UNKNOWN_IDF = 1.0  # weight of a question word no entry has, as a share of the highest idf
 A_COVER = 0.5  # share of coverage (vs fuzzy similarity) in the absolute match quality
 CONFIDENT_SCORE = 50.0  # ranking score of the top hit
-CONFIDENT_MATCH = 42.0  # absolute match quality of the top hit
-CONFIDENT_GAP = 3.0  # the top hit must lead the second by this much
+CONFIDENT_MATCH = 46.0  # absolute match quality of the top hit
+CONFIDENT_GAP = 6.0  # the top hit must lead the second by this much
 MAX_TOP = 20
+# not confident, and nothing even near: "no answer" (no hits offered) when the top hit's absolute
+# match is below NO_ANSWER_MATCH, or below NO_ANSWER_UNKNOWN_MATCH with many unknown words
+NO_ANSWER_MATCH = 22.0
+NO_ANSWER_UNKNOWN_MATCH = 40.0
+NO_ANSWER_UNKNOWN = 0.6
+MAX_UNKNOWN_WORDS = 0.3
+REGION_NEEDED = True  # a region's own entry is confident only when the region is known  # share of the question's words (2+ characters) that no entry has
+IDENTITY_PENALTY = 8.0  # an entry about other identities than the one the question names
 
 HOTLINE = "拨打12393医保服务热线，或咨询当地医保局、乡镇（街道）"
 
@@ -85,9 +100,10 @@ class Hit(BaseModel):
     score: float
     regions: list[str]
     cite: list[str]
+    confident: bool = False  # this hit answers the question (the top hit, or a part's top hit)
 
     def to_contract(self) -> dict:
-        """The hit as the public contract has it: id, question, answer, score, regions, cite."""
+        """The hit as the public contract has it: id, question, answer, score, regions, cite, confident."""
         return {
             "id": self.id,
             "question": self.question,
@@ -95,6 +111,7 @@ class Hit(BaseModel):
             "score": round(float(self.score), 2),
             "regions": list(self.regions),
             "cite": list(self.cite),
+            "confident": bool(self.confident),
         }
 
 
@@ -107,6 +124,7 @@ class SearchResult(BaseModel):
     error: str | None = None
     choices: list[str] = []  # questions offered when not confident (top three)
     regions_mentioned: list[str] = []
+    no_answer: bool = False  # nothing in the knowledge base is near: the message offers no choices
 
     @property
     def top(self) -> Hit | None:
@@ -120,6 +138,7 @@ class _Doc:
     weights: dict[str, float]  # term → BM25 contribution (type weight × idf × saturated tf)
     fuzzy_texts: tuple[str, ...]
     specific: bool  # not an [all] entry
+    identities: frozenset[str] = frozenset()  # identity words of the question, variants and tags
 
 
 class Index:
@@ -166,7 +185,9 @@ class Index:
             }
             for t, w in weights.items():
                 self.postings.setdefault(t, []).append((i, w))
-            self.docs.append(_Doc(e, frozenset(e.regions), weights, fz, e.regions != ["all"]))
+            ids = frozenset().union(*(self.lexicon.identities_in(self._canon(t))
+                                      for t in (e.question, *e.variants, " ".join(e.tags))))
+            self.docs.append(_Doc(e, frozenset(e.regions), weights, fz, e.regions != ["all"], ids))
         self.by_id = {d.entry.id: i for i, d in enumerate(self.docs)}
         self.allowed = {r: [bool(d.regions & {r, "all"}) for d in self.docs] for r in REGIONS}
         self.syllables = frozenset(t[2:].split("_")[0] for t in self.idf if t.startswith("q:")) | frozenset(
@@ -184,7 +205,8 @@ class Index:
         return self.lexicon.strip_regions(norm)
 
     def _terms(self, text: str) -> dict[str, float]:
-        return analyze(self._canon(text), self.tk)
+        canon = self._canon(text)
+        return analyze_negated(canon, self.tk, self.lexicon.negated(canon))
 
     # -- scoring
     def _pick(self, ranked: Iterable[int], k: int, allowed: list[bool] | None, preferred: list[bool] | None) -> list[int]:
@@ -216,21 +238,27 @@ class Index:
         idf = self.idf
         fixed = lex.correct_homophones(strip_fillers(norm_query), known=lambda w: ("w:" + w) in idf)
         canon = lex.strip_regions(lex.apply_synonyms(fixed))
-        qterms = analyze(canon, self.tk)
+        qterms = analyze_negated(canon, self.tk, lex.negated(canon))
+        q_ids = lex.identities_in(canon)
         if any("a" <= c <= "z" for c in canon):
             self._pinyin_terms(canon, qterms)
         if not qterms:
             return []
         known: list[tuple[str, float]] = []  # (term, type weight × idf)
         total = 0.0
+        words = unknown_words = 0.0  # weight of the question's words, and of those no entry has
         for term in qterms:
             tw = TYPE_WEIGHT[term[0]]
             v = idf.get(term)
+            if term[0] == "w" and len(term) >= 4:
+                words += 1.0
+                unknown_words += v is None
             if v is None:
                 total += tw * self.unknown_idf
             else:
                 total += tw * v
                 known.append((term, tw * v))
+        self_unknown = unknown_words / words if words else 0.0
         if not known:
             return []
         # 1. candidates: rarest terms first, until enough entries are touched and the budget of
@@ -293,9 +321,11 @@ class Index:
                     s -= NO_REGION_PENALTY
             elif want:
                 s -= MENTION_ALL_PENALTY
+            if q_ids and d.identities and not (q_ids & d.identities):
+                s -= IDENTITY_PENALTY  # "特困的医保费用谁出" is not about 低保户's
             scored.append((s, i, a))
         scored.sort(key=lambda x: (-x[0], x[1]))
-        return [(max(0.0, min(100.0, s)), i, a) for s, i, a in scored[:top]]
+        return [(max(0.0, min(100.0, s)), i, a, self_unknown) for s, i, a in scored[:top]]
 
     def _pinyin_terms(self, canon: str, qterms: dict[str, float]) -> None:
         """Letters typed as pinyin ("dibao zhuyuan"): replace the word by the pinyin terms of the
@@ -363,6 +393,13 @@ def resolve_region(region: str | None) -> tuple[str | None, bool]:
     return None, False
 
 
+def _hotline(region: str | None) -> str:
+    """12393 and the local office (of the region, when known)."""
+    if region in REGION_NAMES:
+        return f"拨打12393医保服务热线，或到{REGION_NAMES[region]}当地的医保局、乡镇（街道）咨询"
+    return HOTLINE
+
+
 def _label(hit: Hit) -> str:
     if hit.regions == ["all"]:
         return hit.question
@@ -401,7 +438,42 @@ def search(
     norm = norm[:MAX_QUERY_CHARS]
     idx = index if index is not None else load_index()
     mentioned = idx.lexicon.regions_in(norm)
-    scored = idx.score(norm, reg, mentioned, max(top, 3))
+    hits, confident, no_answer = _rank(idx, norm, reg, mentioned, max(top, 3))
+    extra = _second_part(idx, norm, reg, mentioned, hits if confident else [])
+    if extra is not None:  # "低保户住院能报多少 去哪里申请": both parts answered
+        hits, confident, no_answer = extra, True, False
+    res = SearchResult(query=norm, region=reg, hits=hits[:max(top, 2 if extra else 1)],
+                       confident=confident, regions_mentioned=mentioned, no_answer=no_answer)
+    hotline = _hotline(reg or (mentioned[0] if len(mentioned) == 1 else None))
+    if no_answer:
+        res.message = f"问答库里没有这个问题的答案。{hotline}。"
+    elif confident:
+        res.message = "\n".join(_answer_text(h) for h in hits if h.confident)
+    else:
+        res.choices = [_label(h) for h in hits[:3]]
+        if res.choices:
+            lines = "\n".join(f"{k}. {c}" for k, c in enumerate(res.choices, 1))
+            res.message = f"没有找到确切答案，您是不是想问：\n{lines}\n也可以{hotline}。"
+        else:
+            res.message = f"没有找到确切答案。您可以换个说法再问，也可以{hotline}。"
+    if not confident and miss_db is not None:
+        from .misses import log_miss
+
+        try:
+            log_miss(miss_db, raw, reg)
+        except Exception:  # logging must never break an answer
+            pass
+    return res
+
+
+def _answer_text(h: Hit) -> str:
+    prefix = "" if h.regions == ["all"] else f"【{'、'.join(REGION_NAMES[r] for r in h.regions)}】"
+    return f"{prefix}{h.answer}\n{h.detail}\n依据：{'；'.join(h.cite)}".replace("\n\n", "\n")
+
+
+def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int) -> tuple[list[Hit], bool, bool]:
+    """(hits, confident, no answer) of one question."""
+    scored = idx.score(norm, reg, mentioned, top)
     hits = [
         Hit(
             id=idx.docs[i].entry.id,
@@ -412,31 +484,53 @@ def search(
             regions=list(idx.docs[i].entry.regions),
             cite=list(idx.docs[i].entry.cite),
         )
-        for s, i, _a in scored
+        for s, i, _a, _u in scored
     ]
+    # a question about something no entry names ("护照在哪里办理": 护照) is not answered by the
+    # entry that matches its frame ("在哪里办"): confident only when few of its words are unknown
+    # the lead is over the next *rival*: a general entry right behind the region's own entry on the
+    # same topic is the same answer less precisely, not a doubt
+    rivals = [h for h in hits[1:] if not (hits[0].regions != ["all"] and h.regions == ["all"])] if hits else []
+    # one region's answer is not sure for a question that names no region, asked by no one's region
+    somewhere = reg is not None or bool(mentioned) or not hits or hits[0].regions == ["all"]
     confident = bool(hits) and hits[0].score >= CONFIDENT_SCORE and scored[0][2] >= CONFIDENT_MATCH and (
-        len(hits) < 2 or hits[0].score - hits[1].score >= CONFIDENT_GAP
-    )
-    res = SearchResult(query=norm, region=reg, hits=hits[:top], confident=confident, regions_mentioned=mentioned)
+        not rivals or hits[0].score - rivals[0].score >= CONFIDENT_GAP
+    ) and scored[0][3] < MAX_UNKNOWN_WORDS and (somewhere or not REGION_NEEDED)
+    no_answer = not confident and (not scored or scored[0][2] < NO_ANSWER_MATCH or (
+        scored[0][3] >= NO_ANSWER_UNKNOWN and scored[0][2] < NO_ANSWER_UNKNOWN_MATCH))
     if confident:
-        h = hits[0]
-        prefix = "" if h.regions == ["all"] else f"【{'、'.join(REGION_NAMES[r] for r in h.regions)}】"
-        res.message = f"{prefix}{h.answer}\n{h.detail}\n依据：{'；'.join(h.cite)}".replace("\n\n", "\n")
-    else:
-        res.choices = [_label(h) for h in hits[:3]]
-        if res.choices:
-            lines = "\n".join(f"{k}. {c}" for k, c in enumerate(res.choices, 1))
-            res.message = f"没有找到确切答案，您是不是想问：\n{lines}\n也可以{HOTLINE}。"
-        else:
-            res.message = f"没有找到确切答案。您可以换个说法再问，也可以{HOTLINE}。"
-        if miss_db is not None:
-            from .misses import log_miss
+        hits[0].confident = True
+    return hits, confident, no_answer
 
-            try:
-                log_miss(miss_db, raw, reg)
-            except Exception:  # logging must never break an answer
-                pass
-    return res
+
+# where a question with two parts splits: a question word ends the first part
+_PART_RE = re.compile(r"(多少|几成|比例|哪里|哪儿|什么|啥|怎么办|怎么算|吗|么|呢|没有|不)[\s,，.。?？!！;；、]+"
+                      r"(?:还有|另外|以及|再|那|还要|还想问|顺便问)?(?=\S{3,})")
+
+
+def _second_part(idx: Index, norm: str, reg: str | None, mentioned: list[str], whole: list[Hit]) -> list[Hit] | None:
+    """Both answers of a two-part question ("低保户住院能报多少 去哪里申请"), when each part has a
+    confident answer of its own and they differ; None otherwise."""
+    m = _PART_RE.search(norm)
+    if m is None:
+        return None
+    first, second = norm[:m.end(1)], norm[m.end():]
+    if len(compact(first)) < 3 or len(compact(second)) < 3:
+        return None
+    answers = []
+    for part in (first, second):
+        hits, confident, _none = _rank(idx, part, reg, mentioned, 3)
+        if not confident:
+            return None
+        answers.append(hits[0])
+    if answers[0].id == answers[1].id:
+        return None
+    if whole and whole[0].id not in (answers[0].id, answers[1].id):
+        return None  # the whole question reads as something else: keep that reading
+    rest = [h for h in whole if h.id not in (answers[0].id, answers[1].id)]
+    for h in rest:
+        h.confident = False
+    return answers + rest
 
 
 def search_many(queries: Iterable[str | dict], region: str | None = None, top: int = 5) -> list[SearchResult]:

@@ -162,8 +162,12 @@ class Lexicon:
     synonyms: dict[str, str] = field(default_factory=dict)  # colloquial → canonical
     region_words: dict[str, str] = field(default_factory=dict)  # word → region code
     user_words: list[str] = field(default_factory=list)  # extra words for jieba
+    negatable: list[str] = field(default_factory=list)  # words whose negation is its own term
+    identities: list[str] = field(default_factory=list)  # identity words (canonical)
     _syn_re: re.Pattern | None = None
     _region_re: re.Pattern | None = None
+    _neg_re: re.Pattern | None = None
+    _id_re: re.Pattern | None = None
     _homophones: dict[tuple[str, str], list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
 
     def compile(self) -> "Lexicon":
@@ -180,7 +184,27 @@ class Lexicon:
         if self.region_words:
             keys = sorted(self.region_words, key=len, reverse=True)
             self._region_re = re.compile("|".join(re.escape(k) for k in keys))
+        if self.negatable:
+            words = "|".join(re.escape(w) for w in sorted(self.negatable, key=len, reverse=True))
+            self._neg_re = re.compile(rf"(?<!是)(?:并不是|也不是|不是|并非|不算|不属于|没有|没办|没|非|无|不)(?:的|在|去|办|参加|做)?({words})")
+        if self.identities:
+            words = "|".join(re.escape(w) for w in sorted(self.identities, key=len, reverse=True))
+            self._id_re = re.compile(words)
         return self
+
+    def negated(self, norm: str) -> list[tuple[int, int, str]]:
+        """(start, end, word) of each negated word ("不是低保户" → 低保); "是不是低保" negates nothing."""
+        if self._neg_re is None:
+            return []
+        return [(m.start(1), m.end(1), m.group(1)) for m in self._neg_re.finditer(norm)]
+
+    def identities_in(self, norm: str) -> frozenset[str]:
+        """Identity words the text names, negated ones left out."""
+        if self._id_re is None:
+            return frozenset()
+        neg = [(s, e) for s, e, _w in self.negated(norm)]
+        return frozenset(m.group(0) for m in self._id_re.finditer(norm)
+                         if not any(s <= m.start() < e for s, e in neg))
 
     def apply_synonyms(self, norm: str) -> str:
         if self._syn_re is None:
@@ -264,6 +288,8 @@ def load_lexicon(path: Path = SYNONYMS_FILE) -> Lexicon:
         for w in words or []:
             lex.region_words[normalize(str(w))] = code
     lex.user_words.extend(normalize(str(w)) for w in (raw.get("words") or []))
+    lex.negatable = [normalize(str(w)) for w in raw.get("negatable") or []]
+    lex.identities = [normalize(str(w)) for w in raw.get("identities") or []]
     return lex.compile()
 
 
@@ -302,6 +328,19 @@ def char_pinyin(ch: str) -> str:
 
     out = lazy_pinyin(ch)
     return out[0] if out else ch
+
+
+def analyze_negated(norm: str, tk, negated: list[tuple[int, int, str]]) -> dict[str, float]:
+    """analyze(), with each negated word's terms replaced by one ``n:`` term ("不是特殊病")."""
+    terms = analyze(norm, tk)
+    for _s, _e, word in negated:
+        for key in analyze(word, tk):
+            if key in terms:
+                terms[key] -= 1.0
+                if terms[key] <= 0:
+                    del terms[key]
+        terms["n:" + word] = terms.get("n:" + word, 0.0) + 1.0
+    return terms
 
 
 def analyze(norm: str, tk) -> dict[str, float]:

@@ -121,8 +121,9 @@ def cmd_faq(args: argparse.Namespace) -> int:
     if result.error:
         _write(sys.stdout, result.error)
         return 0
-    if not result.confident and result.message:
+    if not result.confident:  # no cited answers then: the plain message (choices, 12393, the office)
         _write(sys.stdout, result.message)
+        return 0
     for i, hit in enumerate(result.hits, 1):
         _write(sys.stdout, f"{i}. {hit.question}（{hit.score:.0f}分）")
         _write(sys.stdout, f"   {hit.answer}")

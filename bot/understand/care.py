@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .negation import negated_at
 from .normalize import compact
 
 INPATIENT, CHRONIC, MAJOR, GENERAL = "inpatient", "outpatient_chronic", "outpatient_major", "outpatient_general"
@@ -11,7 +12,7 @@ CARE_CODES = (INPATIENT, CHRONIC, MAJOR, GENERAL)
 
 _NEG = r"(?<!没有)(?<!没)(?<!不用)(?<!不需要)(?<!未)(?<!不)(?<!没有去)"
 _INPATIENT_RE = re.compile(
-    _NEG + r"(住院|住了.{0,6}院|住过院|住过医院|出院|住进医院|入院|住医院|办了住院|开刀|做手术|动手术|手术|"
+    _NEG + r"(住院|住的院|住的医院|住了.{0,6}院|住过院|住过医院|出院|住进医院|入院|住医院|办了住院|开刀|做手术|动手术|手术|"
     r"生孩子|分娩|顺产|剖腹产|剖宫产|icu|重症监护|抢救)")
 _INPATIENT_NEG_RE = re.compile(r"(没有|没|不用|不需要|未|不)(住院|住过院|住过医院|住院治疗)")
 _MAJOR_RE = re.compile(
@@ -46,14 +47,23 @@ def find_care(text: object) -> str | None:
     if bare in _DIRECT:
         return _DIRECT[bare]
     neg_in = bool(_INPATIENT_NEG_RE.search(t))
-    if _INPATIENT_RE.search(t) and not (neg_in and not _INPATIENT_RE.search(_INPATIENT_NEG_RE.sub("", t))):
+    if _INPATIENT_RE.search(t) and not (neg_in and not _INPATIENT_RE.search(_INPATIENT_NEG_RE.sub("", t))) \
+            and _said(_INPATIENT_RE, t):  # "不是住院，是门诊慢特病"
         return INPATIENT
-    if "门诊慢特病" in t or re.search(r"门特(?!别)|门慢", t):
+    if _said(_STRONG_CHRONIC_RE, t):
         return CHRONIC
-    if _MAJOR_RE.search(t):
+    if _said(_MAJOR_RE, t):
         return MAJOR
-    if _CHRONIC_RE.search(t):
+    if _said(_CHRONIC_RE, t):
         return CHRONIC
-    if _GENERAL_RE.search(t):
+    if _said(_GENERAL_RE, t):
         return GENERAL
     return None
+
+
+_STRONG_CHRONIC_RE = re.compile(r"门诊慢特病|门特(?!别)|门慢")
+
+
+def _said(rx: re.Pattern, t: str) -> bool:
+    """A match that is not negated: "不是特殊病" does not say the care is 门诊慢特病."""
+    return any(not negated_at(t, m.start()) for m in rx.finditer(t))

@@ -10,6 +10,7 @@ from .amounts import LIMIT, AmountResult, _quantize, find_amounts, parse_amount
 from .care import find_care
 from .identities import IdentityMatch, find_identities
 from .intents import classify, looks_like_question, parse_hospital_level, parse_int, parse_yes_no
+from .negation import negated_at
 from .normalize import compact, normalize, strip_punct
 from .numerals import cn_int
 from .places import PlaceMatch, find_places
@@ -18,8 +19,11 @@ from .places import PlaceMatch, find_places
 _SELF_PAY_RE = re.compile(r"(自付|自费|自己付|自己出|自己掏|自掏|个人负担|个人承担|个人支付|个人付|个人自付|自负|"
                           r"报销后|报销以后|报销完|报完|报了以后|报完后|除去报销|扣除报销|还剩|剩下|剩余|剩|还要出|还得出|"
                           r"还要交|要自己|掏了|出了|自己花|需要自己)")
-_SPENT_RE = re.compile(r"(花了|花费|用了|花掉|花去|医药费|看病花|治病花|医疗费|费用|交了|付了|欠了|欠下)")
-_TOTAL_RE = re.compile(r"(总共|一共|总费用|总花费|合计|总计|总额|共花|全部费用|总的费用|住院费用共|住院总费用|总医药费)")
+# paid at the counter: the self-pay unless a whole bill or a reimbursement is said too
+_SPENT_RE = re.compile(r"(交了|付了|欠了|欠下)")
+# the whole bill before 医保 (花了 too: people who say 花了 mean the whole bill; never priced as self-pay)
+_TOTAL_RE = re.compile(r"(总共|一共|总费用|总花费|合计|总计|总额|共花|全部费用|总的费用|住院费用共|住院总费用|总医药费|"
+                       r"花了|花费|用了|花掉|花去|医药费|看病花|治病花|医疗费|住院费|费用|花)")
 _INCOME_RE = re.compile(r"(年收入|家庭收入|家里收入|全家收入|收入|一年挣|一年赚|挣了|赚了|工资|月入|挣|赚)")
 _REIMB_RE = re.compile(r"(报销了|报了|医保报|医保给报|医保付|统筹付|大病保险报|报销|补了|救助了)")
 
@@ -59,6 +63,7 @@ class Extracted:
     self_pay: Decimal | None = None
     self_pay_result: AmountResult | None = None      # approx/note/error of the self-pay amount
     total_cost: Decimal | None = None                # 总费用 before reimbursement, when stated
+    reimbursed: Decimal | None = None                # what 医保/大病保险 paid, when stated
     facts: dict = field(default_factory=dict)        # contract facts found in the text
     intent: str | None = None                        # classify() of the message
     question: bool = False                           # looks like an FAQ question
@@ -99,7 +104,7 @@ def _last(rx: re.Pattern, s: str) -> tuple[int, str] | None:
 def _classify_amounts(t: str) -> dict[str, list[tuple[Decimal, object]]]:
     out: dict[str, list] = {"self_pay": [], "spent": [], "total": [], "income": [], "reimbursed": [], "other": []}
     for f in find_amounts(t):
-        if f.negative:
+        if f.negative or negated_at(t, f.start):  # "自付是两万八不是两万五": not 两万五
             continue
         before = _clause_before(t, f.start)
         kinds = []
@@ -111,12 +116,14 @@ def _classify_amounts(t: str) -> dict[str, list[tuple[Decimal, object]]]:
         if kinds:
             kinds.sort(reverse=True)  # the trigger nearest to the number wins
             kind = kinds[0][1]
-            # 总共花了 / 一共用了: a total, not a self-pay
+            # 报销后/报完 are self-pay words that contain 报, 自己花了/自己付了 ones that contain 花了/付了:
+            # the self-pay word wins at the same place
+            if kind in ("reimbursed", "total", "spent") and any(k == "self_pay" and p >= kinds[0][0] - 2
+                                                               for p, k in kinds):
+                kind = "self_pay"
+            # 总共交了 / 一共付了: a total, not a self-pay
             if kind == "spent" and any(k == "total" for _, k in kinds):
                 kind = "total"
-            # 报销后/报完 are self-pay words that contain 报: prefer self_pay at the same place
-            if kind == "reimbursed" and any(k == "self_pay" and p >= kinds[0][0] - 1 for p, k in kinds):
-                kind = "self_pay"
         else:
             kind = "other"
         out[kind].append((f.value, f))
@@ -127,7 +134,7 @@ def _amount_result(value: Decimal, f, t: str) -> AmountResult | None:
     v = _quantize(value)
     if v < 0 or v > LIMIT:
         return None
-    approx = bool(getattr(f, "approx", False)) or t[f.end:f.end + 1] == "多" or \
+    approx = bool(getattr(f, "approx", False)) or t[f.end:f.end + 1] in ("多", "来", "余") or \
         bool(re.search(r"大概|大约|约|左右|差不多|将近|估计", _clause_before(t, f.start) + t[f.end:f.end + 3]))
     return AmountResult(v, None, None, approx, f"按约{v}元计算" if approx else None)
 
@@ -168,8 +175,9 @@ def _facts(t: str, ext: Extracted, places: list[PlaceMatch]) -> None:
         f["referred"] = False
     elif any(_REFERRED_YES_RE.search(c) for c in stated):
         f["referred"] = True
-    if any(_SPECIAL_RE.search(c) for c in stated):
-        f["special_disease"] = True
+    special = [not negated_at(c, m.start()) for c in stated for m in _SPECIAL_RE.finditer(c)]
+    if special:  # "不是特殊病" answers the question too: no
+        f["special_disease"] = all(special)
     # hospital level
     masked = _mask_disability_grades(t)
     if _HOSPITAL_WORD_RE.search(masked):
@@ -271,7 +279,8 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
         gross = _quantize((total or spent)[0][0])
         paid = sum((_quantize(v) for v, _ in reimbursed), Decimal(0))
         if Decimal(0) <= gross - paid <= LIMIT and gross <= LIMIT:
-            ext.self_pay_result = AmountResult(gross - paid, None, None, False,
+            approx = any(bool(getattr(f, "approx", False)) for _, f in (total or spent) + reimbursed)
+            ext.self_pay_result = AmountResult(gross - paid, None, None, approx,
                                                f"按花费{gross}元减去报销{paid}元计算")
             ext.notes.append(ext.self_pay_result.note)
     elif spent and not total:
@@ -283,6 +292,9 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
         ext.total_cost = _quantize(spent[0][0])
     if ext.total_cost is not None and not (0 <= ext.total_cost <= LIMIT):
         ext.total_cost = None
+    if reimbursed:
+        paid = sum((_quantize(v) for v, _ in reimbursed), Decimal(0))
+        ext.reimbursed = paid if 0 <= paid <= LIMIT else None
     if groups["income"]:
         value, f = groups["income"][0]
         v = _quantize(value)
@@ -292,7 +304,7 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
         if 0 <= v <= LIMIT:
             ext.facts["family_income"] = v
 
-    if expecting == "self_pay" and ext.self_pay_result is None:
+    if expecting == "self_pay" and ext.self_pay_result is None and not total:
         plain = {_quantize(v) for v, _ in groups["other"]}
         if len(plain) == 1:
             value, f = groups["other"][0]

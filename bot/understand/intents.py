@@ -58,11 +58,33 @@ _HOSPITAL = [
                    r"县妇幼|区医院|中心医院")),
 ]
 
-_NOT_QUESTION_RE = re.compile(r"什么都|啥都|啥也|什么也|怎么都|多少都|不知道[^,.;!?]{0,6}(什么|多少|怎么|哪)|"
-                              r"不清楚[^,.;!?]{0,6}(什么|多少|怎么|哪)|记不清[^,.;!?]{0,6}(什么|多少|哪)")
+_NOT_QUESTION_RE = re.compile(r"什么都|啥都|啥也|什么也|怎么都|多少都|不知道[^,.;!?]{0,6}(什么|多少|怎么|哪|有没有|是不是|是否)|"
+                              r"不清楚[^,.;!?]{0,6}(什么|多少|怎么|哪|有没有|是不是|是否)|记不清[^,.;!?]{0,6}(什么|多少|哪|有没有)|"
+                              r"(有没有|是不是)[^,.;!?]{0,8}(不知道|不清楚|不确定|记不清)")
 _QUESTION_END_RE = re.compile(r"(\?|吗|呢|么|嘛|没有\?)$")
 _QUESTION_WORD_RE = re.compile(r"多少|怎么|怎样|哪里|哪儿|哪个|哪些|什么|为什么|为啥|啥|如何|能不能|可不可以|能否|是否|"
                                r"有没有|是不是|要不要|需不需要|可以吗|行吗|几天|多久|多长时间|谁|咋")
+
+
+# a first message that asks for nothing in particular: "我想问问医疗救助", "咨询一下报销"
+_OPENER_RE = re.compile(r"^(你好|您好|在吗|在不在|请问|喂|哈喽|嗨|老师|同志|师傅)*(我|俺)?(想|要|来|能|可以)?"
+                        r"(问问|问一下|问下|问个事|问点事|咨询|咨询一下|了解|了解一下|打听|打听一下|查|查一下|查查|算|算一下|算算|问)?"
+                        r"(一下)?(关于)?(医疗救助|大病救助|救助|报销|医保|政策|看病的钱|看病报销)?(的事|的事情|的政策|这块|方面)?"
+                        r"(吗|呢|啊|呀|哈|的)?$")
+
+
+def says_unknown(text: object) -> bool:
+    """The message says the user does not know (不知道, 不清楚, 记不清 …) somewhere in it."""
+    b = strip_punct(compact(text))
+    return any(word in b for word in _SKIP_WORDS if word != "跳过")
+
+
+def is_opener(text: object) -> bool:
+    """A greeting or "我想问问医疗救助": no answer to any question, no policy question either."""
+    b = strip_punct(compact(text))
+    if not b:
+        return False
+    return b in _GREETINGS or (len(b) >= 2 and bool(_OPENER_RE.fullmatch(b)))
 
 
 def _core(t: str) -> str:

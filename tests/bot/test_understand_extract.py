@@ -18,8 +18,27 @@ def test_nanning_dibao():
 
 
 def test_lhasa_wubao():
-    x = extract("拉萨五保户住院花了三万五")
-    assert (x.region, x.identities, x.care, x.self_pay) == ("xizang", ["tekun"], "inpatient", Decimal(35000))
+    x = extract("拉萨五保户住院花了三万五")  # 花了: the whole bill, not the self-pay (issue 13)
+    assert (x.region, x.identities, x.care, x.self_pay) == ("xizang", ["tekun"], "inpatient", None)
+    assert x.total_cost == Decimal(35000)
+
+
+@pytest.mark.parametrize("text,total,reimbursed,self_pay", [
+    ("住院花了两万多", 20000, None, None),
+    ("一共花了5万", 50000, None, None),
+    ("住院费3万", 30000, None, None),
+    ("花了5万，报了3万", 50000, 30000, 20000),
+    ("总共花了5万，医保报了3万2", 50000, 32000, 18000),
+    ("一共花了4万，自己付了1万", 40000, None, 10000),
+    ("自己花了8000", None, None, 8000),
+    ("自付是两万八不是两万五", None, None, 28000),
+    ("掏了三千来块", None, None, 3000),
+    ("还要出1万", None, None, 10000),
+])
+def test_bill_reimbursed_left(text, total, reimbursed, self_pay):
+    x = extract(text)
+    dec = (lambda v: Decimal(v) if v is not None else None)
+    assert (x.total_cost, x.reimbursed, x.self_pay) == (dec(total), dec(reimbursed), dec(self_pay)), text
 
 
 @pytest.mark.parametrize("text,region,ids,care,self_pay", [
@@ -30,8 +49,8 @@ def test_lhasa_wubao():
     ("日喀则孤儿，化疗，自费2w", "xizang", ["orphan"], "outpatient_major", 20000),
     ("桂林的困难职工住院个人承担20k", "guangxi", ["hardship_worker"], "inpatient", 20000),
     ("我是低保户，还是二级残疾", None, ["dibao", "severe_disability"], None, None),
-    ("住院花了2万", None, [], "inpatient", 20000),
-    ("大概花了两万多", None, [], None, 20000),
+    ("住院花了2万", None, [], "inpatient", None),
+    ("大概花了两万多", None, [], None, None),
 ])
 def test_table(text, region, ids, care, self_pay):
     x = extract(text)

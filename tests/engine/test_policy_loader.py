@@ -468,8 +468,8 @@ ALLOWED = [
     ("bot/store.py", r"_writes %", "housekeeping interval of the store"),
     ("jiuzhu/cli.py", r"gc\.set_threshold\(", "garbage-collector thresholds for a batch"),
     ("jiuzhu/jsonl.py", r"^(BLOCK_LINES|MIN_LINES_PER_WORKER) =", "how a batch is split between worker processes"),
-    ("faq/search.py", r"^\s*(B|TYPE_WEIGHT|ANSWER_WEIGHT|W_COVER\b.*|MENTION_BOOST|CANDIDATES)\s*=|idf|fuzz\.",
-     "search ranking parameters (BM25 b, weights, fuzzy factors)"),
+    ("faq/search.py", r"^\s*(B|TYPE_WEIGHT|ANSWER_WEIGHT|W_COVER\b.*|MENTION_BOOST|CANDIDATES|NO_ANSWER_\w+)\s*=|idf|fuzz\.",
+     "search ranking parameters (BM25 b, weights, fuzzy factors, the no-answer thresholds)"),
 ]
 # The engine is held to every figure. Outside it, a few figures are also everyday numbers of unrelated
 # code (seconds per minute, HTTP 400, BM25's b = 0.5, histogram buckets, ages are read from the data):

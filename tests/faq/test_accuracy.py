@@ -16,6 +16,8 @@ def items():
     out = []
     for p in PARTS:
         for it in yaml.safe_load(p.read_text(encoding="utf-8")) or []:
+            # expect: an entry id, or the entries that answer the question equally (either is right)
+            it = dict(it, expect=it["expect"] if isinstance(it["expect"], list) else [it["expect"]])
             out.append((p.name, it))
     return out
 
@@ -35,15 +37,16 @@ def test_part1_exists_and_is_big_enough():
 
 def test_eval_expectations_exist_and_regions_valid(evalset, index):
     for name, it in evalset:
-        assert it["expect"] in index.by_id, (name, it)
+        assert all(e in index.by_id for e in it["expect"]), (name, it)
         assert it.get("region") in (None, "xizang", "ankang", "guangxi", "urumqi", "qianjiang"), (name, it)
 
 
 def test_eval_phrased_differently_from_entries(evalset, index):
     for name, it in evalset:
-        e = index.docs[index.by_id[it["expect"]]].entry
-        known = {compact(normalize(t)) for t in (e.question, *e.variants)}
-        assert compact(normalize(it["q"])) not in known, (name, it)
+        for expect in it["expect"]:
+            e = index.docs[index.by_id[expect]].entry
+            known = {compact(normalize(t)) for t in (e.question, *e.variants)}
+            assert compact(normalize(it["q"])) not in known, (name, it)
 
 
 def test_accuracy_floor(evalset, index):
@@ -51,8 +54,8 @@ def test_accuracy_floor(evalset, index):
     for _name, it in evalset:
         ids = [h.id for h in faq.search(it["q"], it.get("region"), top=3, index=index).hits]
         n += 1
-        top1 += ids[:1] == [it["expect"]]
-        top3 += it["expect"] in ids
+        top1 += ids[:1] != [] and ids[0] in it["expect"]
+        top3 += any(e in ids for e in it["expect"])
     assert top1 / n >= 0.90, f"top-1 {top1}/{n}"
     assert top3 / n >= 0.97, f"top-3 {top3}/{n}"
 
@@ -67,13 +70,14 @@ def test_clearly_above_plain_rapidfuzz_baseline(evalset, index):
         choices = {i: e.question for i, e in enumerate(entries)
                    if region is None or "all" in e.regions or region in e.regions}
         b = process.extractOne(it["q"], choices)
-        base += entries[b[2]].id == it["expect"]
-        ours += faq.search(it["q"], region, top=1, index=index).hits[0].id == it["expect"]
+        base += entries[b[2]].id in it["expect"]
+        ours += faq.search(it["q"], region, top=1, index=index).hits[0].id in it["expect"]
     assert ours >= base + 0.2 * len(evalset)
 
 
-def test_questions_without_answer_are_mostly_not_confident(index):
-    p = ROOT / "benchmarks" / "data" / "faq_eval_none.yaml"
+@pytest.mark.parametrize("part", ["faq_eval_none.yaml", "faq_eval_none2.yaml"])
+def test_questions_without_answer_are_mostly_not_confident(index, part):
+    p = ROOT / "benchmarks" / "data" / part
     data = yaml.safe_load(p.read_text(encoding="utf-8"))
     assert len(data) >= 15
     unsure = [it["q"] for it in data if not faq.search(it["q"], it.get("region"), index=index).confident]
@@ -86,6 +90,8 @@ def test_confident_answers_are_mostly_right(evalset, index):
         r = faq.search(it["q"], it.get("region"), top=1, index=index)
         if r.confident:
             conf += 1
-            right += r.hits[0].id == it["expect"]
-    assert conf >= 0.75 * len(evalset)
-    assert right >= 0.93 * conf
+            right += r.hits[0].id in it["expect"]
+    # confidence is strict (issue 13: no confident wrong answer): fewer confident answers, more
+    # often right; the others get "您是不是想问" or the plain no-answer message
+    assert conf >= 0.70 * len(evalset)
+    assert right >= 0.98 * conf

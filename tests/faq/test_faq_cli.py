@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-HIT_KEYS = {"id", "question", "answer", "score", "regions", "cite"}
+HIT_KEYS = {"id", "question", "answer", "score", "regions", "cite", "confident"}
 
 
 def run(args, stdin="", cwd=None):
@@ -38,3 +38,15 @@ def test_json_for_one_question(tmp_path):
     hits = json.loads(out.stdout)
     assert out.returncode == 0 and hits and HIT_KEYS <= set(hits[0])
     assert all(set(h["regions"]) & {"ankang", "all"} for h in hits)
+
+
+def test_no_answer_is_said_plainly_without_cited_answers(tmp_path):
+    out = run(["帮我写一份请假条", "--region", "qianjiang"], cwd=tmp_path)
+    assert out.returncode == 0
+    assert "没有这个问题的答案" in out.stdout and "12393" in out.stdout and "黔江当地的医保局" in out.stdout
+    assert "依据" not in out.stdout
+
+
+def test_not_sure_offers_questions_not_answers(tmp_path):
+    out = run(["护照在哪里办理"], cwd=tmp_path)
+    assert "依据" not in out.stdout and "12393" in out.stdout

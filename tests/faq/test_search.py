@@ -31,7 +31,7 @@ def test_result_shape(index):
     assert h.id == "xz-dibao-inpatient"
     assert h.cite and h.regions == ["xizang"] and h.answer and h.detail
     c = h.to_contract()
-    assert set(c) == {"id", "question", "answer", "score", "regions", "cite"}
+    assert set(c) == {"id", "question", "answer", "score", "regions", "cite", "confident"}
     json.dumps(c, ensure_ascii=False)
 
 
@@ -211,7 +211,7 @@ def test_cli_json_lines(capsys, monkeypatch):
     assert status == 1
     first = json.loads(out[0])
     assert first[0]["id"] == "xz-dibao-inpatient"
-    assert set(first[0]) == {"id", "question", "answer", "score", "regions", "cite"}
+    assert set(first[0]) == {"id", "question", "answer", "score", "regions", "cite", "confident"}
     assert len(first) == 2
     assert json.loads(out[1])[0]["id"].startswith(("ak-", "cm-"))
     assert "error" in json.loads(out[2])
@@ -222,3 +222,48 @@ def test_cli_text(capsys):
 
     assert main(["西藏低保户住院能报多少"]) == 0
     assert "95%" in capsys.readouterr().out
+
+
+# --- issue 13: the "no answer" signal, negation, identity, two parts, typos
+
+
+def test_hits_carry_confident(index):
+    r = faq.search("低保户住院能报多少", "guangxi", index=index)
+    assert r.confident and r.hits[0].confident and not any(h.confident for h in r.hits[1:])
+    assert r.hits[0].to_contract()["confident"] is True
+
+
+@pytest.mark.parametrize("q", ["今天拉萨天气怎么样", "帮我写一份请假条", "怎么给手机充话费", "养老保险交了十五年能领多少"])
+def test_nothing_answers_says_so_with_12393_and_the_office(index, q):
+    r = faq.search(q, "ankang", index=index)
+    assert not r.confident and not any(h.confident for h in r.hits)
+    assert "12393" in r.message and "安康当地的医保局" in r.message
+    assert "依据" not in r.message  # never cited answers
+
+
+def test_no_answer_plainly_without_choices(index):
+    r = faq.search("帮我写一份请假条", None, index=index)
+    assert r.no_answer and not r.choices and r.message.startswith("问答库里没有这个问题的答案")
+
+
+def test_negation_weighs_more_than_the_topic(index):
+    r = faq.search("黔江不是特殊病住院要花多少才能救助", None, index=index)
+    assert r.hits[0].id == "qj-large-stay"
+    r = faq.search("我不是特困 我是低保 在乌鲁木齐住院救助比例多少", None, index=index)
+    assert r.hits[0].id == "wq-dibao-rate"
+
+
+def test_identity_in_the_question_weighs_more(index):
+    r = faq.search("特困的医保费用谁出", "xizang", index=index)
+    assert r.hits[0].id == "xz-subsidy-full"
+
+
+def test_two_part_question_gets_both(index):
+    r = faq.search("低保户住院能报多少 去哪里申请", "ankang", index=index)
+    assert r.confident and [h.confident for h in r.hits[:2]] == [True, True]
+    assert r.hits[0].id == "ak-dibao-inpatient" and "apply" in r.hits[1].id
+    assert r.message.count("依据") == 2
+
+
+def test_typo_of_a_common_word(index):
+    assert faq.search("住院要先交压金吗", "guangxi", index=index).hits[0].id == "gx-deposit-waiver"

@@ -248,7 +248,9 @@
         out.appendChild(el("p", "faq-msg", data.message || "没有找到，换个说法试试，或拨打12393。"));
         return;
       }
-      if (!data.confident) out.appendChild(el("p", "faq-msg", "没有找到确切答案，下面的问题可能有帮助；也可以拨打12393。"));
+      // not sure and nothing near: the plain message (12393, the local office), no cited answers
+      if (!data.confident && !(data.choices || []).length) { out.appendChild(el("p", "faq-msg", data.message)); return; }
+      if (!data.confident) out.appendChild(el("p", "faq-msg", "没有找到确切答案，下面几条可能有帮助；也可以拨打12393。"));
       data.hits.forEach(function (h) {
         var a = el("article", "hit");
         a.appendChild(el("h2", "", h.question));
