@@ -458,7 +458,6 @@ def test_chart_labels_are_at_least_12px_on_a_phone(server, browser):
 REGION_BUTTONS = ["西藏", "安康", "广西", "乌鲁木齐", "黔江"]
 
 
-@pytest.mark.xfail(strict=True, reason="needs understand branch amount buttons")
 @pytest.mark.parametrize("region", REGION_BUTTONS)
 def test_buttons_only_conversation_to_a_result(server, browser, region):
     """Only buttons are pressed (never the keyboard): the amount too must be a button."""
