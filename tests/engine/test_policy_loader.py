@@ -464,6 +464,8 @@ ALLOWED = [
     ("web/*.py", r"max_length=|max_rows|\[:\d+\]|MAX_\w+ =", "input size limits"),
     ("web/*.py", r"status_code=|_html_error\(|\d{3}: \"|\"code\": \d{3}", "HTTP status codes"),
     ("web/ratelimit.py", r"max_keys", "size of the rate limiter's table"),
+    ("bot/doors/ttl.py", r"max_keys", "size of the expiring store's table"),
+    ("bot/doors/*.py", r"status_code >= \d{3}", "HTTP status codes"),
     ("bot/*.py", r"MAX_\w+ =|_RAW_CAP|TEXT_LIMIT|max_length=|\[:\d+\]", "message / input size limits"),
     ("bot/store.py", r"_writes %", "housekeeping interval of the store"),
     ("jiuzhu/cli.py", r"gc\.set_threshold\(", "garbage-collector thresholds for a batch"),
