@@ -1,0 +1,1 @@
+"""The doors: each platform's adapter onto ChatService, and the parts they share."""
