@@ -16,7 +16,7 @@ from aiogram.methods import SendMessage
 from bot.doors.delivery import Deduper, SqliteLedger
 from bot.service import StorageUnavailable, service_from_env
 from bot.telegram import build_dispatcher
-from fake_telegram import Conversation, RecordingSession, callback_update, sticker_update
+from fake_telegram import Conversation, RecordingSession, callback_update, sticker_update, text_update
 
 
 class FlakySession(RecordingSession):
@@ -161,3 +161,30 @@ async def test_a_sticker_is_answered_once(stack):
     assert "文字" in c.text
     await c.feed(update)
     assert c.last == []
+
+
+def test_webhook_answers_503_on_a_failed_turn_and_handles_the_retry_once(tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+    from web.settings import Settings
+    from web.telegram_webhook import PATH, webhook_router
+
+    monkeypatch.setenv("JIUZHU_RATE_IP", "off")
+    service = service_from_env(db_path=str(tmp_path / "w.db"), redis_url="")
+    session = FlakySession()
+    bot = Bot("123:TEST", session=session)
+    app = create_app(Settings(db_path=str(tmp_path / "w.db")), chat_service=service,
+                     extra_routers=[webhook_router(build_dispatcher(service), bot, "s3cret")])
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+    start = text_update(7101, "/start", update_id=9001).model_dump(mode="json", exclude_none=True)
+    with TestClient(app) as client:
+        session.fail = 1
+        first = client.post(PATH, json=start, headers=headers)
+        assert first.status_code == 503 and first.headers["retry-after"]
+        assert session.sent()[-1].text and len(session.sent()) == 1   # the attempt that failed
+        again = client.post(PATH, json=start, headers=headers)         # Telegram's retry
+        assert again.status_code == 200
+        assert len(session.sent()) == 2 and "户口或参保地" in session.sent()[-1].text
+        assert client.post(PATH, json=start, headers=headers).status_code == 200
+        assert len(session.sent()) == 2   # a duplicate now: not answered again
