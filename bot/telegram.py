@@ -35,6 +35,7 @@ from aiogram.types import (
 from .doors.delivery import Deduper, Receipt, SqliteLedger
 from .messages import Message
 from .service import ChatService, service_from_env
+from .store import SecretMissing
 
 log = logging.getLogger("jiuzhu.telegram")
 CALLBACK_LIMIT = 64
@@ -286,5 +287,9 @@ def run_polling() -> int:
         print("没有设置 BOT_TOKEN，Telegram 机器人不会启动。/ BOT_TOKEN is not set.")
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(poll(token))
+    try:
+        asyncio.run(poll(token))
+    except SecretMissing as exc:
+        print(exc)
+        return 2
     return 0

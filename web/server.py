@@ -91,7 +91,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
     import uvicorn
 
     from .app import create_app
+    from .settings import config_problem
 
+    problem = config_problem()
+    if problem:
+        print(problem)
+        return 2
     app = create_app()
     warm_up(app)
     if not mount_webhook(app):

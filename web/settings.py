@@ -22,3 +22,11 @@ class Settings:
     @classmethod
     def from_env(cls) -> "Settings":
         return cls()
+
+
+def config_problem() -> str | None:
+    """A configuration `jiuzhu serve` must refuse to start with (the message says what to set)."""
+    if _env("REDIS_URL") and not _env("JIUZHU_SECRET"):
+        return ("用 REDIS_URL 时必须设置 JIUZHU_SECRET（每个进程相同的一串随机字符，例如 `openssl rand -hex 32`）。"
+                " / JIUZHU_SECRET is required with REDIS_URL: set the same random string for every worker.")
+    return None

@@ -96,7 +96,7 @@ class Worker:
 
 @pytest.fixture
 def worker_env(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "REDIS_URL", "WEBHOOK_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "REDIS_URL", "WEBHOOK_URL", "JIUZHU_SECRET")}
     env.update({"JIUZHU_DB": str(tmp_path / "jiuzhu.db"), "JIUZHU_RATE_IP": "off", "JIUZHU_RATE_SESSION": "off",
                 "PYTHONPATH": str(ROOT)})
     return env
