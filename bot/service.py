@@ -20,10 +20,12 @@ from pydantic import ValidationError
 from pydantic_core import to_json
 
 from .doors.delivery import Receipt
+from .errors import StorageUnavailable
 from .flow import FlowConfig, State, step
 from .messages import Button, Message
 from .states import fsm_state_for
 
+__all__ = ["ChatService", "StorageUnavailable", "service_from_env", "warm_up"]
 log = logging.getLogger("jiuzhu.chat")
 MAX_TEXT = 2000
 SNAP_JSON_MAX = 16_384
@@ -53,11 +55,6 @@ def faq_answer(text: str, region: str | None, misses_db: str | None = None) -> l
             log.warning("could not log an FAQ miss")
     buttons = [Button(label=h.question[:20], code=h.question[:20]) for h in result.hits[:3]]
     return [Message(text=result.message or "没有找到确切答案。可以拨打12393医保服务热线。", buttons=buttons, kind="info")]
-
-
-class StorageUnavailable(RuntimeError):
-    """The conversation's storage cannot be reached (Redis down or frozen, the SQLite file locked
-    too long): nothing of the turn was saved. The web answers 503 with Retry-After."""
 
 
 class LocalEventIsolation(BaseEventIsolation):

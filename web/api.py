@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 import engine
+from bot.errors import StorageUnavailable
 
 from .errors import api_error
 
@@ -107,6 +108,10 @@ def get_faq_misses(request: Request, token: str | None = Query(None), limit: int
 
 # ------------------------------------------------------------------------------------------ chat
 
+RETRY_AFTER = "5"
+STORAGE_DOWN = {"field": "(storage)", "field_zh": "对话记录", "message": "conversation storage unavailable; nothing was saved, retry later",
+                "message_zh": "系统忙，刚才这句没有记下，请过几秒再发一次。"}
+
 class ChatIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
     session: str = Field(..., min_length=1, max_length=128)
@@ -121,7 +126,10 @@ async def chat_reply(request: Request, session: str, text: str) -> list[dict]:
     except ChatUnavailable:
         raise HTTPException(503, {"field": "(service)", "field_zh": "对话", "message": "chat is not available",
                                   "message_zh": "对话功能暂时不可用，请稍后再试，或拨打12393。"}) from None
-    messages = await service.handle(session, text)
+    try:
+        messages = await service.handle(session, text)
+    except StorageUnavailable:
+        raise HTTPException(503, STORAGE_DOWN, headers={"Retry-After": RETRY_AFTER}) from None
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None:
         metrics.chat_messages.labels("web").inc()
@@ -192,3 +200,22 @@ def get_metrics(request: Request, token: str | None = Query(None)):
 @router.get("/healthz", tags=["health"], summary="liveness")
 def healthz():
     return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["health"], summary="readiness: the conversation storage answers",
+            responses={503: {"description": "storage (Redis or SQLite) not reachable; Retry-After says when to ask again"}})
+async def readyz(request: Request):
+    """200 when the chat's storage (Redis with REDIS_URL, else the SQLite file) answers now; 503
+    otherwise, for a load balancer to send no traffic to this worker. /healthz only says the
+    process is up."""
+    from .app import ChatUnavailable
+
+    try:
+        service = _state(request).chat()
+        ready = await service.ready()
+    except ChatUnavailable:
+        ready = False
+    if ready:
+        return {"status": "ready"}
+    return JSONResponse({"status": "unavailable", "detail": [STORAGE_DOWN]}, status_code=503,
+                        headers={"Retry-After": RETRY_AFTER})

@@ -54,7 +54,7 @@ def convert_validation(exc: RequestValidationError) -> list[dict]:
 
 def is_api(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api/") or path == "/healthz"
+    return path.startswith("/api/") or path in ("/healthz", "/readyz")
 
 
 async def validation_handler(request: Request, exc: RequestValidationError):

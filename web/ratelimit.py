@@ -12,7 +12,7 @@ import os
 import time
 from dataclasses import dataclass
 
-EXEMPT = ("/healthz", "/metrics", "/static/")
+EXEMPT = ("/healthz", "/readyz", "/metrics", "/static/")
 SESSION_PEEK = 64 * 1024  # bytes of a chat body read to find its session
 
 
