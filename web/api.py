@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -84,23 +86,48 @@ def get_faq(request: Request, q: str = Query(..., max_length=500, description="�
     return out
 
 
-def check_admin(request: Request, token: str | None) -> None:
+def admin_token_given(request: Request) -> str:
+    """The admin token from `Authorization: Bearer …` or `X-Admin-Token` — never from the URL,
+    where it would end up in logs, proxies and the browser's history."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.headers.get("x-admin-token", "").strip()
+
+
+def check_admin(request: Request, form_token: str | None = None) -> None:
+    """Admin pages: the token in a header (or, for the HTML page, posted in its form). Wrong
+    attempts are counted per client and, past a few a minute, refused with 429 before the token
+    is even compared, so it cannot be guessed at speed."""
     expected = _state(request).settings.admin_token
     if not expected:
         raise HTTPException(403, {"field": "(token)", "field_zh": "口令", "message": "admin pages are closed",
                                   "message_zh": "管理页面未开启"})
-    auth = request.headers.get("authorization", "")
-    given = auth[7:].strip() if auth.lower().startswith("bearer ") else (token or "")
-    import hmac
-
+    failures = getattr(request.app.state, "auth_failures", None)
+    client = f"auth:{request.client.host if request.client else '?'}"
+    if failures is not None:
+        wait = failures.waiting(client)
+        if wait:
+            raise HTTPException(429, {"field": "(token)", "field_zh": "口令", "message": "too many wrong tokens; retry later",
+                                      "message_zh": "口令错误次数太多，请稍后再试"},
+                                headers={"Retry-After": str(max(1, math.ceil(wait)))})
+    given = form_token if form_token is not None else admin_token_given(request)
     if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        if failures is not None:
+            failures.take(client)
         raise HTTPException(401, {"field": "(token)", "field_zh": "口令", "message": "token required",
                                   "message_zh": "需要正确的管理口令"}, headers={"WWW-Authenticate": "Bearer"})
 
 
-@router.get("/api/v1/faq/misses", tags=["faq"], summary="没有答上的问题（管理） / unanswered questions")
-def get_faq_misses(request: Request, token: str | None = Query(None), limit: int = Query(100, ge=1, le=1000)):
-    check_admin(request, token)
+ADMIN_RESPONSES = {401: {"description": "no or wrong token (header `Authorization: Bearer …` or `X-Admin-Token`)"},
+                   403: {"description": "admin pages closed (JIUZHU_ADMIN_TOKEN not set)"},
+                   429: {"description": "too many wrong tokens from this client; see Retry-After"}}
+
+
+@router.get("/api/v1/faq/misses", tags=["faq"], summary="没有答上的问题（管理） / unanswered questions",
+            responses=ADMIN_RESPONSES)
+def get_faq_misses(request: Request, limit: int = Query(100, ge=1, le=1000)):
+    check_admin(request)
     from faq.misses import list_misses
 
     return {"misses": list_misses(_state(request).faq_db, limit)}
@@ -112,9 +139,22 @@ RETRY_AFTER = "5"
 STORAGE_DOWN = {"field": "(storage)", "field_zh": "对话记录", "message": "conversation storage unavailable; nothing was saved, retry later",
                 "message_zh": "系统忙，刚才这句没有记下，请过几秒再发一次。"}
 
+SESSION_COOKIE = "jz_session"
+
+
+def session_from_cookie(request: Request) -> str | None:
+    """The web chat's HttpOnly session cookie, when it is one we could have set."""
+    sid = request.cookies.get(SESSION_COOKIE, "")
+    if sid and 8 <= len(sid) <= 64 and sid.replace("-", "").replace("_", "").isalnum():
+        return sid
+    return None
+
+
 class ChatIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    session: str = Field(..., min_length=1, max_length=128)
+    session: str | None = Field(None, min_length=1, max_length=128,
+                                description="the conversation's id; left out by the web chat page, which "
+                                            "is known by its HttpOnly cookie instead")
     text: str = Field("", max_length=2000)
 
 
@@ -138,8 +178,12 @@ async def chat_reply(request: Request, session: str, text: str) -> list[dict]:
 
 @router.post("/api/v1/chat", tags=["chat"], summary="对话 / the guided conversation")
 async def post_chat(request: Request, body: ChatIn):
+    session = body.session or session_from_cookie(request)
+    if not session:
+        return JSONResponse({"detail": [api_error("session", "session required (or the chat page's cookie)",
+                                                  "缺少会话")]}, status_code=422)
     # web sessions live in their own namespace, so a web client can never step into a Telegram chat
-    return {"messages": await chat_reply(request, "web:" + body.session, body.text)}
+    return {"messages": await chat_reply(request, "web:" + session, body.text)}
 
 
 # ------------------------------------------------------------------------------------------ policies
@@ -188,9 +232,10 @@ def get_policy(region: str):
     return _plain(pol.regions[region])
 
 
-@router.get("/metrics", tags=["health"], summary="Prometheus metrics (admin token)")
-def get_metrics(request: Request, token: str | None = Query(None)):
-    check_admin(request, token)
+@router.get("/metrics", tags=["health"], summary="Prometheus metrics (admin token)",
+            responses={**ADMIN_RESPONSES, 200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}})
+def get_metrics(request: Request):
+    check_admin(request)
     from fastapi.responses import Response
 
     body, content_type = request.app.state.metrics.render()

@@ -170,9 +170,10 @@ def create_app(settings: Settings | None = None, chat_service: Any = None, faq_d
     _offline_docs(app)
     app.state.jz = _State(settings, chat_service, faq_db)
     from .metrics import Metrics, MetricsMiddleware
-    from .ratelimit import RateLimitMiddleware
+    from .ratelimit import AUTH_FAILURES, Limiter, RateLimitMiddleware
 
     app.state.metrics = Metrics()
+    app.state.auth_failures = Limiter(*AUTH_FAILURES)
 
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_handler)

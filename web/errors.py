@@ -88,7 +88,10 @@ async def http_handler(request: Request, exc: StarletteHTTPException):
         text = detail
     else:
         text = _STATUS_ZH.get(exc.status_code, "请求有误。")
-    return _html_error(request, exc.status_code, text)
+    response = _html_error(request, exc.status_code, text)
+    for name, value in (getattr(exc, "headers", None) or {}).items():  # Retry-After, WWW-Authenticate
+        response.headers[name] = value
+    return response
 
 
 async def unexpected_handler(request: Request, exc: Exception):

@@ -102,7 +102,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
     if not mount_webhook(app):
         start_polling_thread()
     _freeze_long_lived_objects()
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
+    trusted = app.state.jz.settings.trusted_proxies
+    uvicorn.run(app, host=host, port=port, proxy_headers=bool(trusted), forwarded_allow_ips=trusted or "",
                 server_header=False, log_level="info",
                 access_log=False)  # URLs can hold FAQ questions and the admin token
     return 0

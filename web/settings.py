@@ -18,6 +18,9 @@ class Settings:
     max_upload: int = 4 * 1024 * 1024   # a roster CSV
     max_rows: int = 5000                # rows in one roster
     faq_top_max: int = 20
+    # proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated IPs or
+    # networks); unset: none, every client is who its connection says
+    trusted_proxies: str | None = field(default_factory=lambda: _env("JIUZHU_TRUSTED_PROXIES"))
 
     @classmethod
     def from_env(cls) -> "Settings":

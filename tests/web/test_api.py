@@ -114,7 +114,10 @@ def test_faq_misses_logged_and_admin_only(client):
     r = client.get("/api/v1/faq/misses", headers={"Authorization": f"Bearer {ADMIN}"})
     assert r.status_code == 200
     assert any("火星" in m["question"] for m in r.json()["misses"])
-    assert client.get("/api/v1/faq/misses", params={"token": ADMIN}).status_code == 200
+    assert client.get("/api/v1/faq/misses", headers={"X-Admin-Token": ADMIN}).status_code == 200
+    # never from the URL (it would end up in logs and the browser's history)
+    assert client.get("/api/v1/faq/misses", params={"token": ADMIN}).status_code == 401
+    assert client.get("/metrics", params={"token": ADMIN}).status_code == 401
 
 
 def test_admin_closed_without_token(tmp_path):
@@ -124,9 +127,9 @@ def test_admin_closed_without_token(tmp_path):
     from web.settings import Settings
 
     with TestClient(create_app(Settings(db_path=str(tmp_path / "x.db"), admin_token=None))) as c:
-        r = c.get("/api/v1/faq/misses", params={"token": "anything"})
+        r = c.get("/api/v1/faq/misses", headers={"Authorization": "Bearer anything"})
         assert r.status_code == 403 and r.json()["detail"][0]["message_zh"] == "管理页面未开启"
-        r = c.get("/faq/misses", params={"token": "anything"})
+        r = c.get("/faq/misses", headers={"Authorization": "Bearer anything"})
         assert r.status_code == 403 and "管理页面未开启" in r.text
 
 
