@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .errors import http_handler, unexpected_handler, validation_handler
+from .logs import RequestIdMiddleware
 from .settings import Settings
 
 log = logging.getLogger("jiuzhu.web")
@@ -204,4 +205,5 @@ def create_app(settings: Settings | None = None, chat_service: Any = None, faq_d
     # outermost first in the request: metrics see every answer, floods are refused before any work
     app.add_middleware(RateLimitMiddleware.from_env)  # type: ignore[arg-type]
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # type: ignore[arg-type]
+    app.add_middleware(RequestIdMiddleware)  # type: ignore[arg-type]  (outermost: every line of a request has its id)
     return app

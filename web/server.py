@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import logging.config
 import threading
 
 log = logging.getLogger("jiuzhu.web")
@@ -91,12 +92,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
     import uvicorn
 
     from .app import create_app
+    from .logs import log_config
     from .settings import config_problem
 
     problem = config_problem()
     if problem:
         print(problem)
         return 2
+    logging.config.dictConfig(log_config())  # the lines of start-up too: time, level, logger, request id
     app = create_app()
     warm_up(app)
     if not mount_webhook(app):
@@ -104,6 +107,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
     _freeze_long_lived_objects()
     trusted = app.state.jz.settings.trusted_proxies
     uvicorn.run(app, host=host, port=port, proxy_headers=bool(trusted), forwarded_allow_ips=trusted or "",
-                server_header=False, log_level="info",
+                server_header=False, log_level="info", log_config=log_config(),
                 access_log=False)  # URLs can hold FAQ questions and the admin token
     return 0

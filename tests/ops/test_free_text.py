@@ -3,6 +3,7 @@ numbers in any script) is found in no file the server writes — database, WAL, 
 and the FAQ misses go with the conversations when the retention period is over."""
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -48,6 +49,10 @@ def test_nothing_personal_typed_into_faq_or_chat_is_written_anywhere(workers, tm
     assert rows, "the misses are still logged (their topic), only without personal data"
     assert any("火星" in q for (q,) in rows)
     assert_nowhere(tmp_path, PERSONAL)
+    lines = [line for log in tmp_path.glob("*.log") for line in log.read_text(errors="replace").splitlines()
+             if " INFO " in line or " WARNING " in line]
+    assert lines and all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ \S+ \[[^\]]+\] ", line)
+                         for line in lines), lines[:5]
 
 
 def test_clean_question_removes_numbers_in_every_script_names_and_places():
