@@ -76,20 +76,35 @@ class _LimitBody:
             if too_big:
                 return await _too_large(scope, send, path)
         seen = 0
+        over = False  # the body (chunked, no Content-Length) went past the limit while being read
 
         async def limited_receive():
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
+                    over = True
                     raise _BodyTooLarge()
             return message
 
+        answered = False
+
+        async def guarded_send(message):
+            # whatever the app made of the cut-off body (a parse error's 400 …), the answer is 413
+            nonlocal answered
+            if over:
+                if not answered:
+                    answered = True
+                    await _too_large(scope, send, path)
+                return
+            await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
+            await self.app(scope, limited_receive, guarded_send)
         except _BodyTooLarge:
-            await _too_large(scope, send, path)
+            if not answered:
+                await _too_large(scope, send, path)
 
 
 class _Guard:

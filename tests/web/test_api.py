@@ -50,6 +50,8 @@ def _errors(r):
     ({**GOOD, "identities": ["alien"]}, "identities.0"),
     ({**GOOD, "care": 3}, "care"),
     ({**GOOD, "date": "2024-02-30"}, "date"),
+    ({**GOOD, "date": "2024-W01"}, "date"), ({**GOOD, "date": "20240601"}, "date"),
+    ({**GOOD, "date": "2024-06-01T00:00"}, "date"),
     ({**GOOD, "facts": {"disability_grade": 9}}, "facts.disability_grade"),
     ({**GOOD, "year_to_date": {"aid": -1}}, "year_to_date.aid"),
     ({"region": "guangxi"}, "care"),
@@ -71,6 +73,19 @@ def test_estimate_bad_json(client, body):
     r = client.post("/api/v1/estimate", content=body, headers={"content-type": "application/json"})
     errors = _errors(r)
     assert "(body)" in errors
+
+
+def test_oversized_chunked_body_gets_413(client):
+    """No Content-Length (chunked): the limit is counted while the body is read."""
+    def chunks():
+        yield b'{"region": "guangxi", "padding": "'
+        for _ in range(400):
+            yield b"x" * 1024
+        yield b'"}'
+
+    r = client.post("/api/v1/estimate", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413, r.status_code
+    assert r.json()["detail"][0]["message_zh"]
 
 
 def test_oversized_body(client):
