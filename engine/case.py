@@ -280,7 +280,7 @@ def _once_each(case: Case) -> Case:
 # ------------------------------------------------------------------------------------------ output
 
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
-Share = Annotated[Decimal | None, PlainSerializer(lambda v: None if v is None else float(v), when_used="json")]
+Share = Annotated[Decimal | None, PlainSerializer(lambda v: None if v is None else float(v), return_type=float | None, when_used="json")]
 
 
 _BASE_SLOTS = BaseModel.__dict__

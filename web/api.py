@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 import engine
@@ -16,7 +16,26 @@ from bot.errors import StorageUnavailable
 
 from .errors import api_error
 
-router = APIRouter()
+class FieldError(BaseModel):
+    """One problem with the input, in the engine's shape (contract.md)."""
+    field: str = Field(..., description="where: a field name, a dotted path, or (body) / (request)")
+    field_zh: str
+    message: str
+    message_zh: str
+
+
+class ErrorBody(BaseModel):
+    detail: list[FieldError]
+
+
+def error_response(description: str) -> dict:
+    return {"model": ErrorBody, "description": description}
+
+
+COMMON_ERRORS = {422: error_response("输入有误 / bad input: {detail: [{field, field_zh, message, message_zh}]}"),
+                 429: error_response("请求太频繁 / too many requests; see Retry-After"),
+                 413: error_response("内容太大 / request body too large")}
+router = APIRouter(responses=COMMON_ERRORS)
 
 CASE_EXAMPLE = {
     "region": "guangxi", "identities": ["dibao", "severe_disability"], "care": "inpatient", "self_pay": 50000,
@@ -31,11 +50,26 @@ def _state(request: Request):
 
 # ------------------------------------------------------------------------------------------ estimate
 
+def document_case(openapi: dict) -> dict:
+    """The estimate's request body in the OpenAPI document as the contract's Case model (the route
+    takes a plain dict so that the engine, not FastAPI, checks it and answers in its own words)."""
+    from engine.case import Case
+
+    schema = Case.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = openapi.setdefault("components", {}).setdefault("schemas", {})
+    components.update(schema.pop("$defs", {}))
+    components["Case"] = schema
+    body = openapi["paths"]["/api/v1/estimate"]["post"]["requestBody"]["content"]["application/json"]
+    body["schema"] = {"$ref": "#/components/schemas/Case"}
+    body["examples"] = {"guangxi": {"summary": "广西 低保 重度残疾 住院", "value": CASE_EXAMPLE}}
+    return openapi
+
+
 @router.post(
     "/api/v1/estimate",
     tags=["estimate"],
     summary="估算医疗救助 / Case → Estimate",
-    responses={422: {"description": "输入有误：{detail: [{field, field_zh, message, message_zh}]}"}},
+    response_model=engine.Estimate,
 )
 def post_estimate(request: Request, case: dict[str, Any] = Body(..., examples=[CASE_EXAMPLE]),
                   strict: bool = Query(False, description="refuse unknown fields")):
@@ -223,7 +257,8 @@ def get_policies():
                        "disclaimer": pol.common.disclaimer, "hotline": pol.common.hotline}}
 
 
-@router.get("/api/v1/policies/{region}", tags=["policies"], summary="一个地区的政策，带出处 / one region, cited")
+@router.get("/api/v1/policies/{region}", tags=["policies"], summary="一个地区的政策，带出处 / one region, cited",
+            responses={404: error_response("没有这个地区 / unknown region")})
 def get_policy(region: str):
     pol = engine.load_policies()
     if region not in pol.regions:
@@ -233,7 +268,9 @@ def get_policy(region: str):
 
 
 @router.get("/metrics", tags=["health"], summary="Prometheus metrics (admin token)",
-            responses={**ADMIN_RESPONSES, 200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}})
+            response_class=PlainTextResponse,
+            responses={**ADMIN_RESPONSES, 200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+                                                 "description": "Prometheus text format"}})
 def get_metrics(request: Request):
     check_admin(request)
     from fastapi.responses import Response
@@ -257,7 +294,8 @@ async def readyz(request: Request):
 
     try:
         service = _state(request).chat()
-        ready = await service.ready()
+        check = getattr(service, "ready", None)  # a stand-in service without storage is always ready
+        ready = await check() if check is not None else True
     except ChatUnavailable:
         ready = False
     if ready:

@@ -173,6 +173,20 @@ def _offline_docs(app: FastAPI) -> None:
                                    swagger_css_url="/docs-assets/swagger-ui.css", swagger_favicon_url="data:,")
 
 
+def _documented(app: FastAPI) -> None:
+    """The generated OpenAPI document, completed with what FastAPI cannot see (the Case model)."""
+    from .api import document_case
+
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_case(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None, chat_service: Any = None, faq_db: str | None = None,
                extra_routers: Iterable[APIRouter] = ()) -> FastAPI:
     settings = settings or Settings.from_env()
@@ -184,6 +198,7 @@ def create_app(settings: Settings | None = None, chat_service: Any = None, faq_d
         redoc_url=None,
     )
     _offline_docs(app)
+    _documented(app)
     app.state.jz = _State(settings, chat_service, faq_db)
     from .metrics import Metrics, MetricsMiddleware
     from .ratelimit import AUTH_FAILURES, Limiter, RateLimitMiddleware
