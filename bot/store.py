@@ -212,7 +212,7 @@ class SqliteStorage(BaseStorage):
     def __init__(self, path: str, retention_days: int | None = None, secret: bytes | None = None):
         self.path = path
         self.db = open_db(path)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # purge() takes it too, also from within a write (every 500th)
         self.secret = secret or load_secret(path)
         self.retention_days = retention_days if retention_days is not None else _retention_from_env()
         self.db.execute(

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .errors import http_handler, unexpected_handler, validation_handler
@@ -105,6 +106,32 @@ class _LimitBody:
         except _BodyTooLarge:
             if not answered:
                 await _too_large(scope, send, path)
+
+
+class _SecurityHeaders:
+    """Pure ASGI (no BaseHTTPMiddleware: it buffers and re-wraps every response): nosniff and
+    no-referrer on every answer, the pages' CSP and frame refusal on HTML (not the API docs, whose
+    Swagger UI needs inline script)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        docs = scope["path"].startswith(("/docs", "/redoc"))
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                if headers.get("content-type", "").startswith("text/html") and not docs:
+                    headers.setdefault("Content-Security-Policy", _PAGE_CSP)
+                    headers.setdefault("X-Frame-Options", "DENY")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class _Guard:
@@ -210,16 +237,7 @@ def create_app(settings: Settings | None = None, chat_service: Any = None, faq_d
     app.add_exception_handler(StarletteHTTPException, http_handler)
     app.add_exception_handler(Exception, unexpected_handler)
 
-    @app.middleware("http")
-    async def _headers(request, call_next):
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        path = request.url.path
-        if response.headers.get("content-type", "").startswith("text/html") and not path.startswith(("/docs", "/redoc")):
-            response.headers.setdefault("Content-Security-Policy", _PAGE_CSP)
-            response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+    app.add_middleware(_SecurityHeaders)  # type: ignore[arg-type]
 
     from .api import router as api_router
     from .pages import router as page_router

@@ -15,7 +15,7 @@ import engine
 from engine.money import percent, yuan
 
 from . import labels
-from .api import SESSION_COOKIE, session_from_cookie
+from .api import SESSION_COOKIE, check_admin, session_from_cookie
 from .cases import build_case
 
 router = APIRouter(include_in_schema=False)
@@ -245,8 +245,6 @@ async def faq_misses_login(request: Request):
 
 def _misses_page(request: Request, form_token: str | None, limit: int) -> HTMLResponse:
     from faq.misses import list_misses
-
-    from .api import check_admin
 
     try:
         check_admin(request, form_token)
