@@ -13,16 +13,19 @@ import logging
 import os
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
 from pydantic import ValidationError
 from pydantic_core import to_json
 
+from .doors.delivery import Receipt
+from .errors import StorageUnavailable
 from .flow import FlowConfig, State, step
 from .messages import Button, Message
 from .states import fsm_state_for
 
+__all__ = ["ChatService", "StorageUnavailable", "service_from_env", "warm_up"]
 log = logging.getLogger("jiuzhu.chat")
 MAX_TEXT = 2000
 SNAP_JSON_MAX = 16_384
@@ -76,6 +79,7 @@ class ChatService:
         self.secret = secret
         self.isolation = isolation or LocalEventIsolation()
         self.misses_db = misses_db
+        self.unavailable: tuple[type[BaseException], ...] = tuple(getattr(storage, "unavailable", ()))
         self._snap_json: dict[int, tuple[dict, str]] = {}  # id(snapshot) → (snapshot, its JSON)
         self._keys: dict[str, StorageKey] = {}  # session → its storage key (an HMAC each turn otherwise)
         self.config = FlowConfig(faq=lambda q, r: faq_answer(q, r, self.misses_db), today=today, policies=policies)
@@ -107,22 +111,61 @@ class ChatService:
             return None
 
     async def handle(self, session: str, text: str) -> list[Message]:
-        """One user message in, the assistant's messages out. Never raises for any text."""
+        """One user message in, the assistant's messages out. Never raises for any text (a storage
+        failure raises, and then nothing was saved)."""
         text = (text or "")[:MAX_TEXT]
         key = self.key(session)
-        async with self.isolation.lock(key):
-            state = await self.load(key)
-            reply = step(state, text, self.config)
-            await self.save(key, reply.state)
+        try:
+            async with self.isolation.lock(key):
+                state = await self.load(key)
+                reply = step(state, text, self.config)
+                await self.save(key, reply.state)
+        except self.unavailable as exc:
+            raise StorageUnavailable(type(exc).__name__) from exc
         return reply.messages
 
-    async def save(self, key: StorageKey, state: State) -> None:
+    async def turn(self, session: str, text: str, deliver: Callable[[list[Message]], Awaitable[None]],
+                   receipt: Receipt | None = None) -> bool:
+        """One message from a door that sends the reply itself (Telegram): step, `deliver` the
+        reply, and only then save the new state — with the receipt's delivery id in the same
+        transaction. When delivering or saving fails nothing is saved: the conversation stays where
+        it was and the platform's retry is handled as the first attempt was. Returns False for a
+        delivery already handled (found under the conversation's lock)."""
+        text = (text or "")[:MAX_TEXT]
+        key = self.key(session)
+        try:
+            async with self.isolation.lock(key):
+                if receipt is not None and await receipt.already():
+                    return False
+                state = await self.load(key)
+                reply = step(state, text, self.config)
+                await deliver(reply.messages)
+                await self.save(key, reply.state, receipt)
+        except self.unavailable as exc:
+            raise StorageUnavailable(type(exc).__name__) from exc
+        return True
+
+    async def ready(self) -> bool:
+        """Whether the storage answers now (for /readyz)."""
+        ping = getattr(self.storage, "ping", None)
+        if ping is None:
+            return True
+        try:
+            return bool(await ping())
+        except Exception:  # noqa: BLE001 - any failure to answer means "not ready"
+            return False
+
+    async def save(self, key: StorageKey, state: State, receipt: Receipt | None = None) -> None:
         """Written to the storage every turn (a restart loses nothing). The flow never changes a
-        State it was given (it steps a copy), so the storage may keep this object for `load`."""
+        State it was given (it steps a copy), so the storage may keep this object for `load`.
+        `receipt`: recorded with the state in one transaction where the storage can."""
         fsm = fsm_state_for(state.pending, state.done)
         save_json = getattr(self.storage, "save_json", None)
         if save_json is not None:  # {"flow": …} written by pydantic's serializer straight to JSON
-            await save_json(key, fsm.state if fsm else None, self._flow_json(state), state)
+            if receipt is None:
+                await save_json(key, fsm.state if fsm else None, self._flow_json(state), state)
+            else:
+                await save_json(key, fsm.state if fsm else None, self._flow_json(state), state, receipt=receipt)
             return
         data = {"flow": state.model_dump(mode="json")}
         setter = getattr(self.storage, "set_all", None)
@@ -161,10 +204,10 @@ def service_from_env(db_path: str | None = None, redis_url: str | None = None) -
         from .redis_store import redis_service
 
         return redis_service(redis_url, misses_db=db_path)
-    from .store import SqliteStorage
+    from .store import SqliteStorage, SqliteTurnIsolation
 
     storage = SqliteStorage(db_path)
-    return ChatService(storage, secret=storage.secret, misses_db=db_path)
+    return ChatService(storage, secret=storage.secret, isolation=SqliteTurnIsolation(db_path), misses_db=db_path)
 
 
 def warm_up() -> None:

@@ -3,8 +3,14 @@
 Routers, one per feature: `commands` (/start /help /restart /faq /cadre), `buttons` (inline keyboard
 callbacks), `text` (everything typed), `other` (stickers, photos … get a polite "please type").
 Buttons carry their label as callback data (checked ≤ 64 bytes), so a press is the same as typing
-the label — the same flow as the web chat and the terminal. A duplicate update (same update_id,
-e.g. a webhook retry) is handled once.
+the label — the same flow as the web chat and the terminal.
+
+Delivery at least once, handling exactly once (bot/doors/delivery.py): an update's id is recorded
+only after its turn was saved and its reply sent — in the same transaction as the conversation's
+new state — so a failure (Bot API error, Redis down, kill -9) leaves the conversation where it was
+and Telegram's retry (webhook) or our own re-fetch (long polling, `poll_updates`: the offset moves
+past an update only once it was handled) is processed as the first attempt would have been. A
+duplicate of an update already handled is dropped.
 """
 from __future__ import annotations
 
@@ -12,23 +18,30 @@ import asyncio
 import functools
 import logging
 import os
-import time
+import signal
 from typing import Any, Awaitable, Callable
 
 from aiogram import BaseMiddleware, Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandStart
+from aiogram.fsm.storage.memory import DisabledEventIsolation
+from aiogram.methods import GetUpdates
 from aiogram.types import (
     BotCommand, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message as TgMessage, Update,
 )
 
+from .doors.delivery import Deduper, Receipt, SqliteLedger
 from .messages import Message
 from .service import ChatService, service_from_env
+from .store import SecretMissing
 
 log = logging.getLogger("jiuzhu.telegram")
 CALLBACK_LIMIT = 64
 TEXT_LIMIT = 4000
+POLL_TIMEOUT = 10        # seconds getUpdates waits for news
+MAX_ATTEMPTS = 8         # an update that keeps failing is given up after this many tries (logged)
 COMMANDS = [
     BotCommand(command="start", description="开始估算"),
     BotCommand(command="help", description="怎么用"),
@@ -119,41 +132,37 @@ async def send_all(bot: Bot, chat_id: int, messages: list[Message]) -> None:
 
 
 class DedupeMiddleware(BaseMiddleware):
-    """Outer middleware on updates: an update_id already seen is dropped (webhook retries, replays)."""
+    """Outer middleware on updates: an update handled before is dropped; otherwise the handler runs
+    with a `receipt` (the turn records the id with its state), and a handler that saved no turn
+    (a sticker, a button without a message) has the id recorded once it returned. A handler that
+    raises records nothing: the update comes again."""
 
-    def __init__(self, seen: Callable[[int], Awaitable[bool]]):
-        self.seen = seen
+    def __init__(self, deduper: Deduper):
+        self.deduper = deduper
 
     async def __call__(self, handler, event: Update, data: dict[str, Any]):
-        if await self.seen(event.update_id):
+        async def work(receipt: Receipt):
+            return await handler(event, {**data, "receipt": receipt})
+
+        ran, result = await self.deduper.deliver(str(event.update_id), work)
+        if not ran:
             log.info("duplicate update dropped")
-            return None
-        return await handler(event, data)
+        return result
 
 
-def sqlite_seen(service: ChatService) -> Callable[[int], Awaitable[bool]]:
-    """Record update ids in the SQLite store (`seen_updates`); True when the id was there already."""
-    db = service.storage.db
-    db.execute("CREATE TABLE IF NOT EXISTS seen_updates (update_id INTEGER PRIMARY KEY, at REAL NOT NULL)")
-    execute = db.conn.execute  # the sqlite3 connection itself: one statement, no wrapper per update
-
-    async def seen(update_id: int) -> bool:
-        cur = execute("INSERT OR IGNORE INTO seen_updates (update_id, at) VALUES (?, ?)", (update_id, time.time()))
-        if update_id % 1000 == 0:
-            execute("DELETE FROM seen_updates WHERE at < ?", (time.time() - 7 * 86400,))
-        return cur.rowcount == 0
-
-    return seen
+def ledger_of(service: ChatService):
+    """The store's own ledger (its file or its Redis), so ids commit with the state."""
+    make = getattr(service.storage, "ledger", None)
+    return make() if make is not None else SqliteLedger(service.storage.db.conn)
 
 
-def redis_seen(service: ChatService) -> Callable[[int], Awaitable[bool]]:
-    redis = service.storage.redis
-
-    async def seen(update_id: int) -> bool:
-        fresh = await redis.set(f"jiuzhu:update:{update_id}", 1, nx=True, ex=7 * 86400)
-        return not fresh
-
-    return seen
+async def cosmetic(call: Awaitable[Any]) -> None:
+    """A call whose failure must not fail the turn ("typing…", the button's spinner): on a retry
+    the callback query may be too old to answer, which is no reason to lose the message."""
+    try:
+        await call
+    except TelegramAPIError as exc:
+        log.info("cosmetic call failed: %s", type(exc).__name__)
 
 
 async def has_text(message: TgMessage) -> bool:
@@ -169,34 +178,37 @@ async def has_data(query: CallbackQuery) -> bool:
 
 
 def build_dispatcher(service: ChatService) -> Dispatcher:
-    dp = Dispatcher(storage=service.storage, events_isolation=service.isolation)
-    seen = redis_seen(service) if hasattr(service.storage, "redis") else sqlite_seen(service)
-    dp.update.outer_middleware(DedupeMiddleware(seen))
+    # the handlers use no FSMContext: the service takes the conversation's lock itself
+    dp = Dispatcher(storage=service.storage, events_isolation=DisabledEventIsolation())
+    dp.update.outer_middleware(DedupeMiddleware(Deduper(ledger_of(service))))
 
     commands, buttons, text, other = Router(name="commands"), Router(name="buttons"), Router(name="text"), Router(name="other")
 
-    async def reply(bot: Bot, chat_id: int, typed: str) -> None:
-        await bot.send_chat_action(chat_id, "typing")
-        messages = await service.handle(session_id(chat_id), typed)
-        await send_all(bot, chat_id, messages)
+    async def reply(bot: Bot, chat_id: int, typed: str, receipt: Receipt | None) -> None:
+        await cosmetic(bot.send_chat_action(chat_id, "typing"))
+
+        async def deliver(messages: list[Message]) -> None:
+            await send_all(bot, chat_id, messages)
+
+        await service.turn(session_id(chat_id), typed, deliver, receipt)
 
     @commands.message(CommandStart())
-    async def on_start(message: TgMessage, bot: Bot) -> None:
-        await reply(bot, message.chat.id, "/start")
+    async def on_start(message: TgMessage, bot: Bot, receipt: Receipt | None = None) -> None:
+        await reply(bot, message.chat.id, "/start", receipt)
 
     @commands.message(Command("help", "restart", "faq", "cadre"))
-    async def on_command(message: TgMessage, bot: Bot) -> None:
-        await reply(bot, message.chat.id, message.text.split()[0].split("@")[0])
+    async def on_command(message: TgMessage, bot: Bot, receipt: Receipt | None = None) -> None:
+        await reply(bot, message.chat.id, message.text.split()[0].split("@")[0], receipt)
 
     @buttons.callback_query(has_data)
-    async def on_button(query: CallbackQuery, bot: Bot) -> None:
-        await query.answer()
+    async def on_button(query: CallbackQuery, bot: Bot, receipt: Receipt | None = None) -> None:
+        await cosmetic(query.answer())
         if query.message is not None:
-            await reply(bot, query.message.chat.id, query.data)
+            await reply(bot, query.message.chat.id, query.data, receipt)
 
     @text.message(has_text)
-    async def on_text(message: TgMessage, bot: Bot) -> None:
-        await reply(bot, message.chat.id, message.text)
+    async def on_text(message: TgMessage, bot: Bot, receipt: Receipt | None = None) -> None:
+        await reply(bot, message.chat.id, message.text, receipt)
 
     @other.message()
     async def on_other(message: TgMessage, bot: Bot) -> None:
@@ -219,14 +231,51 @@ async def startup(bot: Bot) -> None:
     await bot.delete_webhook(drop_pending_updates=False)
 
 
+async def poll_updates(dp: Dispatcher, bot: Bot, timeout: int = POLL_TIMEOUT, backoff: float = 0.5) -> None:
+    """Long polling that never skips an update that failed: the offset (which tells Telegram what
+    to forget) moves past an update only once it was handled, so after a failure — or a kill -9 —
+    the same update is fetched again. aiogram's own polling moves on regardless. An update that
+    fails `MAX_ATTEMPTS` times is given up (logged), so one poisoned update cannot stop the bot."""
+    offset: int | None = None
+    allowed = dp.resolve_used_update_types()
+    failures: dict[int, int] = {}
+    while True:
+        try:
+            updates = await bot(GetUpdates(offset=offset, timeout=timeout, allowed_updates=allowed),
+                                request_timeout=timeout + 10)
+        except TelegramAPIError as exc:
+            log.warning("getUpdates failed (%s); trying again", type(exc).__name__)
+            await asyncio.sleep(backoff)
+            continue
+        for update in updates:
+            try:
+                await dp.feed_update(bot, update)
+            except Exception as exc:  # noqa: BLE001 - whatever failed, the update is fetched again
+                tries = failures[update.update_id] = failures.get(update.update_id, 0) + 1
+                if tries < MAX_ATTEMPTS:
+                    log.warning("update failed (%s), attempt %d; fetching it again", type(exc).__name__, tries)
+                    await asyncio.sleep(min(30.0, backoff * 2 ** (tries - 1)))
+                    break
+                log.error("update given up after %d attempts (%s)", tries, type(exc).__name__)
+            failures.pop(update.update_id, None)
+            offset = update.update_id + 1
+
+
 async def poll(token: str, handle_signals: bool = True) -> None:
     """Long polling (`jiuzhu bot`, or a thread under `jiuzhu serve` when there is no webhook)."""
     service = service_from_env()
     dp = build_dispatcher(service)
     bot = make_bot(token)
+    task = asyncio.current_task()
+    if handle_signals and task is not None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)
     try:
         await startup(bot)
-        await dp.start_polling(bot, handle_signals=handle_signals, polling_timeout=10)
+        await poll_updates(dp, bot)
+    except asyncio.CancelledError:
+        log.info("polling stopped")
     finally:
         await bot.session.close()
         await service.close()
@@ -238,5 +287,9 @@ def run_polling() -> int:
         print("没有设置 BOT_TOKEN，Telegram 机器人不会启动。/ BOT_TOKEN is not set.")
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(poll(token))
+    try:
+        asyncio.run(poll(token))
+    except SecretMissing as exc:
+        print(exc)
+        return 2
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
@@ -125,6 +126,7 @@ def _identities(value: Any) -> Any:
 
 
 FIRST_DATE, LAST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+_YMD_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _DATE_RANGE = f"must be a date from {FIRST_DATE} to {LAST_DATE}"
 
 
@@ -134,7 +136,9 @@ def _date(value: Any) -> Any:
     if value is None:
         return dt.date.today()
     if isinstance(value, str):
-        try:
+        try:  # fromisoformat alone also takes 2024-W01 (a week) and 20240601: the contract says YYYY-MM-DD
+            if not _YMD_RE.fullmatch(value.strip()):
+                raise ValueError(value)
             value = dt.date.fromisoformat(value.strip())
         except ValueError as exc:
             raise ValueError("must be a real date written YYYY-MM-DD") from exc
@@ -278,7 +282,7 @@ def _once_each(case: Case) -> Case:
 # ------------------------------------------------------------------------------------------ output
 
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
-Share = Annotated[Decimal | None, PlainSerializer(lambda v: None if v is None else float(v), when_used="json")]
+Share = Annotated[Decimal | None, PlainSerializer(lambda v: None if v is None else float(v), return_type=float | None, when_used="json")]
 
 
 _BASE_SLOTS = BaseModel.__dict__

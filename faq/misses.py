@@ -1,8 +1,15 @@
 """Questions that found no good answer, kept in SQLite for the helpdesk (no personal data).
 
-Table ``faq_misses``: ``key`` (hash of text + region), ``question`` (normalised text, at most 200
-characters, runs of 6+ digits replaced by ``#``), ``region``, ``count``, ``first_seen``,
-``last_seen`` (UTC, ISO seconds).  Nothing else about the asker is stored.
+Table ``faq_misses``: ``key`` (hash of text + region), ``question`` (normalised text, at most 100
+characters, redacted — see `clean_question`), ``region``, ``count``, ``first_seen``,
+``last_seen`` (UTC, ISO seconds).  Nothing else about the asker is stored, and a row goes with the
+conversations when the retention period is over (`purge_misses`, called by the chat's store).
+
+What people type holds names, addresses and numbers ("我叫张三，住幸福村三组，电话一三八…"):
+before anything is written every digit run in any script (Arabic, full-width, other scripts'
+digits, runs of Chinese numerals such as 一三八零零), every e-mail address, the name after "我叫 /
+姓名 / 名字是 …" or before "先生 / 女士 / 大爷 …", and the place name before 村 / 组 / 路 / 小区 …
+is replaced by a placeholder. What remains is the question's topic, in the asker's words.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,16 +26,45 @@ import sqlite_utils
 from .text import has_content, normalize, scrub_digits
 
 TABLE = "faq_misses"
-MAX_CHARS = 200
+MAX_CHARS = 100
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# any script's decimal digits (\d is Unicode-aware), with the separators people put in numbers
+_DIGITS_RE = re.compile(r"\d(?:[\s\-.,/:_]*\d)*[xX]?")
+_CN_NUMERAL_RE = re.compile(r"[〇零一二三四五六七八九十百千万亿两幺壹贰叁肆伍陆柒捌玖拾佰仟#]{2,}")
+_HAN = r"[\u3400-\u9fff]"
+_NAME_AFTER_RE = re.compile(rf"(我叫|名叫|叫做|姓名[是为:：]?|名字[是叫:：]?|本人)\s*{_HAN}{{1,4}}")
+_NAME_BEFORE_RE = re.compile(rf"{_HAN}{{1,3}}(先生|女士|小姐|老师|师傅|大爷|大妈|大娘|阿姨|老汉|奶奶|爷爷)")
+_PLACE_RE = re.compile(rf"{_HAN}{{1,6}}?(村委会|村|组|社区|小区|街道|大道|路|街|巷|弄|栋|幢|单元|屯|寨)(?=[^\u3400-\u9fff]|$|{_HAN})")
+# a segment of its own (between spaces or punctuation) of a common surname and one or two more
+# characters is most likely a name ("张三 南宁 …"); losing a rare topic word is the safe side
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+_LONE_NAME_RE = re.compile(rf"(?:(?<=^)|(?<=[\s,，。；;：:、!！?？]))[{_SURNAMES}]{_HAN}{{1,2}}(?=[\s,，。；;：:、!！?？]|$)")
+_PLACEHOLDER = "#"
 
 
 def clean_question(q: str) -> str:
-    """Normalised question text safe to keep: no ID/phone/card numbers, no e-mail, ≤ 200 chars."""
-    text = normalize(q or "")
-    text = _EMAIL_RE.sub("#", text)
-    text = scrub_digits(text)
+    """Normalised question text safe to keep: no number in any script, no e-mail, no name after
+    or before the words that introduce one, no village / street name, ≤ 100 characters."""
+    text = unicodedata.normalize("NFKC", q or "")
+    text = _EMAIL_RE.sub(_PLACEHOLDER, text)
+    text = _DIGITS_RE.sub(_PLACEHOLDER, text)           # before normalize turns 十五万 into 15万 …
+    text = _DIGITS_RE.sub(_PLACEHOLDER, normalize(text))  # … and after it
+    text = scrub_digits(text, _PLACEHOLDER)
+    text = _CN_NUMERAL_RE.sub(_PLACEHOLDER, text)
+    text = _NAME_AFTER_RE.sub(lambda m: m.group(1) + "某某", text)
+    text = _NAME_BEFORE_RE.sub(lambda m: "某" + m.group(1), text)
+    text = _PLACE_RE.sub(lambda m: "某" + m.group(1), text)
+    text = _LONE_NAME_RE.sub("某某", text)
+    text = re.sub(r"#+", _PLACEHOLDER, text)
     return text[:MAX_CHARS].strip()
+
+
+def purge_misses(conn: sqlite3.Connection, cutoff: float) -> int:
+    """Delete misses not asked again since `cutoff` (seconds since the epoch). Returns how many."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)).fetchone():
+        return 0
+    stamp = datetime.fromtimestamp(cutoff, timezone.utc).replace(microsecond=0).isoformat()
+    return conn.execute(f"DELETE FROM {TABLE} WHERE last_seen < ?", (stamp,)).rowcount or 0
 
 
 def _db(db_path: str | Path) -> sqlite_utils.Database:

@@ -2,18 +2,40 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import math
 from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 import engine
+from bot.errors import StorageUnavailable
 
 from .errors import api_error
 
-router = APIRouter()
+class FieldError(BaseModel):
+    """One problem with the input, in the engine's shape (contract.md)."""
+    field: str = Field(..., description="where: a field name, a dotted path, or (body) / (request)")
+    field_zh: str
+    message: str
+    message_zh: str
+
+
+class ErrorBody(BaseModel):
+    detail: list[FieldError]
+
+
+def error_response(description: str) -> dict:
+    return {"model": ErrorBody, "description": description}
+
+
+COMMON_ERRORS = {422: error_response("输入有误 / bad input: {detail: [{field, field_zh, message, message_zh}]}"),
+                 429: error_response("请求太频繁 / too many requests; see Retry-After"),
+                 413: error_response("内容太大 / request body too large")}
+router = APIRouter(responses=COMMON_ERRORS)
 
 CASE_EXAMPLE = {
     "region": "guangxi", "identities": ["dibao", "severe_disability"], "care": "inpatient", "self_pay": 50000,
@@ -28,11 +50,26 @@ def _state(request: Request):
 
 # ------------------------------------------------------------------------------------------ estimate
 
+def document_case(openapi: dict) -> dict:
+    """The estimate's request body in the OpenAPI document as the contract's Case model (the route
+    takes a plain dict so that the engine, not FastAPI, checks it and answers in its own words)."""
+    from engine.case import Case
+
+    schema = Case.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = openapi.setdefault("components", {}).setdefault("schemas", {})
+    components.update(schema.pop("$defs", {}))
+    components["Case"] = schema
+    body = openapi["paths"]["/api/v1/estimate"]["post"]["requestBody"]["content"]["application/json"]
+    body["schema"] = {"$ref": "#/components/schemas/Case"}
+    body["examples"] = {"guangxi": {"summary": "广西 低保 重度残疾 住院", "value": CASE_EXAMPLE}}
+    return openapi
+
+
 @router.post(
     "/api/v1/estimate",
     tags=["estimate"],
     summary="估算医疗救助 / Case → Estimate",
-    responses={422: {"description": "输入有误：{detail: [{field, field_zh, message, message_zh}]}"}},
+    response_model=engine.Estimate,
 )
 def post_estimate(request: Request, case: dict[str, Any] = Body(..., examples=[CASE_EXAMPLE]),
                   strict: bool = Query(False, description="refuse unknown fields")):
@@ -83,23 +120,48 @@ def get_faq(request: Request, q: str = Query(..., max_length=500, description="�
     return out
 
 
-def check_admin(request: Request, token: str | None) -> None:
+def admin_token_given(request: Request) -> str:
+    """The admin token from `Authorization: Bearer …` or `X-Admin-Token` — never from the URL,
+    where it would end up in logs, proxies and the browser's history."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.headers.get("x-admin-token", "").strip()
+
+
+def check_admin(request: Request, form_token: str | None = None) -> None:
+    """Admin pages: the token in a header (or, for the HTML page, posted in its form). Wrong
+    attempts are counted per client and, past a few a minute, refused with 429 before the token
+    is even compared, so it cannot be guessed at speed."""
     expected = _state(request).settings.admin_token
     if not expected:
         raise HTTPException(403, {"field": "(token)", "field_zh": "口令", "message": "admin pages are closed",
                                   "message_zh": "管理页面未开启"})
-    auth = request.headers.get("authorization", "")
-    given = auth[7:].strip() if auth.lower().startswith("bearer ") else (token or "")
-    import hmac
-
+    failures = getattr(request.app.state, "auth_failures", None)
+    client = f"auth:{request.client.host if request.client else '?'}"
+    if failures is not None:
+        wait = failures.waiting(client)
+        if wait:
+            raise HTTPException(429, {"field": "(token)", "field_zh": "口令", "message": "too many wrong tokens; retry later",
+                                      "message_zh": "口令错误次数太多，请稍后再试"},
+                                headers={"Retry-After": str(max(1, math.ceil(wait)))})
+    given = form_token if form_token is not None else admin_token_given(request)
     if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        if failures is not None:
+            failures.take(client)
         raise HTTPException(401, {"field": "(token)", "field_zh": "口令", "message": "token required",
                                   "message_zh": "需要正确的管理口令"}, headers={"WWW-Authenticate": "Bearer"})
 
 
-@router.get("/api/v1/faq/misses", tags=["faq"], summary="没有答上的问题（管理） / unanswered questions")
-def get_faq_misses(request: Request, token: str | None = Query(None), limit: int = Query(100, ge=1, le=1000)):
-    check_admin(request, token)
+ADMIN_RESPONSES = {401: {"description": "no or wrong token (header `Authorization: Bearer …` or `X-Admin-Token`)"},
+                   403: {"description": "admin pages closed (JIUZHU_ADMIN_TOKEN not set)"},
+                   429: {"description": "too many wrong tokens from this client; see Retry-After"}}
+
+
+@router.get("/api/v1/faq/misses", tags=["faq"], summary="没有答上的问题（管理） / unanswered questions",
+            responses=ADMIN_RESPONSES)
+def get_faq_misses(request: Request, limit: int = Query(100, ge=1, le=1000)):
+    check_admin(request)
     from faq.misses import list_misses
 
     return {"misses": list_misses(_state(request).faq_db, limit)}
@@ -107,9 +169,26 @@ def get_faq_misses(request: Request, token: str | None = Query(None), limit: int
 
 # ------------------------------------------------------------------------------------------ chat
 
+RETRY_AFTER = "5"
+STORAGE_DOWN = {"field": "(storage)", "field_zh": "对话记录", "message": "conversation storage unavailable; nothing was saved, retry later",
+                "message_zh": "系统忙，刚才这句没有记下，请过几秒再发一次。"}
+
+SESSION_COOKIE = "jz_session"
+
+
+def session_from_cookie(request: Request) -> str | None:
+    """The web chat's HttpOnly session cookie, when it is one we could have set."""
+    sid = request.cookies.get(SESSION_COOKIE, "")
+    if sid and 8 <= len(sid) <= 64 and sid.replace("-", "").replace("_", "").isalnum():
+        return sid
+    return None
+
+
 class ChatIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    session: str = Field(..., min_length=1, max_length=128)
+    session: str | None = Field(None, min_length=1, max_length=128,
+                                description="the conversation's id; left out by the web chat page, which "
+                                            "is known by its HttpOnly cookie instead")
     text: str = Field("", max_length=2000)
 
 
@@ -121,7 +200,10 @@ async def chat_reply(request: Request, session: str, text: str) -> list[dict]:
     except ChatUnavailable:
         raise HTTPException(503, {"field": "(service)", "field_zh": "对话", "message": "chat is not available",
                                   "message_zh": "对话功能暂时不可用，请稍后再试，或拨打12393。"}) from None
-    messages = await service.handle(session, text)
+    try:
+        messages = await service.handle(session, text)
+    except StorageUnavailable:
+        raise HTTPException(503, STORAGE_DOWN, headers={"Retry-After": RETRY_AFTER}) from None
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None:
         metrics.chat_messages.labels("web").inc()
@@ -130,8 +212,12 @@ async def chat_reply(request: Request, session: str, text: str) -> list[dict]:
 
 @router.post("/api/v1/chat", tags=["chat"], summary="对话 / the guided conversation")
 async def post_chat(request: Request, body: ChatIn):
+    session = body.session or session_from_cookie(request)
+    if not session:
+        return JSONResponse({"detail": [api_error("session", "session required (or the chat page's cookie)",
+                                                  "缺少会话")]}, status_code=422)
     # web sessions live in their own namespace, so a web client can never step into a Telegram chat
-    return {"messages": await chat_reply(request, "web:" + body.session, body.text)}
+    return {"messages": await chat_reply(request, "web:" + session, body.text)}
 
 
 # ------------------------------------------------------------------------------------------ policies
@@ -171,7 +257,8 @@ def get_policies():
                        "disclaimer": pol.common.disclaimer, "hotline": pol.common.hotline}}
 
 
-@router.get("/api/v1/policies/{region}", tags=["policies"], summary="一个地区的政策，带出处 / one region, cited")
+@router.get("/api/v1/policies/{region}", tags=["policies"], summary="一个地区的政策，带出处 / one region, cited",
+            responses={404: error_response("没有这个地区 / unknown region")})
 def get_policy(region: str):
     pol = engine.load_policies()
     if region not in pol.regions:
@@ -180,9 +267,12 @@ def get_policy(region: str):
     return _plain(pol.regions[region])
 
 
-@router.get("/metrics", tags=["health"], summary="Prometheus metrics (admin token)")
-def get_metrics(request: Request, token: str | None = Query(None)):
-    check_admin(request, token)
+@router.get("/metrics", tags=["health"], summary="Prometheus metrics (admin token)",
+            response_class=PlainTextResponse,
+            responses={**ADMIN_RESPONSES, 200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+                                                 "description": "Prometheus text format"}})
+def get_metrics(request: Request):
+    check_admin(request)
     from fastapi.responses import Response
 
     body, content_type = request.app.state.metrics.render()
@@ -192,3 +282,23 @@ def get_metrics(request: Request, token: str | None = Query(None)):
 @router.get("/healthz", tags=["health"], summary="liveness")
 def healthz():
     return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["health"], summary="readiness: the conversation storage answers",
+            responses={503: {"description": "storage (Redis or SQLite) not reachable; Retry-After says when to ask again"}})
+async def readyz(request: Request):
+    """200 when the chat's storage (Redis with REDIS_URL, else the SQLite file) answers now; 503
+    otherwise, for a load balancer to send no traffic to this worker. /healthz only says the
+    process is up."""
+    from .app import ChatUnavailable
+
+    try:
+        service = _state(request).chat()
+        check = getattr(service, "ready", None)  # a stand-in service without storage is always ready
+        ready = await check() if check is not None else True
+    except ChatUnavailable:
+        ready = False
+    if ready:
+        return {"status": "ready"}
+    return JSONResponse({"status": "unavailable", "detail": [STORAGE_DOWN]}, status_code=503,
+                        headers={"Retry-After": RETRY_AFTER})

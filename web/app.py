@@ -16,9 +16,11 @@ from typing import Any, Iterable
 from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .errors import http_handler, unexpected_handler, validation_handler
+from .logs import RequestIdMiddleware
 from .settings import Settings
 
 log = logging.getLogger("jiuzhu.web")
@@ -75,20 +77,61 @@ class _LimitBody:
             if too_big:
                 return await _too_large(scope, send, path)
         seen = 0
+        over = False  # the body (chunked, no Content-Length) went past the limit while being read
 
         async def limited_receive():
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
+                    over = True
                     raise _BodyTooLarge()
             return message
 
+        answered = False
+
+        async def guarded_send(message):
+            # whatever the app made of the cut-off body (a parse error's 400 …), the answer is 413
+            nonlocal answered
+            if over:
+                if not answered:
+                    answered = True
+                    await _too_large(scope, send, path)
+                return
+            await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
+            await self.app(scope, limited_receive, guarded_send)
         except _BodyTooLarge:
-            await _too_large(scope, send, path)
+            if not answered:
+                await _too_large(scope, send, path)
+
+
+class _SecurityHeaders:
+    """Pure ASGI (no BaseHTTPMiddleware: it buffers and re-wraps every response): nosniff and
+    no-referrer on every answer, the pages' CSP and frame refusal on HTML (not the API docs, whose
+    Swagger UI needs inline script)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        docs = scope["path"].startswith(("/docs", "/redoc"))
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                if headers.get("content-type", "").startswith("text/html") and not docs:
+                    headers.setdefault("Content-Security-Policy", _PAGE_CSP)
+                    headers.setdefault("X-Frame-Options", "DENY")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class _Guard:
@@ -157,6 +200,20 @@ def _offline_docs(app: FastAPI) -> None:
                                    swagger_css_url="/docs-assets/swagger-ui.css", swagger_favicon_url="data:,")
 
 
+def _documented(app: FastAPI) -> None:
+    """The generated OpenAPI document, completed with what FastAPI cannot see (the Case model)."""
+    from .api import document_case
+
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_case(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None, chat_service: Any = None, faq_db: str | None = None,
                extra_routers: Iterable[APIRouter] = ()) -> FastAPI:
     settings = settings or Settings.from_env()
@@ -168,26 +225,19 @@ def create_app(settings: Settings | None = None, chat_service: Any = None, faq_d
         redoc_url=None,
     )
     _offline_docs(app)
+    _documented(app)
     app.state.jz = _State(settings, chat_service, faq_db)
     from .metrics import Metrics, MetricsMiddleware
-    from .ratelimit import RateLimitMiddleware
+    from .ratelimit import AUTH_FAILURES, Limiter, RateLimitMiddleware
 
     app.state.metrics = Metrics()
+    app.state.auth_failures = Limiter(*AUTH_FAILURES)
 
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_handler)
     app.add_exception_handler(Exception, unexpected_handler)
 
-    @app.middleware("http")
-    async def _headers(request, call_next):
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        path = request.url.path
-        if response.headers.get("content-type", "").startswith("text/html") and not path.startswith(("/docs", "/redoc")):
-            response.headers.setdefault("Content-Security-Policy", _PAGE_CSP)
-            response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+    app.add_middleware(_SecurityHeaders)  # type: ignore[arg-type]
 
     from .api import router as api_router
     from .cadre import router as cadre_router
@@ -205,4 +255,5 @@ def create_app(settings: Settings | None = None, chat_service: Any = None, faq_d
     # outermost first in the request: metrics see every answer, floods are refused before any work
     app.add_middleware(RateLimitMiddleware.from_env)  # type: ignore[arg-type]
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # type: ignore[arg-type]
+    app.add_middleware(RequestIdMiddleware)  # type: ignore[arg-type]  (outermost: every line of a request has its id)
     return app

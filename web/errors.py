@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .logs import current as current_request_id
+
 log = logging.getLogger("jiuzhu.web")
 
 FIELD_ZH = {
@@ -54,7 +56,7 @@ def convert_validation(exc: RequestValidationError) -> list[dict]:
 
 def is_api(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api/") or path == "/healthz"
+    return path.startswith("/api/") or path in ("/healthz", "/readyz")
 
 
 async def validation_handler(request: Request, exc: RequestValidationError):
@@ -88,18 +90,22 @@ async def http_handler(request: Request, exc: StarletteHTTPException):
         text = detail
     else:
         text = _STATUS_ZH.get(exc.status_code, "请求有误。")
-    return _html_error(request, exc.status_code, text)
+    response = _html_error(request, exc.status_code, text)
+    for name, value in (getattr(exc, "headers", None) or {}).items():  # Retry-After, WWW-Authenticate
+        response.headers[name] = value
+    return response
 
 
 async def unexpected_handler(request: Request, exc: Exception):
     # log where and what kind, never the request body or the exception text (may hold personal data)
     frames = "".join(traceback.format_tb(exc.__traceback__))
     log.error("unexpected %s on %s %s\n%s", type(exc).__name__, request.method, request.url.path, frames)
+    rid = current_request_id()
     if is_api(request):
-        return JSONResponse({"detail": [api_error("(server)", "unexpected error; please try again later",
-                                                  "系统出了点问题，请稍后再试，或拨打12393。", "系统")]},
-                            status_code=500)
-    return _html_error(request, 500, "系统出了点问题，请稍后再试，或拨打12393。")
+        return JSONResponse({"detail": [api_error("(server)", f"unexpected error; please try again later (request {rid})",
+                                                  f"系统出了点问题，请稍后再试，或拨打12393。（编号 {rid}）", "系统")],
+                             "request_id": rid}, status_code=500)
+    return _html_error(request, 500, f"系统出了点问题，请稍后再试，或拨打12393。（编号 {rid}）")
 
 
 def _html_error(request: Request, status: int, text: str):

@@ -14,10 +14,10 @@ import engine
 from engine.money import percent, yuan
 
 from . import chatview, labels, resume
+from .api import SESSION_COOKIE, check_admin, session_from_cookie
 
 router = APIRouter(include_in_schema=False)
 HERE = Path(__file__).parent
-SESSION_COOKIE = "jz_session"
 ELDER_COOKIE = "jz_elder"
 
 _env = jinja2.Environment(
@@ -48,15 +48,19 @@ def render_error(request: Request, status: int, text: str) -> HTMLResponse:
 # ------------------------------------------------------------------------------------------ chat
 
 def _session(request: Request) -> tuple[str, bool]:
-    sid = request.cookies.get(SESSION_COOKIE, "")
-    if sid and 8 <= len(sid) <= 64 and sid.replace("-", "").replace("_", "").isalnum():
+    sid = session_from_cookie(request)
+    if sid:
         return sid, False
     return secrets.token_urlsafe(16), True
 
 
-def _with_cookie(response: Response, sid: str, new: bool) -> Response:
+def _with_cookie(response: Response, sid: str, new: bool, request: Request | None = None) -> Response:
+    """The session travels only in this HttpOnly cookie (the page never holds its value: the
+    page's script posts without a session and the API reads the cookie). `Secure` when the
+    request came over HTTPS — directly, or through a trusted proxy (JIUZHU_TRUSTED_PROXIES)."""
     if new:
-        response.set_cookie(SESSION_COOKIE, sid, max_age=30 * 86400, httponly=True, samesite="lax")
+        secure = request is not None and request.url.scheme == "https"
+        response.set_cookie(SESSION_COOKIE, sid, max_age=30 * 86400, httponly=True, samesite="lax", secure=secure)
     return response
 
 
@@ -107,10 +111,10 @@ async def _mark(request: Request, sid: str) -> str:
 
 def _chat_response(request: Request, sid: str, new: bool, messages: list[dict], shown_user: str | None,
                    unavailable: str | None, resumed: bool, mark: str) -> Response:
-    response = render(request, "chat.html", active="chat", title="医疗救助小助手", session=sid,
+    response = render(request, "chat.html", active="chat", title="医疗救助小助手",
                       messages=chatview.views(messages), user_text=shown_user, unavailable=unavailable,
                       resumed=resumed, mark=mark)
-    return _with_cookie(response, sid, new)
+    return _with_cookie(response, sid, new, request)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -148,7 +152,7 @@ async def chat_part(request: Request):
     mark = "" if unavailable else await _mark(request, sid)
     html = _env.get_template("_messages.html").render(messages=chatview.views(messages), unavailable=unavailable)
     response = HTMLResponse(html, headers={"X-Chat-Mark": mark})
-    return _with_cookie(response, sid, new)
+    return _with_cookie(response, sid, new, request)
 
 
 # ------------------------------------------------------------------------------------------ FAQ
@@ -170,12 +174,28 @@ def faq_page(request: Request, q: str = "", region: str = ""):
 
 
 @router.get("/faq/misses", response_class=HTMLResponse)
-def faq_misses_page(request: Request, token: str | None = None, limit: int = 200):
-    from .api import check_admin
+def faq_misses_page(request: Request, limit: int = 200):
+    """For the helpdesk's admin: the token in a header, or typed into the form this page shows
+    without one (posted, so it never sits in a URL, a log or the browser's history)."""
+    return _misses_page(request, None, limit)
 
-    check_admin(request, token)
+
+@router.post("/faq/misses", response_class=HTMLResponse)
+async def faq_misses_login(request: Request):
+    form = await request.form()
+    return _misses_page(request, str(form.get("token") or ""), 200)
+
+
+def _misses_page(request: Request, form_token: str | None, limit: int) -> HTMLResponse:
     from faq.misses import list_misses
 
+    try:
+        check_admin(request, form_token)
+    except HTTPException as exc:
+        if exc.status_code != 401:
+            raise
+        return render(request, "admin_login.html", status=401, active="faq", title="管理口令",
+                      wrong=form_token is not None)
     rows = list_misses(request.app.state.jz.faq_db, max(1, min(limit, 1000)))
     names = dict(labels.region_options())
     return render(request, "misses.html", active="faq", title="没有答上的问题", rows=rows, names=names)

@@ -12,7 +12,10 @@ import os
 import time
 from dataclasses import dataclass
 
-EXEMPT = ("/healthz", "/metrics", "/static/")
+# /metrics and the other admin paths are limited like any other (a token must not be guessable at
+# speed); wrong tokens are counted apart as well (`auth_failures`, web/api.py check_admin)
+EXEMPT = ("/healthz", "/readyz", "/static/")
+AUTH_FAILURES = (10, 5)   # wrong admin tokens per client: 10 a minute, 5 in a burst
 SESSION_PEEK = 64 * 1024  # bytes of a chat body read to find its session
 # the chat page's own posts (form, and the script's /chat/part): their session is the cookie's
 PAGE_CHAT = ("/chat", "/chat/part")
@@ -32,6 +35,17 @@ class Limiter:
         self.burst = burst
         self.buckets: dict[str, Bucket] = {}
         self.max_keys = max_keys
+
+    def waiting(self, key: str, now: float | None = None) -> float:
+        """How long until `key` may take again (0 when it may now); takes nothing."""
+        now = time.monotonic() if now is None else now
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            return 0.0
+        tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
+        if tokens >= 1:
+            return 0.0
+        return (1 - tokens) / self.rate if self.rate > 0 else 60.0
 
     def take(self, key: str, now: float | None = None) -> float:
         now = time.monotonic() if now is None else now

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import logging.config
 import threading
 
 log = logging.getLogger("jiuzhu.web")
@@ -105,14 +106,22 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
     import uvicorn
 
     from .app import create_app
+    from .logs import log_config
+    from .settings import config_problem
 
+    problem = config_problem()
+    if problem:
+        print(problem)
+        return 2
+    logging.config.dictConfig(log_config())  # the lines of start-up too: time, level, logger, request id
     app = create_app()
     warm_up(app)
     mount_wechat(app)
     if not mount_webhook(app):
         start_polling_thread()
     _freeze_long_lived_objects()
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
-                server_header=False, log_level="info",
+    trusted = app.state.jz.settings.trusted_proxies
+    uvicorn.run(app, host=host, port=port, proxy_headers=bool(trusted), forwarded_allow_ips=trusted or "",
+                server_header=False, log_level="info", log_config=log_config(),
                 access_log=False)  # URLs can hold FAQ questions and the admin token
     return 0

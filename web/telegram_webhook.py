@@ -1,7 +1,10 @@
 """The Telegram webhook under `jiuzhu serve`: POST /telegram/webhook, checked against WEBHOOK_SECRET.
 
 Telegram sends the secret in the X-Telegram-Bot-Api-Secret-Token header; anything without it (or
-with a wrong one) is refused with 403 before it reaches the dispatcher.
+with a wrong one) is refused with 403 before it reaches the dispatcher. An update whose handling
+failed (the reply could not be sent, the storage is down) is answered 503: Telegram sends it
+again, and since nothing of the failed attempt was recorded the retry is handled once
+(bot/doors/delivery.py).
 """
 from __future__ import annotations
 
@@ -34,7 +37,11 @@ def webhook_router(dispatcher, bot, secret: str) -> APIRouter:
             update = Update.model_validate(payload, context={"bot": bot})
         except ValidationError:
             return JSONResponse({"ok": False, "error": "not an update"}, status_code=400)
-        await dispatcher.feed_update(bot, update)
+        try:
+            await dispatcher.feed_update(bot, update)
+        except Exception as exc:  # noqa: BLE001 - Telegram retries a non-2xx answer: nothing is lost
+            log.warning("update not handled (%s); Telegram will send it again", type(exc).__name__)
+            return JSONResponse({"ok": False, "error": "retry later"}, status_code=503, headers={"Retry-After": "1"})
         return {"ok": True}
 
     return router

@@ -287,6 +287,9 @@ class FakeTelegramServer:
         self._message_ids = itertools.count(50_000)
         self._update_ids = itertools.count(1)
         self.served_offsets: list[int | None] = []
+        self.failed: list[tuple[str, dict]] = []      # calls answered 500 by `fail_next` / `hold_next`
+        self._fail: dict[str, int] = {}               # method → how many more calls answer 500
+        self._hold: dict[str, threading.Event] = {}   # method → its next call waits for this event
 
     # ---- lifecycle
 
@@ -361,6 +364,19 @@ class FakeTelegramServer:
             "from": {"id": chat_id, "is_bot": False, "first_name": "测试", "language_code": "zh-hans"},
         }})
 
+    def fail_next(self, method: str, count: int = 1) -> None:
+        """The next `count` calls of `method` answer a Bot API 500 (they are recorded all the same)."""
+        with self._cond:
+            self._fail[method] = self._fail.get(method, 0) + count
+
+    def hold_next(self, method: str) -> threading.Event:
+        """The next call of `method` hangs until the returned event is set (then answers 500): the
+        moment to kill the bot in the middle of a turn."""
+        event = threading.Event()
+        with self._cond:
+            self._hold[method] = event
+        return event
+
     def methods(self) -> list[str]:
         with self._cond:
             return [m for m, _ in self.calls]
@@ -415,6 +431,20 @@ class FakeTelegramServer:
         if token != self.token:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         params = await self._params(request)
+        with self._cond:
+            failing = self._fail.get(method, 0)
+            if failing:
+                self._fail[method] = failing - 1
+            held = self._hold.pop(method, None)
+            if failing or held is not None:   # answered 500: kept apart from the calls that got through
+                self.failed.append((method, params))
+                self._cond.notify_all()
+        if held is not None:
+            while not held.is_set():
+                await asyncio.sleep(0.05)
+        if failing or held is not None:
+            return web.json_response({"ok": False, "error_code": 500, "description": "Internal Server Error"},
+                                     status=500)
         if method != "getUpdates":
             with self._cond:
                 self.calls.append((method, params))

@@ -175,6 +175,54 @@ def test_jiuzhu_bot_whole_conversation_then_kill_9_and_resume(server, tmp_path):
     assert len(keys) >= 2 and all(len(k) == 64 and "5550001" not in k for k in keys)
 
 
+def test_a_failed_send_is_fetched_again_and_handled_once(server, tmp_path):
+    """The Bot API fails the first sendMessage of a turn: the update is not confirmed, `jiuzhu bot`
+    fetches it again and answers it once — the answer to the question that was pending."""
+    bot = BotProcess(server, tmp_path).start()
+    try:
+        carol = Phone(server, bot, 5550003)
+        carol.say("/start", timeout=60)
+        carol.press("广西")
+        assert "哪些身份" in carol.prompt()
+        server.fail_next("sendMessage")
+        carol.press("低保户")
+        failed = [p for m, p in server.failed if m == "sendMessage" and int(p["chat_id"]) == 5550003]
+        assert len(failed) == 1 and "已选：低保对象" in failed[0]["text"]
+        assert "已选：低保对象" in carol.text, carol.text  # delivered by the retry
+        # the reply was sent twice (the failed attempt, then the retry), the turn taken once:
+        # had it been taken twice, 低保户 would have been unselected again (a toggle) or skipped on
+        assert carol.buttons().get("选好了"), carol.buttons()
+        carol.press("选好了")
+        assert "哪种看病" in carol.prompt()
+    finally:
+        bot.stop()
+
+
+def test_kill_9_while_the_reply_is_being_sent_loses_nothing(server, tmp_path):
+    """kill -9 while a turn's sendMessage is in flight: nothing was recorded, the update was never
+    confirmed, so the restarted bot fetches it again and handles it once."""
+    bot = BotProcess(server, tmp_path).start()
+    try:
+        dan = Phone(server, bot, 5550004)
+        dan.say("/start", timeout=60)
+        dan.press("安康")
+        assert "哪些身份" in dan.prompt()
+        release = server.hold_next("sendMessage")
+        server.push_text(5550004, "低保户")
+        server.wait_for(lambda: any(m == "sendMessage" and "已选" in p.get("text", "") for m, p in server.failed))
+        bot.kill9()
+        release.set()
+        keyed = len(dan._keyed())
+        sent = len(server.sent(5550004))
+        bot = BotProcess(server, tmp_path).start()
+        dan._await_reply(0, keyed, sent, 60)
+        assert "已选：低保对象" in dan.text, dan.text
+        dan.press("选好了")
+        assert "哪种看病" in dan.prompt(), dan.text
+    finally:
+        bot.stop()
+
+
 def test_jiuzhu_bot_without_token_refuses_to_start(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
     env["PYTHONPATH"] = str(ROOT)

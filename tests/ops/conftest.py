@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -42,21 +43,58 @@ def wait_http(url: str, timeout: float = 90.0) -> None:
     raise RuntimeError(f"{url} did not come up: {last}")
 
 
+class RedisServer:
+    """A real redis-server on loopback that a test can kill -9, start again on the same port (its
+    data gone), or freeze (SIGSTOP) and thaw."""
+
+    def __init__(self, binary: str, tmp_path: Path):
+        self.binary, self.dir, self.port = binary, tmp_path, free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no", "--dir", str(self.dir)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def freeze(self) -> None:
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.proc.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
 @pytest.fixture
-def redis_url(tmp_path, missing):
-    binary = need("redis-server", "redis-server", missing)
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
+def redis_server(tmp_path, missing):
+    server = RedisServer(need("redis-server", "redis-server", missing), tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    return redis_server.url
 
 
 class Worker:
@@ -96,7 +134,7 @@ class Worker:
 
 @pytest.fixture
 def worker_env(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "REDIS_URL", "WEBHOOK_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "REDIS_URL", "WEBHOOK_URL", "JIUZHU_SECRET")}
     env.update({"JIUZHU_DB": str(tmp_path / "jiuzhu.db"), "JIUZHU_RATE_IP": "off", "JIUZHU_RATE_SESSION": "off",
                 "PYTHONPATH": str(ROOT)})
     return env

@@ -14,6 +14,8 @@ import httpx
 
 from engine.money import yuan
 
+SECRET = "scale-test-secret-0123456789abcdef"
+
 
 def script(amount: int) -> list[tuple[str, str]]:
     """(what the user sends, a phrase the reply must contain) for a 广西 低保 inpatient stay."""
@@ -29,7 +31,7 @@ def text_of(reply: dict) -> str:
 
 
 def test_one_conversation_moves_between_workers(workers, redis_url):
-    a, b = workers(2, REDIS_URL=redis_url)
+    a, b = workers(2, REDIS_URL=redis_url, JIUZHU_SECRET=SECRET)
     with httpx.Client(timeout=10) as client:
         for i, (send, expect) in enumerate(script(20000)):
             worker = (a, b)[i % 2]
@@ -41,7 +43,7 @@ def test_one_conversation_moves_between_workers(workers, redis_url):
 
 
 def test_200_concurrent_conversations_no_cross_talk(workers, redis_url):
-    pair = workers(2, REDIS_URL=redis_url)
+    pair = workers(2, REDIS_URL=redis_url, JIUZHU_SECRET=SECRET)
     rng = random.Random(7)
 
     async def converse(client: httpx.AsyncClient, n: int) -> list[str]:

@@ -50,6 +50,8 @@ def _errors(r):
     ({**GOOD, "identities": ["alien"]}, "identities.0"),
     ({**GOOD, "care": 3}, "care"),
     ({**GOOD, "date": "2024-02-30"}, "date"),
+    ({**GOOD, "date": "2024-W01"}, "date"), ({**GOOD, "date": "20240601"}, "date"),
+    ({**GOOD, "date": "2024-06-01T00:00"}, "date"),
     ({**GOOD, "facts": {"disability_grade": 9}}, "facts.disability_grade"),
     ({**GOOD, "year_to_date": {"aid": -1}}, "year_to_date.aid"),
     ({"region": "guangxi"}, "care"),
@@ -71,6 +73,19 @@ def test_estimate_bad_json(client, body):
     r = client.post("/api/v1/estimate", content=body, headers={"content-type": "application/json"})
     errors = _errors(r)
     assert "(body)" in errors
+
+
+def test_oversized_chunked_body_gets_413(client):
+    """No Content-Length (chunked): the limit is counted while the body is read."""
+    def chunks():
+        yield b'{"region": "guangxi", "padding": "'
+        for _ in range(400):
+            yield b"x" * 1024
+        yield b'"}'
+
+    r = client.post("/api/v1/estimate", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413, r.status_code
+    assert r.json()["detail"][0]["message_zh"]
 
 
 def test_oversized_body(client):
@@ -114,7 +129,10 @@ def test_faq_misses_logged_and_admin_only(client):
     r = client.get("/api/v1/faq/misses", headers={"Authorization": f"Bearer {ADMIN}"})
     assert r.status_code == 200
     assert any("火星" in m["question"] for m in r.json()["misses"])
-    assert client.get("/api/v1/faq/misses", params={"token": ADMIN}).status_code == 200
+    assert client.get("/api/v1/faq/misses", headers={"X-Admin-Token": ADMIN}).status_code == 200
+    # never from the URL (it would end up in logs and the browser's history)
+    assert client.get("/api/v1/faq/misses", params={"token": ADMIN}).status_code == 401
+    assert client.get("/metrics", params={"token": ADMIN}).status_code == 401
 
 
 def test_admin_closed_without_token(tmp_path):
@@ -124,9 +142,9 @@ def test_admin_closed_without_token(tmp_path):
     from web.settings import Settings
 
     with TestClient(create_app(Settings(db_path=str(tmp_path / "x.db"), admin_token=None))) as c:
-        r = c.get("/api/v1/faq/misses", params={"token": "anything"})
+        r = c.get("/api/v1/faq/misses", headers={"Authorization": "Bearer anything"})
         assert r.status_code == 403 and r.json()["detail"][0]["message_zh"] == "管理页面未开启"
-        r = c.get("/faq/misses", params={"token": "anything"})
+        r = c.get("/faq/misses", headers={"Authorization": "Bearer anything"})
         assert r.status_code == 403 and "管理页面未开启" in r.text
 
 

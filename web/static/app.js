@@ -102,7 +102,7 @@
     var composer = document.getElementById("composer");
     var input = document.getElementById("text");
     var busy = false;
-    var HISTORY_KEY = "jz-log:" + chat.getAttribute("data-session");
+    var HISTORY_KEY = "jz-log";  // per tab (sessionStorage); the mark ties it to the saved state
 
     // what this tab has shown, kept for a reload (in the browser only, gone when the tab closes)
     var keep = function (mark) {
