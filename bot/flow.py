@@ -319,7 +319,7 @@ def _result(state: State, cfg: FlowConfig) -> list[Message]:
     buttons = _result_buttons(state)
     # still undecided because a skipped fact is missing: one tap to answer it after all
     fill = [f"{B_FILL}{engine.FACT_LABELS.get(m, m)}" for m in est.missing_facts if m in state.skipped]
-    return [Message(text=text, buttons=_buttons(fill) + buttons, kind="result")]
+    return [Message(text=text, buttons=_buttons(fill) + buttons, kind="result", case=_case(state, cfg))]
 
 
 def _fill(state: State, text: str, cfg: FlowConfig) -> list[Message] | None:

@@ -18,7 +18,13 @@ class Message(BaseModel):
     text: str
     buttons: list[Button] = Field(default_factory=list)
     kind: str = "info"
+    # on a result: the Case it was estimated from (slots only, never typed text), so a door can
+    # offer a link that reopens the same estimate or its printable sheet
+    case: dict | None = None
 
     def public(self) -> dict:
-        """The contract's shape: {"text", "buttons": [{"label"}]} plus `kind`."""
-        return {"text": self.text, "buttons": [{"label": b.label} for b in self.buttons], "kind": self.kind}
+        """The contract's shape: {"text", "buttons": [{"label"}]} plus `kind` (and `case` on a result)."""
+        out = {"text": self.text, "buttons": [{"label": b.label} for b in self.buttons], "kind": self.kind}
+        if self.case is not None:
+            out["case"] = self.case
+        return out

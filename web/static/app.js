@@ -66,7 +66,9 @@
     n.textContent = text;
   };
   var share = function (msg) {
-    var text = messageText(msg) + "\n（救助助手 " + location.origin + "/ 的估算）";
+    var link = msg.querySelector("[data-share-url]");
+    var url = link ? link.href : location.origin + "/";
+    var text = messageText(msg) + "\n（救助助手的估算，打开链接可看同样的结果：" + url + "）";
     if (navigator.share) {
       navigator.share({ title: "医疗救助估算", text: text }).catch(function () {});
       return;
