@@ -36,7 +36,8 @@ def redis_url(tmp_path, missing, monkeypatch):
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 break
         time.sleep(0.05)
-    monkeypatch.delenv("JIUZHU_SECRET", raising=False)
+    # workers sharing Redis share the hashing key (required with REDIS_URL)
+    monkeypatch.setenv("JIUZHU_SECRET", "test-secret-shared-by-both-workers")
     yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()
     proc.wait(timeout=10)
