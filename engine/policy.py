@@ -480,6 +480,7 @@ class Common(Model):
     assumptions: dict[str, NonEmpty]
     documents: Documents
     where_to_apply_common: list[str]
+    wording: dict[str, NonEmpty]  # the answer's own sentences, as templates (engine.context.say)
 
     @model_validator(mode="after")
     def _complete(self):
@@ -493,6 +494,9 @@ class Common(Model):
 class Policies(Model):
     common: Common
     regions: dict[str, RegionPolicy]
+
+    def region_on(self, code: str, day: date) -> RegionPolicy:
+        return self.regions[code]
 
 
 def _strip_anchors(data: Any) -> Any:
