@@ -47,7 +47,7 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     trace, notes, documents and places are left empty: for callers that only compare outcomes
     (engine.questions probes the engine many times a turn; charts sample hundreds of points).
     """
-    region = policies.regions[case.region]
+    region = policies.region_on(case.region, case.date)
     run = Run(case, region, policies.common)
     doc = region.document
     if case.date < doc.effective_from:

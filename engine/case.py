@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 
 from .conditions import CARE_TYPES, IDENTITIES
 from .money import fen, to_decimal
-from .policy import REGIONS
+from .policy import region_codes
 
 MAX_AMOUNT = Decimal("100000000")  # 1亿元: anything larger is a typo, not a medical bill
 
@@ -157,7 +157,7 @@ def _section(value: Any) -> Any:
 
 
 class Case(_In):
-    region: Literal[REGIONS]  # type: ignore[valid-type]
+    region: Literal[region_codes()]  # type: ignore[valid-type]  # the policy files found in the folder
     identities: Annotated[list[Identity], BeforeValidator(_identities)] = []
     care: Literal[CARE_TYPES]  # type: ignore[valid-type]
     self_pay: MoneyIn

@@ -6,7 +6,9 @@ path inside it and what is wrong, so a typo in a rate can never reach a citizen.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import os
 from datetime import date
 from decimal import Decimal
 from importlib import resources
@@ -19,8 +21,10 @@ from pydantic import (
 )
 
 from .conditions import CARE_TYPES, FACTS, IDENTITIES, Condition, ConditionError
+from .dated import CODE_RE, DatedError, changes, dated_values, region_files, resolve
 
-REGIONS = ("xizang", "ankang", "guangxi", "urumqi", "qianjiang")
+# The policies folder to read instead of the installed one (a test, a trial of a new region's file).
+POLICIES_ENV = "JIUZHU_POLICIES"
 Care = Literal["inpatient", "outpatient_chronic", "outpatient_major", "outpatient_general"]
 Settlement = Literal["one_stop", "application", "manual", "not_covered", "none"]
 Where = Literal["local", "in_province", "out_of_province"]
@@ -299,9 +303,14 @@ class WhereLabels(Model):
 
 
 class RegionPolicy(Model):
-    region: Literal["xizang", "ankang", "guangxi", "urumqi", "qianjiang"]
+    region: Annotated[str, Field(pattern=CODE_RE.pattern)]  # the file's name up to its first dot
     name: NonEmpty
     short_name: NonEmpty
+    order: int = 1000  # where the region stands in lists (chat buttons, tables); then by code
+    aliases: list[NonEmpty] = []  # other names people use for the place (西藏自治区, 拉萨 …)
+    faq_prefix: str | None = None  # the region's FAQ entry ids start `<prefix>-`
+    cite_names: list[NonEmpty] = []  # how the region's document is named in a cite
+    city_pooling: bool = False  # the pooling area is the city (district) itself: care there is local
     document: Document
     where_labels: WhereLabels
     statistics: dict[str, Statistic] = {}
@@ -493,10 +502,21 @@ class Common(Model):
 
 class Policies(Model):
     common: Common
-    regions: dict[str, RegionPolicy]
+    regions: dict[str, RegionPolicy]  # code -> the policy in force today (or the first, before it)
+    # code -> ((first day, policy), …) for a region whose rules change by date (dated values, a
+    # second document); a region with one set of rules is not listed
+    periods: dict[str, tuple] = {}
 
     def region_on(self, code: str, day: date) -> RegionPolicy:
-        return self.regions[code]
+        """The region's policy in force on `day` (before the first document: the first)."""
+        periods = self.periods.get(code)
+        if periods is None:
+            return self.regions[code]
+        found = periods[0][1]
+        for start, policy in periods:
+            if start <= day:
+                found = policy
+        return found
 
 
 def _strip_anchors(data: Any) -> Any:
@@ -539,8 +559,14 @@ def _check_references(common: Common, region: RegionPolicy, path: Path) -> None:
 
 
 def policy_dir() -> Path:
-    """The installed `policies` package folder (works from any working directory)."""
-    return Path(str(resources.files("policies")))
+    """The policies folder: $JIUZHU_POLICIES when set, else the installed `policies` package."""
+    override = os.environ.get(POLICIES_ENV)
+    return Path(override) if override else Path(str(resources.files("policies")))
+
+
+def region_codes(directory: Path | str | None = None) -> tuple[str, ...]:
+    """The region codes of a policies folder: its region files, listed (no list of names)."""
+    return tuple(region_files(Path(directory) if directory else policy_dir()))
 
 
 def load(directory: Path | str | None = None) -> Policies:
@@ -553,24 +579,80 @@ def load(directory: Path | str | None = None) -> Policies:
         common = Common.model_validate(_read_yaml(common_path))
     except ValidationError as exc:
         raise PolicyError(_format_error(str(common_path), exc)) from exc
-    regions: dict[str, RegionPolicy] = {}
-    for code in REGIONS:
-        path = directory / f"{code}.yaml"
-        if not path.exists():
-            raise PolicyError(f"{path}: missing (every region needs its file)")
-        data = _strip_anchors(_read_yaml(path))
+    files = region_files(directory)
+    if not files:
+        raise PolicyError(f"{directory}: no region files (<code>.yaml beside common.yaml)")
+    loaded = {code: _load_region(common, code, paths) for code, paths in files.items()}
+    today = dt.date.today()
+    order = sorted(loaded, key=lambda code: (loaded[code][0][1].order, code))
+    regions = {code: _in_force(loaded[code], today) for code in order}
+    periods = {code: tuple(loaded[code]) for code in order if len(loaded[code]) > 1}
+    return Policies(common=common, regions=regions, periods=periods)
+
+
+def _in_force(periods: list, day: date) -> RegionPolicy:
+    found = periods[0][1]
+    for start, policy in periods:
+        if start <= day:
+            found = policy
+    return found
+
+
+def _load_region(common: Common, code: str, paths: list[Path]) -> list[tuple[date, RegionPolicy]]:
+    """(first day, policy) for each stretch of the region's rules: per document, per dated change."""
+    if not CODE_RE.match(code):
+        raise PolicyError(f"{paths[0]}: file name: {code!r} is not a region code (a-z, 0-9, _)")
+    periods: list[tuple[date, RegionPolicy]] = []
+    documents = []
+    for path in paths:
+        found = _load_file(common, code, path)
+        periods.extend(found)
+        documents.append(found[0][1].document)
+    periods.sort(key=lambda p: p[0])
+    documents.sort(key=lambda d: d.effective_from)
+    for a, b in zip(documents, documents[1:]):
+        if a.effective_until is None or a.effective_until >= b.effective_from:
+            raise PolicyError(f"{code}: documents overlap: 《{a.title}》 from {a.effective_from} until "
+                              f"{a.effective_until or 'no end'} and 《{b.title}》 from {b.effective_from}")
+        if (b.effective_from - a.effective_until).days != 1:
+            raise PolicyError(f"{code}: gap between documents: 《{a.title}》 ends {a.effective_until}, "
+                              f"《{b.title}》 starts {b.effective_from}")
+    return periods
+
+
+def _load_file(common: Common, code: str, path: Path) -> list[tuple[date, RegionPolicy]]:
+    data = _strip_anchors(_read_yaml(path))
+    document = data.get("document") if isinstance(data, dict) else None
+    start = document.get("effective_from") if isinstance(document, dict) else None
+    end = document.get("effective_until") if isinstance(document, dict) else None
+    dated = isinstance(start, date) and next(dated_values(data), None) is not None
+    days: list[date] = []
+    if dated:
         try:
-            region = RegionPolicy.model_validate(data)
+            days = changes(data, start, end if isinstance(end, date) else None)
+        except DatedError as exc:
+            raise PolicyError(f"{path}: {exc}") from exc
+    out = []
+    for day in [start, *days]:
+        try:
+            region = RegionPolicy.model_validate(resolve(data, day) if dated else data)
         except ValidationError as exc:
             raise PolicyError(_format_error(str(path), exc)) from exc
         if region.region != code:
             raise PolicyError(f"{path}: region: says {region.region!r}, file name says {code!r}")
         _check_references(common, region, path)
-        regions[code] = region
-    return Policies(common=common, regions=regions)
+        out.append((region.document.effective_from, region) if day is None or day == start else (day, region))
+    return out
+
+
+def __getattr__(name: str):
+    """REGIONS: the region codes of the loaded policies, in their order (read from the folder)."""
+    if name == "REGIONS":
+        return tuple(default().regions)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @functools.lru_cache(maxsize=1)
 def default() -> Policies:
-    """The shipped policies, loaded once per process."""
+    """The shipped policies (or $JIUZHU_POLICIES), loaded once per process."""
     return load()
