@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 from datetime import date
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,10 +19,9 @@ from pydantic import (
 )
 
 from .conditions import CARE_TYPES, FACTS, IDENTITIES, Condition, ConditionError
+from .figures import FigureError, render
 from .dated import CODE_RE, DatedError, changes, dated_values, region_files, resolve
-
-# The policies folder to read instead of the installed one (a test, a trial of a new region's file).
-POLICIES_ENV = "JIUZHU_POLICIES"
+from .vocabulary import POLICIES_ENV, policy_dir  # noqa: F401  (re-exported: engine.policy.policy_dir)
 Care = Literal["inpatient", "outpatient_chronic", "outpatient_major", "outpatient_general"]
 Settlement = Literal["one_stop", "application", "manual", "not_covered", "none"]
 Where = Literal["local", "in_province", "out_of_province"]
@@ -476,6 +473,8 @@ class Documents(Model):
 
 class Common(Model):
     identities: dict[str, NonEmpty]
+    monitored_identities: list[NonEmpty]
+    facts: dict[str, dict]  # label, kind and domain of each fact (checked by engine.vocabulary)
     care: dict[str, NonEmpty]
     where: dict[str, NonEmpty]
     settlement: dict[str, NonEmpty]
@@ -558,12 +557,6 @@ def _check_references(common: Common, region: RegionPolicy, path: Path) -> None:
             raise PolicyError(f"{path}: reading {name!r} is not described in common.yaml readings")
 
 
-def policy_dir() -> Path:
-    """The policies folder: $JIUZHU_POLICIES when set, else the installed `policies` package."""
-    override = os.environ.get(POLICIES_ENV)
-    return Path(override) if override else Path(str(resources.files("policies")))
-
-
 def region_codes(directory: Path | str | None = None) -> tuple[str, ...]:
     """The region codes of a policies folder: its region files, listed (no list of names)."""
     return tuple(region_files(Path(directory) if directory else policy_dir()))
@@ -587,7 +580,18 @@ def load(directory: Path | str | None = None) -> Policies:
     order = sorted(loaded, key=lambda code: (loaded[code][0][1].order, code))
     regions = {code: _in_force(loaded[code], today) for code in order}
     periods = {code: tuple(loaded[code]) for code in order if len(loaded[code]) > 1}
-    return Policies(common=common, regions=regions, periods=periods)
+    return Policies(common=_with_figures(common, regions, common_path), regions=regions, periods=periods)
+
+
+def _with_figures(common: Common, regions: dict, path: Path) -> Common:
+    """The Readings with the rule values they state filled in from the regions' files (engine.figures)."""
+    readings = {}
+    for name, text in common.readings.items():
+        try:
+            readings[name] = render(text, regions)
+        except FigureError as exc:
+            raise PolicyError(f"{path}: readings.{name}: {exc}") from exc
+    return common.model_copy(update={"readings": readings})
 
 
 def _in_force(periods: list, day: date) -> RegionPolicy:

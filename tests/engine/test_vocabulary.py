@@ -130,3 +130,32 @@ def test_without_the_variable_the_installed_folder_is_used(folder):
     done = subprocess.run([sys.executable, "-c", "import engine; print(','.join(engine.REGIONS))"],
                           cwd=_elsewhere(folder), env=env, capture_output=True, text=True, timeout=60)
     assert "newtown" not in done.stdout and "guangxi" in done.stdout
+
+
+def test_the_facts_are_read_from_common_yaml(folder):
+    """A fact's domain is declared once, in common.yaml: a value added there is accepted by the Case
+    check of a process reading that folder, and refused by one reading the installed folder."""
+    common = yaml.safe_load((folder / "common.yaml").read_text(encoding="utf-8"))
+    common["facts"]["disability_kind"]["values"]["deafblind"] = "盲聋"
+    (folder / "common.yaml").write_text(yaml.safe_dump(common, allow_unicode=True, sort_keys=False),
+                                        encoding="utf-8")
+    script = ("import engine, json; c = engine.parse_case({'region': 'guangxi', 'identities': ['dibao'], "
+              "'care': 'inpatient', 'self_pay': 1, 'facts': {'disability_kind': 'deafblind'}}); "
+              "print(c.facts.disability_kind, engine.case.FIELD_ZH['disability_kind'])")
+    env = {**os.environ, POLICIES_ENV: str(folder)}
+    done = subprocess.run([sys.executable, "-c", script], cwd=_elsewhere(folder), env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.stdout.split() == ["deafblind", "残疾类别"], done.stderr
+    with pytest.raises(engine.CaseError, match="disability_kind"):
+        engine.parse_case({"region": "guangxi", "identities": ["dibao"], "care": "inpatient", "self_pay": 1,
+                           "facts": {"disability_kind": "deafblind"}})
+
+
+def test_the_vocabulary_is_what_the_engine_checks_against():
+    from engine import vocabulary
+    from engine.case import Facts
+    from engine.conditions import FACTS, IDENTITIES
+
+    common = engine.load_policies().common
+    assert tuple(common.identities) == IDENTITIES == vocabulary.IDENTITIES
+    assert tuple(common.facts) == FACTS == tuple(Facts.model_fields)
