@@ -7,10 +7,10 @@ from typing import NamedTuple
 
 from .case import Alternative, Estimate, Flag, PolicyRef, Subsidy
 from .categories import IDENTITY_ORDER, categories
-from .context import Run, cited, say, shared, where
+from .context import Run, cited, shared, stat_year, where
 from .money import ZERO, yuan
 from .policy import Claim, RegionPolicy, Tier
-from .side import contribution_of_year, documents, further_help, monitoring
+from .side import documents, further_help, monitoring
 
 
 class Profile:
@@ -67,36 +67,60 @@ class Tail(NamedTuple):
     where_to_apply: tuple
 
 
+class TailIn(NamedTuple):
+    """Everything the tail is made from. The memo key is this tuple itself and `tail()` sees
+    nothing else of the case, so the key and what the tail reads cannot drift apart."""
+
+    notes: tuple  # what the claim's rules noted, with the referral condition's when covered
+    eligible: bool
+    settlement: str
+    tier_rank: int
+    tier_settlement: str
+    year: int
+    side_readings: tuple
+    subsidy_assumed: tuple  # what deciding 资助参保 assumed, when there is one
+    contribution_estimated: bool  # 资助参保 reckoned on the national minimum (no contribution stated)
+    where: str
+    illness_poverty: bool  # 因病致贫 applicants bring the family's income papers
+
+
+def tail_in(run: Run, profile: Profile, best, side, eligible: bool, settlement: str, tier: Tier) -> TailIn:
+    subsidy = side.subsidy
+    return TailIn(
+        best.notes + (profile.referral_notes if best.covered else ()), eligible, settlement, tier.rank,
+        tier.settlement, run.case.date.year, side.readings,
+        tuple(name for kind, name in side.notes if kind == "assumed") if subsidy.kind != "none" else (),
+        subsidy.kind != "none" and subsidy.amount is not None and run.case.facts.contribution is None,
+        where(run), "illness_poverty" in run.identities)
+
+
 def _add(into: list, name: str) -> None:
     if name not in into:
         into.append(name)
 
 
-def tail(run: Run, profile: Profile, best, side, eligible: bool, settlement: str, tier: Tier) -> Tail:
-    common = run.common
+def tail(common, region: RegionPolicy, t: TailIn) -> Tail:
     readings: list[str] = []
     assumed: list[str] = []
     said: list[str] = []  # notes the claim's rules carry as text (("note", text))
-    for kind, name in best.notes + (profile.referral_notes if best.covered else ()):
+    for kind, name in t.notes:
         if kind in ("assumed", "reading", "note"):
             _add({"assumed": assumed, "reading": readings, "note": said}[kind], name)
-    for name in side.readings:
+    for name in t.side_readings:
         _add(readings, name)
-    if side.subsidy.kind != "none":
-        for kind, name in side.notes:
-            if kind == "assumed":
-                _add(assumed, name)
-    if eligible and run.region.residence is not None:
+    for name in t.subsidy_assumed:
+        _add(assumed, name)
+    if t.eligible and region.residence is not None:
         _add(assumed, "residence")
     closing = []
-    subsidy = side.subsidy
-    if subsidy.kind != "none" and subsidy.amount is not None and run.case.facts.contribution is None:
+    if t.contribution_estimated:
         stat = common.statistics["resident_contribution"]
-        year, value = contribution_of_year(run)
-        closing.append(say(common, "contribution_estimated", year=year, name=stat.name, value=value, note=stat.note))
-    docs, where_to_apply = run.region.memo(
-        ("documents", settlement, tier.rank, where(run), "illness_poverty" in run.identities),
-        lambda: documents(run, settlement, tier))
+        year = stat_year(stat, t.year)
+        closing.append(common.say["contribution_estimated"](year=year, name=stat.name, value=stat.values[year].value,
+                           note=stat.note))
+    docs, where_to_apply = region.memo(
+        ("documents", t.settlement, t.tier_rank, t.where, t.illness_poverty),
+        lambda: documents(common, region, t.settlement, t.tier_settlement, t.where, t.illness_poverty))
     if docs:
         closing.append(common.documents.note)
     closing.append(common.disclaimer)
@@ -148,20 +172,20 @@ def _why_not(run: Run, other, best, excluded: bool) -> str:
     common = run.common
     tier = other.tier
     if not other.covered:
-        return other.reason or say(common, "alt_not_covered", tier=tier.name)
+        return other.reason or common.say["alt_not_covered"](tier=tier.name)
     if excluded:  # not referred: no category pays for this care
         return cited(run.region.referral.text, run.region.referral.cite)
     if tier.discretionary is not None and best.tier.discretionary is None and other.amount > best.amount:
-        return say(common, "alt_discretionary", amount=yuan(other.amount), best=best.tier.name,
+        return common.say["alt_discretionary"](amount=yuan(other.amount), best=best.tier.name,
                    why=tier.discretionary)
     if other.amount == best.amount:
-        return say(common, "alt_same", amount=yuan(other.amount), best=best.tier.name)
-    return say(common, "alt_less", amount=yuan(other.amount), best=best.tier.name, best_amount=yuan(best.amount))
+        return common.say["alt_same"](amount=yuan(other.amount), best=best.tier.name)
+    return common.say["alt_less"](amount=yuan(other.amount), best=best.tier.name, best_amount=yuan(best.amount))
 
 
 def if_known_text(run: Run, claim: Claim, hopeful: Decimal, current: Decimal) -> str:
-    cond = claim.condition_text or say(run.common, "if_known_default")
-    return say(run.common, "if_known", condition=cond, hopeful=yuan(hopeful), current=yuan(current))
+    cond = claim.condition_text or run.common.wording["if_known_default"]
+    return run.common.say["if_known"](condition=cond, hopeful=yuan(hopeful), current=yuan(current))
 
 
 # ---------------------------------------------------------------------- outcomes without a category
@@ -171,9 +195,9 @@ def base_estimate(run: Run, policy: PolicyRef, **fields) -> Estimate:
     common = run.common
     # shared by every answer without a category (outputs are read-only)
     none_subsidy, not_applicable = run.region.derived("no_side", lambda: (
-        Subsidy.trusted(kind="none", share=None, amount=None, text=say(common, "no_subsidy_at_all"), cite=None,
+        Subsidy.trusted(kind="none", share=None, amount=None, text=common.wording["no_subsidy_at_all"], cite=None,
                         applies=False),
-        Flag.trusted(applies=False, text=say(common, "not_applicable"), cite=None)))
+        Flag.trusted(applies=False, text=common.wording["not_applicable"], cite=None)))
     values = dict(
         region=run.case.region, policy=policy, status="not_eligible", eligible=False, category=None,
         assistance=ZERO, parts=[], self_pay_after=run.case.self_pay, settlement="none",
@@ -188,9 +212,9 @@ def base_estimate(run: Run, policy: PolicyRef, **fields) -> Estimate:
 
 def before_document(run: Run, policy: PolicyRef) -> Estimate:
     doc = run.region.document
-    text = say(run.common, "before_document", title=doc.title, start=doc.effective_from)
-    trace = cited(say(run.common, "document_start", start=doc.effective_from), doc.cite) + say(
-        run.common, "care_before_start", date=run.case.date)
+    text = run.common.say["before_document"](title=doc.title, start=doc.effective_from)
+    trace = cited(run.common.say["document_start"](start=doc.effective_from), doc.cite) + run.common.say["care_before_start"](
+        date=run.case.date)
     return base_estimate(run, policy, status="undecided", reason=text, notes=[text, run.common.disclaimer],
                          trace=[trace])
 
@@ -211,10 +235,10 @@ def why_no_category(run: Run, failed: list) -> tuple[str, list, list]:
     trace: list[str] = []
     reasons: list[str] = []
     if not run.case.identities:
-        reasons.append(say(common, "no_identity"))
+        reasons.append(common.wording["no_identity"])
     for tier, why in failed:
-        reasons.append(say(common, "requires_failed", tier=tier.name, why=why))
-        trace.append(cited(say(common, "requires_failed_trace", tier=tier.name), tier.requires.cite))
+        reasons.append(common.say["requires_failed"](tier=tier.name, why=why))
+        trace.append(cited(common.say["requires_failed_trace"](tier=tier.name), tier.requires.cite))
     explained = set()
     for rule in region.unlisted:
         if rule.identity in run.case.identities:
@@ -223,7 +247,7 @@ def why_no_category(run: Run, failed: list) -> tuple[str, list, list]:
     others = [c for c in sorted(run.identities, key=IDENTITY_ORDER.__getitem__) if c not in explained]
     if others and not failed:
         names = "、".join(common.identities[c] for c in others)
-        reasons.append(cited(say(common, "not_a_category", region=region.short_name, names=names),
+        reasons.append(cited(common.say["not_a_category"](region=region.short_name, names=names),
                              region.tiers[0].cite) + "。")
-    trace.append(say(common, "region_tiers", region=region.short_name) + "；".join(t.name for t in region.tiers))
+    trace.append(common.say["region_tiers"](region=region.short_name) + "；".join(t.name for t in region.tiers))
     return " ".join(reasons), reasons, trace

@@ -15,13 +15,14 @@ No policy number lives here: every figure comes from `policies/*.yaml`.
 """
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 from .answer import (Profile, alternatives, before_document, if_known_text, no_category, policy_ref, requires,
-                     settlement_of, tail)
+                     settlement_of, tail, tail_in)
 from .case import FACT_LABELS, Case, Estimate
 from .categories import Choice, best_of
-from .context import Run, cited, say, shared, where
+from .context import Run, cited, shared, where
 from .money import ZERO, yuan
 from .policy import Policies
 from .pricing import price_tier
@@ -47,16 +48,18 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     trace, notes, documents and places are left empty: for callers that only compare outcomes
     (engine.questions probes the engine many times a turn; charts sample hundreds of points).
     """
-    region = policies.region_on(case.region, case.date)
+    # most regions have one set of rules: no call to pick the one in force on the care date
+    region = policies.regions[case.region] if case.region not in policies.periods else \
+        policies.region_on(case.region, case.date)
     run = Run(case, region, policies.common)
     doc = region.document
     if case.date < doc.effective_from:
         return before_document(run, policy_ref(region))
     notes: list[str] = []
     if doc.effective_until and case.date > doc.effective_until:
-        notes.append(say(run.common, "document_expired", title=doc.title, until=doc.effective_until))
+        notes.append(run.common.say["document_expired"](title=doc.title, until=doc.effective_until))
     profile = region.memo(run.who, lambda: Profile(run))
-    matched, failed = _with_requires(run, profile)
+    matched, failed = _with_requires(run, profile) if profile.needs_requires else (profile.matched, [])
     if not matched:
         return no_category(run, profile, failed, notes)
     chosen = _choose(run, profile, matched, explain)
@@ -71,8 +74,6 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
 def _with_requires(run: Run, profile: Profile) -> tuple[list, list]:
     """The matched categories whose `requires:` (the one kind of rule that reads the amount) holds."""
     failed: list = []
-    if not profile.needs_requires:
-        return profile.matched, failed
     kept = []
     for m in profile.matched:
         if m.tier.requires is not None:
@@ -89,31 +90,31 @@ def _choose(run: Run, profile: Profile, matched: list, explain: bool) -> Chosen:
     """就高不就低: price each category without the trace, keep the best, price it again with it."""
     excluded = profile.excluded
     if len(matched) == 1:  # the usual case: price once, with the trace when it is wanted
-        return Chosen(matched[0], price_tier(run, profile, matched[0], excluded, [] if explain else None), None, 0)
+        return _chosen((matched[0], price_tier(run, profile, matched[0], excluded, [] if explain else None), None, 0))
     priced = [price_tier(run, profile, m, excluded, trace=None) for m in matched]
     index = best_of(priced)
     best = priced[index]
     if explain:  # again, this time with the trace
         best = price_tier(run, profile, matched[index], excluded, trace=[])
-    return Chosen(matched[index], best, priced, index)
+    return _chosen((matched[index], best, priced, index))
 
 
 def _category_trace(run: Run, profile: Profile, chosen: Chosen) -> list[str]:
     tier = chosen.match.tier
-    trace = [cited(say(run.common, "category", name=tier.name), tier.cite)]
+    trace = [run.common.say["category"](name=tier.name, cite=tier.cite)]
     for dropped in profile.exclusive_dropped:
-        trace.append(cited(say(run.common, "exclusive_dropped_before", name=dropped.name), dropped.exclusive_cite)
-                     + say(run.common, "exclusive_dropped_after"))
+        trace.append(cited(run.common.say["exclusive_dropped_before"](name=dropped.name), dropped.exclusive_cite)
+                     + run.common.wording["exclusive_dropped_after"])
     trace.extend(chosen.priced.trace)
     return trace
 
 
 def _others_line(run: Run, chosen: Chosen, others: list) -> str:
     common = run.common
-    listed = "、".join(say(common, "other_category", name=a.category.name, amount=yuan(a.assistance)) for a in others)
+    listed = "、".join(common.say["other_category"](name=a.category.name, amount=yuan(a.assistance)) for a in others)
     frame_last = any(p.tier.discretionary for p in chosen.all_priced) and not chosen.match.tier.discretionary
-    return say(common, "also_matched", others=listed,
-               end=say(common, "also_matched_frame_end" if frame_last else "also_matched_end"))
+    return common.say["also_matched"](others=listed,
+               end=common.wording["also_matched_frame_end" if frame_last else "also_matched_end"])
 
 
 class Outcome(NamedTuple):
@@ -124,18 +125,24 @@ class Outcome(NamedTuple):
     if_known: str | None
 
 
+# Built with tuple.__new__ (C) rather than the NamedTuple's Python-level __new__: once or twice per
+# estimate, on the engine's hottest path.
+_chosen = functools.partial(tuple.__new__, Chosen)
+_outcome_of = functools.partial(tuple.__new__, Outcome)
+
+
 def _outcome(run: Run, profile: Profile, chosen: Chosen, settlement: str, trace: list, explain: bool) -> Outcome:
     """paid / zero / not_eligible / undecided, the reason, and what a missing fact could change."""
     best, region, common = chosen.priced, run.region, run.common
     missing = list(dict.fromkeys(best.missing)) if best.missing else []
     if not best.covered:
-        return Outcome("not_eligible", False, best.reason, missing, None)
+        return _outcome_of(("not_eligible", False, best.reason, missing, None))
     if profile.excluded:
         reason = cited(region.referral.text, region.referral.cite)
-        trace.append(say(common, "place_not_referred", place=region.where_labels.__dict__[where(run)], reason=reason))
-        return Outcome("zero", True, reason, missing, None)
+        trace.append(common.say["place_not_referred"](place=region.where_labels.__dict__[where(run)], reason=reason))
+        return _outcome_of(("zero", True, reason, missing, None))
     if settlement != chosen.match.tier.settlement and explain:
-        trace.append(cited(say(common, "place_manual", place=region.where_labels.__dict__[where(run)],
+        trace.append(cited(common.say["place_manual"](place=region.where_labels.__dict__[where(run)],
                                how=common.settlement[settlement]), region.settlement_by_where.cite))
     if missing:
         if_known = None
@@ -144,14 +151,14 @@ def _outcome(run: Run, profile: Profile, chosen: Chosen, settlement: str, trace:
             hopeful = price_tier(run, profile, forced, profile.excluded, trace=None)
             if hopeful.amount != best.amount:
                 if_known = if_known_text(run, best.optimistic, hopeful.amount, best.amount)
-        return Outcome("undecided", True, best.reason, missing, if_known)
-    return Outcome("paid" if best.amount > 0 else "zero", True, best.reason, missing, None)
+        return _outcome_of(("undecided", True, best.reason, missing, if_known))
+    return _outcome_of(("paid" if best.amount > 0 else "zero", True, best.reason, missing, None))
 
 
 def _first_notes(run: Run, profile: Profile, chosen: Chosen, outcome: Outcome, notes: list) -> None:
     common = run.common
     if outcome.status == "undecided":
-        notes.append(say(common, "missing_facts", facts="、".join(FACT_LABELS.get(m, m) for m in outcome.missing)))
+        notes.append(common.say["missing_facts"](facts="、".join(FACT_LABELS.get(m, m) for m in outcome.missing)))
         if outcome.if_known:
             notes.append(outcome.if_known)
     if outcome.reason and outcome.status in ("zero", "not_eligible"):
@@ -170,15 +177,14 @@ def _side_and_tail(run: Run, profile: Profile, chosen: Chosen, eligible: bool, s
     side = profile.side.get(side_key)
     if side is None:
         side = profile.side[side_key] = shared(run, "side", lambda: side_benefits(run, side_key[0]), *side_key)
+    # within one profile the claim's notes, settlement, tier and year tell the tail apart; across
+    # profiles the tail's own inputs (TailIn) are the key
     tail_key = (best.notes, best.covered, eligible, settlement, tier.rank, side_key)
     found = profile.tails.get(tail_key)
-    if found is None:  # shared by every profile whose answer ends the same way
-        subsidy = side.subsidy
-        shared_key = ("tail", best.notes, best.covered, eligible, settlement, tier.rank, case.date.year,
-                      side.readings, side.notes, subsidy.kind, subsidy.amount is not None, profile.referral_notes,
-                      where(run), "illness_poverty" in run.identities, case.facts.contribution is None)
-        found = profile.tails[tail_key] = region.memo(
-            shared_key, lambda: tail(run, profile, best, side, eligible, settlement, tier))
+    if found is None:
+        made_of = tail_in(run, profile, best, side, eligible, settlement, tier)
+        found = profile.tails[tail_key] = region.memo(("tail", made_of),
+                                                      lambda: tail(run.common, region, made_of))
     return side, found
 
 
@@ -195,7 +201,7 @@ def _answer(run: Run, profile: Profile, chosen: Chosen, others: list, notes: lis
         _last_notes(run, end, notes)
         documents, where_to_apply, further = list(end.documents), list(end.where_to_apply), list(profile.further)
         found = monitoring(run, profile, assistance) if profile.monitoring else []
-        trace.append(say(run.common, "total", amount=yuan(assistance)))
+        trace.append(run.common.say["total"](amount=yuan(assistance)))
     else:
         documents, where_to_apply, further, found, notes, trace = [], [], [], [], [], []
     status = outcome.status

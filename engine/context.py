@@ -10,11 +10,6 @@ from .money import percent, whole_yuan, yuan
 from .policy import Common, RegionPolicy, StatRef
 
 
-def say(common: Common, key: str, **values) -> str:
-    """One sentence of the answer's wording (policies/common.yaml `wording:`), filled in."""
-    return common.wording[key].format(**values)
-
-
 def cited(text: str, cite: str | None) -> str:
     """`text〔cite〕`: every step of the answer names its clause."""
     return f"{text}〔{cite}〕" if cite else text
@@ -71,9 +66,9 @@ def _statistic(run: Run, ref: StatRef, cite: str | None) -> tuple:
         value = whole_yuan(value)
     note = None
     if year != want:
-        note = say(run.common, "statistic_older_year", name=stat.name, want=want, year=year, base=base,
+        note = run.common.say["statistic_older_year"](name=stat.name, want=want, year=year, base=base,
                    source=stat.values[year].source)
-    line = cited(say(run.common, "statistic_line", name=stat.name, year=year, base=base, share=percent(ref.share),
+    line = cited(run.common.say["statistic_line"](name=stat.name, year=year, base=base, share=percent(ref.share),
                      value=yuan(value)), cite)
     return value, note, line
 

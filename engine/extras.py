@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .case import Part, construct
-from .context import Run, cited, say
+from .context import Run, cited
 from .money import ZERO, fen, percent, yuan
 from .policy import Claim, Tier
 
@@ -26,17 +26,17 @@ def major_part(run: Run, rate: Decimal, ordinary: Decimal, trace: list | None) -
     year_residual = earlier + residual
     notes = (("reading", major.reading),)
     if trace is not None:
-        so_far = (say(common, "major_earlier", earlier=yuan(earlier), year=yuan(year_residual)) if earlier > 0
-                  else say(common, "major_no_earlier"))
-        trace.append(cited(say(common, "major_residual", residual=yuan(residual), so_far=so_far), major.cite))
+        so_far = (common.say["major_earlier"](earlier=yuan(earlier), year=yuan(year_residual)) if earlier > 0
+                  else common.wording["major_no_earlier"])
+        trace.append(cited(common.say["major_residual"](residual=yuan(residual), so_far=so_far), major.cite))
     if residual <= 0 or year_residual < threshold:
         if trace is not None:
-            trace.append(cited(say(common, "major_below", year=yuan(year_residual), threshold=yuan(threshold)),
+            trace.append(cited(common.say["major_below"](year=yuan(year_residual), threshold=yuan(threshold)),
                                major.cite))
         return None, notes
     amount = fen(min(rate * residual, left))
     if trace is not None:
-        trace.append(cited(say(common, "major_paid", year=yuan(year_residual), threshold=yuan(threshold),
+        trace.append(cited(common.say["major_paid"](year=yuan(year_residual), threshold=yuan(threshold),
                                residual=yuan(residual), rate=percent(rate), cap=yuan(major.cap), left=yuan(left),
                                amount=yuan(amount)), major.cite))
     part = Part.trusted(kind="major", base=residual, deductible=ZERO, rate=rate, cap=major.cap, cap_left=left,
@@ -57,7 +57,7 @@ def tilt_part(run: Run, decided: tuple, tier: Tier, claim: Claim | None, base: D
     if tilt.mode == "over_cap":
         if claim is None or not claim.pays or rate is None or rate == 0 or cap_left is None or rate * base <= cap_left:
             if trace is not None:
-                trace.append(cited(say(run.common, "tilt_not_over_cap"), tilt.cite))
+                trace.append(cited(run.common.wording["tilt_not_over_cap"], tilt.cite))
             return None, notes
         tilt_base, amount = over_cap(run, tier.tilt_rate, base, rate, cap_left, tilt_left, trace)
     else:
@@ -82,7 +82,7 @@ def over_cap(run: Run, tilt_rate: Decimal, base: Decimal, rate: Decimal, cap_lef
     over = base - cap_left / rate
     amount = fen(min(tilt_rate * over, tilt_left))
     if trace is not None:
-        trace.append(cited(say(run.common, "tilt_over_cap", over=yuan(fen(over)), rate=percent(tilt_rate),
+        trace.append(cited(run.common.say["tilt_over_cap"](over=yuan(fen(over)), rate=percent(tilt_rate),
                                cap=yuan(tilt.cap), left=yuan(tilt_left), amount=yuan(amount)), tilt.cite))
     return over, amount
 
@@ -98,7 +98,7 @@ def over_annual_threshold(run: Run, tier: Tier, regular: Decimal, tilt_left: Dec
     tilt_base = max(ZERO, before + now - threshold) - max(ZERO, before - threshold)
     amount = fen(min(tier.tilt_rate * tilt_base, tilt_left))
     if trace is not None:
-        trace.append(cited(say(run.common, "tilt_annual", total=yuan(before + now), before=yuan(before),
+        trace.append(cited(run.common.say["tilt_annual"](total=yuan(before + now), before=yuan(before),
                                now=yuan(now), threshold=yuan(threshold), part=yuan(tilt_base),
                                rate=percent(tier.tilt_rate), cap=yuan(tilt.cap), left=yuan(tilt_left),
                                amount=yuan(amount)), tilt.cite))

@@ -488,7 +488,13 @@ class Common(Model):
     assumptions: dict[str, NonEmpty]
     documents: Documents
     where_to_apply_common: list[str]
-    wording: dict[str, NonEmpty]  # the answer's own sentences, as templates (engine.context.say)
+    wording: dict[str, NonEmpty]  # the answer's own sentences, as templates (Common.say)
+
+    @functools.cached_property
+    def say(self) -> dict:
+        """key -> the sentence's fill-in function: `common.say["total"](amount=…)` (str.format of
+        the template, bound once: the engine fills several sentences per estimate)."""
+        return {key: text.format for key, text in self.wording.items()}
 
     @model_validator(mode="after")
     def _complete(self):

@@ -2,12 +2,13 @@
 then the region's extras (西藏's second tier, 倾斜救助) on top."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
 from .case import FACT_LABELS, Part
-from .context import Run, cited, say
+from .context import Run, cited
 from .extras import major_part, tilt_part
 from .money import ZERO, fen, percent, yuan
 from .policy import CapRule, Claim, Tier
@@ -37,6 +38,9 @@ class Regular(NamedTuple):
     cap_left: Decimal | None
     notes: tuple
     reason: str | None
+
+
+_regular = functools.partial(tuple.__new__, Regular)  # C-level construction: once per priced claim
 
 
 def price_tier(run: Run, profile, match, excluded: bool, trace: list | None) -> Priced:
@@ -90,7 +94,7 @@ def _no_rule_reason(run: Run, chosen: Claim | None, missing: tuple, trace: list 
     reason = (chosen.reason + f"〔{chosen.cite}〕") if chosen is not None else None
     if trace is not None and missing and chosen is not None:
         labels = "、".join(dict.fromkeys(FACT_LABELS.get(m, m) for m in missing))
-        trace.append(cited(say(run.common, "unknown_fact", labels=labels), chosen.cite))
+        trace.append(cited(run.common.say["unknown_fact"](labels=labels), chosen.cite))
     elif trace is not None and reason:
         trace.append(reason)
     return reason
@@ -132,7 +136,7 @@ def regular_part(run: Run, claim: Claim, trace: list | None) -> Regular:
         trace_regular(run, trace, claim, deductible, to_meet, base, rate, cap, cap_used, cap_left, rate * base,
                       amount, cap_lines)
     reason = zero_reason(run, deductible, to_meet, base, cap_left) if amount == 0 else None
-    return Regular(part, base, cap_left, notes, reason)
+    return _regular((part, base, cap_left, notes, reason))
 
 
 def annual_cap(run: Run, claim: Claim, trace: list | None) -> tuple[Decimal | None, Decimal]:
@@ -147,7 +151,7 @@ def annual_cap(run: Run, claim: Claim, trace: list | None) -> tuple[Decimal | No
                 chosen = bracket.cap
                 break
         if trace is not None:
-            trace.append(cited(say(run.common, "cap_bracket", year_total=yuan(year_total), cap=yuan(chosen)), cap.cite))
+            trace.append(cited(run.common.say["cap_bracket"](year_total=yuan(year_total), cap=yuan(chosen)), cap.cite))
         cap = chosen
     if cap is None:
         return None, ZERO
@@ -167,37 +171,38 @@ def trace_assumed(run: Run, trace: list, claim_notes: tuple, claim: Claim | None
 def trace_regular(run, trace, claim, deductible, to_meet, base, rate, cap, cap_used, cap_left, raw, amount,
                   cap_lines=None):
     common = run.common
-    label = say(common, "application_gloss" if claim.kind == "application" else "regular_label")
+    label = common.wording["application_gloss" if claim.kind == "application" else "regular_label"]
     base_text = yuan(base)
     if deductible > 0:
-        trace.append(cited(say(common, "deductible", deductible=yuan(deductible), ytd=yuan(run.ytd.self_pay),
-                               to_meet=yuan(to_meet), gloss=say(common, "base_gloss"), base=base_text), claim.cite))
+        trace.append(common.say["deductible"](deductible=yuan(deductible), ytd=yuan(run.ytd.self_pay),
+                                              to_meet=yuan(to_meet), gloss=common.wording["base_gloss"],
+                                              base=base_text, cite=claim.cite))
     else:
-        trace.append(cited(say(common, "no_deductible", gloss=say(common, "base_gloss"), base=base_text), claim.cite))
+        trace.append(common.say["no_deductible"](gloss=common.wording["base_gloss"], base=base_text, cite=claim.cite))
     if cap_lines:
         trace.extend(cap_lines)
     amount_text = yuan(amount)
     if cap is None:
-        trace.append(cited(say(common, "regular_uncapped", label=label, base=base_text, rate=percent(rate),
-                               amount=amount_text), claim.cite))
+        trace.append(common.say["regular_uncapped"](label=label, base=base_text, rate=percent(rate),
+                                                    amount=amount_text, cite=claim.cite))
         return
     raw_fen = fen(raw)
-    trace.append(cited(say(
-        common, "regular_capped", label=label, base=base_text, rate=percent(rate),
+    trace.append(common.say["regular_capped"](
+        label=label, base=base_text, rate=percent(rate),
         raw=amount_text if raw_fen == amount else yuan(raw_fen), cap=yuan(cap), used=yuan(cap_used),
-        left=yuan(cap_left), amount=amount_text, limited=say(common, "limited") if raw > cap_left else ""),
-        claim.cap_cite or claim.cite))
+        left=yuan(cap_left), amount=amount_text, limited=common.wording["limited"] if raw > cap_left else "",
+        cite=claim.cap_cite or claim.cite))
 
 
 def zero_reason(run: Run, deductible: Decimal, to_meet: Decimal, base: Decimal, cap_left: Decimal | None) -> str:
     common = run.common
     if run.case.self_pay == 0:
-        return say(common, "zero_no_self_pay")
+        return common.wording["zero_no_self_pay"]
     if base == 0 and deductible > 0:
-        return say(common, "zero_below_deductible", deductible=yuan(deductible), to_meet=yuan(to_meet))
+        return common.say["zero_below_deductible"](deductible=yuan(deductible), to_meet=yuan(to_meet))
     if cap_left is not None and cap_left == 0:
-        return say(common, "zero_cap_used")
-    return say(common, "zero_nothing")
+        return common.wording["zero_cap_used"]
+    return common.wording["zero_nothing"]
 
 
 def not_covered_reason(run: Run, tier: Tier) -> tuple[str, str | None]:
@@ -206,4 +211,4 @@ def not_covered_reason(run: Run, tier: Tier) -> tuple[str, str | None]:
         if rule.care == care:
             return f"{rule.text}〔{rule.cite}〕", rule.reading
     cite = tier.claims[0].cite if tier.claims else tier.cite
-    return cited(say(run.common, "care_not_covered", tier=tier.name, care=run.common.care[care]), cite) + "。", None
+    return cited(run.common.say["care_not_covered"](tier=tier.name, care=run.common.care[care]), cite) + "。", None

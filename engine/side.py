@@ -6,9 +6,9 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from .case import Flag, Subsidy
-from .context import Run, cited, say, stat_year, where
+from .context import Run, cited, stat_year, where
 from .money import ZERO, fen, yuan
-from .policy import StatRef, Tier
+from .policy import StatRef
 
 
 class Side(NamedTuple):
@@ -33,7 +33,7 @@ def _subsidy_rank(rule) -> tuple:
 
 
 def _with_transition(run: Run, text: str, transition_only: bool) -> str:
-    return text + (say(run.common, "in_transition") if transition_only else "")
+    return text + (run.common.wording["in_transition"] if transition_only else "")
 
 
 def subsidy_for(run: Run, in_transition: bool | None, readings: list) -> tuple[Subsidy, tuple]:
@@ -55,7 +55,7 @@ def subsidy_for(run: Run, in_transition: bool | None, readings: list) -> tuple[S
             amount = fen(rule.share * contribution)
         text = _with_transition(run, rule.text, rule.transition_only)
         return Subsidy.trusted(kind=rule.kind, share=rule.share, amount=amount, text=text, cite=rule.cite), notes
-    return Subsidy.trusted(kind="none", share=None, amount=None, text=say(run.common, "no_subsidy"), cite=None,
+    return Subsidy.trusted(kind="none", share=None, amount=None, text=run.common.wording["no_subsidy"], cite=None,
                            applies=False), notes
 
 
@@ -80,14 +80,14 @@ def critical_tilt(run: Run, in_transition: bool | None, readings: list) -> Flag:
             readings.append("transition_period")
         return Flag.trusted(applies=False, text=f"{expired.text}——{run.common.transition_period.after_text}",
                             cite=expired.cite)
-    return Flag.trusted(applies=False, text=say(run.common, "no_critical_tilt"), cite=None)
+    return Flag.trusted(applies=False, text=run.common.wording["no_critical_tilt"], cite=None)
 
 
 def deposit_waiver(run: Run) -> Flag:
     rule = run.region.deposit_waiver
     if rule.when.fn(run)[0]:
         return Flag.trusted(applies=True, text=rule.text, cite=rule.cite)
-    return Flag.trusted(applies=False, text=say(run.common, "no_deposit_waiver"), cite=rule.cite)
+    return Flag.trusted(applies=False, text=run.common.wording["no_deposit_waiver"], cite=rule.cite)
 
 
 def monitoring(run: Run, profile, assistance: Decimal = ZERO) -> list[str]:
@@ -104,10 +104,10 @@ def monitoring(run: Run, profile, assistance: Decimal = ZERO) -> list[str]:
         limit = run.statistic(rule.threshold, None) if isinstance(rule.threshold, StatRef) else rule.threshold.amount
         if rule.after_assistance:
             if burden > limit:
-                out.append(cited(say(run.common, "monitor_burden", burden=yuan(burden), limit=yuan(limit),
+                out.append(cited(run.common.say["monitor_burden"](burden=yuan(burden), limit=yuan(limit),
                                      text=rule.text), rule.cite))
         elif year_total > limit:
-            out.append(cited(say(run.common, "monitor_self_pay", total=yuan(year_total), limit=yuan(limit),
+            out.append(cited(run.common.say["monitor_self_pay"](total=yuan(year_total), limit=yuan(limit),
                                  text=rule.text), rule.cite))
     return out
 
@@ -123,17 +123,18 @@ def further_help(run: Run) -> list[str]:
     return out
 
 
-def documents(run: Run, settlement: str, tier: Tier) -> tuple[list[str], list[str]]:
-    docs = run.common.documents
-    region = run.region
-    common_where = list(run.common.where_to_apply_common)
+def documents(common, region, settlement: str, tier_settlement: str, place: str,
+              illness_poverty: bool) -> tuple[list[str], list[str]]:
+    """What to bring and where to go, for this settlement, the category's own way and the place."""
+    docs = common.documents
+    common_where = list(common.where_to_apply_common)
     if settlement in ("none", "not_covered"):
         return [], common_where
     out = list(getattr(docs, settlement))
     if settlement != "one_stop":
-        if where(run) != "local":
+        if place != "local":
             out += docs.elsewhere
-        if "illness_poverty" in run.case.identities and tier.settlement == "application":
+        if illness_poverty and tier_settlement == "application":
             out += docs.illness_poverty
         out += docs.agent + docs.death
     places = list(getattr(region.where_to_apply, settlement, []) or region.where_to_apply.one_stop)
