@@ -79,7 +79,9 @@ def over_cap(run: Run, tilt_rate: Decimal, base: Decimal, rate: Decimal, cap_lef
              trace: list | None) -> tuple[Decimal, Decimal]:
     """乌鲁木齐: the cost the annual limit left unpaid × the tilt rate, within the tilt's own limit."""
     tilt = run.region.tilt
-    over = base - cap_left / rate
+    # the part's base is shown to the fen; its amount is reckoned on that same base, so it never
+    # exceeds rate × the base the answer shows (test_properties.test_bounds_and_parts)
+    over = fen(base - cap_left / rate)
     amount = fen(min(tilt_rate * over, tilt_left))
     if trace is not None:
         trace.append(cited(run.common.say["tilt_over_cap"](over=yuan(fen(over)), rate=percent(tilt_rate),
