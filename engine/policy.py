@@ -20,6 +20,7 @@ from pydantic import (
 
 from .conditions import CARE_TYPES, FACTS, IDENTITIES, Condition, ConditionError
 from .figures import FigureError, render
+from .wording import WordingError, compile_template
 from .dated import CODE_RE, DatedError, changes, dated_values, region_files, resolve
 from .vocabulary import POLICIES_ENV, policy_dir  # noqa: F401  (re-exported: engine.policy.policy_dir)
 Care = Literal["inpatient", "outpatient_chronic", "outpatient_major", "outpatient_general"]
@@ -492,9 +493,18 @@ class Common(Model):
 
     @functools.cached_property
     def say(self) -> dict:
-        """key -> the sentence's fill-in function: `common.say["total"](amount=…)` (str.format of
-        the template, bound once: the engine fills several sentences per estimate)."""
-        return {key: text.format for key, text in self.wording.items()}
+        """key -> the sentence's fill-in function: `common.say["total"](amount=…)` (engine.wording)."""
+        return {key: compile_template(text) for key, text in self.wording.items()}
+
+    @field_validator("wording")
+    @classmethod
+    def _sentences(cls, wording):
+        for key, text in wording.items():
+            try:
+                compile_template(text)
+            except WordingError as exc:
+                raise ValueError(f"{key}: {exc}") from exc
+        return wording
 
     @model_validator(mode="after")
     def _complete(self):
