@@ -1,4 +1,4 @@
-"""The benefit engine: deterministic 医疗救助 estimates for five regions, every step cited.
+"""The benefit engine: deterministic 医疗救助 estimates for the regions in policies/, every step cited.
 
     >>> from engine import estimate
     >>> est = estimate({"region": "guangxi", "identities": ["dibao"], "care": "inpatient",
@@ -15,8 +15,9 @@ from typing import Any, Iterable, Iterator
 
 from .calc import estimate_case
 from .case import Case, CaseError, Estimate, parse_case
+from . import policy
 from .money import yuan
-from .policy import Policies, PolicyError, REGIONS, default as load_policies
+from .policy import Policies, PolicyError, default as load_policies
 from .questions import ESSENTIALS, FACT_LABELS, next_question, questions
 
 
@@ -26,7 +27,17 @@ def estimate(case: Any, *, strict: bool = False, policies: Policies | None = Non
     explain=False skips the trace, notes, documents and places (same amounts and status).
     """
     checked = parse_case(case, strict=strict)
-    return estimate_case(checked, policies or load_policies(), explain=explain)
+    policies = policies or load_policies()
+    _known_region(checked, policies)
+    return estimate_case(checked, policies, explain=explain)
+
+
+def _known_region(case: Case, policies: Policies) -> None:
+    """A case checked against the installed folder's regions, estimated with other policies."""
+    if case.region not in policies.regions:
+        raise CaseError([{"field": "region", "field_zh": "地区",
+                          "message": f"unknown value {case.region!r}; expected one of {', '.join(policies.regions)}",
+                          "message_zh": "不是可用的值"}])
 
 
 def estimate_many(cases: Iterable[Any], *, strict: bool = False,
@@ -35,9 +46,18 @@ def estimate_many(cases: Iterable[Any], *, strict: bool = False,
     policies = policies or load_policies()
     for case in cases:
         try:
-            yield estimate_case(parse_case(case, strict=strict), policies)
+            checked = parse_case(case, strict=strict)
+            _known_region(checked, policies)
+            yield estimate_case(checked, policies)
         except CaseError as exc:
             yield exc
+
+
+def __getattr__(name: str):
+    """REGIONS: the codes of the policy files found (engine.policy.REGIONS), in their `order:`."""
+    if name == "REGIONS":
+        return policy.REGIONS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

@@ -12,11 +12,11 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, create_model
 
-from .conditions import CARE_TYPES, IDENTITIES
 from .money import fen, to_decimal
-from .policy import REGIONS
+from .policy import region_codes
+from .vocabulary import CARE_TYPES, FACT_NAMES, FACT_SPECS, IDENTITIES
 
 MAX_AMOUNT = Decimal("100000000")  # 1亿元: anything larger is a typo, not a medical bill
 
@@ -27,10 +27,7 @@ FIELD_ZH_PATHS = {
 FIELD_ZH = {
     "region": "地区", "identities": "救助身份", "care": "就医类型", "self_pay": "自付金额",
     "date": "就医日期", "year_to_date": "本年度已发生", "aid": "本年已获救助", "tilt_aid": "本年已获倾斜救助",
-    "facts": "补充情况", "disability_grade": "残疾等级", "disability_kind": "残疾类别", "age": "年龄",
-    "special_disease": "是否特殊疾病", "hospital_level": "医院等级", "stay_policy_total": "本次住院政策范围内总费用",
-    "where": "就医地点", "referred": "是否办理转诊/备案", "family_income": "家庭上年收入", "family_size": "家庭人口",
-    "veteran_kind": "优抚对象类别", "insurance_tier": "居民医保档次", "contribution": "个人缴费金额",
+    "facts": "补充情况", **FACT_NAMES,  # each fact's label: policies/common.yaml facts:
 }
 # what the conversation and the answer call each fact (year_to_date is asked as one question)
 FACT_LABELS = {**FIELD_ZH, "year_to_date": "今年此前的自付和救助"}
@@ -101,20 +98,21 @@ class YearToDate(_In):
     tilt_aid: MoneyIn = Decimal(0)
 
 
-class Facts(_In):
-    disability_grade: Annotated[Int, Field(ge=1, le=4)] | None = None
-    disability_kind: Literal["physical", "visual", "hearing", "speech", "intellectual", "mental", "multiple"] | None = None
-    age: Annotated[Int, Field(ge=0, le=130)] | None = None
-    special_disease: Bool | None = None
-    hospital_level: Annotated[Int, Field(ge=1, le=3)] | None = None
-    stay_policy_total: MoneyIn | None = None
-    where: Literal["local", "in_province", "out_of_province"] | None = None
-    referred: Bool | None = None
-    family_income: MoneyIn | None = None
-    family_size: Annotated[Int, Field(ge=1, le=50)] | None = None
-    veteran_kind: Literal["martyr_family", "duty_death_family", "illness_death_family", "demobilized", "other"] | None = None
-    insurance_tier: Annotated[Int, Field(ge=1, le=2)] | None = None
-    contribution: MoneyIn | None = None
+def _fact_type(spec: dict) -> Any:
+    """The checked type of one fact, from its kind and domain in policies/common.yaml."""
+    kind = spec["kind"]
+    if kind == "int":
+        return Annotated[Int, Field(ge=spec["min"], le=spec["max"])]
+    if kind == "money":
+        return MoneyIn
+    if kind == "bool":
+        return Bool
+    return Literal[tuple(spec["values"])]  # type: ignore[valid-type]
+
+
+# The facts a case may state, each unstated by default (engine.vocabulary; common.yaml `facts:`).
+Facts = create_model("Facts", __base__=_In, __module__=__name__,
+                     **{name: (_fact_type(spec) | None, None) for name, spec in FACT_SPECS.items()})
 
 
 def _identities(value: Any) -> Any:
@@ -161,7 +159,7 @@ def _section(value: Any) -> Any:
 
 
 class Case(_In):
-    region: Literal[REGIONS]  # type: ignore[valid-type]
+    region: Literal[region_codes()]  # type: ignore[valid-type]  # the policy files found in the folder
     identities: Annotated[list[Identity], BeforeValidator(_identities)] = []
     care: Literal[CARE_TYPES]  # type: ignore[valid-type]
     self_pay: MoneyIn

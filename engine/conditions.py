@@ -24,19 +24,9 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from .money import to_decimal
+from .vocabulary import CARE_TYPES, FACTS, IDENTITIES, MONITORED  # noqa: F401  (re-exported)
 
-IDENTITIES = (
-    "tekun", "orphan", "dibao", "dibao_edge", "unstable_lifted", "edge_poverty", "sudden_hardship",
-    "returned_poverty", "severe_disability", "hardship_worker", "illness_poverty", "key_veteran",
-    "poor_student",
-)
-MONITORED = ("unstable_lifted", "edge_poverty", "sudden_hardship")
-CARE_TYPES = ("inpatient", "outpatient_chronic", "outpatient_major", "outpatient_general")
-FACTS = (
-    "disability_grade", "disability_kind", "age", "special_disease", "hospital_level",
-    "stay_policy_total", "where", "referred", "family_income", "family_size", "veteran_kind",
-    "insurance_tier", "contribution",
-)
+# the vocabulary is declared once, in policies/common.yaml (engine.vocabulary)
 IF_UNKNOWN = ("false", "assume_true", "assume_false", "undecided")
 
 Notes = tuple  # tuple of (kind, name) pairs: ("assumed", fact) ("reading", id) ("missing", fact)

@@ -6,10 +6,10 @@ path inside it and what is wrong, so a typo in a rate can never reach a citizen.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from datetime import date
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -19,8 +19,10 @@ from pydantic import (
 )
 
 from .conditions import CARE_TYPES, FACTS, IDENTITIES, Condition, ConditionError
-
-REGIONS = ("xizang", "ankang", "guangxi", "urumqi", "qianjiang")
+from .figures import FigureError, render
+from .wording import WordingError, compile_template
+from .dated import CODE_RE, DatedError, changes, dated_values, region_files, resolve
+from .vocabulary import POLICIES_ENV, policy_dir  # noqa: F401  (re-exported: engine.policy.policy_dir)
 Care = Literal["inpatient", "outpatient_chronic", "outpatient_major", "outpatient_general"]
 Settlement = Literal["one_stop", "application", "manual", "not_covered", "none"]
 Where = Literal["local", "in_province", "out_of_province"]
@@ -299,9 +301,14 @@ class WhereLabels(Model):
 
 
 class RegionPolicy(Model):
-    region: Literal["xizang", "ankang", "guangxi", "urumqi", "qianjiang"]
+    region: Annotated[str, Field(pattern=CODE_RE.pattern)]  # the file's name up to its first dot
     name: NonEmpty
     short_name: NonEmpty
+    order: int = 1000  # where the region stands in lists (chat buttons, tables); then by code
+    aliases: list[NonEmpty] = []  # other names people use for the place (西藏自治区, 拉萨 …)
+    faq_prefix: str | None = None  # the region's FAQ entry ids start `<prefix>-`
+    cite_names: list[NonEmpty] = []  # how the region's document is named in a cite
+    city_pooling: bool = False  # the pooling area is the city (district) itself: care there is local
     document: Document
     where_labels: WhereLabels
     statistics: dict[str, Statistic] = {}
@@ -467,6 +474,8 @@ class Documents(Model):
 
 class Common(Model):
     identities: dict[str, NonEmpty]
+    monitored_identities: list[NonEmpty]
+    facts: dict[str, dict]  # label, kind and domain of each fact (checked by engine.vocabulary)
     care: dict[str, NonEmpty]
     where: dict[str, NonEmpty]
     settlement: dict[str, NonEmpty]
@@ -480,6 +489,22 @@ class Common(Model):
     assumptions: dict[str, NonEmpty]
     documents: Documents
     where_to_apply_common: list[str]
+    wording: dict[str, NonEmpty]  # the answer's own sentences, as templates (Common.say)
+
+    @functools.cached_property
+    def say(self) -> dict:
+        """key -> the sentence's fill-in function: `common.say["total"](amount=…)` (engine.wording)."""
+        return {key: compile_template(text) for key, text in self.wording.items()}
+
+    @field_validator("wording")
+    @classmethod
+    def _sentences(cls, wording):
+        for key, text in wording.items():
+            try:
+                compile_template(text)
+            except WordingError as exc:
+                raise ValueError(f"{key}: {exc}") from exc
+        return wording
 
     @model_validator(mode="after")
     def _complete(self):
@@ -492,7 +517,21 @@ class Common(Model):
 
 class Policies(Model):
     common: Common
-    regions: dict[str, RegionPolicy]
+    regions: dict[str, RegionPolicy]  # code -> the policy in force today (or the first, before it)
+    # code -> ((first day, policy), …) for a region whose rules change by date (dated values, a
+    # second document); a region with one set of rules is not listed
+    periods: dict[str, tuple] = {}
+
+    def region_on(self, code: str, day: date) -> RegionPolicy:
+        """The region's policy in force on `day` (before the first document: the first)."""
+        periods = self.periods.get(code)
+        if periods is None:
+            return self.regions[code]
+        found = periods[0][1]
+        for start, policy in periods:
+            if start <= day:
+                found = policy
+        return found
 
 
 def _strip_anchors(data: Any) -> Any:
@@ -534,9 +573,9 @@ def _check_references(common: Common, region: RegionPolicy, path: Path) -> None:
             raise PolicyError(f"{path}: reading {name!r} is not described in common.yaml readings")
 
 
-def policy_dir() -> Path:
-    """The installed `policies` package folder (works from any working directory)."""
-    return Path(str(resources.files("policies")))
+def region_codes(directory: Path | str | None = None) -> tuple[str, ...]:
+    """The region codes of a policies folder: its region files, listed (no list of names)."""
+    return tuple(region_files(Path(directory) if directory else policy_dir()))
 
 
 def load(directory: Path | str | None = None) -> Policies:
@@ -549,24 +588,91 @@ def load(directory: Path | str | None = None) -> Policies:
         common = Common.model_validate(_read_yaml(common_path))
     except ValidationError as exc:
         raise PolicyError(_format_error(str(common_path), exc)) from exc
-    regions: dict[str, RegionPolicy] = {}
-    for code in REGIONS:
-        path = directory / f"{code}.yaml"
-        if not path.exists():
-            raise PolicyError(f"{path}: missing (every region needs its file)")
-        data = _strip_anchors(_read_yaml(path))
+    files = region_files(directory)
+    if not files:
+        raise PolicyError(f"{directory}: no region files (<code>.yaml beside common.yaml)")
+    loaded = {code: _load_region(common, code, paths) for code, paths in files.items()}
+    today = dt.date.today()
+    order = sorted(loaded, key=lambda code: (loaded[code][0][1].order, code))
+    regions = {code: _in_force(loaded[code], today) for code in order}
+    periods = {code: tuple(loaded[code]) for code in order if len(loaded[code]) > 1}
+    return Policies(common=_with_figures(common, regions, common_path), regions=regions, periods=periods)
+
+
+def _with_figures(common: Common, regions: dict, path: Path) -> Common:
+    """The Readings with the rule values they state filled in from the regions' files (engine.figures)."""
+    readings = {}
+    for name, text in common.readings.items():
         try:
-            region = RegionPolicy.model_validate(data)
+            readings[name] = render(text, regions)
+        except FigureError as exc:
+            raise PolicyError(f"{path}: readings.{name}: {exc}") from exc
+    return common.model_copy(update={"readings": readings})
+
+
+def _in_force(periods: list, day: date) -> RegionPolicy:
+    found = periods[0][1]
+    for start, policy in periods:
+        if start <= day:
+            found = policy
+    return found
+
+
+def _load_region(common: Common, code: str, paths: list[Path]) -> list[tuple[date, RegionPolicy]]:
+    """(first day, policy) for each stretch of the region's rules: per document, per dated change."""
+    if not CODE_RE.match(code):
+        raise PolicyError(f"{paths[0]}: file name: {code!r} is not a region code (a-z, 0-9, _)")
+    periods: list[tuple[date, RegionPolicy]] = []
+    documents = []
+    for path in paths:
+        found = _load_file(common, code, path)
+        periods.extend(found)
+        documents.append(found[0][1].document)
+    periods.sort(key=lambda p: p[0])
+    documents.sort(key=lambda d: d.effective_from)
+    for a, b in zip(documents, documents[1:]):
+        if a.effective_until is None or a.effective_until >= b.effective_from:
+            raise PolicyError(f"{code}: documents overlap: 《{a.title}》 from {a.effective_from} until "
+                              f"{a.effective_until or 'no end'} and 《{b.title}》 from {b.effective_from}")
+        if (b.effective_from - a.effective_until).days != 1:
+            raise PolicyError(f"{code}: gap between documents: 《{a.title}》 ends {a.effective_until}, "
+                              f"《{b.title}》 starts {b.effective_from}")
+    return periods
+
+
+def _load_file(common: Common, code: str, path: Path) -> list[tuple[date, RegionPolicy]]:
+    data = _strip_anchors(_read_yaml(path))
+    document = data.get("document") if isinstance(data, dict) else None
+    start = document.get("effective_from") if isinstance(document, dict) else None
+    end = document.get("effective_until") if isinstance(document, dict) else None
+    dated = isinstance(start, date) and next(dated_values(data), None) is not None
+    days: list[date] = []
+    if dated:
+        try:
+            days = changes(data, start, end if isinstance(end, date) else None)
+        except DatedError as exc:
+            raise PolicyError(f"{path}: {exc}") from exc
+    out = []
+    for day in [start, *days]:
+        try:
+            region = RegionPolicy.model_validate(resolve(data, day) if dated else data)
         except ValidationError as exc:
             raise PolicyError(_format_error(str(path), exc)) from exc
         if region.region != code:
             raise PolicyError(f"{path}: region: says {region.region!r}, file name says {code!r}")
         _check_references(common, region, path)
-        regions[code] = region
-    return Policies(common=common, regions=regions)
+        out.append((region.document.effective_from, region) if day is None or day == start else (day, region))
+    return out
+
+
+def __getattr__(name: str):
+    """REGIONS: the region codes of the loaded policies, in their order (read from the folder)."""
+    if name == "REGIONS":
+        return tuple(default().regions)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @functools.lru_cache(maxsize=1)
 def default() -> Policies:
-    """The shipped policies, loaded once per process."""
+    """The shipped policies (or $JIUZHU_POLICIES), loaded once per process."""
     return load()

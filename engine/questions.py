@@ -17,21 +17,13 @@ from .calc import estimate_case
 from .case import FACT_LABELS, CaseError, construct, parse_case
 from .conditions import Ctx
 from .policy import Policies, RegionPolicy, default
+from .vocabulary import FACT_VALUES
 
 ESSENTIALS = ("region", "identities", "care", "self_pay")
 _BIG = Decimal("10000000")
-_DOMAINS = {
-    "disability_grade": (1, 2, 3, 4),
-    "disability_kind": ("physical", "visual", "hearing", "speech", "intellectual", "mental", "multiple"),
-    "special_disease": (True, False),
-    "hospital_level": (1, 2, 3),
-    "where": ("local", "in_province", "out_of_province"),
-    "referred": (True, False),
-    "veteran_kind": ("martyr_family", "duty_death_family", "illness_death_family", "demobilized", "other"),
-    "insurance_tier": (1, 2),
-    "family_income": (Decimal(0), _BIG),
-    "age": (10, 40, 80),
-}
+# every value of a fact with a small domain (policies/common.yaml facts:), and for the open-ended
+# ones a few that sit far apart (the thresholds themselves are added per region)
+_DOMAINS = {**FACT_VALUES, "family_income": (Decimal(0), _BIG), "age": (10, 40, 80)}
 _YTD_PROBES = (
     {"self_pay": _BIG, "aid": Decimal(0), "tilt_aid": Decimal(0)},
     {"self_pay": Decimal(0), "aid": _BIG, "tilt_aid": _BIG},
@@ -97,7 +89,7 @@ def questions(partial: dict, policies: Policies | None = None, skip: tuple | lis
     policies = policies or default()
     case = parse_case(partial)
     base = _signature(estimate_case(case, policies, explain=False))
-    region = policies.regions[case.region]
+    region = policies.region_on(case.region, case.date)
     stated = {k for k, v in case.facts.__dict__.items() if v is not None}
     ctx = Ctx(identities=frozenset(case.identities), care=case.care, self_pay=case.self_pay,
               facts={k: getattr(case.facts, k) for k in stated}, defaults=policies.common.defaults)

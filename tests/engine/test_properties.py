@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -393,7 +393,9 @@ def test_urumqi_tilt_over_the_limit_follows_the_reading(identity, self_pay, aid,
     if raw <= main.cap_left:
         assert "tilt" not in parts, _ctx(case, got)
     else:
-        over = main.base - main.cap_left / main.rate
+        # the part's base is the over-limit cost to the fen, and the amount is reckoned on it
+        over = (main.base - main.cap_left / main.rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        assert parts["tilt"].base == over, _ctx(case, got)
         tier = next(t for t in POLICIES.regions["urumqi"].tiers if t.tier == got.category.tier)
         expected = min(tier.tilt_rate * over, Decimal(50000))
         assert abs(parts["tilt"].amount - expected) <= Decimal("0.005"), _ctx(case, got)

@@ -1,0 +1,65 @@
+"""Texts that state a policy figure take it from the rules: `{region:path|format}` in a text of
+common.yaml (a Reading) is replaced, at load, by that rule value of that region's file, formatted
+as the engine shows amounts. Change the rate in the region's file and the text follows.
+
+    按{xizang:tiers[4].claims[0].rate|percent}救助，计入普通医疗救助年度限额（{xizang:major.ordinary_cap|wan}）
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from .money import percent, yuan
+
+PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*):([A-Za-z_][A-Za-z0-9_.\[\]]*)\|([a-z]+)\}")
+_STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")
+
+
+def short_yuan(value: Decimal) -> str:
+    """`15万元`, `4,481元`: the engine's amount without the exact figure in brackets (for prose)."""
+    return yuan(value).split("（")[0]
+
+
+FORMATS = {"wan": short_yuan, "yuan": yuan, "percent": percent}
+
+
+class FigureError(ValueError):
+    """A placeholder that names no rule value: the message says which and why."""
+
+
+def value_at(obj: Any, path: str) -> Any:
+    """`tiers[4].claims[0].rate` of a loaded region policy."""
+    for part in path.split("."):
+        step = _STEP.fullmatch(part)
+        if step is None:
+            raise FigureError(f"{path!r}: cannot read {part!r}")
+        name, indexes = step.groups()
+        if not hasattr(obj, name):
+            raise FigureError(f"{path!r}: no {name!r} here")
+        obj = getattr(obj, name)
+        for index in re.findall(r"\d+", indexes):
+            try:
+                obj = obj[int(index)]
+            except (IndexError, TypeError, KeyError) as exc:
+                raise FigureError(f"{path!r}: no item {index} of {name!r}") from exc
+    return obj
+
+
+def render(text: str, regions: dict) -> str:
+    """The text with every placeholder replaced; FigureError for one that names no figure."""
+    def one(match: re.Match) -> str:
+        code, path, form = match.groups()
+        if code not in regions:
+            raise FigureError(f"{match.group(0)}: no region {code!r}")
+        if form not in FORMATS:
+            raise FigureError(f"{match.group(0)}: unknown format {form!r}; known: {', '.join(FORMATS)}")
+        value = value_at(regions[code], path)
+        if not isinstance(value, Decimal):
+            raise FigureError(f"{match.group(0)}: {path} is not a figure ({type(value).__name__})")
+        return FORMATS[form](value)
+
+    out = PLACEHOLDER.sub(one, text)
+    if "{" in out or "}" in out:
+        raise FigureError(f"a brace that is not a placeholder {{region:path|format}} in {text!r}")
+    return out
