@@ -38,7 +38,7 @@ def faq_answer(text: str, region: str | None, misses_db: str | None = None) -> l
         import faq
     except ImportError:  # pragma: no cover - faq ships with the project
         return [Message(text="问答库暂时不可用，请拨打12393医保服务热线。", kind="info")]
-    result = faq.search(text, region=region, top=3)
+    result = faq.search(text, region=region, top=3, miss_db=misses_db)  # logs a miss itself
     if result.error:
         return [Message(text=result.error, kind="info")]
     if result.confident and result.hits:
@@ -48,11 +48,6 @@ def faq_answer(text: str, region: str | None, misses_db: str | None = None) -> l
             body += f"\n{hit.detail}"
         body += f"\n依据：{'；'.join(hit.cite)}"
         return [Message(text=body, kind="info")]
-    if misses_db:
-        try:
-            faq.misses.log_miss(misses_db, text, region)
-        except Exception:  # noqa: BLE001 - logging a miss must never break the conversation
-            log.warning("could not log an FAQ miss")
     buttons = [Button(label=h.question[:20], code=h.question[:20]) for h in result.hits[:3]]
     return [Message(text=result.message or "没有找到确切答案。可以拨打12393医保服务热线。", buttons=buttons, kind="info")]
 

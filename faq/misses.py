@@ -9,7 +9,10 @@ What people type holds names, addresses and numbers ("我叫张三，住幸福�
 before anything is written every digit run in any script (Arabic, full-width, other scripts'
 digits, runs of Chinese numerals such as 一三八零零), every e-mail address, the name after "我叫 /
 姓名 / 名字是 …" or before "先生 / 女士 / 大爷 …", and the place name before 村 / 组 / 路 / 小区 …
-is replaced by a placeholder. What remains is the question's topic, in the asker's words.
+is replaced by a placeholder. Then only the words the knowledge base itself uses are kept
+(`known`, the search index's vocabulary); every other word becomes "…". Patterns alone cannot
+catch a bare name ("帮我妈李秀英问问"), so what is stored is the question's topic in the knowledge
+base's words, never the asker's free text.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ import sqlite3
 import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import sqlite_utils
 
-from .text import has_content, normalize, scrub_digits
+from .text import has_content, normalize, scrub_digits, tokenizer
 
 TABLE = "faq_misses"
 MAX_CHARS = 100
@@ -59,6 +63,26 @@ def clean_question(q: str) -> str:
     return text[:MAX_CHARS].strip()
 
 
+_UNKNOWN = "…"
+_KEEP_CHARS = set(_PLACEHOLDER + "某，。？！、；：,.?!;:")
+
+
+def topic_words(text: str, known: Callable[[str], bool]) -> str:
+    """`text` with every word the knowledge base does not use replaced by "…" (runs folded).
+    A single character is kept only if it is punctuation or a placeholder: a name split into
+    characters by the tokenizer must not survive one character at a time."""
+    out: list[str] = []
+    for word in tokenizer().lcut(text):
+        if word.isspace():
+            continue
+        keep = word in _KEEP_CHARS or (len(word) > 1 and known(word))
+        piece = word if keep else _UNKNOWN
+        if piece == _UNKNOWN and out and out[-1] == _UNKNOWN:
+            continue
+        out.append(piece)
+    return "".join(out).strip()
+
+
 def purge_misses(conn: sqlite3.Connection, cutoff: float) -> int:
     """Delete misses not asked again since `cutoff` (seconds since the epoch). Returns how many."""
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)).fetchone():
@@ -87,10 +111,12 @@ def _db(db_path: str | Path) -> sqlite_utils.Database:
     return db
 
 
-def log_miss(db_path: str | Path, q: str, region: str | None = None) -> str | None:
-    """Record (or count again) a question without a good answer.  Returns the stored text."""
-    text = clean_question(q)
-    if not text or not has_content(text):
+def log_miss(db_path: str | Path, q: str, region: str | None = None, *,
+             known: Callable[[str], bool]) -> str | None:
+    """Record (or count again) a question without a good answer, in the knowledge base's words
+    only (`known`: is this a word of the search index?).  Returns the stored text."""
+    text = topic_words(clean_question(q), known)
+    if not text or not has_content(text.replace(_UNKNOWN, "")):
         return None
     region = (region or "").strip() or None
     key = hashlib.sha1(f"{region or ''}\x00{text}".encode("utf-8")).hexdigest()

@@ -460,7 +460,7 @@ def search(
         from .misses import log_miss
 
         try:
-            log_miss(miss_db, raw, reg)
+            log_miss(miss_db, raw, reg, known=lambda w: ("w:" + w) in idx.idf)
         except Exception:  # logging must never break an answer
             pass
     return res
