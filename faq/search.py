@@ -84,6 +84,11 @@ NO_ANSWER_UNKNOWN = 0.6
 MAX_UNKNOWN_WORDS = 0.3
 REGION_NEEDED = True  # a region's own entry is confident only when the region is known  # share of the question's words (2+ characters) that no entry has
 IDENTITY_PENALTY = 8.0  # an entry about other identities than the one the question names
+# a general entry on top with the known region's own entry close behind: the region's entry says
+# the same thing with that region's figures, so it goes first (within REGION_SWAP_GAP points) and
+# neither is confident (within REGION_DOUBT_GAP points): "看病钱不够 可以找慈善组织吗" in 乌鲁木齐
+REGION_SWAP_GAP = 0.0
+REGION_DOUBT_GAP = 16.0
 
 HOTLINE = "拨打12393医保服务热线，或咨询当地医保局、乡镇（街道）"
 
@@ -471,8 +476,9 @@ def _answer_text(h: Hit) -> str:
     return f"{prefix}{h.answer}\n{h.detail}\n依据：{'；'.join(h.cite)}".replace("\n\n", "\n")
 
 
-def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int) -> tuple[list[Hit], bool, bool]:
-    """(hits, confident, no answer) of one question."""
+def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int,
+          part: bool = False) -> tuple[list[Hit], bool, bool]:
+    """(hits, confident, no answer) of one question (``part``: one part of a two-part question)."""
     scored = idx.score(norm, reg, mentioned, top)
     hits = [
         Hit(
@@ -486,6 +492,7 @@ def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int
         )
         for s, i, _a, _u in scored
     ]
+    doubt = _prefer_region(hits, scored, reg, mentioned, part)
     # a question about something no entry names ("护照在哪里办理": 护照) is not answered by the
     # entry that matches its frame ("在哪里办"): confident only when few of its words are unknown
     # the lead is over the next *rival*: a general entry right behind the region's own entry on the
@@ -495,12 +502,30 @@ def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int
     somewhere = reg is not None or bool(mentioned) or not hits or hits[0].regions == ["all"]
     confident = bool(hits) and hits[0].score >= CONFIDENT_SCORE and scored[0][2] >= CONFIDENT_MATCH and (
         not rivals or hits[0].score - rivals[0].score >= CONFIDENT_GAP
-    ) and scored[0][3] < MAX_UNKNOWN_WORDS and (somewhere or not REGION_NEEDED)
+    ) and scored[0][3] < MAX_UNKNOWN_WORDS and (somewhere or not REGION_NEEDED) and not doubt
     no_answer = not confident and (not scored or scored[0][2] < NO_ANSWER_MATCH or (
         scored[0][3] >= NO_ANSWER_UNKNOWN and scored[0][2] < NO_ANSWER_UNKNOWN_MATCH))
     if confident:
         hits[0].confident = True
     return hits, confident, no_answer
+
+
+def _prefer_region(hits: list[Hit], scored: list, reg: str | None, mentioned: list[str], part: bool = False) -> bool:
+    """True when a general entry leads the known region's own entry by less than REGION_DOUBT_GAP
+    (then no answer is sure).  In one part of a two-part question ("… 去哪里申请") the region's
+    entry is moved first instead: the part's topic is plain, only the region's version is wanted."""
+    want = {reg} if reg else set(mentioned)
+    if not want or len(hits) < 2 or hits[0].regions != ["all"]:
+        return False
+    for k, h in enumerate(hits[1:3], 1):
+        if set(h.regions) & want:
+            gap = hits[0].score - h.score
+            if gap < (REGION_DOUBT_GAP if part else REGION_SWAP_GAP):
+                hits.insert(0, hits.pop(k))
+                scored.insert(0, scored.pop(k))
+                return False
+            return gap < REGION_DOUBT_GAP
+    return False
 
 
 # where a question with two parts splits: a question word ends the first part
@@ -519,7 +544,7 @@ def _second_part(idx: Index, norm: str, reg: str | None, mentioned: list[str], w
         return None
     answers = []
     for part in (first, second):
-        hits, confident, _none = _rank(idx, part, reg, mentioned, 3)
+        hits, confident, _none = _rank(idx, part, reg, mentioned, 3, part=True)
         if not confident:
             return None
         answers.append(hits[0])

@@ -267,3 +267,27 @@ def test_two_part_question_gets_both(index):
 
 def test_typo_of_a_common_word(index):
     assert faq.search("住院要先交压金吗", "guangxi", index=index).hits[0].id == "gx-deposit-waiver"
+
+
+def _hit(id_, regions, score):
+    return Hit(id=id_, question=id_, answer="a", score=score, regions=regions, cite=["c"])
+
+
+def test_general_entry_with_the_regions_own_entry_close_behind_is_not_sure():
+    from faq.search import REGION_DOUBT_GAP, _prefer_region
+
+    near = [_hit("cm-x", ["all"], 80.0), _hit("wq-x", ["urumqi"], 80.0 - REGION_DOUBT_GAP + 0.1)]
+    far = [_hit("cm-x", ["all"], 80.0), _hit("wq-x", ["urumqi"], 80.0 - REGION_DOUBT_GAP - 0.1)]
+    other = [_hit("cm-x", ["all"], 80.0), _hit("gx-x", ["guangxi"], 79.0)]
+    assert _prefer_region(near, list(near), "urumqi", []) is True
+    assert _prefer_region(far, list(far), "urumqi", []) is False
+    assert _prefer_region(other, list(other), "urumqi", []) is False  # another region's entry is no doubt
+    assert _prefer_region(near, list(near), None, ["urumqi"]) is True  # the region named in the question
+    assert _prefer_region(near, list(near), None, []) is False  # no region known: the general entry stands
+
+
+def test_charity_question_in_urumqi_is_not_answered_by_the_general_entry_alone(index):
+    # was a confident wrong answer (cm-charity) with 乌鲁木齐's own entry right behind
+    r = faq.search("看病钱不够 可以找慈善组织吗", "urumqi", top=3, index=index)
+    assert not r.confident
+    assert "wq-charity" in [h.id for h in r.hits]
