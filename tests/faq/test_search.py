@@ -291,3 +291,14 @@ def test_charity_question_in_urumqi_is_not_answered_by_the_general_entry_alone(i
     r = faq.search("看病钱不够 可以找慈善组织吗", "urumqi", top=3, index=index)
     assert not r.confident
     assert "wq-charity" in [h.id for h in r.hits]
+
+
+@pytest.mark.parametrize("text", ["住了半个月院", "住过两次院", "住了一个月的院", "住了院"])
+def test_separable_verb_with_words_inside_reads_as_the_word(text):
+    lex = faq.load_index().lexicon
+    assert "住院" in lex.apply_synonyms(text)
+
+
+def test_words_between_other_verbs_are_left_alone():
+    lex = faq.load_index().lexicon
+    assert "住院" not in lex.apply_synonyms("住在医院旁边")
