@@ -83,6 +83,7 @@ NO_ANSWER_UNKNOWN_MATCH = 40.0
 NO_ANSWER_UNKNOWN = 0.6
 MAX_UNKNOWN_WORDS = 0.3
 REGION_NEEDED = True  # a region's own entry is confident only when the region is known  # share of the question's words (2+ characters) that no entry has
+WHOLE_WORDS_ONLY = True  # the share of unknown words counts whole words only (see score)
 IDENTITY_PENALTY = 8.0  # an entry about other identities than the one the question names
 # a general entry on top with the known region's own entry close behind: the region's entry says
 # the same thing with that region's figures, so it goes first (within REGION_SWAP_GAP points) and
@@ -252,10 +253,13 @@ class Index:
         known: list[tuple[str, float]] = []  # (term, type weight × idf)
         total = 0.0
         words = unknown_words = 0.0  # weight of the question's words, and of those no entry has
+        # only whole words count: the segmenter's pieces of a longer word (商业, 保险 of
+        # 商业健康保险) would make one unknown word ("理赔") look like a small share
+        whole = _whole_words(qterms) if WHOLE_WORDS_ONLY else None
         for term in qterms:
             tw = TYPE_WEIGHT[term[0]]
             v = idf.get(term)
-            if term[0] == "w" and len(term) >= 4:
+            if term[0] == "w" and len(term) >= 4 and (whole is None or term in whole):
                 words += 1.0
                 unknown_words += v is None
             if v is None:
@@ -358,6 +362,12 @@ class Index:
             m = [bool(d.regions & want) for d in self.docs]
             self._preferred[regions] = m
         return m
+
+
+def _whole_words(qterms: dict[str, float]) -> set[str]:
+    """The question's word terms that are not part of a longer word term of the same question."""
+    ws = [t[2:] for t in qterms if t[0] == "w"]
+    return {"w:" + w for w in ws if not any(len(o) > len(w) and w in o for o in ws)}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -312,3 +312,12 @@ def test_who_is_in_charge_is_not_where_to_go(index):
     r = faq.search("管医疗救助的是医保局还是民政局", None, index=index)
     # was a confident wrong answer (cm-where-apply); now offered among the choices, not asserted
     assert not r.confident and "cm-departments" in [h.id for h in r.hits[:3]]
+
+
+def test_unknown_word_share_counts_whole_words_not_their_pieces(index):
+    from faq.search import _whole_words
+
+    terms = {"w:商业": 1, "w:保险": 1, "w:商业健康保险": 1, "w:理赔": 1, "b:理赔": 1}
+    assert _whole_words(terms) == {"w:商业健康保险", "w:理赔"}
+    # 理赔 is a word no entry has: the 商业健康保险 entry is offered, not asserted
+    assert not faq.search("商业保险理赔要多久", None, index=index).confident
