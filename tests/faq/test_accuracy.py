@@ -70,8 +70,8 @@ def test_accuracy_floor(tuned, index):
         n += 1
         top1 += ids[:1] != [] and ids[0] in it["expect"]
         top3 += any(e in ids for e in it["expect"])
-    assert top1 / n >= 0.90, f"top-1 {top1}/{n}"
-    assert top3 / n >= 0.97, f"top-3 {top3}/{n}"
+    assert top1 / n >= 0.92, f"top-1 {top1}/{n}"
+    assert top3 / n >= 0.975, f"top-3 {top3}/{n}"
 
 
 def test_clearly_above_plain_rapidfuzz_baseline(tuned, index):
@@ -108,4 +108,4 @@ def test_confident_answers_are_mostly_right(tuned, index):
     # confidence is strict (issue 13: no confident wrong answer): fewer confident answers, more
     # often right; the others get "您是不是想问" or the plain no-answer message
     assert conf >= 0.70 * len(tuned)
-    assert right >= 0.98 * conf
+    assert right >= 0.99 * conf
