@@ -83,6 +83,10 @@ NO_ANSWER_UNKNOWN_MATCH = 40.0
 NO_ANSWER_UNKNOWN = 0.6
 MAX_UNKNOWN_WORDS = 0.3
 REGION_NEEDED = True  # a region's own entry is confident only when the region is known  # share of the question's words (2+ characters) that no entry has
+# with no region known, a general entry within this many points of a region's entry on top goes
+# first ("医疗救助去什么地方办理": the general answer, not 西藏's); its lead is then negative, so
+# the move never makes an answer confident
+GENERAL_FIRST_GAP = 15.0
 WHOLE_WORDS_ONLY = True  # the share of unknown words counts whole words only (see score)
 IDENTITY_PENALTY = 8.0  # an entry about other identities than the one the question names
 # a general entry on top with the known region's own entry close behind: the region's entry says
@@ -503,6 +507,8 @@ def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int
         for s, i, _a, _u in scored
     ]
     doubt = _prefer_region(hits, scored, reg, mentioned, part)
+    if reg is None and not mentioned:
+        _prefer_general(hits, scored)
     # a question about something no entry names ("护照在哪里办理": 护照) is not answered by the
     # entry that matches its frame ("在哪里办"): confident only when few of its words are unknown
     # the lead is over the next *rival*: a general entry right behind the region's own entry on the
@@ -536,6 +542,18 @@ def _prefer_region(hits: list[Hit], scored: list, reg: str | None, mentioned: li
                 return False
             return gap < REGION_DOUBT_GAP
     return False
+
+
+def _prefer_general(hits: list[Hit], scored: list) -> None:
+    """No region known: a general entry close behind a region's entry on top goes first."""
+    if len(hits) < 2 or hits[0].regions == ["all"]:
+        return
+    for k, h in enumerate(hits[1:3], 1):
+        if h.regions == ["all"]:
+            if hits[0].score - h.score < GENERAL_FIRST_GAP:
+                hits.insert(0, hits.pop(k))
+                scored.insert(0, scored.pop(k))
+            return
 
 
 # where a question with two parts splits: a question word ends the first part

@@ -321,3 +321,15 @@ def test_unknown_word_share_counts_whole_words_not_their_pieces(index):
     assert _whole_words(terms) == {"w:商业健康保险", "w:理赔"}
     # 理赔 is a word no entry has: the 商业健康保险 entry is offered, not asserted
     assert not faq.search("商业保险理赔要多久", None, index=index).confident
+
+
+def test_no_region_known_puts_a_close_general_entry_first_and_is_not_sure(index):
+    from faq.search import GENERAL_FIRST_GAP, _prefer_general
+
+    close = [_hit("xz-x", ["xizang"], 80.0), _hit("cm-x", ["all"], 80.0 - GENERAL_FIRST_GAP + 0.1)]
+    far = [_hit("xz-x", ["xizang"], 80.0), _hit("cm-x", ["all"], 80.0 - GENERAL_FIRST_GAP - 0.1)]
+    _prefer_general(close, list(close))
+    _prefer_general(far, list(far))
+    assert close[0].id == "cm-x" and far[0].id == "xz-x"
+    r = faq.search("医疗救助去什么地方办理", None, index=index)
+    assert r.hits[0].id == "cm-where-apply" and not r.confident
