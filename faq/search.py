@@ -539,8 +539,7 @@ def _prefer_region(hits: list[Hit], scored: list, reg: str | None, mentioned: li
             if gap < (REGION_DOUBT_GAP if part else REGION_SWAP_GAP):
                 hits.insert(0, hits.pop(k))
                 scored.insert(0, scored.pop(k))
-                return False
-            return gap < REGION_DOUBT_GAP
+            return gap < REGION_DOUBT_GAP and not part
     return False
 
 
