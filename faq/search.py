@@ -94,6 +94,7 @@ IDENTITY_PENALTY = 8.0  # an entry about other identities than the one the quest
 # neither is confident (within REGION_DOUBT_GAP points): "看病钱不够 可以找慈善组织吗" in 乌鲁木齐
 REGION_SWAP_GAP = 0.0
 REGION_DOUBT_GAP = 16.0
+DOUBT_EXEMPT_MATCH = 90.0  # …unless the general entry matches the question nearly word for word
 
 HOTLINE = "拨打12393医保服务热线，或咨询当地医保局、乡镇（街道）"
 
@@ -539,7 +540,7 @@ def _prefer_region(hits: list[Hit], scored: list, reg: str | None, mentioned: li
             if gap < (REGION_DOUBT_GAP if part else REGION_SWAP_GAP):
                 hits.insert(0, hits.pop(k))
                 scored.insert(0, scored.pop(k))
-            return gap < REGION_DOUBT_GAP and not part
+            return gap < REGION_DOUBT_GAP and not part and scored[0][2] < DOUBT_EXEMPT_MATCH
     return False
 
 

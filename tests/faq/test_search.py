@@ -273,17 +273,23 @@ def _hit(id_, regions, score):
     return Hit(id=id_, question=id_, answer="a", score=score, regions=regions, cite=["c"])
 
 
+def _scored(hits, match=60.0):
+    return [(h.score, k, match, 0.0) for k, h in enumerate(hits)]
+
+
 def test_general_entry_with_the_regions_own_entry_close_behind_is_not_sure():
     from faq.search import REGION_DOUBT_GAP, _prefer_region
 
     near = [_hit("cm-x", ["all"], 80.0), _hit("wq-x", ["urumqi"], 80.0 - REGION_DOUBT_GAP + 0.1)]
     far = [_hit("cm-x", ["all"], 80.0), _hit("wq-x", ["urumqi"], 80.0 - REGION_DOUBT_GAP - 0.1)]
     other = [_hit("cm-x", ["all"], 80.0), _hit("gx-x", ["guangxi"], 79.0)]
-    assert _prefer_region(near, list(near), "urumqi", []) is True
-    assert _prefer_region(far, list(far), "urumqi", []) is False
-    assert _prefer_region(other, list(other), "urumqi", []) is False  # another region's entry is no doubt
-    assert _prefer_region(near, list(near), None, ["urumqi"]) is True  # the region named in the question
-    assert _prefer_region(near, list(near), None, []) is False  # no region known: the general entry stands
+    assert _prefer_region(near, _scored(near), "urumqi", []) is True
+    assert _prefer_region(far, _scored(far), "urumqi", []) is False
+    assert _prefer_region(other, _scored(other), "urumqi", []) is False  # another region's entry is no doubt
+    assert _prefer_region(near, _scored(near), None, ["urumqi"]) is True  # the region named in the question
+    assert _prefer_region(near, _scored(near), None, []) is False  # no region known: the general entry stands
+    # a general entry that matches the question nearly word for word stays sure ("什么是医疗救助？")
+    assert _prefer_region(near, _scored(near, match=95.0), "urumqi", []) is False
 
 
 def test_charity_question_in_urumqi_is_not_answered_by_the_general_entry_alone(index):
