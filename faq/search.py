@@ -65,7 +65,7 @@ W_COVER, W_FUZZY, W_REL = 0.35, 0.35, 0.30
 REGION_BOOST = 0.3
 MENTION_BOOST = 0.5
 REGION_PENALTY = 30.0  # entry of another region when a region is named in the question
-NO_REGION_PENALTY = 20.0  # a region's entry when no region is known: prefer the general answer
+NO_REGION_PENALTY = 26.0  # a region's entry when no region is known: prefer the general answer
 MENTION_ALL_PENALTY = 8.0  # an [all] entry when the region is known (parameter or named)
 CANDIDATES = 40  # entries scored with full BM25 and coverage
 FUZZY_CANDIDATES = 15  # of those, entries compared with rapidfuzz
@@ -83,7 +83,18 @@ NO_ANSWER_UNKNOWN_MATCH = 40.0
 NO_ANSWER_UNKNOWN = 0.6
 MAX_UNKNOWN_WORDS = 0.3
 REGION_NEEDED = True  # a region's own entry is confident only when the region is known  # share of the question's words (2+ characters) that no entry has
+# with no region known, a general entry within this many points of a region's entry on top goes
+# first ("医疗救助去什么地方办理": the general answer, not 西藏's); its lead is then negative, so
+# the move never makes an answer confident
+GENERAL_FIRST_GAP = 15.0
+WHOLE_WORDS_ONLY = True  # the share of unknown words counts whole words only (see score)
 IDENTITY_PENALTY = 8.0  # an entry about other identities than the one the question names
+# a general entry on top with the known region's own entry close behind: the region's entry says
+# the same thing with that region's figures, so it goes first (within REGION_SWAP_GAP points) and
+# neither is confident (within REGION_DOUBT_GAP points): "看病钱不够 可以找慈善组织吗" in 乌鲁木齐
+REGION_SWAP_GAP = 0.0
+REGION_DOUBT_GAP = 16.0
+DOUBT_EXEMPT_MATCH = 90.0  # …unless the general entry matches the question nearly word for word
 
 HOTLINE = "拨打12393医保服务热线，或咨询当地医保局、乡镇（街道）"
 
@@ -247,10 +258,13 @@ class Index:
         known: list[tuple[str, float]] = []  # (term, type weight × idf)
         total = 0.0
         words = unknown_words = 0.0  # weight of the question's words, and of those no entry has
+        # only whole words count: the segmenter's pieces of a longer word (商业, 保险 of
+        # 商业健康保险) would make one unknown word ("理赔") look like a small share
+        whole = _whole_words(qterms) if WHOLE_WORDS_ONLY else None
         for term in qterms:
             tw = TYPE_WEIGHT[term[0]]
             v = idf.get(term)
-            if term[0] == "w" and len(term) >= 4:
+            if term[0] == "w" and len(term) >= 4 and (whole is None or term in whole):
                 words += 1.0
                 unknown_words += v is None
             if v is None:
@@ -353,6 +367,12 @@ class Index:
             m = [bool(d.regions & want) for d in self.docs]
             self._preferred[regions] = m
         return m
+
+
+def _whole_words(qterms: dict[str, float]) -> set[str]:
+    """The question's word terms that are not part of a longer word term of the same question."""
+    ws = [t[2:] for t in qterms if t[0] == "w"]
+    return {"w:" + w for w in ws if not any(len(o) > len(w) and w in o for o in ws)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -471,8 +491,9 @@ def _answer_text(h: Hit) -> str:
     return f"{prefix}{h.answer}\n{h.detail}\n依据：{'；'.join(h.cite)}".replace("\n\n", "\n")
 
 
-def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int) -> tuple[list[Hit], bool, bool]:
-    """(hits, confident, no answer) of one question."""
+def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int,
+          part: bool = False) -> tuple[list[Hit], bool, bool]:
+    """(hits, confident, no answer) of one question (``part``: one part of a two-part question)."""
     scored = idx.score(norm, reg, mentioned, top)
     hits = [
         Hit(
@@ -486,6 +507,9 @@ def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int
         )
         for s, i, _a, _u in scored
     ]
+    doubt = _prefer_region(hits, scored, reg, mentioned, part)
+    if reg is None and not mentioned:
+        _prefer_general(hits, scored)
     # a question about something no entry names ("护照在哪里办理": 护照) is not answered by the
     # entry that matches its frame ("在哪里办"): confident only when few of its words are unknown
     # the lead is over the next *rival*: a general entry right behind the region's own entry on the
@@ -495,12 +519,41 @@ def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int
     somewhere = reg is not None or bool(mentioned) or not hits or hits[0].regions == ["all"]
     confident = bool(hits) and hits[0].score >= CONFIDENT_SCORE and scored[0][2] >= CONFIDENT_MATCH and (
         not rivals or hits[0].score - rivals[0].score >= CONFIDENT_GAP
-    ) and scored[0][3] < MAX_UNKNOWN_WORDS and (somewhere or not REGION_NEEDED)
+    ) and scored[0][3] < MAX_UNKNOWN_WORDS and (somewhere or not REGION_NEEDED) and not doubt
     no_answer = not confident and (not scored or scored[0][2] < NO_ANSWER_MATCH or (
         scored[0][3] >= NO_ANSWER_UNKNOWN and scored[0][2] < NO_ANSWER_UNKNOWN_MATCH))
     if confident:
         hits[0].confident = True
     return hits, confident, no_answer
+
+
+def _prefer_region(hits: list[Hit], scored: list, reg: str | None, mentioned: list[str], part: bool = False) -> bool:
+    """True when a general entry leads the known region's own entry by less than REGION_DOUBT_GAP
+    (then no answer is sure).  In one part of a two-part question ("… 去哪里申请") the region's
+    entry is moved first instead: the part's topic is plain, only the region's version is wanted."""
+    want = {reg} if reg else set(mentioned)
+    if not want or len(hits) < 2 or hits[0].regions != ["all"]:
+        return False
+    for k, h in enumerate(hits[1:3], 1):
+        if set(h.regions) & want:
+            gap = hits[0].score - h.score
+            if gap < (REGION_DOUBT_GAP if part else REGION_SWAP_GAP):
+                hits.insert(0, hits.pop(k))
+                scored.insert(0, scored.pop(k))
+            return gap < REGION_DOUBT_GAP and not part and scored[0][2] < DOUBT_EXEMPT_MATCH
+    return False
+
+
+def _prefer_general(hits: list[Hit], scored: list) -> None:
+    """No region known: a general entry close behind a region's entry on top goes first."""
+    if len(hits) < 2 or hits[0].regions == ["all"]:
+        return
+    for k, h in enumerate(hits[1:3], 1):
+        if h.regions == ["all"]:
+            if hits[0].score - h.score < GENERAL_FIRST_GAP:
+                hits.insert(0, hits.pop(k))
+                scored.insert(0, scored.pop(k))
+            return
 
 
 # where a question with two parts splits: a question word ends the first part
@@ -519,7 +572,7 @@ def _second_part(idx: Index, norm: str, reg: str | None, mentioned: list[str], w
         return None
     answers = []
     for part in (first, second):
-        hits, confident, _none = _rank(idx, part, reg, mentioned, 3)
+        hits, confident, _none = _rank(idx, part, reg, mentioned, 3, part=True)
         if not confident:
             return None
         answers.append(hits[0])

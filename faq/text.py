@@ -76,6 +76,9 @@ _CN_NUM = "零一二两三四五六七八九十百千"
 _CN_AMOUNT_RE = re.compile(f"([{_CN_NUM}]+)(?=万|元|块)")
 _CN_PERCENT_RE = re.compile(f"百分之([{_CN_NUM}]+)")
 _CN_TENTHS_RE = re.compile("([一二三四五六七八九])成")
+# 住/出 + 了/过 + up to six characters (a duration, 的) + 院: "住了半个月院", "住过两次院", "出了院"
+_SPLIT_VERB_RE = re.compile(r"(住|出)(?:了|过)[^\s,，.。!！?？;；住出院]{0,6}?院")
+_IN_CHARGE_RE = re.compile(r"(?:是谁|谁|哪个部门|哪个单位)?(?<![尽不只别])管([^\s,，.。!！?？;；的]{2,6})的(?:是|部门|单位)")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
@@ -207,6 +210,10 @@ class Lexicon:
                          if not any(s <= m.start() < e for s, e in neg))
 
     def apply_synonyms(self, norm: str) -> str:
+        # a separable verb with words inside ("住了半个月院", "出了院") is the plain word
+        norm = _SPLIT_VERB_RE.sub(r"\1院", norm)
+        # "管医疗救助的是医保局还是民政局" asks who is in charge, not where to go
+        norm = _IN_CHARGE_RE.sub(r"\1归哪个部门管 ", norm)
         if self._syn_re is None:
             return norm
         # two passes: a typo can land on a colloquial form (特因人员 → 特困人员 → 特困)

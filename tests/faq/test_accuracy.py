@@ -10,6 +10,9 @@ from faq.text import compact, normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTS = sorted((ROOT / "benchmarks" / "data").glob("faq_eval_part*.yaml"))
+# part 4 is held out (written before tuning, reported on its own by benchmarks/faq_bench.py): it is
+# checked for hygiene here but kept out of the floors, so that nobody tunes the search to pass it
+HELD_OUT = {"faq_eval_part4.yaml"}
 
 
 def items():
@@ -27,6 +30,17 @@ def evalset():
     data = items()
     assert len(data) >= 150, "the evaluation set ships with the project; a missing one is a failure"
     return data
+
+
+@pytest.fixture(scope="module")
+def tuned(evalset):
+    return [(name, it) for name, it in evalset if name not in HELD_OUT]
+
+
+def test_held_out_part_exists():
+    for name in HELD_OUT:
+        data = yaml.safe_load((ROOT / "benchmarks" / "data" / name).read_text(encoding="utf-8"))
+        assert len(data) >= 40
 
 
 def test_part1_exists_and_is_big_enough():
@@ -49,33 +63,33 @@ def test_eval_phrased_differently_from_entries(evalset, index):
             assert compact(normalize(it["q"])) not in known, (name, it)
 
 
-def test_accuracy_floor(evalset, index):
+def test_accuracy_floor(tuned, index):
     n = top1 = top3 = 0
-    for _name, it in evalset:
+    for _name, it in tuned:
         ids = [h.id for h in faq.search(it["q"], it.get("region"), top=3, index=index).hits]
         n += 1
         top1 += ids[:1] != [] and ids[0] in it["expect"]
         top3 += any(e in ids for e in it["expect"])
-    assert top1 / n >= 0.90, f"top-1 {top1}/{n}"
-    assert top3 / n >= 0.97, f"top-3 {top3}/{n}"
+    assert top1 / n >= 0.93, f"top-1 {top1}/{n}"
+    assert top3 / n >= 0.975, f"top-3 {top3}/{n}"
 
 
-def test_clearly_above_plain_rapidfuzz_baseline(evalset, index):
+def test_clearly_above_plain_rapidfuzz_baseline(tuned, index):
     from rapidfuzz import process
 
     entries = [d.entry for d in index.docs]
     ours = base = 0
-    for _name, it in evalset:
+    for _name, it in tuned:
         region = it.get("region")
         choices = {i: e.question for i, e in enumerate(entries)
                    if region is None or "all" in e.regions or region in e.regions}
         b = process.extractOne(it["q"], choices)
         base += entries[b[2]].id in it["expect"]
         ours += faq.search(it["q"], region, top=1, index=index).hits[0].id in it["expect"]
-    assert ours >= base + 0.2 * len(evalset)
+    assert ours >= base + 0.2 * len(tuned)
 
 
-@pytest.mark.parametrize("part", ["faq_eval_none.yaml", "faq_eval_none2.yaml"])
+@pytest.mark.parametrize("part", ["faq_eval_none.yaml", "faq_eval_none2.yaml", "faq_eval_none3.yaml"])
 def test_questions_without_answer_are_mostly_not_confident(index, part):
     p = ROOT / "benchmarks" / "data" / part
     data = yaml.safe_load(p.read_text(encoding="utf-8"))
@@ -84,14 +98,14 @@ def test_questions_without_answer_are_mostly_not_confident(index, part):
     assert len(unsure) >= 0.8 * len(data), set(it["q"] for it in data) - set(unsure)
 
 
-def test_confident_answers_are_mostly_right(evalset, index):
+def test_confident_answers_are_mostly_right(tuned, index):
     conf = right = 0
-    for _name, it in evalset:
+    for _name, it in tuned:
         r = faq.search(it["q"], it.get("region"), top=1, index=index)
         if r.confident:
             conf += 1
             right += r.hits[0].id in it["expect"]
     # confidence is strict (issue 13: no confident wrong answer): fewer confident answers, more
     # often right; the others get "您是不是想问" or the plain no-answer message
-    assert conf >= 0.70 * len(evalset)
-    assert right >= 0.98 * conf
+    assert conf >= 0.70 * len(tuned)
+    assert right >= 0.99 * conf

@@ -267,3 +267,75 @@ def test_two_part_question_gets_both(index):
 
 def test_typo_of_a_common_word(index):
     assert faq.search("住院要先交压金吗", "guangxi", index=index).hits[0].id == "gx-deposit-waiver"
+
+
+def _hit(id_, regions, score):
+    return Hit(id=id_, question=id_, answer="a", score=score, regions=regions, cite=["c"])
+
+
+def _scored(hits, match=60.0):
+    return [(h.score, k, match, 0.0) for k, h in enumerate(hits)]
+
+
+def test_general_entry_with_the_regions_own_entry_close_behind_is_not_sure():
+    from faq.search import REGION_DOUBT_GAP, _prefer_region
+
+    near = [_hit("cm-x", ["all"], 80.0), _hit("wq-x", ["urumqi"], 80.0 - REGION_DOUBT_GAP + 0.1)]
+    far = [_hit("cm-x", ["all"], 80.0), _hit("wq-x", ["urumqi"], 80.0 - REGION_DOUBT_GAP - 0.1)]
+    other = [_hit("cm-x", ["all"], 80.0), _hit("gx-x", ["guangxi"], 79.0)]
+    assert _prefer_region(near, _scored(near), "urumqi", []) is True
+    assert _prefer_region(far, _scored(far), "urumqi", []) is False
+    assert _prefer_region(other, _scored(other), "urumqi", []) is False  # another region's entry is no doubt
+    assert _prefer_region(near, _scored(near), None, ["urumqi"]) is True  # the region named in the question
+    assert _prefer_region(near, _scored(near), None, []) is False  # no region known: the general entry stands
+    # a general entry that matches the question nearly word for word stays sure ("什么是医疗救助？")
+    assert _prefer_region(near, _scored(near, match=95.0), "urumqi", []) is False
+
+
+def test_charity_question_in_urumqi_is_not_answered_by_the_general_entry_alone(index):
+    # was a confident wrong answer (cm-charity) with 乌鲁木齐's own entry right behind
+    r = faq.search("看病钱不够 可以找慈善组织吗", "urumqi", top=3, index=index)
+    assert not r.confident
+    assert "wq-charity" in [h.id for h in r.hits]
+
+
+@pytest.mark.parametrize("text", ["住了半个月院", "住过两次院", "住了一个月的院", "住了院"])
+def test_separable_verb_with_words_inside_reads_as_the_word(text):
+    lex = faq.load_index().lexicon
+    assert "住院" in lex.apply_synonyms(text)
+
+
+def test_words_between_other_verbs_are_left_alone():
+    lex = faq.load_index().lexicon
+    assert "住院" not in lex.apply_synonyms("住在医院旁边")
+
+
+def test_who_is_in_charge_is_not_where_to_go(index):
+    lex = index.lexicon
+    assert "归哪个部门管" in lex.apply_synonyms("管医疗救助的是医保局还是民政局")
+    for text in ("尽管住院的是老人", "不管住院的是谁"):
+        assert "归哪个部门管" not in lex.apply_synonyms(text)
+    r = faq.search("管医疗救助的是医保局还是民政局", None, index=index)
+    # was a confident wrong answer (cm-where-apply); now offered among the choices, not asserted
+    assert not r.confident and "cm-departments" in [h.id for h in r.hits[:3]]
+
+
+def test_unknown_word_share_counts_whole_words_not_their_pieces(index):
+    from faq.search import _whole_words
+
+    terms = {"w:商业": 1, "w:保险": 1, "w:商业健康保险": 1, "w:理赔": 1, "b:理赔": 1}
+    assert _whole_words(terms) == {"w:商业健康保险", "w:理赔"}
+    # 理赔 is a word no entry has: the 商业健康保险 entry is offered, not asserted
+    assert not faq.search("商业保险理赔要多久", None, index=index).confident
+
+
+def test_no_region_known_puts_a_close_general_entry_first_and_is_not_sure(index):
+    from faq.search import GENERAL_FIRST_GAP, _prefer_general
+
+    close = [_hit("xz-x", ["xizang"], 80.0), _hit("cm-x", ["all"], 80.0 - GENERAL_FIRST_GAP + 0.1)]
+    far = [_hit("xz-x", ["xizang"], 80.0), _hit("cm-x", ["all"], 80.0 - GENERAL_FIRST_GAP - 0.1)]
+    _prefer_general(close, list(close))
+    _prefer_general(far, list(far))
+    assert close[0].id == "cm-x" and far[0].id == "xz-x"
+    r = faq.search("医疗救助去什么地方办理", None, index=index)
+    assert r.hits[0].id == "cm-where-apply" and not r.confident
