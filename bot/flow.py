@@ -928,16 +928,14 @@ def _says_home(text: str) -> bool:
     return any(word in (text or "") for word in HOME_WORDS)
 
 
-CITY_REGIONS = ("ankang", "urumqi", "qianjiang")  # the pooling area is the city (district) itself
-
-
 def _where_from_place(state: State, place, cfg: FlowConfig) -> str | None:
     """"去北京看的" answers 在哪里看的病 (it does not change where the patient is insured)."""
     region = state.slots.get("region")
     if not region or place is None:
         return None
     if place.region == region:
-        return "local" if region in CITY_REGIONS else None  # 西藏/广西: 本市 or another city? ask
+        # the pooling area is the city (district) itself: local; else (a province) 本市 or another city? ask
+        return "local" if _policies(cfg).regions[region].city_pooling else None
     province = getattr(place, "province", None) or ""
     if province and _policies(cfg).regions[region].name.startswith(province):
         return "in_province" if place.level != "province" else None
