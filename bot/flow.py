@@ -153,7 +153,16 @@ def _make_options(q: str, region: str | None, picking: tuple[str, ...], cfg: Flo
         return dict(MONITORED_BUTTONS)
     if q == "self_pay":
         return {label: label for label in data["self_pay"]["ranges"]}
+    if q == "region":
+        return _region_buttons(cfg)
     return dict(data.get(q, {}).get("options") or {})
+
+
+def _region_buttons(cfg: FlowConfig) -> dict[str, str]:
+    """label → code of every region of the policies, in their order (adding a region's file adds
+    its button); the label is the region's short name unless questions.yaml words it otherwise."""
+    worded = questions_data()["region"].get("button_labels") or {}
+    return {worded.get(code, region.short_name): code for code, region in _policies(cfg).regions.items()}
 
 
 def _amount_range(text: str) -> str | None:
@@ -679,7 +688,7 @@ def _outside(place, cfg: FlowConfig) -> Message:
     province = getattr(place, "province", None) or ""
     same = [code for code, r in regions.items() if province and r.name.startswith(province)]
     nearby = regions[same[0]].name if len(same) == 1 else ""
-    button = next((lab for lab, code in questions_data()["region"]["options"].items() if nearby and code == same[0]), "")
+    button = next((lab for lab, code in _region_buttons(cfg).items() if nearby and code == same[0]), "")
     whole = place.level == "province"
     text = render.render("outside.j2", place=place.place, nearby=nearby if whole else "", button=button,
                          covered=covered)
@@ -760,12 +769,24 @@ def _answer_identity_unsure(state: State, text: str, ext, options: dict) -> Outc
 
 def _parse_region(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
     if not ext.region:
-        return False, None, []
+        named = _region_named(text, cfg)
+        if named is None:
+            return False, None, []
+        _set(state, "region", named)  # a region the place names do not know yet: named as its file does
+        return True, None, []
     _set(state, "region", ext.region)
     name = _policies(cfg).regions[ext.region].name
     note = [_hint("place_in_region", place=ext.place.place, region=name)] \
         if ext.place and ext.place.place not in name else []
     return True, None, note
+
+
+def _region_named(text: str, cfg: FlowConfig) -> str | None:
+    """The region whose file names it exactly so (name, short name, an alias)."""
+    for code, region in _policies(cfg).regions.items():
+        if text in (region.name, region.short_name, *region.aliases):
+            return code
+    return None
 
 
 def _parse_care(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
