@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 import engine  # noqa: E402
 from engine.calc import estimate_case  # noqa: E402
 from engine.case import parse_case  # noqa: E402
+from engine.vocabulary import FACT_SPECS  # noqa: E402
 
 GOAL_PER_SECOND = 20_000
 GOAL_RATIO = 3.0
@@ -45,8 +46,10 @@ IDENTITY_WEIGHTS = {
     "key_veteran": 3, "poor_student": 2,
 }
 CARE_WEIGHTS = {"inpatient": 60, "outpatient_chronic": 20, "outpatient_major": 12, "outpatient_general": 8}
-REGION_START = {"xizang": dt.date(2022, 8, 1), "ankang": dt.date(2023, 1, 4), "guangxi": dt.date(2022, 3, 1),
-                "urumqi": dt.date(2024, 1, 1), "qianjiang": dt.date(2023, 10, 12)}
+# each region's first document in force (the policy files found), in the regions' order
+REGION_START = {code: engine.load_policies().region_on(code, dt.date.min).document.effective_from
+                for code in engine.REGIONS}
+DISABILITY_KINDS = list(FACT_SPECS["disability_kind"]["values"])
 
 
 def _amount(rnd: random.Random) -> str:
@@ -81,7 +84,7 @@ def make_case(rnd: random.Random) -> dict:
     if "severe_disability" in identities and rnd.random() < 0.7:
         facts["disability_grade"] = rnd.randint(1, 4)
         if rnd.random() < 0.5:
-            facts["disability_kind"] = rnd.choice(["physical", "visual", "intellectual", "mental", "multiple"])
+            facts["disability_kind"] = rnd.choice(DISABILITY_KINDS)
     if region == "qianjiang" and rnd.random() < 0.7:
         facts["special_disease"] = rnd.random() < 0.3
         if care == "inpatient" and rnd.random() < 0.8:

@@ -153,7 +153,16 @@ def _make_options(q: str, region: str | None, picking: tuple[str, ...], cfg: Flo
         return dict(MONITORED_BUTTONS)
     if q == "self_pay":
         return {label: label for label in data["self_pay"]["ranges"]}
+    if q == "region":
+        return _region_buttons(cfg)
     return dict(data.get(q, {}).get("options") or {})
+
+
+def _region_buttons(cfg: FlowConfig) -> dict[str, str]:
+    """label → code of every region of the policies, in their order (adding a region's file adds
+    its button); the label is the region's short name unless questions.yaml words it otherwise."""
+    worded = questions_data()["region"].get("button_labels") or {}
+    return {worded.get(code, region.short_name): code for code, region in _policies(cfg).regions.items()}
 
 
 def _amount_range(text: str) -> str | None:
@@ -679,7 +688,7 @@ def _outside(place, cfg: FlowConfig) -> Message:
     province = getattr(place, "province", None) or ""
     same = [code for code, r in regions.items() if province and r.name.startswith(province)]
     nearby = regions[same[0]].name if len(same) == 1 else ""
-    button = next((lab for lab, code in questions_data()["region"]["options"].items() if nearby and code == same[0]), "")
+    button = next((lab for lab, code in _region_buttons(cfg).items() if nearby and code == same[0]), "")
     whole = place.level == "province"
     text = render.render("outside.j2", place=place.place, nearby=nearby if whole else "", button=button,
                          covered=covered)
@@ -760,12 +769,24 @@ def _answer_identity_unsure(state: State, text: str, ext, options: dict) -> Outc
 
 def _parse_region(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
     if not ext.region:
-        return False, None, []
+        named = _region_named(text, cfg)
+        if named is None:
+            return False, None, []
+        _set(state, "region", named)  # a region the place names do not know yet: named as its file does
+        return True, None, []
     _set(state, "region", ext.region)
     name = _policies(cfg).regions[ext.region].name
     note = [_hint("place_in_region", place=ext.place.place, region=name)] \
         if ext.place and ext.place.place not in name else []
     return True, None, note
+
+
+def _region_named(text: str, cfg: FlowConfig) -> str | None:
+    """The region whose file names it exactly so (name, short name, an alias)."""
+    for code, region in _policies(cfg).regions.items():
+        if text in (region.name, region.short_name, *region.aliases):
+            return code
+    return None
 
 
 def _parse_care(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
@@ -928,16 +949,14 @@ def _says_home(text: str) -> bool:
     return any(word in (text or "") for word in HOME_WORDS)
 
 
-CITY_REGIONS = ("ankang", "urumqi", "qianjiang")  # the pooling area is the city (district) itself
-
-
 def _where_from_place(state: State, place, cfg: FlowConfig) -> str | None:
     """"去北京看的" answers 在哪里看的病 (it does not change where the patient is insured)."""
     region = state.slots.get("region")
     if not region or place is None:
         return None
     if place.region == region:
-        return "local" if region in CITY_REGIONS else None  # 西藏/广西: 本市 or another city? ask
+        # the pooling area is the city (district) itself: local; else (a province) 本市 or another city? ask
+        return "local" if _policies(cfg).regions[region].city_pooling else None
     province = getattr(place, "province", None) or ""
     if province and _policies(cfg).regions[region].name.startswith(province):
         return "in_province" if place.level != "province" else None

@@ -28,7 +28,8 @@ def estimate(case: Any, *, strict: bool = False, policies: Policies | None = Non
     """
     checked = parse_case(case, strict=strict)
     policies = policies or load_policies()
-    _known_region(checked, policies)
+    if checked.region not in policies.regions:  # checked here, not by a call: once per estimate
+        _known_region(checked, policies)
     return estimate_case(checked, policies, explain=explain)
 
 

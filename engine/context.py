@@ -47,7 +47,8 @@ class Run(Ctx):
     def statistic(self, ref: StatRef, trace: list | None, cite: str | None = None) -> Decimal:
         """share × the statistic for (care year + offset); the latest earlier year when missing."""
         key = ("statistic", ref.statistic, ref.share, ref.year_offset, ref.round, ref.cite or cite, self.case.date.year)
-        value, note, line = self.region.derived(key, lambda: _statistic(self, ref, ref.cite or cite))
+        value, note, line = self.region.derived(
+            key, lambda: statistic(self.region, self.common, ref, self.case.date.year, ref.cite or cite))
         if note is not None:
             self.stat_notes.append(note)
         if trace is not None:
@@ -55,10 +56,11 @@ class Run(Ctx):
         return value
 
 
-def _statistic(run: Run, ref: StatRef, cite: str | None) -> tuple:
-    """(value, note when an older year stands in, trace line): the same for every case of a year."""
-    stat = run.region.statistics[ref.statistic]
-    want = run.case.date.year + ref.year_offset
+def statistic(region: RegionPolicy, common: Common, ref: StatRef, care_year: int, cite: str | None) -> tuple:
+    """(value, note when an older year stands in, trace line): the same for every case of a year
+    (also read by engine.table for a whole column of care years)."""
+    stat = region.statistics[ref.statistic]
+    want = care_year + ref.year_offset
     year = stat_year(stat, want)
     base = stat.values[year].value
     value = base * ref.share
@@ -66,9 +68,9 @@ def _statistic(run: Run, ref: StatRef, cite: str | None) -> tuple:
         value = whole_yuan(value)
     note = None
     if year != want:
-        note = run.common.say["statistic_older_year"](name=stat.name, want=want, year=year, base=base,
+        note = common.say["statistic_older_year"](name=stat.name, want=want, year=year, base=base,
                    source=stat.values[year].source)
-    line = cited(run.common.say["statistic_line"](name=stat.name, year=year, base=base, share=percent(ref.share),
+    line = cited(common.say["statistic_line"](name=stat.name, year=year, base=base, share=percent(ref.share),
                      value=yuan(value)), cite)
     return value, note, line
 

@@ -30,13 +30,11 @@ def to_decimal(value) -> Decimal:
     raise TypeError(f"not a number: {value!r}")
 
 
-def fen(value: Decimal) -> Decimal:
-    """Round half-up to 0.01 yuan (contract: each part rounds half-up to the fen)."""
-    return value.quantize(FEN, rounding=ROUND_HALF_UP)
-
-
-def whole_yuan(value: Decimal) -> Decimal:
-    return value.quantize(YUAN, rounding=ROUND_HALF_UP)
+# fen(value): round half-up to 0.01 yuan (contract: each part rounds half-up to the fen);
+# whole_yuan(value): half-up to the yuan. Bound in C (Decimal.quantize with its arguments fixed)
+# rather than a Python function around it: fen runs about seven times per estimate.
+fen = functools.partial(Decimal.quantize, exp=FEN, rounding=ROUND_HALF_UP)
+whole_yuan = functools.partial(Decimal.quantize, exp=YUAN, rounding=ROUND_HALF_UP)
 
 
 def plain(value: Decimal) -> str:

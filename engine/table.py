@@ -8,7 +8,7 @@ cases at once, for the policy pages and for county offices asking "what would th
 
 Every answer agrees with `engine.estimate` case by case (tests/engine/test_table.py). How: rows are
 grouped by the engine's amount-free profile (region, care, identities, facts): the same kind of person
-the engine memoises (engine.calc._Profile). The profile says which categories match and which claim
+the engine memoises (engine.answer.Profile). The profile says which categories match and which claim
 rule each uses; the rule's deductible, rate and annual limit are read from the policy objects, so a
 changed policy file changes this path too. For each candidate category the claim arithmetic runs over
 all its rows at once in integer fen (deductible left, rate as an exact fraction rounded half-up to the
@@ -17,8 +17,8 @@ largest amount, then the lower rank).
 
 Rows whose rules are too special for that — 西藏's two tiers, 倾斜救助, limits bracketed by the
 year's self-pay (安康), conditions that read the bill (`requires:`), a date before the document, a
-deductible that is not a whole fen — and kinds of person met fewer than SMALL_GROUP times go through
-`engine.estimate` itself, one by one. `Table.engine_rows` says how many.
+region with several documents by date, a deductible that is not a whole fen — and kinds of person
+met fewer than SMALL_GROUP times go through `engine.estimate` itself, one by one. `Table.engine_rows` says how many.
 """
 from __future__ import annotations
 
@@ -29,9 +29,11 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from . import calc
+from .answer import Profile, settlement_for_place
+from .calc import estimate_case
 from .case import Case, Category, parse_case
 from .conditions import IDENTITIES
+from .context import Run, facts_read, statistic
 from .money import HUNDRED
 from .policy import Claim, Policies, RegionPolicy
 from .policy import default as load_policies
@@ -202,7 +204,7 @@ def _dense(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _groups(cols: Mapping, policies: Policies) -> tuple[np.ndarray, np.ndarray, dict]:
     """(group of each row, first row of each group, the rows of each region): rows the engine
     cannot tell apart but by their amounts and date — the key of its profile memo
-    (engine.calc._Run.who)."""
+    (engine.context.Run.who)."""
     key = np.zeros(len(cols["self_pay"]), dtype=np.int64)
     size = 1
     region = _codes(cols["region"])
@@ -234,7 +236,7 @@ def _fact_codes(masks: dict, values: np.ndarray, name: str, policies: Policies) 
     numbers = None
     for code, mine in masks.items():
         region = policies.regions[code]
-        if name not in (read := calc._facts_read(region)) or not mine.any():
+        if name not in (read := facts_read(region)) or not mine.any():
             continue
         bounds = read[name]
         if bounds is None:
@@ -273,12 +275,12 @@ class _Candidate:
 def _plan(case: Case, policies: Policies) -> list[_Candidate] | None:
     """The candidates of this kind of person, best rank first; None when its rules need the engine."""
     region = policies.regions[case.region]
-    run = calc._Run(case, region, policies.common)
-    profile = region.memo(run.who, lambda: calc._Profile(run))  # the engine's own memo of this person
+    run = Run(case, region, policies.common)
+    profile = region.memo(run.who, lambda: Profile(run))  # the engine's own memo of this person
     if profile.needs_requires:
         return None
     if not profile.matched:  # no category: nothing the amounts could change
-        est = calc.estimate_case(case, policies, explain=False)
+        est = estimate_case(case, policies, explain=False)
         return [_Candidate(False, False, Decimal(0), 0, 1, ((-1, -1),), 0, False, None, est.settlement)]
     out = []
     for m in sorted(profile.matched, key=lambda m: m.tier.rank):
@@ -289,7 +291,7 @@ def _plan(case: Case, policies: Policies) -> list[_Candidate] | None:
         num, den = chosen.rate.as_integer_ratio() if pays else (0, 1)
         settlement = "not_covered"
         if any_for_care and not profile.excluded:
-            settlement = calc._settlement_for_place(run, m.tier.settlement)
+            settlement = settlement_for_place(run, m.tier.settlement)
         out.append(_Candidate(any_for_care, pays, chosen.deductible if pays else Decimal(0), num, den,
                               _caps(chosen.cap if pays else None), m.tier.rank,
                               getattr(m.tier, "discretionary", None) is not None, m.category, settlement))
@@ -355,7 +357,7 @@ def estimate_table(cols: Mapping[str, Any], policies: Policies | None = None) ->
                 np.full(n, SETTLEMENTS.index("none"), dtype=np.int64), [], int(by_engine.sum()))
     _vectorised(cols, group, plans, ~by_engine, policies, out, categories)
     for row in np.flatnonzero(by_engine).tolist():
-        est = calc.estimate_case(parse_case(_row_case(cols, row)), policies, explain=False)
+        est = estimate_case(parse_case(_row_case(cols, row)), policies, explain=False)
         out.assistance_fen[row] = int(est.assistance * HUNDRED)
         out.category[row] = -1 if est.category is None else _category_index(est.category, categories, out)
         out.settlement[row] = SETTLEMENTS.index(est.settlement)
@@ -371,9 +373,13 @@ def _category_index(category: Category, seen: dict, out: Table) -> int:
 
 
 def _before_document(cols: Mapping, regions: dict, policies: Policies) -> np.ndarray:
-    """Rows dated before their region's document: the engine says it cannot estimate them."""
+    """Rows dated before their region's document (the engine says it cannot estimate them), and
+    every row of a region with several documents (the care date picks the rules: the engine's job)."""
     early = np.zeros(len(cols["self_pay"]), dtype=bool)
     for code, mine in regions.items():
+        if code in policies.periods:
+            early |= mine
+            continue
         early |= mine & (cols["date"] < np.datetime64(policies.regions[code].document.effective_from, "D"))
     return early
 
@@ -469,7 +475,7 @@ def _deductible_fen(deductibles: list, g, rows, cols, policies: Policies) -> np.
         region = policies.regions[str(regions[np.argmax(mine)])]
         ref = deductibles[i]
         for year in np.unique(years[mine]).tolist():
-            value = calc._statistic(region, ref, year, ref.cite)[0] * HUNDRED
+            value = statistic(region, policies.common, ref, year, ref.cite)[0] * HUNDRED
             if value != int(value):
                 raise ValueError(f"{region.name}: a deductible of {value} fen is not whole")
             out[mine & (years == year)] = int(value)

@@ -15,6 +15,7 @@ import engine
 from bot.errors import StorageUnavailable
 
 from .errors import api_error
+from .labels import region_names
 
 class FieldError(BaseModel):
     """One problem with the input, in the engine's shape (contract.md)."""
@@ -248,7 +249,7 @@ def region_summary(code: str) -> dict:
             "url": f"/api/v1/policies/{code}"}
 
 
-@router.get("/api/v1/policies", tags=["policies"], summary="五个地区的政策 / the encoded policies")
+@router.get("/api/v1/policies", tags=["policies"], summary="各地区的政策 / the encoded policies")
 def get_policies():
     pol = engine.load_policies()
     return {"regions": [region_summary(code) for code in engine.REGIONS],
@@ -263,7 +264,7 @@ def get_policy(region: str):
     pol = engine.load_policies()
     if region not in pol.regions:
         raise HTTPException(404, {"field": "region", "field_zh": "地区", "message": f"unknown region; expected one of {', '.join(engine.REGIONS)}",
-                                  "message_zh": "没有这个地区，可选：西藏、安康、广西、乌鲁木齐、黔江"})
+                                  "message_zh": f"没有这个地区，可选：{region_names()}"})
     return _plain(pol.regions[region])
 
 

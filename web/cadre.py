@@ -12,18 +12,16 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 import engine
+from engine.vocabulary import FACTS
 
 from . import batch, household, labels, share, sheet
-from .cases import read_case
+from .cases import YTD, read_case
 from .pages import render, render_error
 from .render import estimate_view
 
 router = APIRouter(include_in_schema=False)
 
-FORM_FIELDS = ("region", "care", "self_pay", "date", "ytd_self_pay", "ytd_aid", "ytd_tilt_aid",
-               "disability_grade", "disability_kind", "age", "special_disease", "hospital_level",
-               "stay_policy_total", "where", "referred", "family_income", "family_size", "veteran_kind",
-               "insurance_tier", "contribution")
+FORM_FIELDS = ("region", "care", "self_pay", "date", *YTD, *FACTS)  # the facts common.yaml declares
 # what stays for 下一位: the cadre's region and usual choices, never the applicant's amounts
 KEEP_FOR_NEXT = ("region", "care", "date", "where", "hospital_level")
 PAGE_SIZE = 50

@@ -17,16 +17,15 @@ import engine
 from bot.understand import find_care, find_identities, find_region, parse_amount
 from engine.case import FIELD_ZH
 from engine.money import yuan
+from engine.vocabulary import FACT_SPECS, FACTS
 
-from .labels import LabelError, lookup, parse_bool, parse_identities, region_name
+from .labels import LabelError, lookup, parse_bool, parse_identities, region_name, region_names
 
 # canonical field names used by forms and rosters
-MONEY = ("self_pay", "ytd_self_pay", "ytd_aid", "ytd_tilt_aid", "stay_policy_total", "family_income", "contribution")
-INTS = ("disability_grade", "age", "hospital_level", "family_size", "insurance_tier")
-FACT_FIELDS = ("disability_grade", "disability_kind", "age", "special_disease", "hospital_level",
-               "stay_policy_total", "where", "referred", "family_income", "family_size", "veteran_kind",
-               "insurance_tier", "contribution")
 YTD = {"ytd_self_pay": "self_pay", "ytd_aid": "aid", "ytd_tilt_aid": "tilt_aid"}
+FACT_FIELDS = FACTS  # the facts common.yaml declares, in its order
+MONEY = ("self_pay", *YTD, *(name for name in FACTS if FACT_SPECS[name]["kind"] == "money"))
+INTS = tuple(name for name in FACTS if FACT_SPECS[name]["kind"] == "int")
 
 FIELD_LABELS = {
     **FIELD_ZH,
@@ -194,7 +193,7 @@ def read_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict], list[str]]:
         try:
             case["region"] = _region(raw, readings)
         except LabelError as exc:
-            errors.append(_err("region", str(exc), f"{exc.message_zh}，可填：西藏、安康、广西、乌鲁木齐、黔江"))
+            errors.append(_err("region", str(exc), f"{exc.message_zh}，可填：{region_names()}"))
     else:
         errors.append(_err("region", "missing", "请填写地区"))
     try:
@@ -230,9 +229,9 @@ def read_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict], list[str]]:
                 facts[name] = _money(raw, FIELD_LABELS[name], readings)
             elif name in INTS:
                 facts[name] = int_value(raw)
-            elif name in ("special_disease", "referred"):
+            elif FACT_SPECS[name]["kind"] == "bool":
                 facts[name] = parse_bool(raw)
-            elif name in ("where", "disability_kind", "veteran_kind"):
+            elif FACT_SPECS[name]["kind"] == "choice":
                 facts[name] = lookup(name, raw)
         except LabelError as exc:
             errors.append(_err(f"facts.{name}", str(exc), exc.message_zh))

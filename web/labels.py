@@ -1,8 +1,8 @@
 """Codes ↔ the words people use: regions, identities, care types, places and yes/no.
 
-Everything here is derived from the policy files (labels in `common.yaml`, region names), plus a
-few everyday short forms (低保户, 特困, 慢特病 …) so that a cadre's roster or a form is read the way
-a person wrote it. No policy numbers live here.
+Everything here is derived from the policy files (labels and fact values in `common.yaml`, region
+names and aliases in the region files), plus a few everyday short forms (低保户, 特困, 慢特病 …) so
+that a cadre's roster or a form is read the way a person wrote it. No policy numbers live here.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 
 import engine
+from engine.vocabulary import FACT_SPECS
 
 _SPLIT_RE = re.compile(r"[、;；,，/／|\s]+")
 
@@ -49,14 +50,9 @@ _WHERE_EXTRA = {
     "省外": "out_of_province", "区外": "out_of_province", "市外": "out_of_province", "外省": "out_of_province",
 }
 
-_KIND_LABELS = {
-    "physical": "肢体", "visual": "视力", "hearing": "听力", "speech": "言语", "intellectual": "智力",
-    "mental": "精神", "multiple": "多重",
-}
-_VETERAN_LABELS = {
-    "martyr_family": "烈士遗属", "duty_death_family": "因公牺牲军人遗属", "illness_death_family": "病故军人遗属",
-    "demobilized": "在乡复员军人", "other": "其他优抚对象",
-}
+# the words of the choice facts, as common.yaml declares them
+_KIND_LABELS = dict(FACT_SPECS["disability_kind"]["values"])
+_VETERAN_LABELS = dict(FACT_SPECS["veteran_kind"]["values"])
 _YES = {"是", "有", "y", "yes", "true", "1", "对", "已办理", "办理", "已转诊", "已备案"}
 _NO = {"否", "无", "n", "no", "false", "0", "不是", "没有", "未办理", "未转诊", "未备案"}
 
@@ -78,12 +74,9 @@ def _maps() -> dict[str, dict[str, str]]:
         for name in (code, region.name, region.short_name, _head(region.name)):
             regions[_key(name)] = code
         regions[_key(region.short_name + "区")] = code
-    # names people use for the place as well
-    for alias, code in {"西藏自治区": "xizang", "拉萨": "xizang", "安康市": "ankang", "汉滨": "ankang",
-                        "广西壮族自治区": "guangxi", "南宁": "guangxi", "乌市": "urumqi", "乌鲁木齐市": "urumqi",
-                        "新疆": "urumqi", "黔江区": "qianjiang", "重庆黔江": "qianjiang",
-                        "重庆市黔江区": "qianjiang"}.items():
-        regions[_key(alias)] = code
+    for code, region in pol.regions.items():  # names people use for the place as well (the region file's)
+        for alias in region.aliases:
+            regions[_key(alias)] = code
     identities: dict[str, str] = {}
     for code, label in common.identities.items():
         for name in (code, label, _head(label)):
@@ -105,15 +98,12 @@ def _maps() -> dict[str, dict[str, str]]:
             where.setdefault(_key(getattr(region.where_labels, code)), code)
     for alias, code in _WHERE_EXTRA.items():
         where.setdefault(_key(alias), code)
-    kinds = {_key(code): code for code in _KIND_LABELS}
-    for code, label in _KIND_LABELS.items():
-        kinds[_key(label)] = code
-        kinds[_key(label + "残疾")] = code
-    veterans = {_key(code): code for code in _VETERAN_LABELS}
-    for code, label in _VETERAN_LABELS.items():
-        veterans[_key(label)] = code
-    return {"region": regions, "identity": identities, "care": care, "where": where,
-            "disability_kind": kinds, "veteran_kind": veterans}
+    out = {"region": regions, "identity": identities, "care": care, "where": where}
+    for name, spec in FACT_SPECS.items():  # every other choice fact: its codes and labels
+        if spec["kind"] == "choice" and name != "where":
+            out[name] = {_key(word): code for code, label in spec["values"].items() for word in (code, label)}
+    out["disability_kind"].update({_key(label + "残疾"): code for code, label in _KIND_LABELS.items()})
+    return out
 
 
 class LabelError(ValueError):
@@ -167,6 +157,11 @@ def parse_bool(text: str) -> bool | None:
 def region_options() -> list[tuple[str, str]]:
     pol = engine.load_policies()
     return [(code, pol.regions[code].short_name) for code in engine.REGIONS]
+
+
+def region_names() -> str:
+    """The regions' short names for a message listing what may be filled in: 西藏、安康、…"""
+    return "、".join(name for _, name in region_options())
 
 
 def identity_options() -> list[tuple[str, str]]:

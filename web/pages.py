@@ -209,7 +209,7 @@ def policies_page(request: Request):
 
     pol = engine.load_policies()
     regions = [pol.regions[c] for c in engine.REGIONS]
-    return render(request, "policies.html", active="policies", title="五个地区的政策", regions=regions,
+    return render(request, "policies.html", active="policies", title="各地区的政策", regions=regions,
                   comparison=comparison())
 
 
@@ -220,7 +220,7 @@ def policy_page(request: Request, region: str):
 
     pol = engine.load_policies()
     if region not in pol.regions:
-        raise HTTPException(404, "没有这个地区。可选：西藏、安康、广西、乌鲁木齐、黔江。")
+        raise HTTPException(404, f"没有这个地区。可选：{labels.region_names()}。")
     view = region_view(region)
     chart_list = [{"chart": c, "legend": charts.legend(c)} for c in charts.region_charts(region)]
     return render(request, "policy_region.html", active="policies", title=view["name"], view=view,

@@ -13,6 +13,7 @@ import engine
 from engine.conditions import IDENTITIES
 from engine.money import percent, yuan
 from engine.policy import CapRule, StatRef
+from engine.vocabulary import FACT_SPECS
 
 
 def _stat_text(region, ref: StatRef) -> str:
@@ -33,8 +34,6 @@ _VALUE_ZH = {True: "是", False: "否"}
 
 def condition_words(raw, region=None) -> str:
     """A policy condition (its raw form) in plain words, for claims that carry no condition_text."""
-    from .labels import _KIND_LABELS, _VETERAN_LABELS
-
     common = engine.load_policies().common
     if not isinstance(raw, dict) or not raw:
         return ""
@@ -59,7 +58,8 @@ def condition_words(raw, region=None) -> str:
                 return _VALUE_ZH[v]
             if fact == "where" and region is not None:
                 return getattr(region.where_labels, str(v), v)
-            return {**_KIND_LABELS, **_VETERAN_LABELS}.get(v, v) if isinstance(v, str) else v
+            words = FACT_SPECS.get(fact, {}).get("values") or {}  # a choice fact's words (common.yaml)
+            return words.get(v, v) if isinstance(v, str) else v
 
         if "equals" in raw:
             return f"{label}：{show(raw['equals'])}"

@@ -12,16 +12,13 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from engine.vocabulary import IDENTITIES, MONITORED
+
 from ._data import load_yaml
 from .normalize import compact, strip_punct
 from .pinyin import pinyin_seq
 
-CODES = (
-    "tekun", "orphan", "dibao", "dibao_edge", "unstable_lifted", "edge_poverty", "sudden_hardship",
-    "returned_poverty", "severe_disability", "hardship_worker", "illness_poverty", "key_veteran",
-    "poor_student",
-)
-MONITORED = ("unstable_lifted", "edge_poverty", "sudden_hardship")
+CODES = IDENTITIES  # the identity codes common.yaml declares, in the contract's order
 
 # kinds of entries in the phrase table
 EXACT, UNSURE, MONITOR, VAGUE = "exact", "unsure", "monitored", "vague"

@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.understand import extract
+from bot.understand import EXPECTABLE, extract
+from engine import ESSENTIALS
+from engine.vocabulary import FACTS
 
 
 def test_nanning_dibao():
@@ -298,3 +300,11 @@ def test_bare_amount_shortcut_every_small_number():
         for unit in _UNITS:
             text = f"{number}{unit}"
             assert extract(text) == _without_shortcut(text), text
+
+
+def test_expectable_slots_are_the_engines_words():
+    """A slot the flow may expect is the case's self-pay or a fact common.yaml declares (a renamed
+    or dropped fact there must not leave the extractor filling a slot the engine refuses)."""
+    assert "self_pay" in ESSENTIALS
+    assert set(EXPECTABLE) - {"self_pay"} <= set(FACTS), set(EXPECTABLE) - {"self_pay"} - set(FACTS)
+    assert len(set(EXPECTABLE)) == len(EXPECTABLE)
