@@ -174,7 +174,7 @@ def _records(lines: Iterator[str], delim: str, width: int) -> Iterator[Record]:
             used.append(nxt)
             joined += "\n" + nxt[1]
         cells = _split(joined, delim)
-        if not open_quote(joined, delim) and _one_record(cells, used, delim, width):
+        if not open_quote(joined, delim) and _one_record(text, cells, used, delim, width):
             yield Record(line, [c.strip() for c in cells])
             continue
         # a stray quote: refuse this line alone, read the lines after it again as records
@@ -183,11 +183,16 @@ def _records(lines: Iterator[str], delim: str, width: int) -> Iterator[Record]:
                      problem="有一个不成对的引号（\"），这一行没有估算，请删掉多余的引号", raw=text)
 
 
-def _one_record(cells: list[str], used: list[tuple[int, str]], delim: str, width: int) -> bool:
+def _one_record(first: str, cells: list[str], used: list[tuple[int, str]], delim: str, width: int) -> bool:
     """A quoted cell over several lines is taken as one record only when it gives exactly the
     header's number of cells (as Excel writes every row) and no line inside it looks like a row
     of its own; two stray quotes on different rows would otherwise join the rows between them."""
     if len(cells) != width:
+        return False
+    # the first line is a row of its own when its part inside the opened cell already has
+    # delimiters and the whole line has a row's worth of them ('"1,人1,广西,…' then '2",人2,…')
+    opened = first[_opening_quote(first, delim) + 1:]
+    if opened.count(delim) and first.count(delim) >= width - 1:
         return False
     if any(text.count(delim) >= width - 1 for _, text in used[:-1]):
         return False
@@ -196,6 +201,25 @@ def _one_record(cells: list[str], used: list[tuple[int, str]], delim: str, width
     # the last line is a row of its own when its part inside the cell already has delimiters and
     # the whole line has a row's worth of them
     return not (inside.count(delim) and last.count(delim) >= width - 1)
+
+
+def _opening_quote(text: str, delim: str) -> int:
+    """Where the cell that is still open at the end of `text` was opened (see `open_quote`)."""
+    inside, at_start, opened = False, True, -1
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if inside:
+            if ch == '"':
+                if i + 1 < n and text[i + 1] == '"':
+                    i += 1
+                else:
+                    inside = False
+        elif ch == '"' and at_start:
+            inside, opened = True, i
+        at_start = ch == delim and not inside
+        i += 1
+    return opened
 
 
 def _closing_quote(text: str) -> int:

@@ -66,6 +66,18 @@ def test_two_stray_quotes_on_different_rows_do_not_join_them():
     assert report.tally.good == 7 and any("20000" in r for r in report.rows[8].readings)
 
 
+def test_a_quote_opening_a_whole_row_and_one_closing_the_next_row_do_not_join_them():
+    """Found by the property below: '"1,人1,…' then '2",人2,…' split into exactly the header's
+    cells when joined, so the first row vanished into the second's first cell."""
+    lines = list(TEN)
+    lines[0] = '"' + lines[0]
+    lines[1] = lines[1].replace("2,", '2",', 1)
+    report = run_batch(HEAD + "\n" + "\n".join(lines) + "\n")
+    _accounted(report, 10)
+    assert not report.rows[0].ok and "引号" in report.rows[0].error
+    assert report.rows[1].cells[1] == "人2"
+
+
 def test_legal_quoting_is_read_as_excel_writes_it():
     text = (HEAD + "\n"
             '1,"张,三",广西,"低保、重度残疾人",住院,"20,000",2024-06-01\n'
