@@ -109,5 +109,7 @@ def test_concurrent_users_each_get_every_print_sheet_part_once_and_in_order(app,
     parts = {o.openid: [m["text"]["content"] for m in sent if m["touser"] == o.openid] for o in officers}
     first = parts[officers[0].openid]
     assert len(first) >= 2 and len(set(first)) == len(first)  # a part of each sheet, none twice
+    # in order: the 南宁 sheet's rest (Guangxi's clauses, 桂政办发) before the 安康 sheet's (安政办发)
+    assert "桂政办发" in first[0] and "安政办发" in first[-1]
     assert all(p == first for p in parts.values())  # the same sheets: the same parts, in the same order
     assert len(sent) == USERS * len(first)
