@@ -164,6 +164,7 @@ class Officer:
     token: str = TOKEN
     crypto: WeChatCrypto | None = None
     ids: itertools.count = field(default_factory=lambda: itertools.count(int(time.time() * 1000)))
+    last_event: int = field(default=0, init=False, repr=False)  # CreateTime of this user's last event
 
     def xml(self, msg_type: str, fields: dict[str, str], msg_id: int | None = None, created: int | None = None) -> str:
         parts = [_cdata("ToUserName", ACCOUNT), _cdata("FromUserName", self.openid),
@@ -186,7 +187,11 @@ class Officer:
         return self.xml("image", {"PicUrl": "http://127.0.0.1/none.jpg", "MediaId": "media-2"}, next(self.ids))
 
     def event(self, event: str, key: str = "") -> str:
-        return self.xml("event", {"Event": event, "EventKey": key})
+        """An event has no MsgId: WeChat (and the door) tell a retry by FromUserName + CreateTime, so
+        a new event of this user never shares its second with the one before (a real user cannot
+        subscribe twice in a second). Retries post the same XML again."""
+        self.last_event = max(int(time.time()), self.last_event + 1)
+        return self.xml("event", {"Event": event, "EventKey": key}, created=self.last_event)
 
     def query(self, body: str | None = None, good: bool = True) -> tuple[dict, str]:
         timestamp, nonce = str(int(time.time())), f"n{next(self.ids)}"
