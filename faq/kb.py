@@ -15,27 +15,19 @@ from typing import Iterable
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from engine import load_policies
+
 from .text import DATA_DIR, REGIONS
 
 NON_ENTRY_FILES = frozenset({"synonyms.yaml"})
 
-ID_RE = re.compile(r"^(cm|xz|ak|gx|wq|qj)-[a-z0-9]+(?:-[a-z0-9]+)*$")
-PREFIX_REGION = {
-    "cm": "all",
-    "xz": "xizang",
-    "ak": "ankang",
-    "gx": "guangxi",
-    "wq": "urumqi",
-    "qj": "qianjiang",
+# An entry id starts with its region's faq_prefix (policies/*.yaml), or cm- for all regions.
+PREFIX_REGION = {"cm": "all"} | {
+    r.faq_prefix: code for code, r in load_policies().regions.items() if r.faq_prefix
 }
-# How each region's document is named in a cite.
-REGION_DOC = {
-    "xizang": ("藏政办发〔2022〕31号",),
-    "ankang": ("安政办发〔2023〕2号",),
-    "guangxi": ("桂政办发〔2022〕5号",),
-    "urumqi": ("乌鲁木齐实施细则", "乌鲁木齐市健全重特大疾病医疗保险和救助制度实施细则"),
-    "qianjiang": ("黔江府办发〔2023〕53号",),
-}
+ID_RE = re.compile(rf"^({'|'.join(map(re.escape, PREFIX_REGION))})-[a-z0-9]+(?:-[a-z0-9]+)*$")
+# How each region's document is named in a cite (its cite_names).
+REGION_DOC = {code: tuple(r.cite_names) for code, r in load_policies().regions.items()}
 MIN_VARIANTS = 3
 
 
@@ -61,7 +53,7 @@ class Entry(BaseModel):
         if not ID_RE.match(v):
             raise ValueError(
                 f"id {v!r} must be ascii lower-case words joined by '-', "
-                "starting with cm- xz- ak- gx- wq- or qj-"
+                f"starting with {' '.join(p + '-' for p in PREFIX_REGION)}"
             )
         return v
 
