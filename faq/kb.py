@@ -16,6 +16,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from engine import load_policies
+from engine.figures import FigureError
+from engine.policy import Policies
+
+from .figures import render_item
 
 from .text import DATA_DIR, REGIONS
 
@@ -137,9 +141,13 @@ def _format_error(path: Path, entry_id: str, err: ValidationError) -> str:
     return f"{path.name}: entry {entry_id!r}: " + "; ".join(parts)
 
 
-def load_file(path: Path) -> list[Entry]:
-    """Load and validate one data file (without the cross-file duplicate check)."""
+def load_file(path: Path, policies: Policies | None = None) -> list[Entry]:
+    """Load and validate one data file (without the cross-file duplicate check).
+
+    Policy figures in the texts are placeholders rendered from `policies` (default: the loaded ones).
+    """
     path = Path(path)
+    policies = policies or load_policies()
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -154,6 +162,10 @@ def load_file(path: Path) -> list[Entry]:
         if not isinstance(item, dict):
             raise KBError(f"{path.name}: item #{i + 1} is not a mapping")
         entry_id = str(item.get("id", f"#{i + 1}"))
+        try:
+            item = render_item(item, policies)
+        except FigureError as exc:
+            raise KBError(f"{path.name}: entry {entry_id!r}: {exc}") from None
         try:
             entry = Entry.model_validate(item)
         except ValidationError as exc:
@@ -173,13 +185,14 @@ def data_files(data_dir: Path = DATA_DIR) -> list[Path]:
     )
 
 
-def load_entries(data_dir: Path | str = DATA_DIR, files: Iterable[Path] | None = None) -> list[Entry]:
+def load_entries(data_dir: Path | str = DATA_DIR, files: Iterable[Path] | None = None,
+                 policies: Policies | None = None) -> list[Entry]:
     """Load every entry file; refuse duplicates across files."""
     paths = list(files) if files is not None else data_files(Path(data_dir))
     entries: list[Entry] = []
     where: dict[str, str] = {}
     for p in paths:
-        for e in load_file(p):
+        for e in load_file(p, policies):
             if e.id in where:
                 raise KBError(f"{p.name}: entry {e.id!r}: duplicate id (also in {where[e.id]})")
             where[e.id] = p.name
