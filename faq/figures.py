@@ -19,6 +19,7 @@ from engine.policy import Policies
 ESTIMATE = re.compile(r"\{estimate:([a-z][a-z0-9_]*):([a-z][a-z0-9_+]*):([a-z][a-z0-9_]*):(\d+)\|([a-z]+)\}")
 # Texts of an entry that may state a figure.
 TEXT_FIELDS = ("question", "answer", "detail")
+LIST_FIELDS = ("variants", "tags")  # searched like the texts, so they state figures too
 
 
 def _estimated(match: re.Match, policies: Policies) -> str:
@@ -43,11 +44,12 @@ def render_text(text: str, policies: Policies) -> str:
 
 
 def render_item(item: dict, policies: Policies) -> dict:
-    """A raw entry with its texts and variants rendered (other keys untouched)."""
+    """A raw entry with its texts, variants and tags rendered (other keys untouched)."""
     out = dict(item)
     for key in TEXT_FIELDS:
         if isinstance(out.get(key), str):
             out[key] = render_text(out[key], policies)
-    if isinstance(out.get("variants"), list):
-        out["variants"] = [render_text(v, policies) if isinstance(v, str) else v for v in out["variants"]]
+    for key in LIST_FIELDS:
+        if isinstance(out.get(key), list):
+            out[key] = [render_text(v, policies) if isinstance(v, str) else v for v in out[key]]
     return out

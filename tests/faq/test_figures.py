@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from engine import policy
-from faq.figures import ESTIMATE, TEXT_FIELDS, render_text
+from faq.figures import ESTIMATE, LIST_FIELDS, TEXT_FIELDS, render_text
 from faq.kb import DATA_DIR, KBError, load_entries, load_file
 from engine.figures import PLACEHOLDER
 
@@ -30,7 +30,8 @@ ALLOWED = [
 
 
 def _texts(item: dict) -> list[str]:
-    return [item[k] for k in TEXT_FIELDS if isinstance(item.get(k), str)] + list(item.get("variants") or [])
+    return [item[k] for k in TEXT_FIELDS if isinstance(item.get(k), str)] + [
+        v for k in LIST_FIELDS for v in item.get(k) or []]
 
 
 def literal_figures(text: str) -> list[str]:
