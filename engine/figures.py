@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from .money import percent, yuan
+from .money import percent, plain, yuan
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*):([A-Za-z_][A-Za-z0-9_.\[\]]*)\|([a-z]+)\}")
 _STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")
@@ -21,7 +21,8 @@ def short_yuan(value: Decimal) -> str:
     return yuan(value).split("（")[0]
 
 
-FORMATS = {"wan": short_yuan, "yuan": yuan, "percent": percent}
+# plain: `10,000`, a bare yuan figure inside a worked sum such as （10,000−3,000）×80%
+FORMATS = {"wan": short_yuan, "yuan": yuan, "percent": percent, "plain": plain}
 
 
 class FigureError(ValueError):

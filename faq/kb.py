@@ -15,27 +15,23 @@ from typing import Iterable
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from engine import load_policies
+from engine.figures import FigureError
+from engine.policy import Policies
+
+from .figures import render_item
+
 from .text import DATA_DIR, REGIONS
 
 NON_ENTRY_FILES = frozenset({"synonyms.yaml"})
 
-ID_RE = re.compile(r"^(cm|xz|ak|gx|wq|qj)-[a-z0-9]+(?:-[a-z0-9]+)*$")
-PREFIX_REGION = {
-    "cm": "all",
-    "xz": "xizang",
-    "ak": "ankang",
-    "gx": "guangxi",
-    "wq": "urumqi",
-    "qj": "qianjiang",
+# An entry id starts with its region's faq_prefix (policies/*.yaml), or cm- for all regions.
+PREFIX_REGION = {"cm": "all"} | {
+    r.faq_prefix: code for code, r in load_policies().regions.items() if r.faq_prefix
 }
-# How each region's document is named in a cite.
-REGION_DOC = {
-    "xizang": ("藏政办发〔2022〕31号",),
-    "ankang": ("安政办发〔2023〕2号",),
-    "guangxi": ("桂政办发〔2022〕5号",),
-    "urumqi": ("乌鲁木齐实施细则", "乌鲁木齐市健全重特大疾病医疗保险和救助制度实施细则"),
-    "qianjiang": ("黔江府办发〔2023〕53号",),
-}
+ID_RE = re.compile(rf"^({'|'.join(map(re.escape, PREFIX_REGION))})-[a-z0-9]+(?:-[a-z0-9]+)*$")
+# How each region's document is named in a cite (its cite_names).
+REGION_DOC = {code: tuple(r.cite_names) for code, r in load_policies().regions.items()}
 MIN_VARIANTS = 3
 
 
@@ -61,7 +57,7 @@ class Entry(BaseModel):
         if not ID_RE.match(v):
             raise ValueError(
                 f"id {v!r} must be ascii lower-case words joined by '-', "
-                "starting with cm- xz- ak- gx- wq- or qj-"
+                f"starting with {' '.join(p + '-' for p in PREFIX_REGION)}"
             )
         return v
 
@@ -145,9 +141,13 @@ def _format_error(path: Path, entry_id: str, err: ValidationError) -> str:
     return f"{path.name}: entry {entry_id!r}: " + "; ".join(parts)
 
 
-def load_file(path: Path) -> list[Entry]:
-    """Load and validate one data file (without the cross-file duplicate check)."""
+def load_file(path: Path, policies: Policies | None = None) -> list[Entry]:
+    """Load and validate one data file (without the cross-file duplicate check).
+
+    Policy figures in the texts are placeholders rendered from `policies` (default: the loaded ones).
+    """
     path = Path(path)
+    policies = policies or load_policies()
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -162,6 +162,10 @@ def load_file(path: Path) -> list[Entry]:
         if not isinstance(item, dict):
             raise KBError(f"{path.name}: item #{i + 1} is not a mapping")
         entry_id = str(item.get("id", f"#{i + 1}"))
+        try:
+            item = render_item(item, policies)
+        except FigureError as exc:
+            raise KBError(f"{path.name}: entry {entry_id!r}: {exc}") from None
         try:
             entry = Entry.model_validate(item)
         except ValidationError as exc:
@@ -181,13 +185,14 @@ def data_files(data_dir: Path = DATA_DIR) -> list[Path]:
     )
 
 
-def load_entries(data_dir: Path | str = DATA_DIR, files: Iterable[Path] | None = None) -> list[Entry]:
+def load_entries(data_dir: Path | str = DATA_DIR, files: Iterable[Path] | None = None,
+                 policies: Policies | None = None) -> list[Entry]:
     """Load every entry file; refuse duplicates across files."""
     paths = list(files) if files is not None else data_files(Path(data_dir))
     entries: list[Entry] = []
     where: dict[str, str] = {}
     for p in paths:
-        for e in load_file(p):
+        for e in load_file(p, policies):
             if e.id in where:
                 raise KBError(f"{p.name}: entry {e.id!r}: duplicate id (also in {where[e.id]})")
             where[e.id] = p.name

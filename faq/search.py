@@ -35,6 +35,8 @@ from typing import Iterable, Sequence
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
+from engine import load_policies
+
 from .kb import Entry, load_entries
 from .text import (
     PINYIN_WORD_RE,
@@ -100,7 +102,7 @@ HOTLINE = "拨打12393医保服务热线，或咨询当地医保局、乡镇（�
 
 ERR_EMPTY = "请输入您想问的问题，例如：低保户住院能报多少？"
 ERR_NO_TEXT = "没看懂您的问题，请用文字把问题写出来，例如：特困人员看病要交押金吗？"
-ERR_REGION = "暂不支持这个地区。目前可查询：西藏、安康、广西、乌鲁木齐、黔江。"
+ERR_REGION = "暂不支持这个地区。目前可查询：" + "、".join(REGION_NAMES.values()) + "。"
 
 
 class Hit(BaseModel):
@@ -396,7 +398,12 @@ def build_index(entries: Iterable[Entry]) -> Index:
     return Index(list(entries))
 
 
-_REGION_ALIASES = {name: code for code, name in REGION_NAMES.items()}
+# Every name a region's policy file gives it: short name, full name, aliases.
+_REGION_ALIASES = {
+    name: code
+    for code, r in load_policies().regions.items()
+    for name in (r.short_name, r.name, *r.aliases)
+}
 
 
 def resolve_region(region: str | None) -> tuple[str | None, bool]:

@@ -18,17 +18,15 @@ from pathlib import Path
 
 import yaml
 
+import engine
+from engine import load_policies
+
 DATA_DIR = Path(__file__).parent / "data"
 SYNONYMS_FILE = DATA_DIR / "synonyms.yaml"
 
-REGIONS = ("xizang", "ankang", "guangxi", "urumqi", "qianjiang")
-REGION_NAMES = {
-    "xizang": "西藏",
-    "ankang": "安康",
-    "guangxi": "广西",
-    "urumqi": "乌鲁木齐",
-    "qianjiang": "黔江",
-}
+# The regions are the policy files found (engine.REGIONS); their names come from those files.
+REGIONS = engine.REGIONS
+REGION_NAMES = {code: r.short_name for code, r in load_policies().regions.items()}
 
 # Longest input kept for searching (characters, after normalisation).
 MAX_QUERY_CHARS = 200
