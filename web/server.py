@@ -15,7 +15,7 @@ def warm_up(app) -> None:
     import engine
     from bot.service import warm_up as warm_up_chat
 
-    from .app import ChatUnavailable
+    from .state import ChatUnavailable
     from .charts import region_charts
 
     try:
