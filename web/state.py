@@ -25,7 +25,7 @@ class AppState:
     def chat(self):
         if self._chat is None:
             try:
-                from bot.service import service_from_env
+                from bot.wiring import service_from_env
             except ImportError as exc:  # the conversation is not installed yet
                 raise ChatUnavailable(str(exc)) from None
             try:
