@@ -3,6 +3,7 @@ app's state object (settings, the chat service made on first use, the FAQ miss l
 request reaches it."""
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from fastapi import Request
@@ -21,10 +22,18 @@ class AppState:
         self.settings = settings
         self._chat = chat_service
         self.faq_db = faq_db or settings.db_path
+        # the server's warm-up thread and a first request may ask at once: make one service only
+        self._making = threading.Lock()
 
     def chat(self):
-        if self._chat is None:
+        if self._chat is not None:
+            return self._chat
+        with self._making:
+            if self._chat is not None:
+                return self._chat
             try:
+                # here, not at the top: the stores import aiogram, seconds that `jiuzhu serve` spends
+                # in its warm-up thread after the port is open, and web.app must not wait for
                 from bot.wiring import service_from_env
             except ImportError as exc:  # the conversation is not installed yet
                 raise ChatUnavailable(str(exc)) from None
