@@ -13,7 +13,7 @@ from faq.misses import list_misses
 from . import charts, chatview, labels, resume
 from .api import SESSION_COOKIE, chat_reply, check_admin, faq_search, session_from_cookie
 from .policyview import comparison, region_view
-from .rendering import ELDER_COOKIE, render
+from .rendering import ELDER_COOKIE, fragment, render
 from .state import ChatUnavailable
 
 router = APIRouter(include_in_schema=False)
@@ -115,7 +115,7 @@ async def chat_part(request: Request):
     sid, new = _session(request)
     messages, unavailable = await _reply(request, sid, text)
     mark = "" if unavailable else await _mark(request, sid)
-    html = _env.get_template("_messages.html").render(messages=chatview.views(messages), unavailable=unavailable)
+    html = fragment("_messages.html", messages=chatview.views(messages), unavailable=unavailable)
     response = HTMLResponse(html, headers={"X-Chat-Mark": mark})
     return _with_cookie(response, sid, new, request)
 

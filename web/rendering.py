@@ -37,6 +37,11 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HT
     return HTMLResponse(html, status_code=status)
 
 
+def fragment(template: str, **ctx: Any) -> str:
+    """A piece of a page (no site frame), e.g. the chat's new messages."""
+    return _env.get_template(template).render(**ctx)
+
+
 def render_error(request: Request, status: int, text: str) -> HTMLResponse:
     return render(request, "error.html", status=status, title="出错了", message=text)
 
