@@ -28,8 +28,7 @@ from redis.exceptions import LockError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .doors.delivery import Receipt, RedisLedger, redis_record
-from .service import ChatService
-from .store import SecretMissing, _retention_from_env, secret_from_env
+from .store import SecretMissing, secret_from_env
 
 log = logging.getLogger("jiuzhu.redis")
 SOCKET_TIMEOUT = 2.0        # seconds for one command (a frozen Redis)
@@ -116,11 +115,3 @@ def require_secret() -> bytes:
             "用 REDIS_URL 时必须设置 JIUZHU_SECRET（每个进程相同的一串随机字符，例如 `openssl rand -hex 32`）。"
             " / JIUZHU_SECRET is required with REDIS_URL: the same random string for every worker.")
     return secret
-
-
-def redis_service(url: str, misses_db: str | None = None) -> ChatService:
-    secret = require_secret()
-    redis = redis_client(url)
-    ttl = _retention_from_env() * 86400
-    storage = JiuzhuRedisStorage(redis, state_ttl=ttl, data_ttl=ttl)
-    return ChatService(storage, secret=secret, isolation=LeasedRedisIsolation(redis), misses_db=misses_db)

@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from engine.money import yuan
 from engine.policy import default as load_policies
+from engine.questions import FACT_LABELS
 
 
 @functools.lru_cache(maxsize=1)
@@ -79,8 +80,6 @@ def short(est, skipped: str = "") -> str:
 
 
 def _fact_label(name: str) -> str:
-    from engine.questions import FACT_LABELS
-
     return FACT_LABELS.get(name, name)
 
 

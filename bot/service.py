@@ -10,7 +10,6 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import os
 from collections import defaultdict
 from datetime import date
 from typing import Any, Awaitable, Callable
@@ -19,13 +18,15 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
 from pydantic import ValidationError
 from pydantic_core import to_json
 
+import faq
+
 from .doors.delivery import Receipt
 from .errors import StorageUnavailable
 from .flow import FlowConfig, State, step
 from .messages import Button, Message
 from .states import fsm_state_for
 
-__all__ = ["ChatService", "StorageUnavailable", "service_from_env", "warm_up"]
+__all__ = ["ChatService", "StorageUnavailable", "warm_up"]
 log = logging.getLogger("jiuzhu.chat")
 MAX_TEXT = 2000
 SNAP_JSON_MAX = 16_384
@@ -34,10 +35,6 @@ _NO_HISTORY = {"history"}
 
 def faq_answer(text: str, region: str | None, misses_db: str | None = None) -> list[Message]:
     """A policy question asked in the middle of the conversation, answered from the FAQ with its clause."""
-    try:
-        import faq
-    except ImportError:  # pragma: no cover - faq ships with the project
-        return [Message(text="问答库暂时不可用，请拨打12393医保服务热线。", kind="info")]
     result = faq.search(text, region=region, top=3, miss_db=misses_db)  # logs a miss itself
     if result.error:
         return [Message(text=result.error, kind="info")]
@@ -191,26 +188,10 @@ class ChatService:
         await self.isolation.close()
 
 
-def service_from_env(db_path: str | None = None, redis_url: str | None = None) -> ChatService:
-    """SQLite at JIUZHU_DB (default jiuzhu.db) or Redis at REDIS_URL, as contract.md configures."""
-    db_path = db_path or os.environ.get("JIUZHU_DB", "jiuzhu.db")
-    redis_url = redis_url if redis_url is not None else os.environ.get("REDIS_URL")
-    if redis_url:
-        from .redis_store import redis_service
-
-        return redis_service(redis_url, misses_db=db_path)
-    from .store import SqliteStorage, SqliteTurnIsolation
-
-    storage = SqliteStorage(db_path)
-    return ChatService(storage, secret=storage.secret, isolation=SqliteTurnIsolation(db_path), misses_db=db_path)
-
-
 def warm_up() -> None:
     """Load dictionaries, the FAQ index and the policies before the first user waits for them."""
     step(None, "我是南宁的低保户，住院自付2万", FlowConfig())
     try:
-        import faq
-
         faq.search("低保户住院能报多少")
     except Exception:  # noqa: BLE001 - warm-up is an optimisation only
         log.warning("FAQ warm-up failed")

@@ -34,7 +34,8 @@ from aiogram.types import (
 
 from .doors.delivery import Deduper, Receipt, SqliteLedger
 from .messages import Message
-from .service import ChatService, service_from_env
+from .service import ChatService
+from .wiring import service_from_env
 from .store import SecretMissing
 
 log = logging.getLogger("jiuzhu.telegram")

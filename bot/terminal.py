@@ -5,7 +5,7 @@ import asyncio
 import getpass
 import sys
 
-from .service import service_from_env
+from .wiring import service_from_env
 
 
 def _show(messages, out) -> list[str]:

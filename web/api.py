@@ -12,10 +12,15 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 import engine
+import faq
 from bot.errors import StorageUnavailable
+from engine.case import Case
+from engine.conditions import Condition
+from faq.misses import list_misses
 
 from .errors import api_error
 from .labels import region_names
+from .state import ChatUnavailable, app_state
 
 class FieldError(BaseModel):
     """One problem with the input, in the engine's shape (contract.md)."""
@@ -45,17 +50,11 @@ CASE_EXAMPLE = {
 }
 
 
-def _state(request: Request):
-    return request.app.state.jz
-
-
 # ------------------------------------------------------------------------------------------ estimate
 
 def document_case(openapi: dict) -> dict:
     """The estimate's request body in the OpenAPI document as the contract's Case model (the route
     takes a plain dict so that the engine, not FastAPI, checks it and answers in its own words)."""
-    from engine.case import Case
-
     schema = Case.model_json_schema(ref_template="#/components/schemas/{model}")
     components = openapi.setdefault("components", {}).setdefault("schemas", {})
     components.update(schema.pop("$defs", {}))
@@ -94,9 +93,7 @@ def _hit(hit, names: dict[str, str]) -> dict:
 
 
 def faq_search(request: Request, q: str, region: str | None, top: int, log_misses: bool) -> dict:
-    import faq
-
-    st = _state(request)
+    st = app_state(request)
     pol = engine.load_policies()
     names = {code: r.short_name for code, r in pol.regions.items()}
     result = faq.search(q, region=region, top=top, miss_db=st.faq_db if log_misses else None)
@@ -134,7 +131,7 @@ def check_admin(request: Request, form_token: str | None = None) -> None:
     """Admin pages: the token in a header (or, for the HTML page, posted in its form). Wrong
     attempts are counted per client and, past a few a minute, refused with 429 before the token
     is even compared, so it cannot be guessed at speed."""
-    expected = _state(request).settings.admin_token
+    expected = app_state(request).settings.admin_token
     if not expected:
         raise HTTPException(403, {"field": "(token)", "field_zh": "口令", "message": "admin pages are closed",
                                   "message_zh": "管理页面未开启"})
@@ -163,9 +160,7 @@ ADMIN_RESPONSES = {401: {"description": "no or wrong token (header `Authorizatio
             responses=ADMIN_RESPONSES)
 def get_faq_misses(request: Request, limit: int = Query(100, ge=1, le=1000)):
     check_admin(request)
-    from faq.misses import list_misses
-
-    return {"misses": list_misses(_state(request).faq_db, limit)}
+    return {"misses": list_misses(app_state(request).faq_db, limit)}
 
 
 # ------------------------------------------------------------------------------------------ chat
@@ -194,10 +189,8 @@ class ChatIn(BaseModel):
 
 
 async def chat_reply(request: Request, session: str, text: str) -> list[dict]:
-    from .app import ChatUnavailable
-
     try:
-        service = _state(request).chat()
+        service = app_state(request).chat()
     except ChatUnavailable:
         raise HTTPException(503, {"field": "(service)", "field_zh": "对话", "message": "chat is not available",
                                   "message_zh": "对话功能暂时不可用，请稍后再试，或拨打12393。"}) from None
@@ -224,8 +217,6 @@ async def post_chat(request: Request, body: ChatIn):
 # ------------------------------------------------------------------------------------------ policies
 
 def _plain(value: Any) -> Any:
-    from engine.conditions import Condition
-
     if isinstance(value, BaseModel):
         return _plain(value.model_dump(mode="python", by_alias=True))
     if isinstance(value, Condition):
@@ -274,8 +265,6 @@ def get_policy(region: str):
                                                  "description": "Prometheus text format"}})
 def get_metrics(request: Request):
     check_admin(request)
-    from fastapi.responses import Response
-
     body, content_type = request.app.state.metrics.render()
     return Response(body, media_type=content_type)
 
@@ -291,10 +280,8 @@ async def readyz(request: Request):
     """200 when the chat's storage (Redis with REDIS_URL, else the SQLite file) answers now; 503
     otherwise, for a load balancer to send no traffic to this worker. /healthz only says the
     process is up."""
-    from .app import ChatUnavailable
-
     try:
-        service = _state(request).chat()
+        service = app_state(request).chat()
         check = getattr(service, "ready", None)  # a stand-in service without storage is always ready
         ready = await check() if check is not None else True
     except ChatUnavailable:

@@ -9,50 +9,36 @@ doors mount their routes (the Telegram webhook: `create_app(extra_routers=[teleg
 """
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any, Iterable
 
+import swagger_ui_bundle
 from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
 
+from .api import document_case
+from .api import router as api_router
+from .cadre import router as cadre_router
 from .errors import http_handler, unexpected_handler, validation_handler
 from .logs import RequestIdMiddleware
+from .metrics import Metrics, MetricsMiddleware
+from .pages import router as page_router
+from .ratelimit import AUTH_FAILURES, Limiter, RateLimitMiddleware
 from .settings import Settings
+from .state import AppState, ChatUnavailable  # noqa: F401 - ChatUnavailable: its old home, for callers
 
 log = logging.getLogger("jiuzhu.web")
 HERE = Path(__file__).parent
 
 _PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
              "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-
-
-class ChatUnavailable(RuntimeError):
-    pass
-
-
-class _State:
-    """What the routes share: settings, the chat service (made on first use) and the FAQ miss log."""
-
-    def __init__(self, settings: Settings, chat_service: Any, faq_db: str | None):
-        self.settings = settings
-        self._chat = chat_service
-        self.faq_db = faq_db or settings.db_path
-
-    def chat(self):
-        if self._chat is None:
-            try:
-                from bot.service import service_from_env
-            except ImportError as exc:  # the conversation is not installed yet
-                raise ChatUnavailable(str(exc)) from None
-            try:
-                self._chat = service_from_env(db_path=self.settings.db_path)
-            except TypeError:  # an older factory without arguments
-                self._chat = service_from_env()
-        return self._chat
 
 
 class _LimitBody:
@@ -156,8 +142,6 @@ class _Guard:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:  # noqa: BLE001
-            from starlette.requests import Request
-
             request = Request(scope)
             response = await unexpected_handler(request, exc)
             if not started:
@@ -171,8 +155,6 @@ class _BodyTooLarge(StarletteHTTPException):
 
 
 async def _too_large(scope, send, path: str):
-    import json
-
     if path.startswith("/api/"):
         body = json.dumps({"detail": [{"field": "(body)", "field_zh": "请求内容", "message": "request body too large",
                                        "message_zh": "内容太大了"}]}, ensure_ascii=False).encode()
@@ -188,9 +170,6 @@ async def _too_large(scope, send, path: str):
 def _offline_docs(app: FastAPI) -> None:
     """OpenAPI docs at /docs with Swagger UI's files from the installed package, not a CDN
     (no network at run time; CDNs are often unreachable from mainland China)."""
-    import swagger_ui_bundle
-    from fastapi.openapi.docs import get_swagger_ui_html
-
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
@@ -202,8 +181,6 @@ def _offline_docs(app: FastAPI) -> None:
 
 def _documented(app: FastAPI) -> None:
     """The generated OpenAPI document, completed with what FastAPI cannot see (the Case model)."""
-    from .api import document_case
-
     generate = app.openapi
 
     def openapi() -> dict:
@@ -226,10 +203,7 @@ def create_app(settings: Settings | None = None, chat_service: Any = None, faq_d
     )
     _offline_docs(app)
     _documented(app)
-    app.state.jz = _State(settings, chat_service, faq_db)
-    from .metrics import Metrics, MetricsMiddleware
-    from .ratelimit import AUTH_FAILURES, Limiter, RateLimitMiddleware
-
+    app.state.jz = AppState(settings, chat_service, faq_db)
     app.state.metrics = Metrics()
     app.state.auth_failures = Limiter(*AUTH_FAILURES)
 
@@ -238,10 +212,6 @@ def create_app(settings: Settings | None = None, chat_service: Any = None, faq_d
     app.add_exception_handler(Exception, unexpected_handler)
 
     app.add_middleware(_SecurityHeaders)  # type: ignore[arg-type]
-
-    from .api import router as api_router
-    from .cadre import router as cadre_router
-    from .pages import router as page_router
 
     app.include_router(api_router)
     app.include_router(page_router)

@@ -16,7 +16,7 @@ from engine.vocabulary import FACTS
 
 from . import batch, household, labels, share, sheet
 from .cases import YTD, read_case
-from .pages import render, render_error
+from .rendering import render, render_error
 from .render import estimate_view
 
 router = APIRouter(include_in_schema=False)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .logs import current as current_request_id
+from .rendering import render_error
 
 log = logging.getLogger("jiuzhu.web")
 
@@ -109,8 +110,6 @@ async def unexpected_handler(request: Request, exc: Exception):
 
 
 def _html_error(request: Request, status: int, text: str):
-    from .pages import render_error
-
     try:
         return render_error(request, status, text)
     except Exception:  # the error page itself must never fail

@@ -2,47 +2,21 @@
 from __future__ import annotations
 
 import secrets
-from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
-import jinja2
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 import engine
-from engine.money import percent, yuan
+from engine.money import percent
+from faq.misses import list_misses
 
-from . import chatview, labels, resume
-from .api import SESSION_COOKIE, check_admin, session_from_cookie
+from . import charts, chatview, labels, resume
+from .api import SESSION_COOKIE, chat_reply, check_admin, faq_search, session_from_cookie
+from .policyview import comparison, region_view
+from .rendering import ELDER_COOKIE, fragment, render
+from .state import ChatUnavailable
 
 router = APIRouter(include_in_schema=False)
-HERE = Path(__file__).parent
-ELDER_COOKIE = "jz_elder"
-
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(HERE / "templates")),
-    autoescape=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    undefined=jinja2.StrictUndefined,
-)
-_env.filters["yuan"] = lambda v: "" if v is None else yuan(Decimal(str(v)))
-
-NAV = [("/", "对话", "chat"), ("/cadre", "干部工作台", "cadre"), ("/cadre/batch", "批量估算", "batch"),
-       ("/faq", "政策问答", "faq"), ("/policies", "政策", "policies")]
-
-
-def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
-    pol = engine.load_policies()
-    base = {"nav": NAV, "active": ctx.pop("active", ""), "hotline": pol.common.hotline,
-            "disclaimer": pol.common.disclaimer, "request_path": request.url.path, "elder": elder_mode(request)}
-    html = _env.get_template(template).render(**base, **ctx)
-    return HTMLResponse(html, status_code=status)
-
-
-def render_error(request: Request, status: int, text: str) -> HTMLResponse:
-    return render(request, "error.html", status=status, title="出错了", message=text)
 
 
 # ------------------------------------------------------------------------------------------ chat
@@ -64,11 +38,6 @@ def _with_cookie(response: Response, sid: str, new: bool, request: Request | Non
     return response
 
 
-def elder_mode(request: Request) -> bool:
-    """长辈版 is on: remembered in a cookie (set by /elder without JavaScript, or by the page's script)."""
-    return request.cookies.get(ELDER_COOKIE) == "1"
-
-
 @router.get("/elder")
 def elder_toggle(request: Request, on: str = "1", next: str = "/"):  # noqa: A002 - the query's name
     """The 长辈版 switch without JavaScript: remember the choice, go back to the page (any odd
@@ -80,8 +49,6 @@ def elder_toggle(request: Request, on: str = "1", next: str = "/"):  # noqa: A00
 
 
 async def _reply(request: Request, sid: str, text: str) -> tuple[list[dict], str | None]:
-    from .api import chat_reply
-
     try:
         return await chat_reply(request, "web:" + sid, text), None
     except HTTPException as exc:
@@ -91,8 +58,6 @@ async def _reply(request: Request, sid: str, text: str) -> tuple[list[dict], str
 
 async def _where_left(request: Request, sid: str) -> tuple[list[dict] | None, str]:
     """The messages that show a saved conversation again, and its mark; None when there is none."""
-    from .app import ChatUnavailable
-
     try:
         service = request.app.state.jz.chat()
     except ChatUnavailable:
@@ -150,7 +115,7 @@ async def chat_part(request: Request):
     sid, new = _session(request)
     messages, unavailable = await _reply(request, sid, text)
     mark = "" if unavailable else await _mark(request, sid)
-    html = _env.get_template("_messages.html").render(messages=chatview.views(messages), unavailable=unavailable)
+    html = fragment("_messages.html", messages=chatview.views(messages), unavailable=unavailable)
     response = HTMLResponse(html, headers={"X-Chat-Mark": mark})
     return _with_cookie(response, sid, new, request)
 
@@ -159,8 +124,6 @@ async def chat_part(request: Request):
 
 @router.get("/faq", response_class=HTMLResponse)
 def faq_page(request: Request, q: str = "", region: str = ""):
-    from .api import faq_search
-
     q = q[:500]
     region = region[:40]
     result = None
@@ -187,8 +150,6 @@ async def faq_misses_login(request: Request):
 
 
 def _misses_page(request: Request, form_token: str | None, limit: int) -> HTMLResponse:
-    from faq.misses import list_misses
-
     try:
         check_admin(request, form_token)
     except HTTPException as exc:
@@ -205,8 +166,6 @@ def _misses_page(request: Request, form_token: str | None, limit: int) -> HTMLRe
 
 @router.get("/policies", response_class=HTMLResponse)
 def policies_page(request: Request):
-    from .policyview import comparison
-
     pol = engine.load_policies()
     regions = [pol.regions[c] for c in engine.REGIONS]
     return render(request, "policies.html", active="policies", title="各地区的政策", regions=regions,
@@ -215,9 +174,6 @@ def policies_page(request: Request):
 
 @router.get("/policies/{region}", response_class=HTMLResponse)
 def policy_page(request: Request, region: str):
-    from . import charts
-    from .policyview import region_view
-
     pol = engine.load_policies()
     if region not in pol.regions:
         raise HTTPException(404, f"没有这个地区。可选：{labels.region_names()}。")

@@ -15,7 +15,7 @@ def warm_up(app) -> None:
     import engine
     from bot.service import warm_up as warm_up_chat
 
-    from .app import ChatUnavailable
+    from .state import ChatUnavailable
     from .charts import region_charts
 
     try:
@@ -66,6 +66,8 @@ def mount_wechat(app) -> bool:
     """The WeChat door under `jiuzhu serve` when WECHAT_TOKEN is set (web/wechat_webhook.py)."""
     from .wechat_webhook import router_from_env
 
+    if not app.state.jz.settings.wechat_token:  # no door: don't make the chat service for nothing
+        return False
     try:
         router = router_from_env(app.state.jz.chat(), app.state.jz.settings)
     except ValueError as exc:  # a bad WECHAT_AES_KEY: say so, serve the rest
@@ -102,6 +104,20 @@ def _freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
+def _doors_configured(app) -> bool:
+    import os
+
+    return bool(os.environ.get("BOT_TOKEN") or app.state.jz.settings.wechat_token)
+
+
+def _warm_and_freeze(app) -> None:
+    try:
+        warm_up(app)
+    except Exception:  # noqa: BLE001 - warm-up is an optimisation; the first request loads what it needs
+        log.exception("warm-up failed")
+    _freeze_long_lived_objects()
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
     import uvicorn
 
@@ -115,11 +131,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
         return 2
     logging.config.dictConfig(log_config())  # the lines of start-up too: time, level, logger, request id
     app = create_app()
-    warm_up(app)
-    mount_wechat(app)
-    if not mount_webhook(app):
-        start_polling_thread()
-    _freeze_long_lived_objects()
+    if _doors_configured(app):  # a door needs the chat service before it mounts: warm up first
+        warm_up(app)
+        _freeze_long_lived_objects()
+        mount_wechat(app)
+        if not mount_webhook(app):
+            start_polling_thread()
+    else:  # the web alone: open the port now, warm the chat (aiogram's imports take seconds) meanwhile
+        threading.Thread(target=_warm_and_freeze, args=(app,), name="warm-up", daemon=True).start()
     trusted = app.state.jz.settings.trusted_proxies
     uvicorn.run(app, host=host, port=port, proxy_headers=bool(trusted), forwarded_allow_ips=trusted or "",
                 server_header=False, log_level="info", log_config=log_config(),

@@ -11,8 +11,12 @@ from __future__ import annotations
 import hmac
 import logging
 
+from aiogram.types import Update
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from bot.telegram import COMMANDS
 
 log = logging.getLogger("jiuzhu.webhook")
 PATH = "/telegram/webhook"
@@ -30,9 +34,6 @@ def webhook_router(dispatcher, bot, secret: str) -> APIRouter:
             payload = await request.json()
         except ValueError:
             return JSONResponse({"ok": False, "error": "bad json"}, status_code=400)
-        from aiogram.types import Update
-        from pydantic import ValidationError
-
         try:
             update = Update.model_validate(payload, context={"bot": bot})
         except ValidationError:
@@ -49,7 +50,5 @@ def webhook_router(dispatcher, bot, secret: str) -> APIRouter:
 
 async def register_webhook(bot, url: str, secret: str) -> None:
     """Tell Telegram where to send updates (called once at start-up)."""
-    from bot.telegram import COMMANDS
-
     await bot.set_my_commands(COMMANDS)
     await bot.set_webhook(url, secret_token=secret, drop_pending_updates=False)

@@ -14,7 +14,8 @@ from aiogram.exceptions import TelegramServerError
 from aiogram.methods import SendMessage
 
 from bot.doors.delivery import Deduper, SqliteLedger
-from bot.service import StorageUnavailable, service_from_env
+from bot.service import StorageUnavailable
+from bot.wiring import service_from_env
 from bot.telegram import build_dispatcher
 from fake_telegram import Conversation, RecordingSession, callback_update, sticker_update, text_update
 

@@ -16,7 +16,7 @@ from aiogram.methods import (
 from aiogram.types import Chat, Message
 
 from bot.messages import Button, Message as FlowMessage
-from bot.service import service_from_env
+from bot.wiring import service_from_env
 from bot.telegram import CALLBACK_LIMIT, COMMANDS, build_dispatcher, keyboard, send_all, startup
 from fake_telegram import (
     NOW, REGION_BUTTON, Conversation, RecordingSession, Script, callback_data, callback_update, photo_update,

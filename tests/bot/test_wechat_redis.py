@@ -15,7 +15,7 @@ import redis as redis_sync
 from bot.doors.ttl import RedisTTL
 from bot.doors.wechat import WeChatDoor
 from bot.doors.wechat_api import WeChatAPI
-from bot.redis_store import redis_service
+from bot.wiring import redis_service
 from fake_wechat import (APPID, LONG_CS_PARTS, SECRET, TOKEN, AppServer, Counting, FakeWeChatServer, Long, Officer,
                          free_port, options)
 from web.app import create_app

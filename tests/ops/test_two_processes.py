@@ -11,12 +11,12 @@ import os
 import subprocess
 import sys
 
-from bot.service import service_from_env
+from bot.wiring import service_from_env
 
 CHILD = """
 import asyncio, os, sys, time
 import bot.service as service_module
-from bot.service import service_from_env
+from bot.wiring import service_from_env
 
 real_step = service_module.step
 
