@@ -95,24 +95,8 @@ def _delimiter(first: str) -> str:
 
 
 def open_quote(text: str, delim: str) -> bool:
-    """True when `text` ends inside a quoted cell (the record goes on on the next line), read the
-    way Python's csv module reads (a quote opens a cell only at its start; "" is a quote)."""
-    inside = False
-    at_start = True
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if inside:
-            if ch == '"':
-                if i + 1 < n and text[i + 1] == '"':
-                    i += 1
-                else:
-                    inside = False
-        elif ch == '"' and at_start:
-            inside = True
-        at_start = ch == delim and not inside
-        i += 1
-    return inside
+    """True when `text` ends inside a quoted cell (the record goes on on the next line)."""
+    return _opening_quote(text, delim) >= 0
 
 
 def _split(text: str, delim: str) -> list[str]:
@@ -204,7 +188,8 @@ def _one_record(first: str, cells: list[str], used: list[tuple[int, str]], delim
 
 
 def _opening_quote(text: str, delim: str) -> int:
-    """Where the cell that is still open at the end of `text` was opened (see `open_quote`)."""
+    """Where the cell still open at the end of `text` was opened, or -1 when none is, read the way
+    Python's csv module reads (a quote opens a cell only at its start; "" is a quote)."""
     inside, at_start, opened = False, True, -1
     i, n = 0, len(text)
     while i < n:
@@ -219,7 +204,7 @@ def _opening_quote(text: str, delim: str) -> int:
             inside, opened = True, i
         at_start = ch == delim and not inside
         i += 1
-    return opened
+    return opened if inside else -1
 
 
 def _closing_quote(text: str) -> int:
