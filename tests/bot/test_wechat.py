@@ -17,18 +17,11 @@ from bot.doors.wechat_api import WeChatAPI
 from bot.messages import Message
 from bot.service import ChatService
 from bot.store import SqliteStorage
-from fake_wechat import (AES_KEY, APPID, LONG_CS_PARTS, SECRET, TOKEN, AppServer, Counting, FakeWeChatServer,
+from fake_wechat import (AES_KEY, APPID, LONG_CS_PARTS, SECRET, TOKEN, AppServer, Counting,
                          Long, Officer, options)
 from web.app import create_app
 from web.settings import Settings
 from web.wechat_webhook import router_from_env, wechat_router
-
-
-@pytest.fixture
-def wx():
-    server = FakeWeChatServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

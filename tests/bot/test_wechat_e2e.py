@@ -31,13 +31,6 @@ def _env(wx: FakeWeChatServer, workdir: Path) -> dict:
     return env
 
 
-@pytest.fixture
-def wx():
-    server = FakeWeChatServer().start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(params=["plaintext", "safe"])
 def served(request, tmp_path, wx):
     port = free_port()

@@ -26,13 +26,6 @@ USERS = 4
 
 
 @pytest.fixture
-def wx():
-    server = FakeWeChatServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def app(tmp_path, wx):
     storage = SqliteStorage(str(tmp_path / "jiuzhu.db"))
     service = Counting(ChatService(storage, secret=storage.secret, today=date(2024, 6, 1)))
