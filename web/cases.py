@@ -58,11 +58,16 @@ def money_text(raw: str) -> str:
 # A roster repeats the same few words thousands of times: each distinct cell is understood once.
 # Each reader gives (value, how it was read or None); a LabelError is not cached (rare, and cheap).
 
-def _money(raw: str, label: str, readings: list[str]) -> str:
-    value, reading = _read_money(str(raw), label)
+def _noted(read: tuple[Any, str | None], readings: list[str]) -> Any:
+    """The value a reader found; how it read the input (if it had to) goes to `readings`."""
+    value, reading = read
     if reading:
         readings.append(reading)
     return value
+
+
+def _money(raw: str, label: str, readings: list[str]) -> str:
+    return _noted(_read_money(str(raw), label), readings)
 
 
 @lru_cache(maxsize=4096)
@@ -80,10 +85,7 @@ def _read_money(raw: str, label: str) -> tuple[str, str | None]:
 
 
 def _region(raw: str, readings: list[str]) -> str:
-    code, reading = _read_region(str(raw))
-    if reading:
-        readings.append(reading)
-    return code
+    return _noted(_read_region(str(raw)), readings)
 
 
 @lru_cache(maxsize=1024)
@@ -98,10 +100,7 @@ def _read_region(raw: str) -> tuple[str, str | None]:
 
 
 def _care(raw: str, readings: list[str]) -> str:
-    code, reading = _read_care(str(raw))
-    if reading:
-        readings.append(reading)
-    return code
+    return _noted(_read_care(str(raw)), readings)
 
 
 @lru_cache(maxsize=256)
@@ -117,10 +116,7 @@ def _read_care(raw: str) -> tuple[str, str | None]:
 
 
 def _identities(raw: str, readings: list[str]) -> list[str]:
-    codes, reading = _read_identities(str(raw))
-    if reading:
-        readings.append(reading)
-    return list(codes)
+    return list(_noted(_read_identities(str(raw)), readings))
 
 
 @lru_cache(maxsize=4096)
