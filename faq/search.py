@@ -25,6 +25,7 @@ nothing is near (``no_answer``), plainly that there is no answer, with 12393 and
 from __future__ import annotations
 
 import heapq
+import logging
 import re
 import math
 import threading
@@ -38,6 +39,7 @@ from rapidfuzz import fuzz
 from engine import load_policies
 
 from .kb import Entry, load_entries
+from .misses import log_miss
 from .text import (
     PINYIN_WORD_RE,
     segment_pinyin,
@@ -55,6 +57,8 @@ from .text import (
     strip_fillers,
     tokenizer,
 )
+
+log = logging.getLogger(__name__)
 
 # --- tuning -----------------------------------------------------------------------------------
 K1 = 1.2
@@ -484,12 +488,10 @@ def search(
         else:
             res.message = f"没有找到确切答案。您可以换个说法再问，也可以{hotline}。"
     if not confident and miss_db is not None:
-        from .misses import log_miss
-
         try:
             log_miss(miss_db, raw, reg, known=lambda w: ("w:" + w) in idx.idf)
-        except Exception:  # logging must never break an answer
-            pass
+        except Exception:  # noqa: BLE001 - logging a miss must never break an answer
+            log.warning("could not log an FAQ miss")
     return res
 
 
