@@ -360,6 +360,8 @@ def _set(state: State, key: str, value: Any) -> None:
     """Store an answer. Facts go under slots.facts; money as strings (exact Decimal in JSON)."""
     if isinstance(value, Decimal):
         value = str(value)
+    if key == "region" and state.slots.get("region") != value:
+        state.slots.pop("home_city", None)  # the home city named belongs to the old region
     if key in ESSENTIALS:
         state.slots[key] = value
     else:
@@ -775,6 +777,7 @@ def _parse_region(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
         _set(state, "region", named)  # a region the place names do not know yet: named as its file does
         return True, None, []
     _set(state, "region", ext.region)
+    _remember_home(state, ext)
     name = _policies(cfg).regions[ext.region].name
     note = [_hint("place_in_region", place=ext.place.place, region=name)] \
         if ext.place and ext.place.place not in name else []
@@ -854,10 +857,21 @@ def _parse_where(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outco
     value = ext.facts.get("where") or (
         _where_from_place(state, ext.place, cfg) if ext.place and not _says_home(text) else None)
     if value:
-        return _apply(state, q, value, cfg)
+        handled, problem, notes = _apply(state, q, value, cfg)
+        return handled, problem, _where_by_home(state, ext, value, cfg) + notes
     if ext.place is not None and ext.place.region == state.slots.get("region"):
         return False, _which_city(ext.place, cfg), []
     return False, _hint("pick_where"), []
+
+
+def _where_by_home(state: State, ext, value: str, cfg: FlowConfig) -> list[str]:
+    """Said back when the home city named earlier decided 本市 or another city."""
+    home, place = state.slots.get("home_city"), ext.place
+    if ext.facts.get("where") or not home or place is None or place.region != state.slots.get("region") \
+            or _policies(cfg).regions[place.region].city_pooling:
+        return []
+    return [_hint("where_by_home", place=place.place, home=home, same=value == "local",
+                  label=_show("where", value, state, cfg))]
 
 
 def _which_city(place, cfg: FlowConfig) -> str:
@@ -949,14 +963,26 @@ def _says_home(text: str) -> bool:
     return any(word in (text or "") for word in HOME_WORDS)
 
 
+def _remember_home(state: State, ext) -> None:
+    """The place that told the region ("柳州的低保户"): care there later is 本市, not asked again."""
+    if ext.place is not None and ext.place.region == state.slots.get("region") and ext.place.city:
+        state.slots["home_city"] = ext.place.city
+
+
 def _where_from_place(state: State, place, cfg: FlowConfig) -> str | None:
     """"去北京看的" answers 在哪里看的病 (it does not change where the patient is insured)."""
     region = state.slots.get("region")
     if not region or place is None:
         return None
     if place.region == region:
-        # the pooling area is the city (district) itself: local; else (a province) 本市 or another city? ask
-        return "local" if _policies(cfg).regions[region].city_pooling else None
+        # the pooling area is the city (district) itself: local; else (a province) 本市 or another
+        # city? The home city, when the user named it ("柳州的低保户"), tells; otherwise ask
+        if _policies(cfg).regions[region].city_pooling:
+            return "local"
+        home = state.slots.get("home_city")
+        if not home or not place.city:
+            return None
+        return "local" if place.city == home else "in_province"
     province = getattr(place, "province", None) or ""
     if province and _policies(cfg).regions[region].name.startswith(province):
         return "in_province" if place.level != "province" else None
@@ -1079,6 +1105,8 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
         current = state.slots.get(key)
         if current is None:
             _set(state, key, value)
+            if key == "region":
+                _remember_home(state, ext)
             merged = True
             if notes is not None:
                 notes.extend(_merge_notes(key, ext, found[key]))

@@ -52,6 +52,7 @@ class PlaceMatch:
     ambiguous: bool = False       # the name exists elsewhere too and nothing confirmed it
     province: str = ""            # province-level division of the place (short name)
     alternatives: list[str] = field(default_factory=list)  # other regions also named in the text
+    city: str = ""                # the prefecture-level city the place is in (itself for a city), "" unknown
 
 
 def _split(entry: str) -> tuple[list[tuple[str, int]], bool]:
@@ -274,6 +275,19 @@ def _all_matches(text: str) -> list[tuple[tuple, _Cand, bool]]:
     return scored
 
 
+def _city_of(node: PlaceNode) -> str:
+    """The prefecture-level city of an in-region place (本市 is decided by it), "" when unknown."""
+    if node.outside or node.region is None:
+        return ""
+    if node.level in ("prefecture", "city"):
+        return node.name
+    up = _LEVEL_DEPTH.get(node.level, 0) - _LEVEL_DEPTH["prefecture"]  # steps up to the city
+    if up <= 0 or len(node.ancestors) < up:
+        return ""
+    city = node.ancestors[-up]
+    return "" if city.endswith(("自治区", "省")) else city  # the region itself is no city
+
+
 def find_region(text: object) -> PlaceMatch | None:
     """Return the best place named in ``text`` or None.
 
@@ -301,6 +315,7 @@ def find_region(text: object) -> PlaceMatch | None:
         ambiguous=amb,
         province=node.province,
         alternatives=alts,
+        city=_city_of(node),
     )
 
 
@@ -316,7 +331,8 @@ def find_places(text: object) -> list[PlaceMatch]:
         if n.name in seen:
             continue
         seen.add(n.name)
-        out.append(PlaceMatch(n.region, n.name, n.level, n.outside, c.alias.text, amb, n.province))
+        out.append(PlaceMatch(n.region, n.name, n.level, n.outside, c.alias.text, amb, n.province,
+                              city=_city_of(n)))
     return out
 
 
