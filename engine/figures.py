@@ -12,7 +12,7 @@ from typing import Any
 
 from .money import percent, plain, yuan
 
-PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*):([A-Za-z_][A-Za-z0-9_.\[\]]*)\|([a-z]+)\}")
+PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*):([A-Za-z_][A-Za-z0-9_.\[\]]*)\|([a-z_]+)\}")
 _STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")
 
 
@@ -21,8 +21,24 @@ def short_yuan(value: Decimal) -> str:
     return yuan(value).split("（")[0]
 
 
+def times(value: Decimal) -> str:
+    """`1.5` → `1.5倍`: a multiple of a standard (安康's 1.5倍低保标准)."""
+    return f"{value.normalize():f}倍"
+
+
+def months(value: Decimal) -> str:
+    """`6` → `6个月`."""
+    return f"{value.normalize():f}个月"
+
+
+def rest_percent(value: Decimal) -> str:
+    """`0.9` → `10%`: what is left of a share (the 10% a person pays when 90% is paid for them)."""
+    return percent(1 - value)
+
+
 # plain: `10,000`, a bare yuan figure inside a worked sum such as （10,000−3,000）×80%
-FORMATS = {"wan": short_yuan, "yuan": yuan, "percent": percent, "plain": plain}
+FORMATS = {"wan": short_yuan, "yuan": yuan, "percent": percent, "plain": plain,
+           "times": times, "months": months, "rest_percent": rest_percent}
 
 
 class FigureError(ValueError):
@@ -36,9 +52,14 @@ def value_at(obj: Any, path: str) -> Any:
         if step is None:
             raise FigureError(f"{path!r}: cannot read {part!r}")
         name, indexes = step.groups()
-        if not hasattr(obj, name):
+        if isinstance(obj, dict):  # statistics.income_all, figures.fund_fee: keyed by name
+            if name not in obj:
+                raise FigureError(f"{path!r}: no {name!r} here")
+            obj = obj[name]
+        elif not hasattr(obj, name):
             raise FigureError(f"{path!r}: no {name!r} here")
-        obj = getattr(obj, name)
+        else:
+            obj = getattr(obj, name)
         for index in re.findall(r"\d+", indexes):
             try:
                 obj = obj[int(index)]
