@@ -31,6 +31,11 @@ def months(value: Decimal) -> str:
     return f"{value.normalize():f}个月"
 
 
+def points(value: Decimal) -> str:
+    """`0.05` → `5个百分点`: a rate raised by so much (大病保险 倾斜)."""
+    return f"{(value * 100).normalize():f}个百分点"
+
+
 def rest_percent(value: Decimal) -> str:
     """`0.9` → `10%`: what is left of a share (the 10% a person pays when 90% is paid for them)."""
     return percent(1 - value)
@@ -38,7 +43,7 @@ def rest_percent(value: Decimal) -> str:
 
 # plain: `10,000`, a bare yuan figure inside a worked sum such as （10,000−3,000）×80%
 FORMATS = {"wan": short_yuan, "yuan": yuan, "percent": percent, "plain": plain,
-           "times": times, "months": months, "rest_percent": rest_percent}
+           "times": times, "months": months, "points": points, "rest_percent": rest_percent}
 
 
 class FigureError(ValueError):
