@@ -5,7 +5,8 @@ Three kinds of placeholder:
 - `{estimate:region:identity:care:self_pay|format}` — a worked example: the assistance the engine
   estimates for that small case (identities joined by +, one care kind, the yearly self-pay in yuan).
   `@2025-06-01` after the self-pay dates the care (default: today); `/major.amount` picks one part
-  of the answer (the first part of that kind: its base, deductible, rate, cap or amount).
+  of the answer (the first part of that kind: its base, deductible, rate, cap or amount);
+  `/answer.self_pay_after` is what the person still pays.
 - `{statistic:region:path:year|format}` — a figure derived from a dated statistic (the StatRef at
   path, e.g. major.threshold) for care in that year, as the engine reckons it.
 
@@ -53,6 +54,8 @@ def _estimated(match: re.Match, policies: Policies) -> str:
         raise FigureError(f"{match.group(0)}: the engine gives no amount for this case ({est.status})")
     if kind is None:
         return FORMATS[form](Decimal(est.assistance))
+    if kind == "answer" and field == "self_pay_after":
+        return FORMATS[form](Decimal(est.self_pay_after))
     if field not in PART_FIELDS:
         raise FigureError(f"{match.group(0)}: a part has no {field!r}; known: {', '.join(PART_FIELDS)}")
     part = next((p for p in est.parts if p.kind == kind), None)
