@@ -26,6 +26,11 @@ def times(value: Decimal) -> str:
     return f"{value.normalize():f}倍"
 
 
+def digits(value: Decimal) -> str:
+    """`4481` → `4481`: a yuan figure as people type it in a question (no thousands comma)."""
+    return plain(value).replace(",", "")
+
+
 def number(value: Decimal) -> str:
     """`1.5` → `1.5`: a bare factor inside a formula (no unit, no trailing zeros)."""
     return f"{value.normalize():f}"
@@ -48,7 +53,7 @@ def rest_percent(value: Decimal) -> str:
 
 # plain: `10,000`, a bare yuan figure inside a worked sum such as （10,000−3,000）×80%
 FORMATS = {"wan": short_yuan, "yuan": yuan, "percent": percent, "plain": plain,
-           "times": times, "number": number, "months": months, "points": points, "rest_percent": rest_percent}
+           "times": times, "number": number, "digits": digits, "months": months, "points": points, "rest_percent": rest_percent}
 
 
 class FigureError(ValueError):
