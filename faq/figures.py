@@ -6,7 +6,8 @@ Three kinds of placeholder:
   estimates for that small case (identities joined by +, one care kind, the yearly self-pay in yuan).
   `@2025-06-01` after the self-pay dates the care (default: today); `/major.amount` picks one part
   of the answer (the first part of that kind: its base, deductible, rate, cap or amount);
-  `/answer.self_pay_after` is what the person still pays.
+  `/answer.self_pay_after` is what the person still pays. `?special_disease=true&hospital_level=2`
+  after the date states facts of the case (true/false, whole numbers, or a choice's code).
 - `{statistic:region:path:year|format}` — a figure derived from a dated statistic (the StatRef at
   path, e.g. major.threshold) for care in that year, as the engine reckons it.
 
@@ -23,7 +24,8 @@ from engine.figures import FORMATS, PLACEHOLDER, FigureError, render, value_at
 from engine.policy import Policies, StatRef
 
 ESTIMATE = re.compile(r"\{estimate:([a-z][a-z0-9_]*):([a-z][a-z0-9_+]*):([a-z][a-z0-9_]*):(\d+)"
-                      r"(?:@(\d{4}-\d{2}-\d{2}))?(?:/([a-z]+)\.([a-z_]+))?\|([a-z_]+)\}")
+                      r"(?:@(\d{4}-\d{2}-\d{2}))?(?:\?([a-z_]+=[a-z0-9_]+(?:&[a-z_]+=[a-z0-9_]+)*))?"
+                      r"(?:/([a-z]+)\.([a-z_]+))?\|([a-z_]+)\}")
 STATISTIC = re.compile(r"\{statistic:([a-z][a-z0-9_]*):([A-Za-z_][A-Za-z0-9_.\[\]]*):(\d{4})\|([a-z_]+)\}")
 # Every placeholder kind, for scans that take them out of a text.
 PATTERNS = (ESTIMATE, STATISTIC, PLACEHOLDER)
@@ -39,13 +41,15 @@ def _form(match: re.Match, form: str) -> None:
 
 
 def _estimated(match: re.Match, policies: Policies) -> str:
-    region, identity, care, self_pay, day, kind, field, form = match.groups()
+    region, identity, care, self_pay, day, facts, kind, field, form = match.groups()
     _form(match, form)
     if region not in policies.regions:
         raise FigureError(f"{match.group(0)}: no region {region!r}")
     case = {"region": region, "identities": identity.split("+"), "care": care, "self_pay": int(self_pay)}
     if day:
         case["date"] = day
+    if facts:
+        case["facts"] = dict(_fact(pair) for pair in facts.split("&"))
     try:
         est = estimate(case, policies=policies, explain=False)
     except ValueError as exc:  # CaseError: the example names no valid case
@@ -62,6 +66,13 @@ def _estimated(match: re.Match, policies: Policies) -> str:
     if part is None or getattr(part, field) is None:
         raise FigureError(f"{match.group(0)}: the answer has no {kind} part with a {field}")
     return FORMATS[form](Decimal(getattr(part, field)))
+
+
+def _fact(pair: str) -> tuple[str, object]:
+    name, value = pair.split("=")
+    if value in ("true", "false"):
+        return name, value == "true"
+    return name, int(value) if value.isdigit() else value
 
 
 def _statistic(match: re.Match, policies: Policies) -> str:
