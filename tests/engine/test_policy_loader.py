@@ -470,6 +470,7 @@ ALLOWED = [
     ("web/*.py", r"status_code=|_html_error\(|\d{3}: \"|\"code\": \d{3}", "HTTP status codes"),
     ("web/ratelimit.py", r"max_keys", "size of the rate limiter's table"),
     ("bot/doors/ttl.py", r"max_keys", "size of the expiring store's table"),
+    ("web/sheet.py", r"pdf\.ln\(", "gaps between lines of the printed sheet, in mm (1.5 is also 安康's 1.5倍 income test)"),
     ("bot/doors/*.py", r"status_code >= \d{3}", "HTTP status codes"),
     ("bot/*.py", r"MAX_\w+ =|_RAW_CAP|TEXT_LIMIT|max_length=|\[:\d+\]", "message / input size limits"),
     ("bot/store.py", r"_writes %", "housekeeping interval of the store"),
