@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Files whose figures are all placeholders: every FAQ file (synonyms.yaml holds no answers).
 CONVERTED = ("common.yaml", "xizang.yaml", "ankang.yaml", "guangxi.yaml", "urumqi.yaml", "qianjiang.yaml")
 NUMBER = r"(?:\d[\d,]*(?:\.\d+)?|[一二三四五六七八九十百千两]+)"
-FIGURE = re.compile(NUMBER + r"\s*(?:万元|万|元|%|％|级|倍)")
+FIGURE = re.compile(NUMBER + r"\s*(?:万元|万|元|%|％|级|倍|个百分点|个月)")
 # Literal figures that are not policy figures, each with why.
 ALLOWED = [
     (re.compile(r"自付" + NUMBER + r"万?元"), "the self-pay of a worked example: the case, an input"),
@@ -43,7 +43,7 @@ PINNED = {
 ASKERS_FIGURES = {
     "cm-illness-poverty-what": ['十万'], "xz-dibao-inpatient": ['95%'], "xz-cat4-inpatient": ['90%'],
     "xz-annual-limit": ['15万', '30万'], "xz-major-threshold": ['5%'], "xz-major-example": ['10万', '10万', '十万'],
-    "xz-outpatient-general": ['500元', '500元'], "xz-cat5-condition": ['40%'], "xz-cat5-rate": ['70%'],
+    "xz-outpatient-general": ['500元', '500元'], "xz-cat5-condition": ['40%'], "xz-cat5-rate": ['24个月', '70%'],
     "xz-yishiyiyi": ['十万'], "xz-subsidy-fixed": ['10%'], "ak-cat3": ['1.5倍'],
     "ak-dibao-standard": ['1.5倍', '1.5倍'], "ak-tekun-inpatient": ['100%'], "ak-dibao-inpatient": ['70%'],
     "ak-cat2-other-inpatient": ['2000元', '60%'], "ak-cat3-inpatient": ['50%', '5000元'],
@@ -93,6 +93,7 @@ def test_askers_figures_are_the_pinned_ones():
 def test_scan_catches_a_literal_figure():
     assert literal_figures("按90%救助，一年最多3万元") == ["90%", "3万元"]
     assert literal_figures("一年最多三万元") == ["三万元"]
+    assert literal_figures("提高5个百分点，算前24个月") == ["5个百分点", "24个月"]
     assert literal_figures("按{guangxi:tiers[2].claims[0].rate|percent}救助，医保报完自付1万元") == []
 
 
