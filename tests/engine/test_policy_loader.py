@@ -428,8 +428,11 @@ def _policy_figures() -> set[Decimal]:
         if isinstance(node, (int, float)):
             figures.add(Decimal(str(node)).normalize())
         elif isinstance(node, dict):
-            for value in node.values():
-                walk(value)
+            for key, value in node.items():
+                # a count of months (figures.*_months: a look-back, a ban) is a duration; code's
+                # 12 months a year and its column widths are no such figure
+                if not str(key).endswith("_months"):
+                    walk(value)
         elif isinstance(node, list):
             for value in node:
                 walk(value)
