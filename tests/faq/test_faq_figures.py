@@ -220,3 +220,18 @@ def test_statistic_and_dated_estimate_placeholders():
 def test_a_placeholder_that_names_nothing_is_refused(text, why):
     with pytest.raises(FigureError, match=re.escape(why)):
         render_text(text, policy.default())
+
+
+def test_a_statement_about_several_regions_holds_for_each_it_names():
+    """common.yaml says some figures of several regions at once and reads them from one region's
+    rule: the others must agree, or the sentence would be wrong for them."""
+    regions = policy.default().regions
+    # cm-tekun-what: 特困人员 in 西藏、安康、广西、乌鲁木齐 按100%, read from 西藏's first tier
+    tekun = {code: regions[code].tiers[0] for code in ("xizang", "ankang", "guangxi", "urumqi")}
+    assert all("特困" in tier.name for tier in tekun.values())
+    assert {tier.claims[0].rate for tier in tekun.values()} == {regions["xizang"].tiers[0].claims[0].rate}
+    # cm-critical-tilt-compare: 各地都降低起付线50% (read from 西藏); 安康和黔江 the same rise (read from 安康)
+    cuts = {code: r.figures["critical_tilt_deductible_cut"].value for code, r in regions.items()}
+    assert set(cuts.values()) == {cuts["xizang"]} and len(cuts) == len(regions)
+    rise = {code: regions[code].figures["critical_tilt_rate_rise"].value for code in ("ankang", "qianjiang")}
+    assert rise["qianjiang"] == rise["ankang"]
