@@ -7,6 +7,7 @@ as the engine shows amounts. Change the rate in the region's file and the text f
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +57,14 @@ FORMATS = {"wan": short_yuan, "yuan": yuan, "percent": percent, "plain": plain,
            "times": times, "number": number, "digits": digits, "months": months, "points": points, "rest_percent": rest_percent}
 
 
+def day(value: date) -> str:
+    """`2022-08-01` → `2022年8月1日`: a document's dates as prose writes them (no leading zeros)."""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+DATE_FORMATS = {"date": day}
+
+
 class FigureError(ValueError):
     """A placeholder that names no rule value: the message says which and why."""
 
@@ -89,9 +98,13 @@ def render(text: str, regions: dict) -> str:
         code, path, form = match.groups()
         if code not in regions:
             raise FigureError(f"{match.group(0)}: no region {code!r}")
-        if form not in FORMATS:
-            raise FigureError(f"{match.group(0)}: unknown format {form!r}; known: {', '.join(FORMATS)}")
+        if form not in FORMATS and form not in DATE_FORMATS:
+            raise FigureError(f"{match.group(0)}: unknown format {form!r}; known: {', '.join([*FORMATS, *DATE_FORMATS])}")
         value = value_at(regions[code], path)
+        if form in DATE_FORMATS:
+            if not isinstance(value, date):
+                raise FigureError(f"{match.group(0)}: {path} is not a date ({type(value).__name__})")
+            return DATE_FORMATS[form](value)
         if not isinstance(value, Decimal):
             raise FigureError(f"{match.group(0)}: {path} is not a figure ({type(value).__name__})")
         return FORMATS[form](value)

@@ -197,6 +197,8 @@ def test_the_new_formats():
     assert FORMATS["rest_percent"](Decimal("0.9")) == "10%"
     assert FORMATS["months"](Decimal("6")) == "6个月"
     assert FORMATS["digits"](Decimal("4481")) == "4481"
+    assert render_text("{xizang:document.effective_from|date}到{urumqi:document.effective_until|date}", policy.default()) \
+        == "2022年8月1日到2028年12月31日"
 
 
 @given(st.decimals(min_value=0, max_value=1, places=2))
@@ -229,6 +231,8 @@ def test_statistic_and_dated_estimate_placeholders():
     ("{estimate:ankang:dibao:inpatient:10000/major.amount|plain}", "no major part"),
     ("{statistic:xizang:tiers[0].claims[0].rate:2025|yuan}", "not a figure derived from a statistic"),
     ("{xizang:figures.no_such.value|percent}", "no 'no_such'"),
+    ("{xizang:major.cap|date}", "not a date"),
+    ("{xizang:document.effective_from|percent}", "not a figure"),
     ("{estimate:qianjiang:dibao:inpatient:10000?hospital_level=9|plain}", "not a case the engine takes"),
 ])
 def test_a_placeholder_that_names_nothing_is_refused(text, why):
