@@ -62,7 +62,12 @@ def day(value: date) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-DATE_FORMATS = {"date": day}
+def year(value: date) -> str:
+    """`2025-12-31` → `2025年`."""
+    return f"{value.year}年"
+
+
+DATE_FORMATS = {"date": day, "year": year}
 
 
 class FigureError(ValueError):

@@ -8,6 +8,7 @@ Three kinds of placeholder:
   of the answer (the first part of that kind: its base, deductible, rate, cap or amount);
   `/answer.self_pay_after` is what the person still pays. `?special_disease=true&hospital_level=2`
   after the date states facts of the case (true/false, whole numbers, or a choice's code).
+- `{common:transition_period.periods[0].until|date}` — a value of policies/common.yaml.
 - `{statistic:region:path:year|format}` — a figure derived from a dated statistic (the StatRef at
   path, e.g. major.threshold) for care in that year, as the engine reckons it.
 
@@ -91,7 +92,8 @@ def _statistic(match: re.Match, policies: Policies) -> str:
 def render_text(text: str, policies: Policies) -> str:
     """The text with every worked example and rule value filled in; FigureError if one names none."""
     text = STATISTIC.sub(lambda m: _statistic(m, policies), text)
-    return render(ESTIMATE.sub(lambda m: _estimated(m, policies), text), policies.regions)
+    # `common` names policies/common.yaml (no region file is called that): the transition period
+    return render(ESTIMATE.sub(lambda m: _estimated(m, policies), text), {**policies.regions, "common": policies.common})
 
 
 def render_item(item: dict, policies: Policies) -> dict:

@@ -163,6 +163,14 @@ CHANGES = [
      "wq-tilt", "detail", "37,500×90%＝33,750元", "37,500×80%＝30,000元"),
     ("urumqi.yaml", "    value: 180\n", "    value: 200\n", "wq-fund-fee", "answer", "每人每年180元", "每人每年200元"),
     ("qianjiang.yaml", "  cap: 30000\n", "  cap: 40000\n", "qj-tilt", "answer", "一年最多3万元。", "一年最多4万元。"),
+    ("xizang.yaml", "    value: 25\n", "    value: 20\n", "xz-new-identity", "answer", "每月25日前", "每月20日前"),
+    # the transition period of policies/common.yaml, one year longer
+    ("common.yaml", "    - {from: 2021-01-01, until: 2025-12-31, value: true}\n    - {from: 2026-01-01, until: null, value: false}\n",
+     "    - {from: 2021-01-01, until: 2026-12-31, value: true}\n    - {from: 2027-01-01, until: null, value: false}\n",
+     "cm-transition-period", "answer", "2021年到2025年，到2025年12月31日结束", "2021年到2026年，到2026年12月31日结束"),
+    ("common.yaml", "    - {from: 2021-01-01, until: 2025-12-31, value: true}\n    - {from: 2026-01-01, until: null, value: false}\n",
+     "    - {from: 2021-01-01, until: 2026-12-31, value: true}\n    - {from: 2027-01-01, until: null, value: false}\n",
+     "wq-transition-period", "answer", "2026年起这项不再按这份细则算", "2027年起这项不再按这份细则算"),
 ]
 
 
@@ -172,7 +180,7 @@ def _shipped() -> dict:
 
 
 @pytest.mark.parametrize("region_file,old,new,entry,key,says,then", CHANGES,
-                         ids=[f"{c[0]}:{c[3]}" for c in CHANGES])
+                         ids=[f"{c[0]}:{c[3]}:{i}" for i, c in enumerate(CHANGES)])
 def test_changing_a_rule_changes_the_answer_that_states_it(tmp_path, region_file, old, new, entry, key, says, then):
     folder = _copy_policies(tmp_path)
     path = folder / region_file
@@ -199,6 +207,7 @@ def test_the_new_formats():
     assert FORMATS["digits"](Decimal("4481")) == "4481"
     assert render_text("{xizang:document.effective_from|date}到{urumqi:document.effective_until|date}", policy.default()) \
         == "2022年8月1日到2028年12月31日"
+    assert render_text("{common:transition_period.periods[1].from_|year}起", policy.default()) == "2026年起"
 
 
 @given(st.decimals(min_value=0, max_value=1, places=2))
