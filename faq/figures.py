@@ -8,7 +8,7 @@ Three kinds of placeholder:
   of the answer (the first part of that kind: its base, deductible, rate, cap or amount);
   `/answer.self_pay_after` is what the person still pays. `?special_disease=true&hospital_level=2`
   after the date states facts of the case (true/false, whole numbers, or a choice's code).
-- `{common:transition_period.periods[0].until|date}` — a value of policies/common.yaml.
+  `{common:transition_period.periods[0].until|date}`: the same, for a value of policies/common.yaml.
 - `{statistic:region:path:year|format}` — a figure derived from a dated statistic (the StatRef at
   path, e.g. major.threshold) for care in that year, as the engine reckons it.
 
