@@ -1,14 +1,14 @@
 """FAQ texts take their policy figures from the rules, rendered when the knowledge base loads.
 
 Three kinds of placeholder:
-- `{region:path|format}` — a rule value, rendered by engine.figures (same syntax as the Readings).
+- `{region:path|format}` — a rule value, rendered by engine.figures (same syntax as the Readings);
+  `{common:transition_period.periods[0].until|date}`: the same, for a value of policies/common.yaml.
 - `{estimate:region:identity:care:self_pay|format}` — a worked example: the assistance the engine
   estimates for that small case (identities joined by +, one care kind, the yearly self-pay in yuan).
   `@2025-06-01` after the self-pay dates the care (default: today); `/major.amount` picks one part
   of the answer (the first part of that kind: its base, deductible, rate, cap or amount);
   `/answer.self_pay_after` is what the person still pays. `?special_disease=true&hospital_level=2`
   after the date states facts of the case (true/false, whole numbers, or a choice's code).
-  `{common:transition_period.periods[0].until|date}`: the same, for a value of policies/common.yaml.
 - `{statistic:region:path:year|format}` — a figure derived from a dated statistic (the StatRef at
   path, e.g. major.threshold) for care in that year, as the engine reckons it.
 
