@@ -101,6 +101,13 @@ class StatRef(Model):
     quote: str | None = None
 
 
+class Figure(Cited):
+    """A figure the document states that no rule computes with (a fee, a months' ban): kept here
+    with its clause so the FAQ texts that state it take it from the data (engine.figures)."""
+
+    value: Decimal
+
+
 class Bracket(Model):
     below: Money | None = None
     cap: Money
@@ -329,6 +336,7 @@ class RegionPolicy(Model):
     answer_notes: list[TextRule] = []  # notes the document requires, shown to the people show_when names
     where_to_apply: WhereToApply
     questions: list[Question] = []
+    figures: dict[str, Figure] = {}
 
     @model_validator(mode="after")
     def _consistent(self):

@@ -428,8 +428,11 @@ def _policy_figures() -> set[Decimal]:
         if isinstance(node, (int, float)):
             figures.add(Decimal(str(node)).normalize())
         elif isinstance(node, dict):
-            for value in node.values():
-                walk(value)
+            for key, value in node.items():
+                # a count of months (figures.*_months: a look-back, a ban) is a duration; code's
+                # 12 months a year and its column widths are no such figure
+                if not str(key).endswith("_months"):
+                    walk(value)
         elif isinstance(node, list):
             for value in node:
                 walk(value)
@@ -470,6 +473,7 @@ ALLOWED = [
     ("web/*.py", r"status_code=|_html_error\(|\d{3}: \"|\"code\": \d{3}", "HTTP status codes"),
     ("web/ratelimit.py", r"max_keys", "size of the rate limiter's table"),
     ("bot/doors/ttl.py", r"max_keys", "size of the expiring store's table"),
+    ("web/sheet.py", r"pdf\.ln\(", "gaps between lines of the printed sheet, in mm (1.5 is also 安康's 1.5倍 income test)"),
     ("bot/doors/*.py", r"status_code >= \d{3}", "HTTP status codes"),
     ("bot/*.py", r"MAX_\w+ =|_RAW_CAP|TEXT_LIMIT|max_length=|\[:\d+\]", "message / input size limits"),
     ("bot/store.py", r"_writes %", "housekeeping interval of the store"),
