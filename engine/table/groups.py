@@ -1,0 +1,145 @@
+"""Grouping rows by the engine's amount-free profile: rows the engine cannot tell apart but by
+their amounts and date (the key of its profile memo, engine.context.Run.who), and which set of a
+region's rules (document, dated values) the care date picks."""
+from __future__ import annotations
+
+from typing import Mapping, NamedTuple
+
+import numpy as np
+
+from ..context import facts_read
+from ..policy import Policies, RegionPolicy
+
+FEW = 64  # a column with at most this many distinct values is coded by comparing, not hashing
+
+
+class Groups(NamedTuple):
+    group: np.ndarray  # the group of each row, 0..k-1
+    first: np.ndarray  # the first row of each group
+    rules: np.ndarray  # the rules of each row: an index into `policies`
+    policies: list  # the RegionPolicy in force for each rules index
+
+
+def groups(cols: Mapping, policies: Policies) -> Groups:
+    rules, in_force = _rules(cols, policies)
+    masks = [(region, rules == k) for k, region in enumerate(in_force)]
+    parts = [rules, _codes(cols["care"]), _codes(cols["identities"])]
+    parts += [_fact_codes(masks, values, name) for name, values in sorted(cols.get("facts", {}).items())]
+    key = np.zeros(len(cols["self_pay"]), dtype=np.int64)
+    size = 1
+    for codes in parts:  # mixed radix; re-coded only when the next digit could overflow
+        radix = int(codes.max(initial=0)) + 1
+        if size * radix >= 1 << 62:
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64).ravel()
+            size = int(key.max(initial=0)) + 1
+        key = key * radix + codes
+        size *= radix
+    group, first = _dense(key)
+    return Groups(group, first, rules, in_force)
+
+
+def _rules(cols: Mapping, policies: Policies) -> tuple[np.ndarray, list[RegionPolicy]]:
+    """Each row's region, and for a region whose rules change by date, the stretch of dates its
+    care date falls in (before the first: the first, as Policies.region_on)."""
+    region = _codes(cols["region"])
+    rules = np.zeros(len(region), dtype=np.int64)
+    in_force: list[RegionPolicy] = []
+    for k, code in enumerate(_names(cols["region"], region)):
+        mine = region == k
+        periods = policies.periods.get(code)
+        if periods is None:
+            rules[mine] = len(in_force)
+            in_force.append(policies.regions[code])
+            continue
+        starts = np.array([np.datetime64(start, "D") for start, _ in periods])
+        which = np.maximum(np.searchsorted(starts, cols["date"][mine], side="right") - 1, 0)
+        rules[mine] = len(in_force) + which
+        in_force.extend(policy for _, policy in periods)
+    return rules, in_force
+
+
+def _codes(values: np.ndarray) -> np.ndarray:
+    """Small integer codes of a column (equal values, equal codes; None is a value)."""
+    if values.dtype.kind in "US":  # a few distinct names (regions, care types): compare, do not sort
+        return _codes_by_compare(values, dict.fromkeys(np.unique(values[:FEW]).tolist()), exhaustive=False)
+    if values.dtype != object:
+        return _dense(values)[0]
+    distinct = set(values.tolist())
+    if len(distinct) <= FEW:  # a fact with few values: one comparison per value, in C
+        return _codes_by_compare(values, distinct, exhaustive=True)
+    seen: dict = {}
+    return np.fromiter((seen.setdefault(v, len(seen)) for v in values.tolist()), dtype=np.int64, count=len(values))
+
+
+def _codes_by_compare(values: np.ndarray, known, exhaustive: bool) -> np.ndarray:
+    codes = np.full(len(values), -1, dtype=np.int64)
+    k = 0
+    for k, value in enumerate(known):
+        codes[np.equal(values, None) if value is None else values == value] = k
+    if exhaustive:
+        return codes
+    left = codes < 0
+    while left.any():  # names not among the first rows
+        k += 1
+        same = values == values[np.argmax(left)]
+        codes[same] = k
+        left &= ~same
+    return codes
+
+
+def _numbers(values: np.ndarray) -> np.ndarray:
+    """A fact column as floats, NaN where not stated (or not a number)."""
+    if values.dtype == np.int8:  # yes/no: -1 is "not stated"
+        return np.where(values < 0, np.nan, values.astype(float))
+    if values.dtype.kind in "US":
+        return np.full(len(values), np.nan)
+    if values.dtype != object:
+        return values.astype(float)
+    try:
+        return np.where(np.equal(values, None), np.nan, values).astype(float)
+    except (TypeError, ValueError):  # some text among the numbers
+        return np.array([np.nan if v is None or isinstance(v, str) else float(v) for v in values.tolist()])
+
+
+def _dense(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes 0..k-1 in the order of the values, first row of each code). Small non-negative
+    integers are counted into a table (no sort); anything else is sorted."""
+    if values.dtype.kind in "iu" and len(values) and values.min() >= 0 and values.max() < max(len(values), 1 << 16):
+        seen = np.zeros(int(values.max()) + 1, dtype=np.int64)
+        seen[values] = 1
+        codes = (np.cumsum(seen) - 1)[values]
+        first = np.empty(int(seen.sum()), dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(values) - 1, -1, -1)  # the last write is the first row
+        return codes, first
+    _, first, codes = np.unique(values, return_index=True, return_inverse=True)
+    return codes.astype(np.int64).ravel(), first
+
+
+def _names(values: np.ndarray, codes: np.ndarray) -> list:
+    """The value of each code, in code order."""
+    first = np.unique(codes, return_index=True)[1]
+    return [str(values[i]) for i in first]
+
+
+def _fact_codes(masks: list, values: np.ndarray, name: str) -> np.ndarray:
+    """One fact as the engine's profile sees it, rules by rules: not at all when they never read
+    it, by which side of each threshold it is on when they only compare it, else the value itself."""
+    raw = _codes(values)
+    out = np.zeros(len(values), dtype=np.int64)
+    numbers = None
+    for region, mine in masks:
+        if name not in (read := facts_read(region)) or not mine.any():
+            continue
+        bounds = read[name]
+        if bounds is None:
+            out[mine] = raw[mine] + 1
+            continue
+        if numbers is None:
+            numbers = _numbers(values)
+        sides = np.zeros(len(values), dtype=np.int64)
+        for bound in bounds:  # base-3 digit per threshold: below, equal, above
+            sides = sides * 3 + np.sign(np.nan_to_num(numbers - float(bound))).astype(np.int64) + 1
+        number = ~np.isnan(numbers)
+        out[mine & number] = sides[mine & number] + 1 + int(raw.max(initial=0)) + 1
+        out[mine & ~number] = raw[mine & ~number] + 1  # not stated, or not a number: as given
+    return out
