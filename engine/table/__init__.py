@@ -28,6 +28,7 @@ a rate with a huge denominator) sends its rows to `engine.estimate` one by one;
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Mapping
 
 import numpy as np
@@ -37,10 +38,10 @@ from ..case import Category, parse_case
 from ..money import HUNDRED
 from ..policy import Policies
 from ..policy import default as load_policies
-from .claims import Rows, price
-from .columns import (AMOUNTS, TableError, checked, fact_column, fact_value, identity_mask, money_fen, row_case,
+from .claims import Rows, price, subset
+from .columns import (AMOUNTS, TableError, checked, fact_column, fact_value, identity_mask, row_case,
                       table_from_cases)
-from .groups import groups
+from .groups import group_rows
 from .plans import Candidate, plan
 
 __all__ = ["AMOUNTS", "SETTLEMENTS", "Table", "TableError", "estimate_table", "fact_column", "fact_value",
@@ -77,7 +78,7 @@ def estimate_table(cols: Mapping[str, Any], policies: Policies | None = None) ->
                 [], 0)
     if not n:
         return out
-    grouped = groups(cols, policies)
+    grouped = group_rows(cols, policies)
     plans = [plan(parse_case(row_case(cols, row)), grouped.policies[grouped.rules[row]], policies)
              for row in grouped.first.tolist()]
     starts = np.array([np.datetime64(p.document.effective_from, "D") for p in grouped.policies])
@@ -104,12 +105,15 @@ def _category_index(category: Category, seen: dict, out: Table) -> int:
 
 
 def _rows(cols: Mapping, rows: np.ndarray, plans: list) -> Rows:
-    years = cols["date"][rows].astype("datetime64[Y]").astype(np.int64) + 1970
-    year_list = np.unique(years)
-    asked = {c.requires.fact for p in plans if p for c in p if c.requires is not None}
-    facts = cols.get("facts", {})
-    return Rows(*(cols[name][rows] for name in AMOUNTS), np.searchsorted(year_list, years), year_list.tolist(),
-                {fact: money_fen(facts[fact][rows]) for fact in asked if fact in facts})
+    dated = any(c.deductible.__class__ is not Decimal or c.major is not None for p in plans if p for c in p)
+    days = cols["date"][rows]
+    if dated:  # the care year, for the figures that are a share of a year's statistic
+        first, last = (int(str(d)[:4]) for d in (days.min(), days.max()))
+        starts = np.array([np.datetime64(f"{y}-01-01", "D") for y in range(first, last + 2)])
+        years, year_list = np.searchsorted(starts, days, side="right") - 1, list(range(first, last + 1))
+    else:
+        years, year_list = np.zeros(len(rows), dtype=np.int64), [0]
+    return Rows(*(cols[name][rows] for name in AMOUNTS), years, year_list, rows, cols.get("facts", {}))
 
 
 def _vectorised(cols, group, plans: list, mask: np.ndarray, policies: Policies, out: Table,
@@ -129,11 +133,16 @@ def _vectorised(cols, group, plans: list, mask: np.ndarray, policies: Policies, 
             "category": np.full(len(rows), -1, dtype=np.int64),
             "settlement": np.full(len(rows), _NONE, dtype=np.int64)}
     bad = np.zeros(len(rows), dtype=bool)
+    count = np.array([0 if p is None else len(p) for p in plans], dtype=np.int64)[g]
     for k in range(width):
         slot = [p[k] if p is not None and k < len(p) else None for p in plans]
-        priced = price(slot, g, data, policies.common, memo)
-        bad |= priced.kept & ~priced.exact
-        _keep_better(best, priced, slot, g, categories, out)
+        at = np.flatnonzero(count > k) if k else None  # the rows whose kind of person has a k-th category
+        priced = price(slot, g if at is None else g[at], data if at is None else subset(data, at), policies.common, memo)
+        if at is None:
+            bad |= priced.kept & ~priced.exact
+        else:
+            bad[at] |= priced.kept & ~priced.exact
+        _keep_better(best, priced, slot, g, at, categories, out)
     out.assistance_fen[rows] = best["amount"]
     out.category[rows] = best["category"]
     out.settlement[rows] = best["settlement"]
@@ -141,19 +150,26 @@ def _vectorised(cols, group, plans: list, mask: np.ndarray, policies: Policies, 
     return inexact
 
 
-def _keep_better(best: dict, priced, slot: list[Candidate | None], g, categories: dict, out: Table) -> None:
+def _keep_better(best: dict, priced, slot: list[Candidate | None], g, at, categories: dict, out: Table) -> None:
     """The engine's order (rank_key): covered first, then a category settled by rule over a
     discretionary frame, then the larger amount; candidates come in rank order, so a tie keeps the
-    higher rank. A candidate whose requires: failed is not among them."""
+    higher rank. A candidate whose requires: failed is not among them. `at`: the rows priced (all
+    when None)."""
+    g = g if at is None else g[at]
+
     def per_group(fn, dtype):
         return np.array([0 if c is None else fn(c) for c in slot], dtype=dtype)[g]
 
+    now = best if at is None else {name: values[at] for name, values in best.items()}
     covered = per_group(lambda c: c.covered, bool)
     sure = ~per_group(lambda c: c.discretionary, bool)
     amount = priced.amount
-    better = priced.kept & (~best["any"] | (covered & ~best["covered"]) | ((covered == best["covered"]) & (
-        (sure & ~best["sure"]) | ((sure == best["sure"]) & (amount > best["amount"])))))
+    better = priced.kept & (~now["any"] | (covered & ~now["covered"]) | ((covered == now["covered"]) & (
+        (sure & ~now["sure"]) | ((sure == now["sure"]) & (amount > now["amount"])))))
     for name, value in (("amount", amount), ("covered", covered), ("sure", sure), ("any", True),
                         ("category", per_group(lambda c: _category_index(c.category, categories, out), np.int64)),
                         ("settlement", per_group(lambda c: SETTLEMENTS.index(c.settlement), np.int64))):
-        best[name] = np.where(better, value, best[name])
+        if at is None:
+            best[name] = np.where(better, value, best[name])
+        else:
+            best[name][at] = np.where(better, value, now[name])

@@ -12,11 +12,12 @@ import numpy as np
 from ..context import statistic
 from ..money import HUNDRED
 from ..policy import Common
+from .columns import money_fen
 from .plans import Candidate
 
 
 class Rows(NamedTuple):
-    """The amounts (fen) and care years of the rows being priced, and their money facts."""
+    """The amounts (fen) and care years of the rows being priced, and where to find their facts."""
 
     self_pay: np.ndarray
     ytd_self_pay: np.ndarray
@@ -24,7 +25,8 @@ class Rows(NamedTuple):
     ytd_tilt_aid: np.ndarray
     years: np.ndarray  # index into `year_list`
     year_list: list
-    money: dict  # fact -> fen (-1 not stated), read only when a requires: asks for it
+    index: np.ndarray  # the rows' numbers in the table
+    facts: dict  # the table's fact columns, read only when a requires: asks for one
 
 
 class Priced(NamedTuple):
@@ -34,10 +36,9 @@ class Priced(NamedTuple):
 
 
 def half_up(p: np.ndarray, q) -> np.ndarray:
-    """p / q rounded to the nearest integer, halves away from zero (Decimal's ROUND_HALF_UP); q > 0."""
-    whole, part = np.divmod(np.abs(p), q)
-    whole += part + part >= q
-    return np.where(p < 0, -whole, whole)
+    """p / q rounded half-up to an integer (Decimal's ROUND_HALF_UP) for p ≥ 0, q > 0: every
+    amount here is (rates lie in 0–1 and sums are never negative, engine.policy Rate, Money)."""
+    return (p + p + q) // (q + q)
 
 
 def _by_group(slot: list, fn, dtype, empty=0) -> np.ndarray:
@@ -59,14 +60,24 @@ def price(slot: list[Candidate | None], g: np.ndarray, rows: Rows, common: Commo
     cap_left = np.maximum(cap - np.where(aid_cap >= 0, np.minimum(yaid, aid_cap), yaid), 0)
     regular = np.where(pays, np.where(cap < 0, raw, np.minimum(raw, cap_left)), 0)
     amount = regular.copy()
+    # the extras run on the rows they apply to only (西藏, 乌鲁木齐 and 黔江 rows, requires: rows)
     if any(c is not None and c.major is not None for c in slot):
-        amount += _major(slot, g, rows, common, memo, regular, num, den)
+        at = np.flatnonzero(_by_group(slot, lambda c: c.major is not None, bool)[g] & pays)
+        amount[at] += _major(slot, g[at], subset(rows, at), common, memo, regular[at], num[at], den[at])
     if any(c is not None and c.tilt is not None for c in slot):
-        amount += _tilt(slot, g, rows, regular, base, num, den, cap, cap_left, pays)
+        at = np.flatnonzero(_by_group(slot, lambda c: c.tilt is not None, bool)[g])
+        amount[at] += _tilt(slot, g[at], subset(rows, at), regular[at], base[at], num[at], den[at], cap[at],
+                            cap_left[at], pays[at])
     kept = present
     if any(c is not None and c.requires is not None for c in slot):
-        kept = present & _requires(slot, g, rows)
+        at = np.flatnonzero(_by_group(slot, lambda c: c.requires is not None, bool)[g] & present)
+        kept[at] = _requires(slot, g[at], subset(rows, at))
     return Priced(amount, kept, exact)
+
+
+def subset(rows: Rows, at: np.ndarray) -> Rows:
+    return Rows(rows.self_pay[at], rows.ytd_self_pay[at], rows.ytd_aid[at], rows.ytd_tilt_aid[at], rows.years[at],
+                rows.year_list, rows.index[at], rows.facts)
 
 
 def _cap(slot: list, g, year_total) -> np.ndarray:
@@ -85,6 +96,12 @@ def _dated(slot: list, g, rows: Rows, common: Common, memo: dict, pick, whole: b
     """A figure of each row's candidate in fen: a fixed sum, or a share of the statistic of the care
     year (engine.context.statistic). whole: a figure that is not a whole fen marks the row inexact;
     else it is rounded up (it is only ever compared with whole fen: x < t ⇔ x < ⌈t⌉)."""
+    figures = [None if c is None else pick(c) for c in slot]
+    if all(f is None or f.__class__ is Decimal for f in figures):  # fixed sums: no year to look up
+        value = [Decimal(0) if f is None else f * HUNDRED for f in figures]
+        fixed = np.array([int(v.to_integral_value(ROUND_CEILING)) for v in value], dtype=np.int64)
+        ok = np.array([v == int(v) or not whole for v in value], dtype=bool)
+        return fixed[g], ok[g]
     table = np.zeros((len(slot), len(rows.year_list)), dtype=np.int64)
     ok = np.ones(table.shape, dtype=bool)
     for i, c in enumerate(slot):
@@ -96,7 +113,8 @@ def _dated(slot: list, g, rows: Rows, common: Common, memo: dict, pick, whole: b
             rounded = value.to_integral_value(ROUND_CEILING)
             table[i, y] = int(rounded)
             ok[i, y] = rounded == value or not whole
-    return table[g, rows.years], ok[g, rows.years]
+    at = g * len(rows.year_list) + rows.years
+    return table.ravel()[at], (ok.ravel()[at] if not ok.all() else np.ones(len(g), dtype=bool))
 
 
 def _statistic_fen(c: Candidate, ref, year: int, common: Common, memo: dict) -> Decimal:
@@ -108,7 +126,6 @@ def _statistic_fen(c: Candidate, ref, year: int, common: Common, memo: dict) -> 
 
 def _major(slot: list, g, rows: Rows, common: Common, memo: dict, regular, num, den) -> np.ndarray:
     """西藏 重特大疾病医疗救助 on what the ordinary tier left (engine.extras.major_part)."""
-    has = _by_group(slot, lambda c: c.major is not None, bool)[g]
     ordinary_cap = _by_group(slot, lambda c: _fen(c.major.ordinary_cap) if c.major else 0, np.int64)[g]
     major_cap = _by_group(slot, lambda c: _fen(c.major.cap) if c.major else 0, np.int64)[g]
     threshold, _ = _dated(slot, g, rows, common, memo, lambda c: c.major.threshold if c.major else None, whole=False)
@@ -116,14 +133,13 @@ def _major(slot: list, g, rows: Rows, common: Common, memo: dict, regular, num, 
     residual = rows.self_pay - regular
     left = np.maximum(major_cap - np.maximum(yaid - ordinary_cap, 0), 0)
     year_residual = np.maximum(rows.ytd_self_pay - np.minimum(yaid, ordinary_cap), 0) + residual
-    paid = has & (residual > 0) & (year_residual >= threshold)
+    paid = (residual > 0) & (year_residual >= threshold)
     return np.where(paid, np.minimum(half_up(residual * num, den), left), 0)
 
 
 def _tilt(slot: list, g, rows: Rows, regular, base, num, den, cap, cap_left, pays) -> np.ndarray:
     """倾斜救助 (engine.extras.tilt_part): over the annual limit (乌鲁木齐) or over a yearly
     threshold of what is left (黔江), within the tilt's own limit; only a positive part is paid."""
-    has = _by_group(slot, lambda c: c.tilt is not None, bool)[g]
     over_cap = _by_group(slot, lambda c: c.tilt is not None and c.tilt.over_cap, bool)[g]
     tnum = _by_group(slot, lambda c: c.tilt.num if c.tilt else 0, np.int64)[g]
     tden = _by_group(slot, lambda c: c.tilt.den if c.tilt else 1, np.int64, 1)[g]
@@ -140,7 +156,7 @@ def _tilt(slot: list, g, rows: Rows, regular, base, num, den, cap, cap_left, pay
     above = np.maximum(before + now - threshold, 0) - np.maximum(before - threshold, 0)
     tilt_base = np.where(over_cap, over, above)
     amount = np.minimum(half_up(tilt_base * tnum, tden), tilt_left)
-    return np.where(has & np.where(over_cap, beyond, True) & (amount > 0), amount, 0)
+    return np.where(np.where(over_cap, beyond, True) & (amount > 0), amount, 0)
 
 
 def _requires(slot: list, g, rows: Rows) -> np.ndarray:
@@ -155,8 +171,8 @@ def _requires(slot: list, g, rows: Rows) -> np.ndarray:
         unknown = _by_group(slot, lambda c: bool(c.requires and c.requires.when_unknown), bool)[g]
         if fact is None:
             continue
-        value = rows.money.get(fact)
-        value = np.full(len(g), -1, dtype=np.int64) if value is None else value
+        column = rows.facts.get(fact)
+        value = np.full(len(g), -1, dtype=np.int64) if column is None else money_fen(column[rows.index])
         test = np.where(value >= 0, rows.self_pay * den >= num * value, unknown)
         holds &= np.where(mine, test, True)
     return holds

@@ -14,6 +14,7 @@ from ..conditions import IDENTITIES
 from ..money import HUNDRED, fen
 from ..policy import Policies
 from ..vocabulary import CARE_TYPES, FACT_SPECS
+from .groups import coded_words
 
 AMOUNTS = ("self_pay", "ytd_self_pay", "ytd_aid", "ytd_tilt_aid")
 MAX_FEN = int(MAX_AMOUNT * HUNDRED)  # the engine's own limit on an amount (engine.case)
@@ -169,11 +170,12 @@ def checked(cols: Mapping[str, Any], policies: Policies) -> dict:
         if name not in out:
             out[name] = np.zeros(n, dtype=np.int64)
         out[name] = _amount(out[name], name, n, problems)
+    out["coded"] = coded = {}  # codes of the word columns, reused by the grouping
     for name, allowed in (("region", sorted(policies.regions)), ("care", list(CARE_TYPES))):
-        out[name] = _words(out.get(name), name, n, allowed, problems)
+        out[name] = _words(out.get(name), name, n, allowed, problems, coded)
     out["identities"] = _identities(out.get("identities"), n, problems)
     out["date"] = _dates(out.get("date"), n, problems)
-    out["facts"] = _facts(out.get("facts") or {}, n, problems)
+    out["facts"] = _facts(out.get("facts") or {}, n, problems, coded)
     if problems:
         raise TableError(problems)
     return out
@@ -208,13 +210,14 @@ def _amount(values, name: str, n: int, problems: list) -> np.ndarray:
     return values
 
 
-def _words(values, name: str, n: int, allowed: list, problems: list) -> np.ndarray:
+def _words(values, name: str, n: int, allowed: list, problems: list, coded: dict) -> np.ndarray:
     values = _column(values, n, name, FIELD_ZH[name], problems)
     if values is None:
         return np.full(n, allowed[0])
     if values.dtype.kind not in "US":
         values = values.astype(str)
-    bad = ~np.isin(values, np.array(allowed))
+    codes, names = coded[name] = coded_words(values)
+    bad = np.isin(codes, [k for k, word in enumerate(names) if word not in allowed])
     if bad.any():
         problems.append((name, FIELD_ZH[name], f"not one of {allowed}", "不是可用的值", np.flatnonzero(bad)))
     return values
@@ -253,7 +256,7 @@ def _dates(values, n: int, problems: list) -> np.ndarray:
     return values
 
 
-def _facts(facts: Mapping, n: int, problems: list) -> dict:
+def _facts(facts: Mapping, n: int, problems: list, coded: dict) -> dict:
     out = {}
     for name, values in facts.items():
         zh = FIELD_ZH.get(name, name)
@@ -263,7 +266,7 @@ def _facts(facts: Mapping, n: int, problems: list) -> dict:
         values = _column(values, n, f"facts.{name}", zh, problems)
         if values is None:
             continue
-        bad = _bad_values(values, name)
+        bad = _bad_values(values, name, coded)
         if bad.any():
             problems.append((f"facts.{name}", zh, "not a value this fact can take", "不是可用的值",
                              np.flatnonzero(bad)))
@@ -271,7 +274,7 @@ def _facts(facts: Mapping, n: int, problems: list) -> dict:
     return out
 
 
-def _bad_values(values: np.ndarray, name: str) -> np.ndarray:
+def _bad_values(values: np.ndarray, name: str, coded: dict) -> np.ndarray:
     """Rows whose value the engine's own Facts model refuses; each distinct value is asked once,
     and a column of numbers is checked against the fact's domain without asking per value."""
     kind = _kind(values)
@@ -284,7 +287,8 @@ def _bad_values(values: np.ndarray, name: str) -> np.ndarray:
     if kind == "b" and spec == "bool":
         return (values < -1) | (values > 1)
     if kind == "U" and spec == "choice":
-        return ~np.isin(values, np.array(["", *FACT_SPECS[name]["values"]]))
+        codes, names = coded[f"facts.{name}"] = coded_words(values)
+        return np.isin(codes, [k for k, word in enumerate(names) if word and word not in FACT_SPECS[name]["values"]])
     if kind != "O":  # e.g. words for a number: every stated value refused, not guessed at
         return stated(values)
     distinct, inverse = _distinct_objects(values)

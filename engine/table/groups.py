@@ -20,11 +20,16 @@ class Groups(NamedTuple):
     policies: list  # the RegionPolicy in force for each rules index
 
 
-def groups(cols: Mapping, policies: Policies) -> Groups:
-    rules, in_force = _rules(cols, policies)
+def group_rows(cols: Mapping, policies: Policies) -> Groups:
+    """Group the rows of checked columns (engine.table.columns.checked)."""
+    coded = cols["coded"]
+    rules, in_force = _rules(cols, policies, *coded["region"])
     masks = [(region, rules == k) for k, region in enumerate(in_force)]
-    parts = [rules, _codes(cols["care"]), _codes(cols["identities"])]
-    parts += [_fact_codes(masks, values, name) for name, values in sorted(cols.get("facts", {}).items())]
+    parts = [rules, coded["care"][0], _codes(cols["identities"])]
+    for name, values in sorted(cols.get("facts", {}).items()):
+        codes = _fact_codes(masks, values, name, coded.get(f"facts.{name}"))
+        if codes is not None:
+            parts.append(codes)
     key = np.zeros(len(cols["self_pay"]), dtype=np.int64)
     size = 1
     for codes in parts:  # mixed radix; re-coded only when the next digit could overflow
@@ -38,13 +43,14 @@ def groups(cols: Mapping, policies: Policies) -> Groups:
     return Groups(group, first, rules, in_force)
 
 
-def _rules(cols: Mapping, policies: Policies) -> tuple[np.ndarray, list[RegionPolicy]]:
+def _rules(cols: Mapping, policies: Policies, region: np.ndarray, names: list) -> tuple[np.ndarray, list]:
     """Each row's region, and for a region whose rules change by date, the stretch of dates its
     care date falls in (before the first: the first, as Policies.region_on)."""
-    region = _codes(cols["region"])
+    if not any(code in policies.periods for code in names):  # the usual case: the region code is the rules
+        return region, [policies.regions[code] for code in names]
     rules = np.zeros(len(region), dtype=np.int64)
     in_force: list[RegionPolicy] = []
-    for k, code in enumerate(_names(cols["region"], region)):
+    for k, code in enumerate(names):
         mine = region == k
         periods = policies.periods.get(code)
         if periods is None:
@@ -58,9 +64,15 @@ def _rules(cols: Mapping, policies: Policies) -> tuple[np.ndarray, list[RegionPo
     return rules, in_force
 
 
+def coded_words(values: np.ndarray) -> tuple[np.ndarray, list]:
+    """(codes, the word of each code) of a column of words."""
+    codes = _codes(values)
+    return codes, _names(values, codes)
+
+
 def _codes(values: np.ndarray) -> np.ndarray:
     """Small integer codes of a column (equal values, equal codes; None is a value)."""
-    if values.dtype.kind in "US":  # a few distinct names (regions, care types): compare, do not sort
+    if values.dtype.kind in "US":
         return _codes_by_compare(values, dict.fromkeys(np.unique(values[:FEW]).tolist()), exhaustive=False)
     if values.dtype != object:
         return _dense(values)[0]
@@ -104,7 +116,9 @@ def _numbers(values: np.ndarray) -> np.ndarray:
 def _dense(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(codes 0..k-1 in the order of the values, first row of each code). Small non-negative
     integers are counted into a table (no sort); anything else is sorted."""
-    if values.dtype.kind in "iu" and len(values) and values.min() >= 0 and values.max() < max(len(values), 1 << 16):
+    low = int(values.min()) if values.dtype.kind in "iu" and len(values) else 0
+    if values.dtype.kind in "iu" and len(values) and int(values.max()) - low < max(len(values), 1 << 16):
+        values = values - low if low else values
         seen = np.zeros(int(values.max()) + 1, dtype=np.int64)
         seen[values] = 1
         codes = (np.cumsum(seen) - 1)[values]
@@ -117,29 +131,32 @@ def _dense(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _names(values: np.ndarray, codes: np.ndarray) -> list:
     """The value of each code, in code order."""
-    first = np.unique(codes, return_index=True)[1]
-    return [str(values[i]) for i in first]
+    return [str(values[i]) for i in _dense(codes)[1]]
 
 
-def _fact_codes(masks: list, values: np.ndarray, name: str) -> np.ndarray:
+def _fact_codes(masks: list, values: np.ndarray, name: str, coded) -> np.ndarray | None:
     """One fact as the engine's profile sees it, rules by rules: not at all when they never read
-    it, by which side of each threshold it is on when they only compare it, else the value itself."""
-    raw = _codes(values)
+    it (None when no rules do), by which side of each threshold it is on when they only compare
+    it, else the value itself."""
+    readers = [(read[name], mine) for region, mine in masks if name in (read := facts_read(region))]
+    if not readers:
+        return None
     out = np.zeros(len(values), dtype=np.int64)
-    numbers = None
-    for region, mine in masks:
-        if name not in (read := facts_read(region)) or not mine.any():
+    raw = None
+    if values.dtype == object or any(bounds is None for bounds, _ in readers):
+        raw = coded[0] if coded is not None else _codes(values)
+    offset = int(raw.max(initial=0)) + 2 if raw is not None else 1
+    for bounds, mine in readers:
+        at = np.flatnonzero(mine)
+        if bounds is None:  # the value itself
+            out[at] = raw[at] + 1
             continue
-        bounds = read[name]
-        if bounds is None:
-            out[mine] = raw[mine] + 1
-            continue
-        if numbers is None:
-            numbers = _numbers(values)
-        sides = np.zeros(len(values), dtype=np.int64)
+        numbers = _numbers(values[at])
+        sides = np.zeros(len(at), dtype=np.int64)
         for bound in bounds:  # base-3 digit per threshold: below, equal, above
             sides = sides * 3 + np.sign(np.nan_to_num(numbers - float(bound))).astype(np.int64) + 1
         number = ~np.isnan(numbers)
-        out[mine & number] = sides[mine & number] + 1 + int(raw.max(initial=0)) + 1
-        out[mine & ~number] = raw[mine & ~number] + 1  # not stated, or not a number: as given
+        out[at[number]] = sides[number] + offset
+        if raw is not None:  # not stated, or not a number: as given
+            out[at[~number]] = raw[at[~number]] + 1
     return out
