@@ -24,18 +24,19 @@ def group_rows(cols: Mapping, policies: Policies) -> Groups:
     """Group the rows of checked columns (engine.table.columns.checked)."""
     coded = cols["coded"]
     rules, in_force = _rules(cols, policies, *coded["region"])
-    masks = [(region, rules == k) for k, region in enumerate(in_force)]
+    by_rules = [(region, np.flatnonzero(rules == k)) for k, region in enumerate(in_force)]
     parts = [rules, coded["care"][0], _codes(cols["identities"])]
     for name, values in sorted(cols.get("facts", {}).items()):
-        codes = _fact_codes(masks, values, name, coded.get(f"facts.{name}"))
+        codes = _fact_codes(by_rules, values, name, coded.get(f"facts.{name}"))
         if codes is not None:
             parts.append(codes)
-    key = np.zeros(len(cols["self_pay"]), dtype=np.int64)
+    n = len(cols["self_pay"])
+    key = np.zeros(n, dtype=np.int64)
     size = 1
-    for codes in parts:  # mixed radix; re-coded only when the next digit could overflow
+    for codes in parts:  # mixed radix; re-coded (counted, not sorted) before the key outgrows the rows
         radix = int(codes.max(initial=0)) + 1
-        if size * radix >= 1 << 62:
-            key = np.unique(key, return_inverse=True)[1].astype(np.int64).ravel()
+        if size * radix > _counted(n):
+            key = _dense(key)[0]
             size = int(key.max(initial=0)) + 1
         key = key * radix + codes
         size *= radix
@@ -116,8 +117,14 @@ def _numbers(values: np.ndarray) -> np.ndarray:
 def _dense(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(codes 0..k-1 in the order of the values, first row of each code). Small non-negative
     integers are counted into a table (no sort); anything else is sorted."""
+    if values.dtype.kind == "f" and len(values):  # whole numbers as floats (NaN: not stated): count them
+        gaps = np.isnan(values)
+        whole = np.where(gaps, 0, values)
+        if np.array_equal(whole, np.round(whole)) and np.abs(whole).max() < 1 << 30:
+            low = int(whole.min()) - 1
+            return _dense(np.where(gaps, low, whole).astype(np.int64))
     low = int(values.min()) if values.dtype.kind in "iu" and len(values) else 0
-    if values.dtype.kind in "iu" and len(values) and int(values.max()) - low < max(len(values), 1 << 16):
+    if values.dtype.kind in "iu" and len(values) and int(values.max()) - low < _counted(len(values)):
         values = values - low if low else values
         seen = np.zeros(int(values.max()) + 1, dtype=np.int64)
         seen[values] = 1
@@ -129,16 +136,21 @@ def _dense(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64).ravel(), first
 
 
+def _counted(n: int) -> int:
+    """How large a range of integer codes is counted into a table rather than sorted."""
+    return max(4 * n, 1 << 16)
+
+
 def _names(values: np.ndarray, codes: np.ndarray) -> list:
     """The value of each code, in code order."""
     return [str(values[i]) for i in _dense(codes)[1]]
 
 
-def _fact_codes(masks: list, values: np.ndarray, name: str, coded) -> np.ndarray | None:
+def _fact_codes(by_rules: list, values: np.ndarray, name: str, coded) -> np.ndarray | None:
     """One fact as the engine's profile sees it, rules by rules: not at all when they never read
     it (None when no rules do), by which side of each threshold it is on when they only compare
     it, else the value itself."""
-    readers = [(read[name], mine) for region, mine in masks if name in (read := facts_read(region))]
+    readers = [(read[name], at) for region, at in by_rules if name in (read := facts_read(region)) and len(at)]
     if not readers:
         return None
     out = np.zeros(len(values), dtype=np.int64)
@@ -146,8 +158,7 @@ def _fact_codes(masks: list, values: np.ndarray, name: str, coded) -> np.ndarray
     if values.dtype == object or any(bounds is None for bounds, _ in readers):
         raw = coded[0] if coded is not None else _codes(values)
     offset = int(raw.max(initial=0)) + 2 if raw is not None else 1
-    for bounds, mine in readers:
-        at = np.flatnonzero(mine)
+    for bounds, at in readers:
         if bounds is None:  # the value itself
             out[at] = raw[at] + 1
             continue
