@@ -289,10 +289,11 @@ def _bad_values(values: np.ndarray, name: str, coded: dict) -> np.ndarray:
     if kind == "U" and spec == "choice":
         codes, names = coded[f"facts.{name}"] = coded_words(values)
         return np.isin(codes, [k for k, word in enumerate(names) if word and word not in FACT_SPECS[name]["values"]])
-    if kind != "O":  # e.g. words for a number: every stated value refused, not guessed at
+    if kind in "bfi":  # e.g. numbers for words: every stated value refused, not guessed at
         return stated(values)
-    distinct, inverse = _distinct_objects(values)
-    refused = np.array([not _accepted(name, v) for v in distinct.tolist()], dtype=bool)
+    # words for a number ("1200.5": the engine reads it), or a column of objects: each distinct value asked
+    distinct, inverse = _distinct_objects(values) if kind == "O" else _distinct(values, kind)
+    refused = np.array([not _accepted(name, _value(v, kind)) for v in distinct.tolist()], dtype=bool)
     return refused[inverse] if len(refused) else np.zeros(len(values), dtype=bool)
 
 

@@ -155,7 +155,7 @@ def _fact_codes(by_rules: list, values: np.ndarray, name: str, coded) -> np.ndar
         return None
     out = np.zeros(len(values), dtype=np.int64)
     raw = None
-    if values.dtype == object or any(bounds is None for bounds, _ in readers):
+    if values.dtype.kind in "OUS" or any(bounds is None for bounds, _ in readers):  # words: by the value
         raw = coded[0] if coded is not None else _codes(values)
     offset = int(raw.max(initial=0)) + 2 if raw is not None else 1
     for bounds, at in readers:
