@@ -39,7 +39,7 @@ from ..money import HUNDRED
 from ..policy import Policies
 from ..policy import default as load_policies
 from .claims import Rows, price, subset
-from .columns import (AMOUNTS, TableError, checked, fact_column, fact_value, identity_mask, row_case,
+from .columns import (AMOUNTS, TableError, checked, fact_column, fact_value, identity_mask, person, row_case,
                       table_from_cases)
 from .groups import group_rows
 from .plans import Candidate, plan
@@ -79,7 +79,8 @@ def estimate_table(cols: Mapping[str, Any], policies: Policies | None = None) ->
     if not n:
         return out
     grouped = group_rows(cols, policies)
-    plans = [plan(parse_case(row_case(cols, row)), grouped.policies[grouped.rules[row]], policies)
+    # the profile reads no amount (engine.answer.Profile): the first row of each group, without its bill
+    plans = [plan(parse_case(person(cols, row)), grouped.policies[grouped.rules[row]], policies)
              for row in grouped.first.tolist()]
     starts = np.array([np.datetime64(p.document.effective_from, "D") for p in grouped.policies])
     early = cols["date"] < starts[grouped.rules]  # the engine: "the document is not in force yet"

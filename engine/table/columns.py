@@ -115,16 +115,23 @@ def identity_mask(codes) -> int:
 
 def row_case(cols: Mapping, i: int) -> dict:
     """Row i as the case dict engine.estimate takes."""
+    case = person(cols, i)
+    case["self_pay"] = Decimal(int(cols["self_pay"][i])) / HUNDRED
+    case["year_to_date"] = {k: Decimal(int(cols[f"ytd_{k}"][i])) / HUNDRED for k in ("self_pay", "aid", "tilt_aid")}
+    return case
+
+
+def person(cols: Mapping, i: int) -> dict:
+    """Row i without its amounts (a bill of 0): all the engine's profile of the person reads."""
     mask = int(cols["identities"][i])
-    case = {
-        "region": str(cols["region"][i]), "care": str(cols["care"][i]),
-        "identities": [code for code, bit in _BIT.items() if mask & bit],
-        "self_pay": Decimal(int(cols["self_pay"][i])) / HUNDRED,
-        "year_to_date": {k: Decimal(int(cols[f"ytd_{k}"][i])) / HUNDRED for k in ("self_pay", "aid", "tilt_aid")},
-        "date": str(cols["date"][i]),
-    }
-    facts = {name: fact_value(values, i) for name, values in cols.get("facts", {}).items()}
-    facts = {name: value for name, value in facts.items() if value is not None}
+    case = {"region": str(cols["region"][i]), "care": str(cols["care"][i]),
+            "identities": [code for code, bit in _BIT.items() if mask & bit], "self_pay": 0,
+            "date": str(cols["date"][i])}
+    facts = {}
+    for name, values in cols.get("facts", {}).items():
+        value = fact_value(values, i)
+        if value is not None:
+            facts[name] = value
     if facts:
         case["facts"] = facts
     return case

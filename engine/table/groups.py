@@ -74,6 +74,12 @@ def coded_words(values: np.ndarray) -> tuple[np.ndarray, list]:
 def _codes(values: np.ndarray) -> np.ndarray:
     """Small integer codes of a column (equal values, equal codes; None is a value)."""
     if values.dtype.kind in "US":
+        empty = values == ""
+        if np.count_nonzero(empty) * 2 > len(values):  # a fact most rows leave unstated: code the rest
+            at = np.flatnonzero(~empty)
+            codes = np.zeros(len(values), dtype=np.int64)
+            codes[at] = _codes(values[at]) + 1
+            return codes
         return _codes_by_compare(values, dict.fromkeys(np.unique(values[:FEW]).tolist()), exhaustive=False)
     if values.dtype != object:
         return _dense(values)[0]
@@ -85,13 +91,18 @@ def _codes(values: np.ndarray) -> np.ndarray:
 
 
 def _codes_by_compare(values: np.ndarray, known, exhaustive: bool) -> np.ndarray:
-    codes = np.full(len(values), -1, dtype=np.int64)
+    codes = np.zeros(len(values), dtype=np.int64)
+    seen = np.zeros(len(values), dtype=bool)
+    same = np.empty(len(values), dtype=bool)
     k = 0
-    for k, value in enumerate(known):
-        codes[np.equal(values, None) if value is None else values == value] = k
+    for k, value in enumerate(known):  # at most FEW: the byte-sized product below cannot overflow
+        np.equal(values, None if value is None else value, out=same)
+        if k:
+            codes += same.view(np.int8) * np.int8(k)
+        seen |= same
     if exhaustive:
         return codes
-    left = codes < 0
+    left = ~seen
     while left.any():  # names not among the first rows
         k += 1
         same = values == values[np.argmax(left)]
