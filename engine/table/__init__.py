@@ -35,6 +35,7 @@ import numpy as np
 
 from ..calc import estimate_case
 from ..case import Category, parse_case
+from ..context import facts_read
 from ..money import HUNDRED
 from ..policy import Policies
 from ..policy import default as load_policies
@@ -79,9 +80,8 @@ def estimate_table(cols: Mapping[str, Any], policies: Policies | None = None) ->
     if not n:
         return out
     grouped = group_rows(cols, policies)
-    # the profile reads no amount (engine.answer.Profile): the first row of each group, without its bill
-    plans = [plan(parse_case(person(cols, row)), grouped.policies[grouped.rules[row]], policies)
-             for row in grouped.first.tolist()]
+    plans = [_plan_of(cols, row, grouped.policies[rules], policies)
+             for row, rules in zip(grouped.first.tolist(), grouped.rules[grouped.first].tolist())]
     starts = np.array([np.datetime64(p.document.effective_from, "D") for p in grouped.policies])
     early = cols["date"] < starts[grouped.rules]  # the engine: "the document is not in force yet"
     by_engine = np.array([p is None for p in plans], dtype=bool)[grouped.group] & ~early
@@ -95,6 +95,17 @@ def estimate_table(cols: Mapping[str, Any], policies: Policies | None = None) ->
         out.category[row] = -1 if est.category is None else _category_index(est.category, categories, out)
         out.settlement[row] = SETTLEMENTS.index(est.settlement)
     return out
+
+
+def _plan_of(cols: Mapping, row: int, region, policies: Policies) -> list | None:
+    """The plan of row's kind of person, memoised with the region's rules like the engine's own
+    profile: the key holds the care, the identities and the facts the rules read, as given (never
+    an amount; the profile reads none, engine.answer.Profile), so the person is built from the
+    first row of a group, without its bill, only the first time the kind is met."""
+    read = facts_read(region)
+    key = ("table plan", str(cols["care"][row]), int(cols["identities"][row]),
+           tuple((name, fact_value(values, row)) for name, values in sorted(cols["facts"].items()) if name in read))
+    return region.memo(key, lambda: plan(parse_case(person(cols, row)), region, policies))
 
 
 def _category_index(category: Category, seen: dict, out: Table) -> int:
