@@ -30,7 +30,7 @@ class TableError(ValueError):
     def __init__(self, problems: list[tuple]):
         self.problems = problems
         self.rows = np.unique(np.concatenate([p[4] for p in problems])) if problems else np.zeros(0, np.int64)
-        super().__init__("; ".join(f"{col}（{zh}）: {msg}（{msg_zh}）, row {_rows_text(rows)}"
+        super().__init__("; ".join(f"{col}（{zh}）: {msg}（{msg_zh}）" + (f", row {_rows_text(rows)}" if len(rows) else "")
                                    for col, zh, msg, msg_zh, rows in problems))
 
 
