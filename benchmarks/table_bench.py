@@ -9,14 +9,17 @@ Goal (issue 17): ≥ 1,000,000 cases/s, agreeing with `estimate` case by case. T
   * 广西 inpatient: people with one identity, bills and year-to-date amounts drawn at random — the
     anchor, computed also by benchmarks/openfisca_anchor/guangxi_inpatient.py (needs the `bench`
     extra: pip install -e '.[bench]');
-  * mixed: the kinds of person of benchmarks/engine_bench.py (all regions and care types) with new
-    bills — where 西藏's two tiers, 倾斜救助 and the rest the table leaves to the engine show.
-Agreement with engine.estimate is checked on a seeded sample (--check rows) of each population;
-the anchor against the table on every row. Prints figures and exits 0.
+  * mixed: the kinds of person of benchmarks/engine_bench.py (all regions and care types, dates
+    before the documents, 西藏's two tiers, 倾斜救助, `requires:`) with new bills.
+Each population is timed twice: the first call (every kind of person new to the engine, so every
+profile is built) and warm calls (the same people, new bills; the best of WARM_RUNS). Agreement with engine.estimate
+(amount, category, settlement) is checked on a seeded sample (--check rows) of the warm call; the
+anchor against the table on every row. Prints figures; exits 1 on any disagreement.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -33,6 +36,7 @@ from engine.money import HUNDRED  # noqa: E402
 from engine_bench import make_cases  # noqa: E402
 
 GOAL = 1_000_000
+WARM_RUNS = 3  # the machine is shared: the best of a few calls is the figure least moved by other load
 
 
 def _bills(rng: np.random.Generator, n: int) -> dict:
@@ -47,10 +51,10 @@ def _bills(rng: np.random.Generator, n: int) -> dict:
     }
 
 
-def mixed(n: int, seed: int, people: int = 5_000) -> dict:
-    """n rows of `people` kinds of person (engine_bench's mix) with new bills."""
+def mixed(n: int, seed: int, people: int = 5_000, bills: int = 0) -> dict:
+    """n rows of `people` kinds of person (engine_bench's mix) with new bills (`bills` seeds them)."""
     kinds = table.table_from_cases(make_cases(people, seed=seed))
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng((seed, bills))
     pick = rng.integers(0, people, n)
     cols = {name: kinds[name][pick] for name in ("region", "care", "identities", "date")}
     cols["facts"] = {name: values[pick] for name, values in kinds["facts"].items()}
@@ -70,17 +74,17 @@ def guangxi_inpatient(n: int, seed: int) -> tuple[dict, list[str]]:
     return cols | _bills(rng, n), identity
 
 
-def _case(cols: dict, i: int) -> dict:
-    return table._row_case(cols, i)
-
-
-def agreement(cols: dict, got: table.Table, sample: np.ndarray, policies) -> tuple[int, int]:
-    same = 0
+def agreement(cols: dict, got: table.Table, sample: np.ndarray, policies) -> tuple[int, int, list]:
+    """Rows where the table and engine.estimate give the same amount, category and settlement."""
+    same, wrong = 0, []
     for i in sample.tolist():
-        est = engine.estimate(_case(cols, i), policies=policies, explain=False)
+        est = engine.estimate(table.row_case(cols, i), policies=policies, explain=False)
         mine = (int(got.assistance_fen[i]), got.category_of(i), table.SETTLEMENTS[got.settlement[i]])
-        same += mine == (int(est.assistance * HUNDRED), est.category, est.settlement)
-    return same, len(sample)
+        ok = mine == (int(est.assistance * HUNDRED), est.category, est.settlement)
+        same += ok
+        if not ok and len(wrong) < 3:
+            wrong.append(i)
+    return same, len(sample), wrong
 
 
 def timed(fn):
@@ -89,58 +93,51 @@ def timed(fn):
     return result, time.perf_counter() - t0, time.process_time() - c0
 
 
+def _rate(n: int, wall: float, cpu: float) -> str:
+    return f"{n / cpu:,.0f} per CPU second ({n / wall:,.0f}/s wall; {cpu:.2f} s CPU, {wall:.2f} s wall)"
+
+
+def _population(name: str, first: dict, warm: dict, policies, rng, check: int) -> tuple:
+    """The first call (the engine has not met these kinds of person: every profile is built) and a
+    warm call (the same people, new bills), then agreement on a sample of the warm call."""
+    n = len(warm["self_pay"])
+    got, wall, cpu = timed(lambda: table.estimate_table(first, policies))
+    print(f"\n{name}: first call {_rate(len(first['self_pay']), wall, cpu)}; "
+          f"by the engine one by one: {got.engine_rows:,}")
+    runs = [timed(lambda: table.estimate_table(warm, policies)) for _ in range(WARM_RUNS)]
+    got, wall, cpu = min(runs, key=lambda r: r[2])
+    print(f"  warm call, best of {WARM_RUNS} (CPU s {', '.join(f'{r[2]:.2f}' for r in runs)}): {_rate(n, wall, cpu)}; vectorised {1 - got.engine_rows / n:.2%} of rows "
+          f"({got.engine_rows:,} by the engine)")
+    same, checked, wrong = agreement(warm, got, rng.choice(n, min(check, n), replace=False), policies)
+    print(f"  agrees with engine.estimate on {same:,} of {checked:,} sampled rows"
+          + (f" — DISAGREES on rows {wrong}" if wrong else ""))
+    print(f"  goal ≥ {GOAL:,}/s: {'MET' if n / cpu >= GOAL else 'NOT MET'} per CPU second, "
+          f"{'MET' if n / wall >= GOAL else 'NOT MET'} on wall clock (wall > CPU: other load on the machine)")
+    return got, wall, cpu, same == checked
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=1_000_000)
-    ap.add_argument("--check", type=int, default=20_000, help="rows compared with engine.estimate")
+    ap.add_argument("--check", type=int, default=50_000, help="rows compared with engine.estimate")
     ap.add_argument("--no-openfisca", action="store_true")
     args = ap.parse_args(argv)
     policies = engine.load_policies()
     rng = np.random.default_rng(1)
-    print(f"population path benchmark — {args.n:,} rows each, Python {sys.version.split()[0]}")
+    print(f"population path benchmark — {args.n:,} rows each, Python {sys.version.split()[0]}, "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     gx, identity = guangxi_inpatient(args.n, seed=2)
-    table.estimate_table({k: (v[:1000] if k != "facts" else v) for k, v in gx.items()}, policies)  # warm
-    got, wall, cpu = timed(lambda: table.estimate_table(gx, policies))
-    same, checked = agreement(gx, got, rng.choice(args.n, min(args.check, args.n), replace=False), policies)
-    print(f"\n广西 inpatient: estimate_table {args.n / wall:,.0f} cases/s wall, {args.n / cpu:,.0f} per CPU second "
-          f"({wall:.2f} s wall, {cpu:.2f} s CPU); by the engine one by one: {got.engine_rows:,}")
-    print(f"  agrees with engine.estimate on {same:,} of {checked:,} sampled rows")
-    print(f"  goal ≥ {GOAL:,}/s: {'MET' if args.n / wall >= GOAL else 'NOT MET'} on wall clock, "
-          f"{'MET' if args.n / cpu >= GOAL else 'NOT MET'} per CPU second (wall > CPU: other load on the machine)")
+    gx_first, _ = guangxi_inpatient(args.n, seed=4)
+    got, wall, cpu, gx_ok = _population("广西 inpatient", gx_first, gx, policies, rng, args.check)
     if not args.no_openfisca:
         _openfisca(gx, identity, got, wall, cpu)
 
-    mx = mixed(args.n, seed=3)
-    got, wall, cpu = timed(lambda: table.estimate_table(mx, policies))
-    same, checked = agreement(mx, got, rng.choice(args.n, min(args.check, args.n), replace=False), policies)
-    share = 1 - got.engine_rows / args.n
-    print(f"\nmixed (all regions and care types): estimate_table {args.n / wall:,.0f} cases/s wall, "
-          f"{args.n / cpu:,.0f} per CPU second ({wall:.2f} s wall); vectorised {share:.1%} of rows, "
-          f"{got.engine_rows:,} by the engine one by one")
-    print(f"  agrees with engine.estimate on {same:,} of {checked:,} sampled rows")
-    fast = ~_engine_mask(mx, got)
-    sub = _subset(mx, fast)
-    got_fast, wall_fast, cpu_fast = timed(lambda: table.estimate_table(sub, policies))
-    print(f"  the vectorised rows alone ({int(fast.sum()):,}): {fast.sum() / wall_fast:,.0f} cases/s wall, "
-          f"{fast.sum() / cpu_fast:,.0f} per CPU second ({got_fast.engine_rows:,} of them by the engine when alone)")
-    return 0
-
-
-def _engine_mask(cols: dict, got: table.Table) -> np.ndarray:
-    """Which rows the table left to the engine (recomputed the way estimate_table decides)."""
-    policies = engine.load_policies()
-    group, first, regions = table._groups(cols, policies)
-    plans = [table._plan(engine.parse_case(table._row_case(cols, r)), policies) for r in first.tolist()]
-    counts = np.bincount(group, minlength=len(first))
-    slow = np.array([p is None for p in plans]) | (counts < table.SMALL_GROUP)
-    return slow[group] | table._before_document(cols, regions, policies)
-
-
-def _subset(cols: dict, mask: np.ndarray) -> dict:
-    out = {k: v[mask] for k, v in cols.items() if k != "facts"}
-    out["facts"] = {k: v[mask] for k, v in cols.get("facts", {}).items()}
-    return out
+    got, wall, cpu, mx_ok = _population("mixed (all regions and care types, 5,000 kinds of person)",
+                                        mixed(args.n, seed=3, bills=5), mixed(args.n, seed=3), policies, rng,
+                                        args.check)
+    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0 if gx_ok and mx_ok else 1
 
 
 def _openfisca(gx: dict, identity: list[str], got: table.Table, table_wall: float, table_cpu: float) -> None:

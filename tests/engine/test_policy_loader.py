@@ -486,7 +486,7 @@ ALLOWED = [
 # code (seconds per minute, HTTP 400, BM25's b = 0.5, histogram buckets, ages are read from the data):
 # those are only checked in the engine, the distinctive ones (rates such as 0.95, limits, thresholds,
 # statistics, 500 and up) everywhere.
-STRICT = ["engine/*.py", "jiuzhu/**/*.py"]
+STRICT = ["engine/**/*.py", "jiuzhu/**/*.py"]
 SCANNED = ["bot/**/*.py", "web/**/*.py", "faq/**/*.py"]
 GENERIC = {Decimal(x).normalize() for x in ("18", "60", "400", "0.05", "0.1", "0.25", "0.5")}
 _NUMERIC_STRING = re.compile(r"^\s*-?\d[\d_]*(?:\.\d+)?\s*$")
