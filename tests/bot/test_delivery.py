@@ -77,7 +77,7 @@ async def test_a_failed_save_is_retried_and_handled_once(stack, monkeypatch):
     service, dp, bot, session = stack
     c = Conversation(dp, bot, session, 7002)
     await c.say("/start", update_id=2001)
-    real = service.store.save_json
+    real = service.store.set
     calls = {"n": 0}
 
     async def failing_once(*args, **kwargs):
@@ -86,7 +86,7 @@ async def test_a_failed_save_is_retried_and_handled_once(stack, monkeypatch):
             raise sqlite3.OperationalError("disk I/O error")
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(service.store, "save_json", failing_once)
+    monkeypatch.setattr(service.store, "set", failing_once)
     with pytest.raises(StorageUnavailable):
         await c.say("南宁", update_id=2002)
     await c.say("南宁", update_id=2002)
