@@ -7,7 +7,6 @@ bot/doors/storage.py, no platform library (a web chat turn imports no Telegram c
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
