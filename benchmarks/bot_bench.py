@@ -9,7 +9,8 @@ What is measured, all in one process and one event loop, no network:
   types, buttons pressed and amounts typed, each to the result), recorded once from the real bot,
   then replayed with fresh chat ids and update ids, round-robin across the chats (as if they all
   talked at once), every update awaited through `Dispatcher.feed_update`;
-* (a) echo: a `Dispatcher` with the same FSM storage class (SqliteStorage) whose one router answers
+* (a) echo: a `Dispatcher` with the same FSM storage as the real door (`NoStorage`, keeping nothing:
+  the conversation is the chat service's) whose one router answers
   every text with `send_message` of the same text (and a button press with `answer()` + the data).
   The baseline uses coroutine filters, as the real bot does; the textbook `F.text` variant is shown
   too (aiogram evaluates such sync filters in a worker thread, which makes it slower);
@@ -67,8 +68,8 @@ from aiogram.types import CallbackQuery, Message, Update  # noqa: E402
 from bot.flow import State as FlowState  # noqa: E402
 from bot.messages import Button, Message as FlowMessage  # noqa: E402
 from bot.service import ChatService  # noqa: E402
-from bot.store import SqliteStorage  # noqa: E402
-from bot.telegram import build_dispatcher  # noqa: E402
+from bot.store import SqliteStore  # noqa: E402
+from bot.telegram import NoStorage, build_dispatcher  # noqa: E402
 from fake_telegram import (  # noqa: E402
     REGION_BUTTON, Conversation, RecordingSession, Script, callback_update, text_update,
 )
@@ -113,7 +114,7 @@ class Recorder(Conversation):
 
 async def record_streams(chats: int) -> list[list[Action]]:
     """Run each distinct script once against the real bot; return `chats` action lists (a mix)."""
-    storage = SqliteStorage(":memory:")
+    storage = SqliteStore(":memory:")
     service = ChatService(storage, secret=storage.secret)
     dp = build_dispatcher(service)
     session = RecordingSession()
@@ -216,7 +217,7 @@ class Figure:
 async def run_echo(streams, rounds: int, magic: bool = False) -> Figure:
     best = None
     for _ in range(rounds):
-        storage = SqliteStorage(":memory:")
+        storage = NoStorage()
         session = RecordingSession(record=False)
         bot = Bot("123:BENCH", session=session)
         dp = echo_dispatcher(storage, magic=magic)
@@ -232,7 +233,7 @@ async def run_echo(streams, rounds: int, magic: bool = False) -> Figure:
 async def run_flow(streams, rounds: int, db: str, label: str, profile: cProfile.Profile | None = None) -> Figure:
     best = None
     for _ in range(rounds):
-        storage = SqliteStorage(db)
+        storage = SqliteStore(db)
         service = ChatService(storage, secret=storage.secret)
         session = RecordingSession()
         bot = Bot("123:BENCH", session=session)
@@ -263,7 +264,7 @@ class ConstantService(ChatService):
 
     async def handle(self, session: str, text: str):
         key = self.key(session)
-        async with self.isolation.lock(key):
+        async with self.locks.lock(key):
             await self.load(key)
             await self.save(key, self.STATE)
         return self.REPLY
@@ -272,7 +273,7 @@ class ConstantService(ChatService):
 async def run_door(streams, rounds: int) -> Figure:
     best = None
     for _ in range(rounds):
-        storage = SqliteStorage(":memory:")
+        storage = SqliteStore(":memory:")
         service = ConstantService(storage, secret=storage.secret)
         bot = Bot("123:BENCH", session=RecordingSession(record=False))
         dp = build_dispatcher(service)
@@ -346,7 +347,7 @@ async def breakdown(streams) -> tuple[Timers, int, float]:
     timers.wrap(CallbackQuery, "answer", "CallbackQuery.answer")
     _ = understand
     try:
-        storage = SqliteStorage(":memory:")
+        storage = SqliteStore(":memory:")
         service = service_mod.ChatService(storage, secret=storage.secret)
         bot = Bot("123:BENCH", session=RecordingSession(record=False))
         dp = build_dispatcher(service)

@@ -1,5 +1,10 @@
-"""Conversation state and per-conversation locks in Redis, for several workers (REDIS_URL).
+"""Conversation state and per-conversation locks in Redis, for several workers (REDIS_URL), on
+redis.asyncio directly (the neutral ConversationStore and TurnLocks of bot/doors/storage.py).
 
+* The keys are the ones aiogram's RedisStorage wrote for earlier versions (`fsm:<n>:<n>:state`,
+  `…:data`, `…:lock`: its DefaultKeyBuilder with chat and user both the conversation's number), and
+  the values too (the state as text, the data as a JSON object), so conversations already in Redis
+  still read, and a worker of the old version and one of this version share them.
 * The hashing secret comes from JIUZHU_SECRET, required with REDIS_URL: a secret kept in Redis
   itself was lost with Redis's data, and a worker started later made a new one while the older
   workers kept theirs, splitting conversations. (Persist Redis with AOF, see the README.)
@@ -13,12 +18,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
-from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
-from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
 from redis.asyncio.retry import Retry
@@ -28,6 +32,7 @@ from redis.exceptions import LockError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .doors.delivery import Receipt, RedisLedger, redis_record
+from .doors.storage import Conversation, ConversationKey
 from .store import SecretMissing, secret_from_env
 
 log = logging.getLogger("jiuzhu.redis")
@@ -38,25 +43,49 @@ LOCK_WAIT = 15.0            # seconds a turn waits for another worker's turn on 
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, LockError)
 
 
-class JiuzhuRedisStorage(RedisStorage):
-    """aiogram's RedisStorage plus `save_json` (state, data and a delivery id in one MULTI/EXEC)."""
+def redis_key(key: ConversationKey, part: str) -> str:
+    """aiogram's DefaultKeyBuilder layout for the service's keys: "fsm:<chat>:<user>:<part>"."""
+    return f"fsm:{key.number}:{key.number}:{part}"
+
+
+class RedisStore:
+    """Conversations in Redis: state and data under their own keys, both with the retention TTL."""
 
     unavailable = UNAVAILABLE
 
-    async def save_json(self, key: StorageKey, state: str | None, data_json: str, keep: Any,
-                        receipt: Receipt | None = None) -> None:
+    def __init__(self, redis: Redis, ttl: int | None = None):
+        self.redis, self.ttl = redis, ttl
+
+    async def get(self, key: ConversationKey) -> Conversation | None:
+        state, data = await self.redis.mget(redis_key(key, "state"), redis_key(key, "data"))
+        if state is None and data is None:
+            return None
+        try:
+            found = json.loads(data) if data is not None else {}
+        except ValueError:
+            log.warning("discarding unreadable conversation data")
+            found = {}
+        label = state.decode("utf-8", "replace") if isinstance(state, bytes) else state
+        return Conversation(label, found if isinstance(found, dict) else {})
+
+    async def set(self, key: ConversationKey, state: str | None, data_json: str, *, keep: Any = None,
+                  receipt: Receipt | None = None) -> None:
+        """State, data and the delivery id in one MULTI/EXEC. (`keep` is not kept: another worker
+        may write the conversation next, so every turn reads it back from Redis.)"""
         pipe = self.redis.pipeline(transaction=True)
-        pipe.set(self.key_builder.build(key, "data"), data_json, ex=self.data_ttl)
-        state_key = self.key_builder.build(key, "state")
+        pipe.set(redis_key(key, "data"), data_json, ex=self.ttl)
         if state is None:
-            pipe.delete(state_key)
+            pipe.delete(redis_key(key, "state"))
         else:
-            pipe.set(state_key, state, ex=self.state_ttl)
+            pipe.set(redis_key(key, "state"), state, ex=self.ttl)
         if receipt is not None:
             redis_record(pipe, receipt.delivery_id)
         await pipe.execute()
         if receipt is not None:
             receipt.committed = True
+
+    def kept(self, key: ConversationKey) -> Any:
+        return None
 
     def ledger(self) -> RedisLedger:
         return RedisLedger(self.redis)
@@ -64,17 +93,19 @@ class JiuzhuRedisStorage(RedisStorage):
     async def ping(self) -> bool:
         return bool(await self.redis.ping())
 
+    async def close(self) -> None:
+        await self.redis.aclose(close_connection_pool=True)
 
-class LeasedRedisIsolation(BaseEventIsolation):
+
+class LeasedRedisLocks:
     """A Redis lock per conversation, held as a short lease that a background task renews."""
 
     def __init__(self, redis: Redis, lease: float = LEASE, wait: float = LOCK_WAIT):
         self.redis, self.lease, self.wait = redis, lease, wait
-        self.key_builder = DefaultKeyBuilder()
 
     @asynccontextmanager
-    async def lock(self, key: StorageKey) -> AsyncIterator[None]:
-        lock = Lock(self.redis, self.key_builder.build(key, "lock"), timeout=self.lease, sleep=0.02,
+    async def lock(self, key: ConversationKey) -> AsyncIterator[None]:
+        lock = Lock(self.redis, redis_key(key, "lock"), timeout=self.lease, sleep=0.02,
                     blocking_timeout=self.wait)
         if not await lock.acquire():
             raise LockError("conversation busy")

@@ -1,32 +1,31 @@
 """The chat service: the one place every door (Telegram, web chat, terminal) sends text to.
 
-It loads the conversation from the storage, runs one pure step of the flow, and saves the new
-state, under a per-conversation lock (in-process for SQLite; Redis locks across workers). The
-session id is hashed before it becomes a storage key.
+It loads the conversation from the store, runs one pure step of the flow, and saves the new
+state, under a per-conversation lock (a file lock across processes for SQLite; Redis locks across
+workers). The session id is hashed before it becomes a key. It knows only the neutral protocols of
+bot/doors/storage.py, no platform library (a web chat turn imports no Telegram code).
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
-from collections import defaultdict
 from datetime import date
 from typing import Any, Awaitable, Callable
 
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
 from pydantic import ValidationError
 from pydantic_core import to_json
 
 import faq
 
 from .doors.delivery import Receipt
+from .doors.storage import ConversationKey, ConversationStore, LocalTurnLocks, TurnLocks
 from .errors import StorageUnavailable
 from .flow import FlowConfig, State, step
 from .messages import Button, Message
-from .states import fsm_state_for
+from .states import state_label
 
-__all__ = ["ChatService", "StorageUnavailable", "warm_up"]
+__all__ = ["ChatService", "StorageUnavailable", "warm_up", "warm_up_faq", "warm_up_flow"]
 log = logging.getLogger("jiuzhu.chat")
 MAX_TEXT = 2000
 SNAP_JSON_MAX = 16_384
@@ -49,51 +48,33 @@ def faq_answer(text: str, region: str | None, misses_db: str | None = None) -> l
     return [Message(text=result.message or "没有找到确切答案。可以拨打12393医保服务热线。", buttons=buttons, kind="info")]
 
 
-class LocalEventIsolation(BaseEventIsolation):
-    """One process's isolation, as aiogram's SimpleEventIsolation: an asyncio.Lock per key. `lock`
-    hands out the lock itself (an asyncio.Lock is an async context manager) rather than wrapping
-    it in an async generator: the dispatcher takes it for every update, the service every turn."""
-
-    def __init__(self) -> None:
-        self._locks: defaultdict[StorageKey, asyncio.Lock] = defaultdict(asyncio.Lock)
-
-    def lock(self, key: StorageKey) -> asyncio.Lock:  # type: ignore[override]
-        return self._locks[key]
-
-    async def close(self) -> None:
-        self._locks.clear()
-
-
 class ChatService:
-    def __init__(self, storage: BaseStorage, *, secret: bytes, isolation: BaseEventIsolation | None = None,
+    def __init__(self, store: ConversationStore, *, secret: bytes, locks: TurnLocks | None = None,
                  misses_db: str | None = None, today: date | None = None, policies: Any = None):
-        self.storage = storage
+        self.store = store
         self.secret = secret
-        self.isolation = isolation or LocalEventIsolation()
+        self.locks = locks or LocalTurnLocks()
         self.misses_db = misses_db
-        self.unavailable: tuple[type[BaseException], ...] = tuple(getattr(storage, "unavailable", ()))
+        self.unavailable: tuple[type[BaseException], ...] = tuple(getattr(store, "unavailable", ()))
         self._snap_json: dict[int, tuple[dict, str]] = {}  # id(snapshot) → (snapshot, its JSON)
-        self._keys: dict[str, StorageKey] = {}  # session → its storage key (an HMAC each turn otherwise)
+        self._keys: dict[str, ConversationKey] = {}  # session → its key (an HMAC each turn otherwise)
         self.config = FlowConfig(faq=lambda q, r: faq_answer(q, r, self.misses_db), today=today, policies=policies)
 
-    def key(self, session: str) -> StorageKey:
+    def key(self, session: str) -> ConversationKey:
         found = self._keys.get(session)
         if found is None:
             if len(self._keys) >= 4096:
                 self._keys.clear()
             digest = hmac.new(self.secret, session.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
-            number = int(digest[:15], 16)
-            found = self._keys[session] = StorageKey(bot_id=0, chat_id=number, user_id=number)
+            found = self._keys[session] = ConversationKey(int(digest[:15], 16))
         return found
 
-    async def load(self, key: StorageKey) -> State | None:
-        kept = getattr(self.storage, "kept", None)
-        if kept is not None:  # the State this service saved last turn, while the row is unchanged
-            state = kept(key)
-            if state is not None:
-                return state
-        data = await self.storage.get_data(key)
-        flow = data.get("flow")
+    async def load(self, key: ConversationKey) -> State | None:
+        state = self.store.kept(key)  # the State this service saved last turn, while the row is unchanged
+        if state is not None:
+            return state
+        found = await self.store.get(key)
+        flow = found.data.get("flow") if found is not None else None
         if not flow:
             return None
         try:
@@ -108,7 +89,7 @@ class ChatService:
         text = (text or "")[:MAX_TEXT]
         key = self.key(session)
         try:
-            async with self.isolation.lock(key):
+            async with self.locks.lock(key):
                 state = await self.load(key)
                 reply = step(state, text, self.config)
                 await self.save(key, reply.state)
@@ -126,7 +107,7 @@ class ChatService:
         text = (text or "")[:MAX_TEXT]
         key = self.key(session)
         try:
-            async with self.isolation.lock(key):
+            async with self.locks.lock(key):
                 if receipt is not None and await receipt.already():
                     return False
                 state = await self.load(key)
@@ -139,33 +120,17 @@ class ChatService:
 
     async def ready(self) -> bool:
         """Whether the storage answers now (for /readyz)."""
-        ping = getattr(self.storage, "ping", None)
-        if ping is None:
-            return True
         try:
-            return bool(await ping())
+            return bool(await self.store.ping())
         except Exception:  # noqa: BLE001 - any failure to answer means "not ready"
             return False
 
-    async def save(self, key: StorageKey, state: State, receipt: Receipt | None = None) -> None:
-        """Written to the storage every turn (a restart loses nothing). The flow never changes a
-        State it was given (it steps a copy), so the storage may keep this object for `load`.
-        `receipt`: recorded with the state in one transaction where the storage can."""
-        fsm = fsm_state_for(state.pending, state.done)
-        save_json = getattr(self.storage, "save_json", None)
-        if save_json is not None:  # {"flow": …} written by pydantic's serializer straight to JSON
-            if receipt is None:
-                await save_json(key, fsm.state if fsm else None, self._flow_json(state), state)
-            else:
-                await save_json(key, fsm.state if fsm else None, self._flow_json(state), state, receipt=receipt)
-            return
-        data = {"flow": state.model_dump(mode="json")}
-        setter = getattr(self.storage, "set_all", None)
-        if setter is not None:
-            await setter(key, fsm.state if fsm else None, data)
-        else:
-            await self.storage.set_data(key, data)
-            await self.storage.set_state(key, fsm)
+    async def save(self, key: ConversationKey, state: State, receipt: Receipt | None = None) -> None:
+        """Written to the store every turn (a restart loses nothing). The flow never changes a
+        State it was given (it steps a copy), so the store may keep this object for `load`.
+        `receipt`: recorded with the state in one transaction."""
+        await self.store.set(key, state_label(state.pending, state.done), self._flow_json(state), keep=state,
+                             receipt=receipt)
 
     def _flow_json(self, state: State) -> str:
         """{"flow": the state} as JSON. A history snapshot never changes once taken and stays in the
@@ -184,13 +149,24 @@ class ChatService:
         return f'{{"flow":{rest[:-1]},"history":[{",".join(texts)}]}}}}'
 
     async def close(self) -> None:
-        await self.storage.close()
-        await self.isolation.close()
+        await self.store.close()
+        await self.locks.close()
 
 
 def warm_up() -> None:
     """Load dictionaries, the FAQ index and the policies before the first user waits for them."""
+    warm_up_flow()
+    warm_up_faq()
+
+
+def warm_up_flow() -> None:
+    """The flow's dictionaries and the policies: what any first chat message needs (a fraction of
+    a second of CPU)."""
     step(None, "我是南宁的低保户，住院自付2万", FlowConfig())
+
+
+def warm_up_faq() -> None:
+    """The FAQ index: only a policy question needs it, and it takes longer to build."""
     try:
         faq.search("低保户住院能报多少")
     except Exception:  # noqa: BLE001 - warm-up is an optimisation only

@@ -1,38 +1,24 @@
-"""FSM states, declared once: one State per question the flow can be waiting for, plus the result.
+"""Where a conversation stands, as the stores record it beside the flow's data: "Ask:<question>"
+while the flow waits for an answer to that question, "Ask:result" once it has given the result.
 
-The flow (bot/flow.py) keeps its own pure state; the chat service mirrors `State.pending` into the
-aiogram FSM state so handlers and storage show where each conversation stands.
+The text is the one earlier versions wrote (aiogram's "<group>:<state>" naming of a StatesGroup
+`Ask`), so conversations already stored read the same. The flow (bot/flow.py) keeps its own pure
+state; this is only a label for someone looking at the storage.
 """
-from aiogram.fsm.state import State, StatesGroup
+from __future__ import annotations
+
+GROUP = "Ask"
+QUESTIONS = frozenset({
+    "region", "identities", "identity_unsure", "care", "self_pay", "self_pay_refine", "disability_grade",
+    "disability_kind", "special_disease", "hospital_level", "stay_policy_total", "where", "referred",
+    "family_income", "age", "insurance_tier", "veteran_kind", "year_to_date", "ytd_self_pay", "ytd_aid",
+    "ytd_tilt_aid", "edit",
+})
+RESULT = f"{GROUP}:result"
 
 
-class Ask(StatesGroup):
-    region = State()
-    identities = State()
-    identity_unsure = State()
-    care = State()
-    self_pay = State()
-    self_pay_refine = State()
-    disability_grade = State()
-    disability_kind = State()
-    special_disease = State()
-    hospital_level = State()
-    stay_policy_total = State()
-    where = State()
-    referred = State()
-    family_income = State()
-    age = State()
-    insurance_tier = State()
-    veteran_kind = State()
-    year_to_date = State()
-    ytd_self_pay = State()
-    ytd_aid = State()
-    ytd_tilt_aid = State()
-    edit = State()
-    result = State()
-
-
-def fsm_state_for(pending: str | None, done: bool) -> State | None:
-    if pending and hasattr(Ask, pending):
-        return getattr(Ask, pending)
-    return Ask.result if done else None
+def state_label(pending: str | None, done: bool) -> str | None:
+    """"Ask:<pending>" for a known question, "Ask:result" when done, else None (nothing stored)."""
+    if pending in QUESTIONS:
+        return f"{GROUP}:{pending}"
+    return RESULT if done else None

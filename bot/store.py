@@ -1,4 +1,5 @@
-"""Where conversations live: an aiogram storage on SQLite (default) or Redis (REDIS_URL).
+"""Where conversations live: SQLite (default; Redis with REDIS_URL is bot/redis_store.py), as the
+neutral ConversationStore and TurnLocks of bot/doors/storage.py.
 
 Privacy: only the flow's slots are stored (no names, ID numbers, phone numbers). Keys are HMAC
 hashes of the session id with a secret kept outside the data file (`JIUZHU_SECRET`, else a key
@@ -11,8 +12,10 @@ Two processes on one file: a turn (load, step, save) holds a lock on the convers
 the kernel drops the lock when a process dies, even by kill -9.
 Reliability: SQLite runs in WAL mode and every write is one UPSERT in its own transaction, so a
 `kill -9` at any moment leaves either the old or the new state, never half of one.
-Speed: every write still goes to SQLite, but the storage also keeps the object a caller saved with
-`save_json` (the chat service keeps the flow's State), and hands it back from `kept` instead of
+Layout: the table and its row keys are the ones earlier versions (an aiogram FSM storage) wrote, so
+an existing database reads as before (`_key_text`).
+Speed: every write still goes to SQLite, but the store also keeps the object a caller saved with
+`set(…, keep=…)` (the chat service keeps the flow's State), and hands it back from `kept` instead of
 reading, parsing and validating the row again — only as long as no other connection has written
 to the database since (SQLite's `PRAGMA data_version`), so a second process or a second storage on
 the same file is never answered from a stale copy.
@@ -30,15 +33,14 @@ import sqlite3
 import threading
 import time
 from collections import defaultdict
-from typing import Any, Mapping
+from typing import Any
 
 import sqlite_utils
-from aiogram.fsm.state import State
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
 
 from faq.misses import purge_misses
 
 from .doors.delivery import Receipt, SqliteLedger, prune, record_in
+from .doors.storage import Conversation, ConversationKey
 
 DEFAULT_RETENTION_DAYS = 30
 # `updated` (what retention counts from) is moved on at most once in this many seconds: a turn then
@@ -48,8 +50,11 @@ TOUCH_EVERY = 3600
 KEPT_MAX = 4096  # conversations whose latest saved object is kept in memory (the most recently written)
 
 
-def _key_text(key: StorageKey) -> str:
-    return f"{key.bot_id}:{key.chat_id}:{key.user_id}:{key.thread_id or ''}:{key.business_connection_id or ''}:{key.destiny}"
+def _key_text(key: ConversationKey) -> str:
+    """What the row key is the HMAC of: the text earlier versions made of aiogram's key for the
+    service's conversations (bot 0, chat and user both the number, no thread, no business
+    connection, destiny "default"), kept so their rows are found again."""
+    return f"0:{key.number}:{key.number}:::default"
 
 
 def open_db(path: str) -> sqlite_utils.Database:
@@ -133,7 +138,7 @@ def _old_secret(path: str) -> str | None:
         conn.close()
 
 
-class SqliteTurnIsolation(BaseEventIsolation):
+class SqliteTurnLocks:
     """One turn at a time per conversation across every process on the file: an asyncio.Lock per
     key in this process, then an exclusive POSIX lock on one byte of `<db>-turns.lock` chosen by
     the key's hash (record locks belong to the process, hence the asyncio lock first; a count per
@@ -143,15 +148,17 @@ class SqliteTurnIsolation(BaseEventIsolation):
     POLL = 0.002
 
     def __init__(self, path: str):
-        self._locks: defaultdict[StorageKey, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks: defaultdict[ConversationKey, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._fd = os.open(f"{path}-turns.lock", os.O_RDWR | os.O_CREAT, 0o600) if path != ":memory:" else None
         self._held: dict[int, int] = {}
 
-    def _slot(self, key: StorageKey) -> int:
-        # the numbers only (str hashes differ per process); a service key's chat_id is an HMAC already
-        return (key.chat_id * 1_000_003 + key.user_id) % self.SLOTS
+    def _slot(self, key: ConversationKey) -> int:
+        # the number only (str hashes differ per process); a service key's number is an HMAC already.
+        # The formula of earlier versions (chat and user were both the number), so an old process
+        # and a new one on the same file still lock the same byte.
+        return (key.number * 1_000_003 + key.number) % self.SLOTS
 
-    def lock(self, key: StorageKey):  # type: ignore[override]
+    def lock(self, key: ConversationKey) -> "_TurnLock":
         return _TurnLock(self, key)
 
     async def _acquire(self, slot: int) -> None:
@@ -186,7 +193,7 @@ class SqliteTurnIsolation(BaseEventIsolation):
 
 
 class _TurnLock:
-    def __init__(self, owner: SqliteTurnIsolation, key: StorageKey):
+    def __init__(self, owner: SqliteTurnLocks, key: ConversationKey):
         self.owner, self.local, self.slot = owner, owner._locks[key], owner._slot(key)
 
     async def __aenter__(self) -> None:
@@ -204,8 +211,8 @@ class _TurnLock:
             self.local.release()
 
 
-class SqliteStorage(BaseStorage):
-    """aiogram FSM storage in one SQLite table `conversations` (hashed key, state, data, updated)."""
+class SqliteStore:
+    """Conversations in one SQLite table `conversations` (hashed key, state, data, updated)."""
 
     unavailable = (sqlite3.OperationalError,)  # the file locked past busy_timeout, the disk gone …
 
@@ -221,13 +228,13 @@ class SqliteStorage(BaseStorage):
         )
         self.db.execute("CREATE INDEX IF NOT EXISTS conversations_updated ON conversations(updated)")
         self._writes = 0
-        self._hashes: dict[StorageKey, str] = {}
+        self._hashes: dict[ConversationKey, str] = {}
         self._kept: dict[str, tuple[str | None, Any]] = {}   # row key → (state, object) of our latest write
         self._version = self._data_version()
         SqliteLedger(self.db.conn)  # its table exists before the first purge
         self.purge()
 
-    def _hash(self, key: StorageKey) -> str:
+    def _hash(self, key: ConversationKey) -> str:
         found = self._hashes.get(key)
         if found is None:
             if len(self._hashes) >= KEPT_MAX:
@@ -258,10 +265,10 @@ class SqliteStorage(BaseStorage):
             del kept[next(iter(kept))]  # the dict's order is the order of the writes: the oldest
         kept[row_key] = (state, obj)
 
-    def _row(self, key: StorageKey):
+    def _row(self, key: ConversationKey):
         return self.db.execute("SELECT state, data FROM conversations WHERE key = ?", [self._hash(key)]).fetchone()
 
-    def _write(self, key: StorageKey, keep: tuple[str | None, Any] | None = None, receipt: Receipt | None = None,
+    def _write(self, key: ConversationKey, keep: tuple[str | None, Any] | None = None, receipt: Receipt | None = None,
                **columns: Any) -> None:
         """One UPSERT in its own transaction: the given columns (state and/or data) and the time.
         `keep`: (state, object) to hand back from `kept` until the row changes another way.
@@ -291,49 +298,33 @@ class SqliteStorage(BaseStorage):
 
     def ledger(self) -> SqliteLedger:
         """Where the doors record delivery ids (the same file, so the id and the state it led to
-        are written in one transaction by `save_json`)."""
+        are written in one transaction by `set`)."""
         return SqliteLedger(self.db.conn)
 
     async def ping(self) -> bool:
         with self._lock:
             return self.db.conn.execute("SELECT 1").fetchone() == (1,)
 
-    async def set_state(self, key: StorageKey, state: str | State | None = None) -> None:
-        self._write(key, state=state.state if isinstance(state, State) else state)
-
-    async def get_state(self, key: StorageKey) -> str | None:
-        found = self._fresh().get(self._hash(key)) if self._kept else None
-        if found is not None:
-            return found[0]
-        row = self._row(key)
-        return row[0] if row else None
-
-    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        self._write(key, data=_dumps(data))
-
-    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+    async def get(self, key: ConversationKey) -> Conversation | None:
         row = self._row(key)
         if not row:
-            return {}
+            return None
         try:
-            return json.loads(row[1])
+            data = json.loads(row[1])
         except (TypeError, ValueError):
-            return {}
+            data = {}
+        return Conversation(row[0], data if isinstance(data, dict) else {})
 
-    async def set_all(self, key: StorageKey, state: str | None, data: Mapping[str, Any]) -> None:
-        """State and data in one statement: one transaction, so nothing is half-written."""
-        self._write(key, state=state, data=_dumps(data))
+    async def set(self, key: ConversationKey, state: str | None, data_json: str, *, keep: Any = None,
+                  receipt: Receipt | None = None) -> None:
+        """State and data (already JSON) in one UPSERT, one transaction. `keep` (what the data was
+        made from) is remembered for `kept`; the row is written all the same: a restart, or another
+        process on the file, reads it from SQLite. `receipt`: the delivery that led to this turn,
+        recorded in the same transaction."""
+        self._write(key, keep=None if keep is None else (state, keep), receipt=receipt, state=state, data=data_json)
 
-    async def save_json(self, key: StorageKey, state: str | None, data_json: str, keep: Any,
-                        receipt: Receipt | None = None) -> None:
-        """Like `set_all`, with the data already written as a JSON object (`data_json`), and `keep`
-        (what the data was made from) remembered for `kept`. The row is written all the same: a
-        restart, or another process on the file, reads it from SQLite. `receipt`: the delivery
-        that led to this turn, recorded in the same transaction."""
-        self._write(key, keep=(state, keep), receipt=receipt, state=state, data=data_json)
-
-    def kept(self, key: StorageKey) -> Any:
-        """The `keep` object of the key's latest `save_json`, or None: when the row was written
+    def kept(self, key: ConversationKey) -> Any:
+        """The `keep` object of the key's latest `set`, or None: when the row was written
         another way since, or another connection has written to the database (then it must be read)."""
         if not self._kept:
             return None
@@ -378,10 +369,6 @@ def _upsert(columns: tuple[str, ...]) -> str:
         f"ON CONFLICT(key) DO UPDATE SET {updates}, updated = CASE WHEN conversations.updated > "
         f"excluded.updated - {TOUCH_EVERY} THEN conversations.updated ELSE excluded.updated END")
     return sql
-
-
-def _dumps(data: Mapping[str, Any]) -> str:
-    return json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"))
 
 
 def _retention_from_env() -> int:

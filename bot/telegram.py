@@ -11,6 +11,11 @@ new state — so a failure (Bot API error, Redis down, kill -9) leaves the conve
 and Telegram's retry (webhook) or our own re-fetch (long polling, `poll_updates`: the offset moves
 past an update only once it was handled) is processed as the first attempt would have been. A
 duplicate of an update already handled is dropped.
+
+The conversation itself is the ChatService's (its own store and locks, keyed by the neutral
+ConversationKey from the session id "tg:<chat id>"): aiogram's dispatcher is given a storage that
+keeps nothing, since no handler uses an FSMContext. Long replies are split under Telegram's limit
+of 4096 UTF-16 units by bot/doors/text.py.
 """
 from __future__ import annotations
 
@@ -26,13 +31,15 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandStart
+from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from aiogram.fsm.storage.memory import DisabledEventIsolation
 from aiogram.methods import GetUpdates
 from aiogram.types import (
     BotCommand, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message as TgMessage, Update,
 )
 
-from .doors.delivery import Deduper, Receipt, SqliteLedger
+from .doors.delivery import Deduper, Receipt
+from .doors.text import split, utf16_size
 from .messages import Message
 from .service import ChatService
 from .wiring import service_from_env
@@ -40,7 +47,7 @@ from .store import SecretMissing
 
 log = logging.getLogger("jiuzhu.telegram")
 CALLBACK_LIMIT = 64
-TEXT_LIMIT = 4000
+TEXT_LIMIT = 4096         # UTF-16 code units of one Telegram message
 POLL_TIMEOUT = 10        # seconds getUpdates waits for news
 MAX_ATTEMPTS = 8         # an update that keeps failing is given up after this many tries (logged)
 COMMANDS = [
@@ -89,24 +96,7 @@ def _markup(buttons: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup:
 
 
 def _chunks(text: str) -> list[str]:
-    if len(text) <= TEXT_LIMIT:
-        return [text]
-    parts, current = [], ""
-    for line in text.split("\n"):
-        while len(line) > TEXT_LIMIT:  # one very long line: cut it, losing nothing
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:TEXT_LIMIT])
-            line = line[TEXT_LIMIT:]
-        if current and len(current) + len(line) + 1 > TEXT_LIMIT:
-            parts.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        parts.append(current)
-    return parts
+    return split(text, TEXT_LIMIT, utf16_size)
 
 
 def _bubbles(messages: list[Message]) -> list[tuple[str, Message]]:
@@ -118,7 +108,7 @@ def _bubbles(messages: list[Message]) -> list[tuple[str, Message]]:
     out: list[tuple[str, Message]] = []
     for message in messages:
         text = message.text
-        if out and not out[-1][1].buttons and len(out[-1][0]) + 2 + len(text) <= TEXT_LIMIT:
+        if out and not out[-1][1].buttons and utf16_size(f"{out[-1][0]}\n\n{text}") <= TEXT_LIMIT:
             text = f"{out.pop()[0]}\n\n{text}"
         out.append((text, message))
     return out
@@ -153,8 +143,27 @@ class DedupeMiddleware(BaseMiddleware):
 
 def ledger_of(service: ChatService):
     """The store's own ledger (its file or its Redis), so ids commit with the state."""
-    make = getattr(service.storage, "ledger", None)
-    return make() if make is not None else SqliteLedger(service.storage.db.conn)
+    return service.store.ledger()
+
+
+class NoStorage(BaseStorage):
+    """aiogram's FSM storage for the dispatcher, keeping nothing: the conversation lives in the
+    ChatService's store, and no handler uses an FSMContext (it would read back nothing)."""
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        return None
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        return None
+
+    async def set_data(self, key: StorageKey, data: Any) -> None:
+        return None
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        return {}
+
+    async def close(self) -> None:
+        return None
 
 
 async def cosmetic(call: Awaitable[Any]) -> None:
@@ -179,8 +188,8 @@ async def has_data(query: CallbackQuery) -> bool:
 
 
 def build_dispatcher(service: ChatService) -> Dispatcher:
-    # the handlers use no FSMContext: the service takes the conversation's lock itself
-    dp = Dispatcher(storage=service.storage, events_isolation=DisabledEventIsolation())
+    # the handlers use no FSMContext: the service keeps the conversation and takes its lock itself
+    dp = Dispatcher(storage=NoStorage(), events_isolation=DisabledEventIsolation())
     dp.update.outer_middleware(DedupeMiddleware(Deduper(ledger_of(service))))
 
     commands, buttons, text, other = Router(name="commands"), Router(name="buttons"), Router(name="text"), Router(name="other")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 
-from .redis_store import JiuzhuRedisStorage, LeasedRedisIsolation, redis_client, require_secret
+from .redis_store import LeasedRedisLocks, RedisStore, redis_client, require_secret
 from .service import ChatService
-from .store import SqliteStorage, SqliteTurnIsolation, _retention_from_env
+from .store import SqliteStore, SqliteTurnLocks, _retention_from_env
 
 __all__ = ["redis_service", "service_from_env"]
 
@@ -18,13 +18,12 @@ def service_from_env(db_path: str | None = None, redis_url: str | None = None) -
     redis_url = redis_url if redis_url is not None else os.environ.get("REDIS_URL")
     if redis_url:
         return redis_service(redis_url, misses_db=db_path)
-    storage = SqliteStorage(db_path)
-    return ChatService(storage, secret=storage.secret, isolation=SqliteTurnIsolation(db_path), misses_db=db_path)
+    store = SqliteStore(db_path)
+    return ChatService(store, secret=store.secret, locks=SqliteTurnLocks(db_path), misses_db=db_path)
 
 
 def redis_service(url: str, misses_db: str | None = None) -> ChatService:
     secret = require_secret()
     redis = redis_client(url)
-    ttl = _retention_from_env() * 86400
-    storage = JiuzhuRedisStorage(redis, state_ttl=ttl, data_ttl=ttl)
-    return ChatService(storage, secret=secret, isolation=LeasedRedisIsolation(redis), misses_db=misses_db)
+    store = RedisStore(redis, ttl=_retention_from_env() * 86400)
+    return ChatService(store, secret=secret, locks=LeasedRedisLocks(redis), misses_db=misses_db)

@@ -3,26 +3,43 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import socket
 import threading
+import time
 
 log = logging.getLogger("jiuzhu.web")
 
 
 def warm_up(app) -> None:
-    """Load what the first visitor would otherwise wait for: the chat service (aiogram imports take
-    seconds), the language dictionaries and the FAQ index (one conversation step and one search),
-    and the policy charts (cached per region)."""
-    import engine
-    from bot.service import warm_up as warm_up_chat
+    """Load what the first visitor would otherwise wait for: the chat (`warm_up_chat`), the FAQ
+    index (one search) and the policy charts (cached per region)."""
+    warm_up_chat(app)
+    warm_up_rest()
+
+
+def warm_up_chat(app) -> None:
+    """The chat service (it imports no Telegram library: quick) and one conversation step (the
+    language dictionaries and the policies), so a first chat message is answered in milliseconds."""
+    from bot.service import warm_up_flow
 
     from .state import ChatUnavailable
-    from .charts import region_charts
 
     try:
         app.state.jz.chat()
     except ChatUnavailable:
         log.warning("the chat service is not available; /api/v1/chat will answer 503")
-    warm_up_chat()
+    warm_up_flow()
+
+
+def warm_up_rest() -> None:
+    """The FAQ index and the policy charts: slower to build, needed only by a policy question or a
+    chart, so they load after the port is open."""
+    import engine
+    from bot.service import warm_up_faq
+
+    from .charts import region_charts
+
+    warm_up_faq()
     for code in engine.REGIONS:
         region_charts(code)
 
@@ -110,9 +127,22 @@ def _doors_configured(app) -> bool:
     return bool(os.environ.get("BOT_TOKEN") or app.state.jz.settings.wechat_token)
 
 
-def _warm_and_freeze(app) -> None:
+def _wait_for_port(host: str, port: int, timeout: float = 30.0) -> None:
+    """Until the server accepts connections (or `timeout`): the background warm-up then does not
+    compete with the server's own start for the one interpreter lock."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host if host not in ("0.0.0.0", "::", "") else "127.0.0.1", port), 0.5):
+                return
+        except OSError:
+            time.sleep(0.01)
+
+
+def _warm_and_freeze(host: str, port: int) -> None:
+    _wait_for_port(host, port)
     try:
-        warm_up(app)
+        warm_up_rest()
     except Exception:  # noqa: BLE001 - warm-up is an optimisation; the first request loads what it needs
         log.exception("warm-up failed")
     _freeze_long_lived_objects()
@@ -137,8 +167,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
         mount_wechat(app)
         if not mount_webhook(app):
             start_polling_thread()
-    else:  # the web alone: open the port now, warm the chat (aiogram's imports take seconds) meanwhile
-        threading.Thread(target=_warm_and_freeze, args=(app,), name="warm-up", daemon=True).start()
+    else:  # the web alone: the chat warm before the port opens (a fraction of a second), the FAQ
+        # index and the charts meanwhile (seconds)
+        try:
+            warm_up_chat(app)
+        except Exception:  # noqa: BLE001 - warm-up is an optimisation; the first request loads what it needs
+            log.exception("chat warm-up failed")
+        threading.Thread(target=_warm_and_freeze, args=(host, port), name="warm-up", daemon=True).start()
     trusted = app.state.jz.settings.trusted_proxies
     uvicorn.run(app, host=host, port=port, proxy_headers=bool(trusted), forwarded_allow_ips=trusted or "",
                 server_header=False, log_level="info", log_config=log_config(),

@@ -32,8 +32,9 @@ class AppState:
             if self._chat is not None:
                 return self._chat
             try:
-                # here, not at the top: the stores import aiogram, seconds that `jiuzhu serve` spends
-                # in its warm-up thread after the port is open, and web.app must not wait for
+                # here, not at the top: the stores and the flow's dictionaries take time that
+                # `jiuzhu serve` spends in its warm-up thread after the port is open, and web.app
+                # must not wait for
                 from bot.wiring import service_from_env
             except ImportError as exc:  # the conversation is not installed yet
                 raise ChatUnavailable(str(exc)) from None

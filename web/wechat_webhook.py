@@ -95,7 +95,7 @@ def router_from_env(service, settings: Settings) -> APIRouter | None:
     has one, else stays in this process."""
     if not settings.wechat_token:
         return None
-    redis = getattr(service.storage, "redis", None)
+    redis = getattr(service.store, "redis", None)
     store = RedisTTL(redis) if redis is not None else MemoryTTL()
     api = None
     if settings.wechat_appid and settings.wechat_secret:

@@ -1,6 +1,7 @@
 """What a door without buttons needs (WeChat, SMS, a terminal): the offered choices as numbered
 lines, a typed number ("1", "２", "一", "第一个") read back as that choice, and long text split
-under a platform's size limit at line boundaries. Platform-neutral: no door imports here.
+under a platform's size limit at line boundaries (characters, UTF-8 bytes or UTF-16 units).
+Platform-neutral: no door imports here.
 """
 from __future__ import annotations
 
@@ -45,6 +46,12 @@ def choice(text: str, labels: list[str]) -> str:
 
 def utf8_size(text: str) -> int:
     return len(text.encode("utf-8"))
+
+
+def utf16_size(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram counts a message's 4096: a character outside the
+    Basic Multilingual Plane (an emoji, a rare CJK character) counts twice."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 
 
 def split(text: str, limit: int, size: Callable[[str], int] = len) -> list[str]:

@@ -178,7 +178,7 @@ class WeChatDoor:
     async def _run(self, ident: str, openid: str, text: str, turn: Turn) -> None:
         session = f"wx:{openid}"
         try:
-            options_key = f"jiuzhu:wechat:opts:{self.service.key(session).chat_id}"
+            options_key = f"jiuzhu:wechat:opts:{self.service.key(session).number}"
             offered = await self.store.get(options_key)
             said = choice(text, json.loads(offered)) if offered else text
             body, labels = numbered(await self.service.handle(session, said))

@@ -267,7 +267,7 @@ class Counting:
 
     def __init__(self, service: ChatService):
         self.inner = service
-        self.secret, self.storage = service.secret, service.storage
+        self.secret, self.store = service.secret, service.store
         self.calls = 0
         self.fail_next = 0
         self.delay = 0.0

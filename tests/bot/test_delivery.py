@@ -46,7 +46,7 @@ async def stack(tmp_path):
 
 
 def stored_rows(service) -> list[tuple]:
-    conn = sqlite3.connect(service.storage.path)
+    conn = sqlite3.connect(service.store.path)
     try:
         return conn.execute("SELECT key, state, data FROM conversations ORDER BY key").fetchall()
     finally:
@@ -77,7 +77,7 @@ async def test_a_failed_save_is_retried_and_handled_once(stack, monkeypatch):
     service, dp, bot, session = stack
     c = Conversation(dp, bot, session, 7002)
     await c.say("/start", update_id=2001)
-    real = service.storage.save_json
+    real = service.store.set
     calls = {"n": 0}
 
     async def failing_once(*args, **kwargs):
@@ -86,7 +86,7 @@ async def test_a_failed_save_is_retried_and_handled_once(stack, monkeypatch):
             raise sqlite3.OperationalError("disk I/O error")
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(service.storage, "save_json", failing_once)
+    monkeypatch.setattr(service.store, "set", failing_once)
     with pytest.raises(StorageUnavailable):
         await c.say("南宁", update_id=2002)
     await c.say("南宁", update_id=2002)
@@ -113,7 +113,7 @@ async def test_the_id_is_recorded_with_the_state_in_one_transaction(stack):
     service, dp, bot, session = stack
     c = Conversation(dp, bot, session, 7004)
     await c.say("/start", update_id=4001)
-    conn = sqlite3.connect(service.storage.path)
+    conn = sqlite3.connect(service.store.path)
     ids = {row[0] for row in conn.execute("SELECT CAST(update_id AS TEXT) FROM seen_updates")}
     conn.close()
     assert "4001" in ids

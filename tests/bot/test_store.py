@@ -1,34 +1,37 @@
 """The SQLite store keeps the State it saved last turn in memory (so a turn need not read, parse
 and validate its row again), but every turn is still written: what is kept must always be what
 the database holds, and anything written another way — another storage on the same file, another
-process, set_data/set_state, the retention purge — must be read from the database instead."""
+process, a write without `keep`, the retention purge — must be read from the database instead.
+The table's layout is the one earlier versions (an aiogram FSM storage) wrote: their rows read."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import sqlite3
 import time
 
 import pytest
-from aiogram.fsm.storage.base import StorageKey
 
+from bot.doors.storage import Conversation, ConversationKey
 from bot.flow import State
 from bot.service import ChatService
-from bot.store import KEPT_MAX, SqliteStorage
+from bot.store import KEPT_MAX, TOUCH_EVERY, SqliteStore
 
 TURNS = ["/start", "广西", "低保户", "选好了", "住院", "2万", "上一步", "3万", "本市", "修改", "不改了", "之前没有"]
 
 
 def service(path) -> ChatService:
-    storage = SqliteStorage(str(path))
+    storage = SqliteStore(str(path))
     return ChatService(storage, secret=storage.secret)
 
 
 def stored(svc: ChatService, session: str) -> State:
     """The conversation as the database holds it, read on a fresh connection (as a restart would)."""
-    conn = sqlite3.connect(svc.storage.path)
+    conn = sqlite3.connect(svc.store.path)
     try:
         row = conn.execute("SELECT data FROM conversations WHERE key = ?",
-                           [svc.storage._hash(svc.key(session))]).fetchone()
+                           [svc.store._hash(svc.key(session))]).fetchone()
     finally:
         conn.close()
     return State.model_validate(json.loads(row[0])["flow"])
@@ -38,7 +41,7 @@ async def test_every_turn_is_written_and_equals_what_is_kept(tmp_path):
     svc = service(tmp_path / "j.db")
     for text in TURNS:
         await svc.handle("web:a", text)
-        kept = svc.storage.kept(svc.key("web:a"))
+        kept = svc.store.kept(svc.key("web:a"))
         assert kept is not None
         assert stored(svc, "web:a") == kept
     await svc.close()
@@ -50,7 +53,7 @@ async def test_a_restart_continues_with_the_same_replies(tmp_path):
     one = service(path_one)
     for text in TURNS:
         again = service(path_many)
-        assert again.storage.kept(again.key("web:b")) is None  # nothing kept after a restart
+        assert again.store.kept(again.key("web:b")) is None  # nothing kept after a restart
         replies_many = [m.public() for m in await again.handle("web:b", text)]
         await again.close()
         replies_one = [m.public() for m in await one.handle("web:b", text)]
@@ -62,61 +65,92 @@ async def test_a_write_by_another_connection_is_read_not_the_kept_copy(tmp_path)
     a, b = service(tmp_path / "j.db"), service(tmp_path / "j.db")
     await a.handle("web:c", "/start")
     await a.handle("web:c", "广西")
-    assert a.storage.kept(a.key("web:c")) is not None
+    assert a.store.kept(a.key("web:c")) is not None
     await b.handle("web:c", "重新开始")  # the other storage (same file) moves the conversation
-    assert a.storage.kept(a.key("web:c")) is None
+    assert a.store.kept(a.key("web:c")) is None
     state = await a.load(a.key("web:c"))
     assert state == stored(a, "web:c") and "region" not in state.slots
     await a.close()
     await b.close()
 
 
-async def test_set_data_set_state_and_purge_forget_the_kept_copy(tmp_path):
+async def test_a_write_without_keep_and_the_purge_forget_the_kept_copy(tmp_path):
     svc = service(tmp_path / "j.db")
     key = svc.key("web:d")
     await svc.handle("web:d", "/start")
-    assert svc.storage.kept(key) is not None
-    await svc.storage.set_state(key, "Ask:care")
-    assert svc.storage.kept(key) is None and await svc.storage.get_state(key) == "Ask:care"
-    await svc.handle("web:d", "广西")
-    await svc.storage.set_data(key, {"flow": {"started": True}})
-    assert svc.storage.kept(key) is None
+    assert svc.store.kept(key) is not None
+    await svc.store.set(key, "Ask:care", '{"flow":{"started":true}}')
+    assert svc.store.kept(key) is None
+    assert await svc.store.get(key) == Conversation("Ask:care", {"flow": {"started": True}})
     assert (await svc.load(key)).slots == {}
     await svc.handle("web:d", "广西")
-    assert svc.storage.kept(key) is not None
-    assert svc.storage.purge(now=time.time() + 400 * 86400) == 1
-    assert svc.storage.kept(key) is None and await svc.load(key) is None
+    assert svc.store.kept(key) is not None
+    assert svc.store.purge(now=time.time() + 400 * 86400) == 1
+    assert svc.store.kept(key) is None and await svc.load(key) is None
+    assert await svc.store.get(key) is None
     await svc.close()
 
 
-async def test_get_state_answers_from_the_kept_copy_as_the_row(tmp_path):
+async def test_the_stored_state_is_where_the_conversation_stands(tmp_path):
     svc = service(tmp_path / "j.db")
     key = svc.key("web:e")
-    for text in ("/start", "广西", "低保户"):
+    await svc.handle("web:e", "/start")
+    for text in ("广西", "低保户"):
+        before = await svc.load(key)
         await svc.handle("web:e", text)
-        conn = sqlite3.connect(svc.storage.path)
-        row = conn.execute("SELECT state FROM conversations WHERE key = ?", [svc.storage._hash(key)]).fetchone()
+        state = await svc.load(key)
+        assert before is not None and state is not None
+        conn = sqlite3.connect(svc.store.path)
+        row = conn.execute("SELECT state FROM conversations WHERE key = ?", [svc.store._hash(key)]).fetchone()
         conn.close()
-        assert await svc.storage.get_state(key) == row[0]
+        assert row[0] == (f"Ask:{state.pending}" if state.pending else None if not state.done else "Ask:result")
+        assert (await svc.store.get(key)).state == row[0]
     await svc.close()
+
+
+async def test_a_row_written_by_the_old_aiogram_storage_reads(tmp_path):
+    """Earlier versions hashed aiogram's key text "bot:chat:user:thread:business:destiny" of
+    StorageKey(bot_id=0, chat_id=n, user_id=n): a row written so, by hand here, is the new store's."""
+    path = tmp_path / "old.db"
+    svc = service(path)
+    await svc.handle("web:old", "/start")
+    await svc.handle("web:old", "广西")
+    flow = (await svc.load(svc.key("web:old"))).model_dump(mode="json")
+    await svc.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DELETE FROM conversations")
+    number = svc.key("web:old").number
+    old_key = hmac.new(svc.secret, f"0:{number}:{number}:::default".encode(), hashlib.sha256).hexdigest()
+    conn.execute("INSERT INTO conversations (key, state, data, updated) VALUES (?, ?, ?, ?)",
+                 [old_key, "Ask:identities", json.dumps({"flow": flow}, ensure_ascii=False), time.time()])
+    conn.commit()
+    conn.close()
+    again = service(path)
+    assert again.store._hash(again.key("web:old")) == old_key
+    assert (await again.load(again.key("web:old"))).slots == flow["slots"]
+    reference = service(tmp_path / "ref.db")  # the same conversation, never interrupted
+    for text in ("/start", "广西"):
+        await reference.handle("web:old", text)
+    expected = [m.public() for m in await reference.handle("web:old", "低保户")]
+    assert [m.public() for m in await again.handle("web:old", "低保户")] == expected
+    await reference.close()
+    await again.close()
 
 
 @pytest.mark.parametrize("extra", [0, 5])
 async def test_kept_copies_are_bounded(tmp_path, extra):
-    storage = SqliteStorage(str(tmp_path / "j.db"))
+    storage = SqliteStore(str(tmp_path / "j.db"))
     for i in range(KEPT_MAX + extra):
-        await storage.save_json(StorageKey(bot_id=0, chat_id=i, user_id=i), None, "{}", i)
+        await storage.set(ConversationKey(i), None, "{}", keep=i)
     assert len(storage._kept) <= KEPT_MAX
     last = KEPT_MAX + extra - 1
-    assert storage.kept(StorageKey(bot_id=0, chat_id=last, user_id=last)) == last
+    assert storage.kept(ConversationKey(last)) == last
     await storage.close()
 
 
 async def test_retention_counts_from_the_last_turn(tmp_path):
-    from bot.store import TOUCH_EVERY
-
     svc = service(tmp_path / "j.db")
-    storage = svc.storage
+    storage = svc.store
     row_key = storage._hash(svc.key("web:f"))
 
     def updated() -> float:

@@ -471,6 +471,23 @@ async def test_long_messages_are_split_and_keep_everything():
     assert "".join(m.text for m in sent if m.text.startswith("长")) == one_line
 
 
+async def test_the_limit_is_counted_in_utf16_units_as_telegram_counts_it():
+    # 3000 emoji are 3000 characters but 6000 UTF-16 units: two messages of 2048 and 952
+    session = RecordingSession()
+    bot = Bot("123:TEST", session=session)
+    await send_all(bot, 1, [FlowMessage(text="😀" * 3000)])
+    assert [m.text for m in session.sent()] == ["😀" * 2048, "😀" * 952]
+    session.clear()
+    # together 1500 emoji + a blank line + 1000 characters = 3000 + 2 + 1000 = 4002 units: one message
+    question = FlowMessage(text="乙" * 1000, buttons=[Button(label="是")])
+    await send_all(bot, 1, [FlowMessage(text="😀" * 1500), question])
+    assert [m.text for m in session.sent()] == ["😀" * 1500 + "\n\n" + question.text]
+    session.clear()
+    # 1600 emoji: 3200 + 2 + 1000 = 4202 units, over the limit (though only 2602 characters): apart
+    await send_all(bot, 1, [FlowMessage(text="😀" * 1600), question])
+    assert [m.text for m in session.sent()] == ["😀" * 1600, question.text]
+
+
 def test_keyboard_cuts_overlong_callback_data_to_64_bytes():
     markup = keyboard(FlowMessage(text="?", buttons=[Button(label="很长的按钮" * 10), Button(label="是")]))
     data = callback_data(markup)

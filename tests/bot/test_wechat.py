@@ -16,7 +16,7 @@ from bot.doors.wechat import FAILURE_HOLD, NOT_HEARD, ONLY_WORDS, WORKING, WeCha
 from bot.doors.wechat_api import WeChatAPI
 from bot.messages import Message
 from bot.service import ChatService
-from bot.store import SqliteStorage
+from bot.store import SqliteStore
 from fake_wechat import (AES_KEY, APPID, LONG_CS_PARTS, SECRET, TOKEN, AppServer, Counting,
                          Long, Officer, options)
 from web.app import create_app
@@ -30,7 +30,7 @@ def serve(tmp_path, wx):
     started = []
 
     def make(safe: bool = False, budget: float = 4.0, wrap=Counting, api: bool = True, failure_hold: float = 0.1):
-        storage = SqliteStorage(str(tmp_path / f"jiuzhu{len(started)}.db"))
+        storage = SqliteStore(str(tmp_path / f"jiuzhu{len(started)}.db"))
         service = wrap(ChatService(storage, secret=storage.secret, today=date(2024, 6, 1)))
         store = MemoryTTL()
         client = WeChatAPI(APPID, SECRET, store, base_url=wx.url, backoff=0.05) if api else None
@@ -330,7 +330,7 @@ def test_safe_mode_whole_conversation_encrypted_both_ways(serve):
 # ------------------------------------------------------------------ configuration
 
 def test_router_from_env_needs_a_token_and_a_good_aes_key(tmp_path):
-    storage = SqliteStorage(str(tmp_path / "c.db"))
+    storage = SqliteStore(str(tmp_path / "c.db"))
     service = ChatService(storage, secret=storage.secret)
     assert router_from_env(service, Settings(wechat_token=None)) is None
     plain = router_from_env(service, Settings(wechat_token=TOKEN, wechat_appid=None, wechat_secret=None))
@@ -358,7 +358,7 @@ class BrokenStore(MemoryTTL):
 
 
 def test_a_store_outage_is_a_failed_attempt_not_a_crash(tmp_path, wx):
-    storage = SqliteStorage(str(tmp_path / "s.db"))
+    storage = SqliteStore(str(tmp_path / "s.db"))
     service = Counting(ChatService(storage, secret=storage.secret, today=date(2024, 6, 1)))
     door = WeChatDoor(service, BrokenStore(), None, failure_hold=0.1)
     app = create_app(chat_service=service, faq_db=str(tmp_path / "faq.db"), extra_routers=[wechat_router(door, TOKEN)])

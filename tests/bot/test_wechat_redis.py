@@ -50,7 +50,7 @@ def workers(redis_url, tmp_path):
 
     def worker(wrap=Counting):
         service = wrap(redis_service(redis_url, misses_db=str(tmp_path / "faq.db")))
-        store = RedisTTL(service.storage.redis)
+        store = RedisTTL(service.store.redis)
         door = WeChatDoor(service, store, WeChatAPI(APPID, SECRET, store, base_url=wx.url, backoff=0.05),
                           failure_hold=0.1)
         app = create_app(chat_service=service, faq_db=str(tmp_path / "faq.db"),

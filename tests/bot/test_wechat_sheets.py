@@ -16,7 +16,7 @@ from bot.doors.ttl import MemoryTTL
 from bot.doors.wechat import WeChatDoor
 from bot.doors.wechat_api import WeChatAPI
 from bot.service import ChatService
-from bot.store import SqliteStorage
+from bot.store import SqliteStore
 from fake_wechat import APPID, SECRET, TOKEN, AppServer, Counting, FakeWeChatServer, Officer, options
 from web.app import create_app
 from web.wechat_webhook import wechat_router
@@ -27,7 +27,7 @@ USERS = 4
 
 @pytest.fixture
 def app(tmp_path, wx):
-    storage = SqliteStorage(str(tmp_path / "jiuzhu.db"))
+    storage = SqliteStore(str(tmp_path / "jiuzhu.db"))
     service = Counting(ChatService(storage, secret=storage.secret, today=date(2024, 6, 1)))
     store = MemoryTTL()
     door = WeChatDoor(service, store, WeChatAPI(APPID, SECRET, store, base_url=wx.url, backoff=0.05))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from bot.doors.text import choice, numbered, split, utf8_size
+from bot.doors.text import choice, numbered, split, utf16_size, utf8_size
 from bot.messages import Button, Message
 
 LABELS = ["住院", "门诊慢特病", "普通门诊"]
@@ -63,4 +63,22 @@ def test_split_never_loses_or_exceeds(text, limit):
     pieces = split(text, limit, utf8_size)
     assert all(utf8_size(p) <= limit for p in pieces)
     # the only characters dropped are line breaks at the cuts (and blank lines there)
+    assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
+
+
+def test_utf16_size_counts_what_telegram_counts():
+    # Telegram's 4096 is in UTF-16 code units: a character beyond U+FFFF (an emoji) is two
+    assert utf16_size("") == 0
+    assert utf16_size("a救") == 2
+    assert utf16_size("😀") == 2
+    assert utf16_size("a😀救𠀀") == 6
+    assert split("😀😀😀", 4, utf16_size) == ["😀😀", "😀"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("医疗救助ab1 \n😀𠀀")), max_size=400), st.integers(2, 60))
+def test_split_by_utf16_never_loses_or_exceeds(text, limit):
+    pieces = split(text, limit, utf16_size)
+    assert all(utf16_size(p) <= limit for p in pieces)
+    assert utf16_size(text) == len(text.encode("utf-16-le")) // 2
     assert "".join(pieces).replace("\n", "") == text.replace("\n", "")

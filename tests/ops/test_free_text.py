@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.store import SqliteStorage
+from bot.store import SqliteStore
 from faq.misses import clean_question, list_misses, log_miss
 
 QUESTIONS = [
@@ -68,7 +68,7 @@ def test_clean_question_removes_numbers_in_every_script_names_and_places():
 
 def test_retention_purges_faq_misses_and_checkpoints_the_wal(tmp_path):
     db = tmp_path / "jiuzhu.db"
-    storage = SqliteStorage(str(db), retention_days=30)
+    storage = SqliteStore(str(db), retention_days=30)
     log_miss(db, "火星上看病能报吗 大熊猫", "guangxi", known=lambda word: True)
     assert list_misses(db)
     storage.purge(now=time.time() + 29 * 86400)

@@ -117,3 +117,34 @@ def test_the_web_app_without_bot_token_imports_no_aiogram():
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def _imports_aiogram(path: Path) -> bool:
+    """Whether the module imports aiogram anywhere (at the top or inside a function)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+            [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        if any(name.split(".")[0] == "aiogram" for name in names):
+            return True
+    return False
+
+
+def test_only_the_telegram_door_imports_aiogram():
+    """The chat service, its stores and every other door know no aiogram type (issue 12 item 6)."""
+    importers = sorted(n for n, p in _modules().items() if _imports_aiogram(p))
+    assert importers == ["bot.telegram", "web.telegram_webhook"], importers
+
+
+def test_the_web_app_and_a_chat_turn_without_bot_token_import_no_aiogram(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "WEBHOOK_URL", "WECHAT_TOKEN", "REDIS_URL")}
+    env.update(JIUZHU_DB=str(tmp_path / "j.db"), JIUZHU_SECRET="import-test-secret-0123456789")
+    code = ("import asyncio, sys, web.app, web.server\n"
+            "from bot.service import warm_up\n"
+            "app = web.app.create_app(); service = app.state.jz.chat(); warm_up()\n"
+            "replies = asyncio.run(service.handle('web:x', '/start'))\n"
+            "assert replies, 'no reply'\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'aiogram'))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

@@ -5,7 +5,7 @@ import asyncio
 import time
 
 from bot.service import ChatService
-from bot.store import SqliteStorage
+from bot.store import SqliteStore
 
 PERSONAL = ["张三丰", "110101199003071234", "13800138000"]
 
@@ -28,7 +28,7 @@ def test_database_and_logs_hold_no_personal_data(workers, tmp_path):
 
 
 def test_keys_are_hashed_and_retention_deletes_old_rows(tmp_path):
-    storage = SqliteStorage(str(tmp_path / "r.db"), retention_days=30)
+    storage = SqliteStore(str(tmp_path / "r.db"), retention_days=30)
     service = ChatService(storage, secret=storage.secret)
     asyncio.run(service.handle("tg:424242", "/start"))
     keys = [row[0] for row in storage.db.execute("SELECT key FROM conversations")]
@@ -40,7 +40,7 @@ def test_keys_are_hashed_and_retention_deletes_old_rows(tmp_path):
 
 def test_retention_days_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("JIUZHU_RETENTION_DAYS", "7")
-    storage = SqliteStorage(str(tmp_path / "e.db"))
+    storage = SqliteStore(str(tmp_path / "e.db"))
     assert storage.retention_days == 7
     service = ChatService(storage, secret=storage.secret)
     asyncio.run(service.handle("web:x", "/start"))

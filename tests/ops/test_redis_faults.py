@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import httpx
-from aiogram.fsm.storage.base import StorageKey
+from bot.doors.storage import ConversationKey
 from redis.asyncio import Redis
 
-from bot.redis_store import LEASE, LeasedRedisIsolation
+from bot.redis_store import LEASE, LeasedRedisLocks
 
 SECRET = "fault-test-secret-0123456789abcdef"
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,13 +66,13 @@ def test_redis_killed_frozen_and_back(workers, redis_server):
 
 HOLDER = """
 import asyncio, sys
-from aiogram.fsm.storage.base import StorageKey
+from bot.doors.storage import ConversationKey
 from redis.asyncio import Redis
-from bot.redis_store import LeasedRedisIsolation
+from bot.redis_store import LeasedRedisLocks
 
 async def main():
-    isolation = LeasedRedisIsolation(Redis.from_url(sys.argv[1]))
-    async with isolation.lock(StorageKey(bot_id=0, chat_id=42, user_id=42)):
+    isolation = LeasedRedisLocks(Redis.from_url(sys.argv[1]))
+    async with isolation.lock(ConversationKey(42)):
         print("held", flush=True)
         await asyncio.sleep(3600)   # a turn that never ends: the worker is killed in it
 
@@ -89,10 +89,10 @@ def test_a_worker_killed_mid_turn_frees_the_conversation_within_the_lease(redis_
         time.sleep(LEASE * 1.5)  # the lease is renewed while the turn runs: still held after it ran out once
 
         async def try_lock(wait: float) -> float | None:
-            isolation = LeasedRedisIsolation(Redis.from_url(redis_server.url), wait=wait)
+            isolation = LeasedRedisLocks(Redis.from_url(redis_server.url), wait=wait)
             started = time.monotonic()
             try:
-                async with isolation.lock(StorageKey(bot_id=0, chat_id=42, user_id=42)):
+                async with isolation.lock(ConversationKey(42)):
                     return time.monotonic() - started
             except Exception:  # noqa: BLE001 - LockError: not acquired within `wait`
                 return None

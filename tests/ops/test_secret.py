@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import SqliteStorage, key_file, load_secret
+from bot.store import SqliteStore, key_file, load_secret
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,7 +37,7 @@ def test_redis_without_secret_refuses_to_start_with_a_clear_message(tmp_path, co
 def test_sqlite_secret_is_in_a_key_file_not_in_the_data(tmp_path, monkeypatch):
     monkeypatch.delenv("JIUZHU_SECRET", raising=False)
     db = tmp_path / "jiuzhu.db"
-    storage = SqliteStorage(str(db))
+    storage = SqliteStore(str(db))
     secret = storage.secret
     storage.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     storage.db.conn.close()
@@ -47,13 +47,13 @@ def test_sqlite_secret_is_in_a_key_file_not_in_the_data(tmp_path, monkeypatch):
     for path in tmp_path.glob("jiuzhu.db*"):
         if path != key:
             assert secret.hex().encode() not in path.read_bytes(), path.name
-    assert SqliteStorage(str(db)).secret == secret  # the same key after a restart
+    assert SqliteStore(str(db)).secret == secret  # the same key after a restart
 
 
 def test_secret_from_environment_makes_no_key_file(tmp_path, monkeypatch):
     monkeypatch.setenv("JIUZHU_SECRET", "from-the-environment")
     db = tmp_path / "e.db"
-    assert SqliteStorage(str(db)).secret == b"from-the-environment"
+    assert SqliteStore(str(db)).secret == b"from-the-environment"
     assert not Path(key_file(str(db))).exists()
 
 

@@ -1,5 +1,5 @@
 """Two processes on one SQLite file lose no turn: a turn (load, step, save) holds
-the conversation's lock across processes (bot/store.py SqliteTurnIsolation).
+the conversation's lock across processes (bot/store.py SqliteTurnLocks).
 
 A person taps two identities at once and the taps land on different processes: without a lock
 across processes both load the same state, each adds its identity, and the later save drops the
