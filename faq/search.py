@@ -63,7 +63,8 @@ log = logging.getLogger(__name__)
 # --- tuning -----------------------------------------------------------------------------------
 K1 = 1.2
 B = 0.5
-TYPE_WEIGHT = {"w": 1.0, "q": 0.5, "b": 0.4, "p": 0.25, "n": 1.0}  # n: a negated word (不是低保)
+# n: a negated word (不是低保); c: a meaning class the question asks about (amount, where …)
+TYPE_WEIGHT = {"w": 1.0, "q": 0.5, "b": 0.4, "p": 0.25, "n": 1.0, "c": 1.0}
 ANSWER_WEIGHT = 0.25  # term frequency weight of words that appear only in the answer
 W_COVER, W_FUZZY, W_REL = 0.35, 0.35, 0.30
 # a region's entry moves this share of the way to 100 when it is the caller's region (parameter)
@@ -178,7 +179,8 @@ class Index:
                 for term, n in self._terms(t).items():
                     tf[term] = tf.get(term, 0.0) + n
             for term, n in self._terms(e.answer).items():
-                if term not in tf:
+                # an answer that states an amount does not make the entry a question about one
+                if term not in tf and term[0] != "c":
                     tf[term] = n * ANSWER_WEIGHT
             for term in tf:
                 df[term] = df.get(term, 0) + 1
@@ -223,7 +225,7 @@ class Index:
 
     def _terms(self, text: str) -> dict[str, float]:
         canon = self._canon(text)
-        return analyze_negated(canon, self.tk, self.lexicon.negated(canon))
+        return analyze_negated(canon, self.tk, self.lexicon.negated(canon), self.lexicon.classes_in(canon))
 
     # -- scoring
     def _pick(self, ranked: Iterable[int], k: int, allowed: list[bool] | None, preferred: list[bool] | None) -> list[int]:
@@ -255,7 +257,7 @@ class Index:
         idf = self.idf
         fixed = lex.correct_homophones(strip_fillers(norm_query), known=lambda w: ("w:" + w) in idf)
         canon = lex.strip_regions(lex.apply_synonyms(fixed))
-        qterms = analyze_negated(canon, self.tk, lex.negated(canon))
+        qterms = analyze_negated(canon, self.tk, lex.negated(canon), lex.classes_in(canon))
         q_ids = lex.identities_in(canon)
         if any("a" <= c <= "z" for c in canon):
             self._pinyin_terms(canon, qterms)

@@ -165,6 +165,8 @@ class Lexicon:
     user_words: list[str] = field(default_factory=list)  # extra words for jieba
     negatable: list[str] = field(default_factory=list)  # words whose negation is its own term
     identities: list[str] = field(default_factory=list)  # identity words (canonical)
+    classes: dict[str, str] = field(default_factory=dict)  # word → meaning class (amount, where …)
+    _class_re: re.Pattern | None = None
     _syn_re: re.Pattern | None = None
     _region_re: re.Pattern | None = None
     _neg_re: re.Pattern | None = None
@@ -187,7 +189,9 @@ class Lexicon:
             self._region_re = re.compile("|".join(re.escape(k) for k in keys))
         if self.negatable:
             words = "|".join(re.escape(w) for w in sorted(self.negatable, key=len, reverse=True))
-            self._neg_re = re.compile(rf"(?<!是)(?:并不是|也不是|不是|并非|不算|不属于|没有|没办|没|非|无|不)(?:的|在|去|办|参加|做)?({words})")
+            self._neg_re = re.compile(rf"(?<!是)(?P<neg>并不是|也不是|不是|并非|不算|不属于|没有|没办|没|非|无|不)(?:的|在|去|办|参加|做)?({words})")
+        if self.classes:
+            self._class_re = re.compile("|".join(re.escape(w) for w in sorted(self.classes, key=len, reverse=True)))
         if self.identities:
             words = "|".join(re.escape(w) for w in sorted(self.identities, key=len, reverse=True))
             self._id_re = re.compile(words)
@@ -197,7 +201,14 @@ class Lexicon:
         """(start, end, word) of each negated word ("不是低保户" → 低保); "是不是低保" negates nothing."""
         if self._neg_re is None:
             return []
-        return [(m.start(1), m.end(1), m.group(1)) for m in self._neg_re.finditer(norm)]
+        return [(m.start(2), m.end(2), m.group(2)) for m in self._neg_re.finditer(norm)
+                if not _a_not_a(norm, m.start(), m.group("neg"))]
+
+    def classes_in(self, norm: str) -> list[str]:
+        """Meaning classes the text asks about (多少/几成/报多少 → amount, 哪里/找谁 → where)."""
+        if self._class_re is None:
+            return []
+        return list(dict.fromkeys(self.classes[m.group(0)] for m in self._class_re.finditer(norm)))
 
     def identities_in(self, norm: str) -> frozenset[str]:
         """Identity words the text names, negated ones left out."""
@@ -269,6 +280,13 @@ class Lexicon:
         return self._region_re.sub(" ", norm)
 
 
+def _a_not_a(norm: str, start: int, neg: str) -> bool:
+    """A question of the form A不A / A没A ("有没有起付线", "算不算低保", "属不属于特困"): the word
+    after it is asked about, not denied."""
+    verb = neg.lstrip("并也")[1:2]
+    return bool(verb) and start > 0 and norm[start - 1] == verb
+
+
 def load_lexicon(path: Path = SYNONYMS_FILE) -> Lexicon:
     """Read synonyms.yaml: ``synonyms: {canonical: [variants]}``, ``regions: {code: [words]}``."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -295,6 +313,9 @@ def load_lexicon(path: Path = SYNONYMS_FILE) -> Lexicon:
     lex.user_words.extend(normalize(str(w)) for w in (raw.get("words") or []))
     lex.negatable = [normalize(str(w)) for w in raw.get("negatable") or []]
     lex.identities = [normalize(str(w)) for w in raw.get("identities") or []]
+    for cls, words in (raw.get("classes") or {}).items():
+        for w in words or []:
+            lex.classes[normalize(str(w))] = str(cls)
     return lex.compile()
 
 
@@ -335,9 +356,13 @@ def char_pinyin(ch: str) -> str:
     return out[0] if out else ch
 
 
-def analyze_negated(norm: str, tk, negated: list[tuple[int, int, str]]) -> dict[str, float]:
-    """analyze(), with each negated word's terms replaced by one ``n:`` term ("不是特殊病")."""
+def analyze_negated(norm: str, tk, negated: list[tuple[int, int, str]],
+                    classes: list[str] = ()) -> dict[str, float]:
+    """analyze(), with each negated word's terms replaced by one ``n:`` term ("不是特殊病"), and
+    one ``c:`` term per meaning class the text asks about (``classes``)."""
     terms = analyze(norm, tk)
+    for cls in classes:
+        terms["c:" + cls] = 1.0
     for _s, _e, word in negated:
         for key in analyze(word, tk):
             if key in terms:
