@@ -96,6 +96,7 @@ REGION_NEEDED = True  # a region's own entry is confident only when the region i
 GENERAL_FIRST_GAP = 15.0
 WHOLE_WORDS_ONLY = True  # the share of unknown words counts whole words only (see score)
 IDENTITY_PENALTY = 8.0  # an entry about other identities than the one the question names
+IDENTITY_BONUS = 2.0  # an entry about the identity the question names
 # a general entry on top with the known region's own entry close behind: the region's entry says
 # the same thing with that region's figures, so it goes first (within REGION_SWAP_GAP points) and
 # neither is confident (within REGION_DOUBT_GAP points): "看病钱不够 可以找慈善组织吗" in 乌鲁木齐
@@ -259,6 +260,7 @@ class Index:
         canon = lex.strip_regions(lex.apply_synonyms(fixed))
         qterms = analyze_negated(canon, self.tk, lex.negated(canon), lex.classes_in(canon))
         q_ids = lex.identities_in(canon)
+        q_denied = frozenset(w for _s, _e, w in lex.negated(canon)) & frozenset(lex.identities)
         if any("a" <= c <= "z" for c in canon):
             self._pinyin_terms(canon, qterms)
         if not qterms:
@@ -343,8 +345,12 @@ class Index:
                     s -= NO_REGION_PENALTY
             elif want:
                 s -= MENTION_ALL_PENALTY
+            if q_ids and d.identities & q_ids:
+                s += IDENTITY_BONUS  # the identity asked about weighs more than the topic
             if q_ids and d.identities and not (q_ids & d.identities):
                 s -= IDENTITY_PENALTY  # "特困的医保费用谁出" is not about 低保户's
+            elif q_denied and d.identities and d.identities <= q_denied:
+                s -= IDENTITY_PENALTY  # "不是低保 能不能救助" is not about 低保户's either
             scored.append((s, i, a))
         scored.sort(key=lambda x: (-x[0], x[1]))
         return [(max(0.0, min(100.0, s)), i, a, self_unknown) for s, i, a in scored[:top]]
