@@ -96,6 +96,7 @@ REGION_NEEDED = True  # a region's own entry is confident only when the region i
 GENERAL_FIRST_GAP = 15.0
 WHOLE_WORDS_ONLY = True  # the share of unknown words counts whole words only (see score)
 IDENTITY_PENALTY = 8.0  # an entry about other identities than the one the question names
+CARE_PENALTY = 8.0  # an entry about another kind of care (门诊) than the one the question names (住院)
 IDENTITY_BONUS = 2.0  # an entry about the identity the question names
 # a general entry on top with the known region's own entry close behind: the region's entry says
 # the same thing with that region's figures, so it goes first (within REGION_SWAP_GAP points) and
@@ -158,6 +159,7 @@ class _Doc:
     fuzzy_texts: tuple[str, ...]
     specific: bool  # not an [all] entry
     identities: frozenset[str] = frozenset()  # identity words of the question, variants and tags
+    care: frozenset[str] = frozenset()  # kinds of care (inpatient, outpatient) the entry's question names
 
 
 class Index:
@@ -207,7 +209,8 @@ class Index:
                 self.postings.setdefault(t, []).append((i, w))
             ids = frozenset().union(*(self.lexicon.identities_in(self._canon(t))
                                       for t in (e.question, *e.variants, " ".join(e.tags))))
-            self.docs.append(_Doc(e, frozenset(e.regions), weights, fz, e.regions != ["all"], ids))
+            care = frozenset().union(*(self.lexicon.care_in(self._canon(t)) for t in (e.question, *e.tags)))
+            self.docs.append(_Doc(e, frozenset(e.regions), weights, fz, e.regions != ["all"], ids, care))
         self.by_id = {d.entry.id: i for i, d in enumerate(self.docs)}
         self.allowed = {r: [bool(d.regions & {r, "all"}) for d in self.docs] for r in REGIONS}
         self.syllables = frozenset(t[2:].split("_")[0] for t in self.idf if t.startswith("q:")) | frozenset(
@@ -260,6 +263,7 @@ class Index:
         canon = lex.strip_regions(lex.apply_synonyms(fixed))
         qterms = analyze_negated(canon, self.tk, lex.negated(canon), lex.classes_in(canon))
         q_ids = lex.identities_in(canon)
+        q_care = lex.care_in(canon)
         q_denied = frozenset(w for _s, _e, w in lex.negated(canon)) & frozenset(lex.identities)
         if any("a" <= c <= "z" for c in canon):
             self._pinyin_terms(canon, qterms)
@@ -351,6 +355,8 @@ class Index:
                 s -= IDENTITY_PENALTY  # "特困的医保费用谁出" is not about 低保户's
             elif q_denied and d.identities and d.identities <= q_denied:
                 s -= IDENTITY_PENALTY  # "不是低保 能不能救助" is not about 低保户's either
+            if q_care and d.care and not (q_care & d.care):
+                s -= CARE_PENALTY  # "低保住院一年最多几万" is not about 门诊慢性病
             scored.append((s, i, a))
         scored.sort(key=lambda x: (-x[0], x[1]))
         return [(max(0.0, min(100.0, s)), i, a, self_unknown) for s, i, a in scored[:top]]

@@ -77,6 +77,7 @@ _CN_TENTHS_RE = re.compile("([一二三四五六七八九])成")
 # 住/出 + 了/过 + up to six characters (a duration, 的) + 院: "住了半个月院", "住过两次院", "出了院"
 _SPLIT_VERB_RE = re.compile(r"(住|出)(?:了|过)[^\s,，.。!！?？;；住出院]{0,6}?院")
 _IN_CHARGE_RE = re.compile(r"(?:是谁|谁|哪个部门|哪个单位)?(?<![尽不只别])管([^\s,，.。!！?？;；的]{2,6})的(?:是|部门|单位)")
+_ORDER_RE = re.compile(r"先(?:走|报|用|办)?([^\s,，.。!！?？;；还]{1,6})还是(?:先(?:走|报|用|办)?)?([^\s,，.。!！?？;；]{1,6})")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
@@ -166,6 +167,8 @@ class Lexicon:
     negatable: list[str] = field(default_factory=list)  # words whose negation is its own term
     identities: list[str] = field(default_factory=list)  # identity words (canonical)
     classes: dict[str, str] = field(default_factory=dict)  # word → meaning class (amount, where …)
+    care: dict[str, str] = field(default_factory=dict)  # word → kind of care (inpatient, outpatient)
+    _care_re: re.Pattern | None = None
     _class_re: re.Pattern | None = None
     _syn_re: re.Pattern | None = None
     _region_re: re.Pattern | None = None
@@ -190,6 +193,8 @@ class Lexicon:
         if self.negatable:
             words = "|".join(re.escape(w) for w in sorted(self.negatable, key=len, reverse=True))
             self._neg_re = re.compile(rf"(?<!是)(?P<neg>并不是|也不是|不是|并非|不算|不属于|没有|没办|没|非|无|不)(?:的|在|去|办|参加|做)?({words})")
+        if self.care:
+            self._care_re = re.compile("|".join(re.escape(w) for w in sorted(self.care, key=len, reverse=True)))
         if self.classes:
             self._class_re = re.compile("|".join(re.escape(w) for w in sorted(self.classes, key=len, reverse=True)))
         if self.identities:
@@ -218,11 +223,21 @@ class Lexicon:
         return frozenset(m.group(0) for m in self._id_re.finditer(norm)
                          if not any(s <= m.start() < e for s, e in neg))
 
+    def care_in(self, norm: str) -> frozenset[str]:
+        """Kinds of care the text names (住院 → inpatient, 门诊 → outpatient), negated ones left out."""
+        if self._care_re is None:
+            return frozenset()
+        neg = [(s, e) for s, e, _w in self.negated(norm)]
+        return frozenset(self.care[m.group(0)] for m in self._care_re.finditer(norm)
+                         if not any(s <= m.start() < e for s, e in neg))
+
     def apply_synonyms(self, norm: str) -> str:
         # a separable verb with words inside ("住了半个月院", "出了院") is the plain word
         norm = _SPLIT_VERB_RE.sub(r"\1院", norm)
         # "管医疗救助的是医保局还是民政局" asks who is in charge, not where to go
         norm = _IN_CHARGE_RE.sub(r"\1归哪个部门管 ", norm)
+        # "先走医保还是先走救助" asks for the order of the two
+        norm = _ORDER_RE.sub(r"\1 \2 谁先谁后 ", norm)
         if self._syn_re is None:
             return norm
         # two passes: a typo can land on a colloquial form (特因人员 → 特困人员 → 特困)
@@ -313,6 +328,9 @@ def load_lexicon(path: Path = SYNONYMS_FILE) -> Lexicon:
     lex.user_words.extend(normalize(str(w)) for w in (raw.get("words") or []))
     lex.negatable = [normalize(str(w)) for w in raw.get("negatable") or []]
     lex.identities = [normalize(str(w)) for w in raw.get("identities") or []]
+    for kind, words in (raw.get("care") or {}).items():
+        for w in words or []:
+            lex.care[normalize(str(w))] = str(kind)
     for cls, words in (raw.get("classes") or {}).items():
         for w in words or []:
             lex.classes[normalize(str(w))] = str(cls)
