@@ -584,13 +584,32 @@ _PART_RE = re.compile(r"(多少|几成|比例|哪里|哪儿|什么|啥|怎么办
                       r"(?:还有|另外|以及|再|那|还要|还想问|顺便问)?(?=\S{3,})")
 
 
+_SEP_RE = re.compile(r"[\s,，.。?？!！;；、]+")
+
+
+def _split_parts(idx: Index, norm: str) -> tuple[str, str] | None:
+    """The two parts of a question: after a question word (多少, 哪里 …) and a separator, or at a
+    separator where each side asks for another meaning class ("上哪办 要带啥东西": where, documents)."""
+    m = _PART_RE.search(norm)
+    if m is not None:
+        return norm[:m.end(1)], norm[m.end():]
+    lex = idx.lexicon
+    for sep in _SEP_RE.finditer(norm):
+        first, second = norm[:sep.start()], norm[sep.end():]
+        a = set(lex.classes_in(lex.apply_synonyms(first)))
+        b = set(lex.classes_in(lex.apply_synonyms(second)))
+        if a and b and not (a & b):
+            return first, second
+    return None
+
+
 def _second_part(idx: Index, norm: str, reg: str | None, mentioned: list[str], whole: list[Hit]) -> list[Hit] | None:
     """Both answers of a two-part question ("低保户住院能报多少 去哪里申请"), when each part has a
     confident answer of its own and they differ; None otherwise."""
-    m = _PART_RE.search(norm)
-    if m is None:
+    halves = _split_parts(idx, norm)
+    if halves is None:
         return None
-    first, second = norm[:m.end(1)], norm[m.end():]
+    first, second = halves
     if len(compact(first)) < 3 or len(compact(second)) < 3:
         return None
     answers = []
