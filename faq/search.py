@@ -594,6 +594,8 @@ def _split_parts(idx: Index, norm: str) -> tuple[str, str] | None:
     if m is not None:
         return norm[:m.end(1)], norm[m.end():]
     lex = idx.lexicon
+    if len(lex.classes_in(lex.apply_synonyms(norm))) < 2:
+        return None  # one thing asked (the common case): no need to try every separator
     for sep in _SEP_RE.finditer(norm):
         first, second = norm[:sep.start()], norm[sep.end():]
         a = set(lex.classes_in(lex.apply_synonyms(first)))
