@@ -102,6 +102,7 @@ IDENTITY_BONUS = 2.0  # an entry about the identity the question names
 # the same thing with that region's figures, so it goes first (within REGION_SWAP_GAP points) and
 # neither is confident (within REGION_DOUBT_GAP points): "看病钱不够 可以找慈善组织吗" in 乌鲁木齐
 REGION_SWAP_GAP = 0.0
+ALIKE_RATIO = 60.0  # rapidfuzz token_set_ratio of two entries' questions that ask the same thing
 REGION_DOUBT_GAP = 16.0
 DOUBT_EXEMPT_MATCH = 90.0  # …unless the general entry matches the question nearly word for word
 
@@ -380,6 +381,12 @@ class Index:
                 if key in self.idf:
                     qterms[key] = qterms.get(key, 0.0) + 1.0
 
+    def alike(self, i: int, j: int) -> bool:
+        """Two entries ask the same question, region names aside ("骗取医疗救助会怎么处理" and
+        "乌鲁木齐骗取医疗救助会怎么处理"): their questions are nearly the same words."""
+        a, b = self.docs[i].fuzzy_texts[0], self.docs[j].fuzzy_texts[0]
+        return fuzz.token_set_ratio(a, b) >= ALIKE_RATIO
+
     def preferred_mask(self, regions: tuple[str, ...]) -> list[bool]:
         m = self._preferred.get(regions)
         if m is None:
@@ -530,7 +537,7 @@ def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int
         )
         for s, i, _a, _u in scored
     ]
-    doubt = _prefer_region(hits, scored, reg, mentioned, part)
+    doubt = _prefer_region(hits, scored, reg, mentioned, part, alike=idx.alike)
     if reg is None and not mentioned:
         _prefer_general(hits, scored)
     # a question about something no entry names ("护照在哪里办理": 护照) is not answered by the
@@ -550,17 +557,20 @@ def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int
     return hits, confident, no_answer
 
 
-def _prefer_region(hits: list[Hit], scored: list, reg: str | None, mentioned: list[str], part: bool = False) -> bool:
+def _prefer_region(hits: list[Hit], scored: list, reg: str | None, mentioned: list[str], part: bool = False,
+                   alike=None) -> bool:
     """True when a general entry leads the known region's own entry by less than REGION_DOUBT_GAP
-    (then no answer is sure).  In one part of a two-part question ("… 去哪里申请") the region's
-    entry is moved first instead: the part's topic is plain, only the region's version is wanted."""
+    (then no answer is sure).  In one part of a two-part question ("… 去哪里申请"), or when the
+    region's entry asks the same question as the general one (``alike`` of their doc indices), the
+    region's entry is moved first instead: only the region's version of the answer is wanted."""
     want = {reg} if reg else set(mentioned)
     if not want or len(hits) < 2 or hits[0].regions != ["all"]:
         return False
     for k, h in enumerate(hits[1:3], 1):
         if set(h.regions) & want:
             gap = hits[0].score - h.score
-            if gap < (REGION_DOUBT_GAP if part else REGION_SWAP_GAP):
+            same = alike is not None and alike(scored[0][1], scored[k][1])
+            if gap < (REGION_DOUBT_GAP if part or same else REGION_SWAP_GAP):
                 hits.insert(0, hits.pop(k))
                 scored.insert(0, scored.pop(k))
             return gap < REGION_DOUBT_GAP and not part and scored[0][2] < DOUBT_EXEMPT_MATCH

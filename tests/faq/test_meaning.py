@@ -89,3 +89,11 @@ def test_two_part_question_split_by_meaning_classes(index):
 def test_order_question_reads_as_order(index):
     assert "谁先谁后" in LEX.apply_synonyms("先走医保还是先走救助")
     assert faq.search("先走医保还是先走救助", None, index=index).hits[0].id == "cm-insurance-first"
+
+
+def test_the_regions_own_version_of_the_same_question_goes_first(index):
+    # cm-fraud and wq-fraud-penalty ask the same thing; in 乌鲁木齐 its own entry is the answer
+    r = faq.search("骗救助的钱会有什么后果", "urumqi", top=3, index=index)
+    assert r.hits[0].id == "wq-fraud-penalty"
+    a, b = index.by_id["cm-fraud"], index.by_id["wq-fraud-penalty"]
+    assert index.alike(a, b) and not index.alike(a, index.by_id["wq-charity"])
