@@ -356,7 +356,7 @@ class Index:
                 s -= IDENTITY_PENALTY  # "特困的医保费用谁出" is not about 低保户's
             elif q_denied and d.identities and d.identities <= q_denied:
                 s -= IDENTITY_PENALTY  # "不是低保 能不能救助" is not about 低保户's either
-            if q_care and d.care and not (q_care & d.care):
+            if q_care and d.care and not _care_fits(q_care, d.care):
                 s -= CARE_PENALTY  # "低保住院一年最多几万" is not about 门诊慢性病
             scored.append((s, i, a))
         scored.sort(key=lambda x: (-x[0], x[1]))
@@ -394,6 +394,19 @@ class Index:
             m = [bool(d.regions & want) for d in self.docs]
             self._preferred[regions] = m
         return m
+
+
+_OUTPATIENT_KINDS = frozenset({"chronic", "general"})
+
+
+def _care_fits(asked: frozenset[str], entry: frozenset[str]) -> bool:
+    """The kinds of care asked about and an entry's fit: the same kind, or plain 门诊 (outpatient)
+    with either kind of 门诊; the most specific kinds named count ("透析 门诊" is chronic care)."""
+    def specific(kinds: frozenset[str]) -> frozenset[str]:
+        return kinds - {"outpatient"} if kinds & _OUTPATIENT_KINDS else kinds
+    a, e = specific(asked), specific(entry)
+    return bool(a & e) or ("outpatient" in a and bool(e & _OUTPATIENT_KINDS)) or (
+        "outpatient" in e and bool(a & _OUTPATIENT_KINDS))
 
 
 def _whole_words(qterms: dict[str, float]) -> set[str]:

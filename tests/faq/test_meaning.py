@@ -63,8 +63,23 @@ def test_a_not_a_identity_still_names_the_identity():
 
 def test_kind_of_care_is_read_and_negation_removes_it():
     assert LEX.care_in("低保住院报多少") == frozenset({"inpatient"})
-    assert LEX.care_in("门诊慢性病能报吗") == frozenset({"outpatient"})
+    assert "chronic" in LEX.care_in("门诊慢性病能报吗")
     assert LEX.care_in("没住院 在门诊看的") == frozenset({"outpatient"})
+
+
+@pytest.mark.parametrize("asked, entry, fits", [
+    ({"inpatient"}, {"inpatient"}, True),
+    ({"inpatient"}, {"outpatient", "chronic"}, False),
+    ({"outpatient"}, {"chronic"}, True),  # plain 门诊 fits either kind of 门诊
+    ({"outpatient"}, {"general"}, True),
+    ({"outpatient", "chronic"}, {"general"}, False),  # 透析 门诊 is not 普通门诊
+    ({"general"}, {"outpatient"}, True),
+    ({"inpatient", "chronic"}, {"chronic"}, True),
+])
+def test_kinds_of_care_fit(asked, entry, fits):
+    from faq.search import _care_fits
+
+    assert _care_fits(frozenset(asked), frozenset(entry)) is fits
 
 
 def test_an_entry_about_the_other_kind_of_care_ranks_lower(index):
