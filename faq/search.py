@@ -97,6 +97,7 @@ GENERAL_FIRST_GAP = 15.0
 WHOLE_WORDS_ONLY = True  # the share of unknown words counts whole words only (see score)
 IDENTITY_PENALTY = 8.0  # an entry about other identities than the one the question names
 CARE_PENALTY = 8.0  # an entry about another kind of care (门诊) than the one the question names (住院)
+NAMED_PENALTY = 8.0  # …and more when its question itself names only other identities
 IDENTITY_BONUS = 2.0  # an entry about the identity the question names
 # a general entry on top with the known region's own entry close behind: the region's entry says
 # the same thing with that region's figures, so it goes first (within REGION_SWAP_GAP points) and
@@ -161,6 +162,7 @@ class _Doc:
     specific: bool  # not an [all] entry
     identities: frozenset[str] = frozenset()  # identity words of the question, variants and tags
     care: frozenset[str] = frozenset()  # kinds of care (inpatient, outpatient) the entry's question names
+    named: frozenset[str] = frozenset()  # identity words of the entry's question alone
 
 
 class Index:
@@ -211,7 +213,8 @@ class Index:
             ids = frozenset().union(*(self.lexicon.identities_in(self._canon(t))
                                       for t in (e.question, *e.variants, " ".join(e.tags))))
             care = frozenset().union(*(self.lexicon.care_in(self._canon(t)) for t in (e.question, *e.tags)))
-            self.docs.append(_Doc(e, frozenset(e.regions), weights, fz, e.regions != ["all"], ids, care))
+            named = self.lexicon.identities_in(self._canon(e.question))
+            self.docs.append(_Doc(e, frozenset(e.regions), weights, fz, e.regions != ["all"], ids, care, named))
         self.by_id = {d.entry.id: i for i, d in enumerate(self.docs)}
         self.allowed = {r: [bool(d.regions & {r, "all"}) for d in self.docs] for r in REGIONS}
         self.syllables = frozenset(t[2:].split("_")[0] for t in self.idf if t.startswith("q:")) | frozenset(
@@ -354,6 +357,8 @@ class Index:
                 s += IDENTITY_BONUS  # the identity asked about weighs more than the topic
             if q_ids and d.identities and not (q_ids & d.identities):
                 s -= IDENTITY_PENALTY  # "特困的医保费用谁出" is not about 低保户's
+            if q_ids and d.named and not (q_ids & d.named):
+                s -= NAMED_PENALTY  # the entry's own question is about another identity
             elif q_denied and d.identities and d.identities <= q_denied:
                 s -= IDENTITY_PENALTY  # "不是低保 能不能救助" is not about 低保户's either
             if q_care and d.care and not _care_fits(q_care, d.care):
