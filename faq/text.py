@@ -194,7 +194,7 @@ class Lexicon:
             self._region_re = re.compile("|".join(re.escape(k) for k in keys))
         if self.negatable:
             words = "|".join(re.escape(w) for w in sorted(self.negatable, key=len, reverse=True))
-            self._neg_re = re.compile(rf"(?<!是)(?P<neg>并不是|也不是|不是|并非|不算|不属于|没有|没办|没|非|无|不)(?:的|在|去|办|参加|做)?({words})")
+            self._neg_re = re.compile(rf"(?<!是)(?P<neg>并不是|也不是|不是|并非|不算|不属于|没有|没办|没|非|无|不)(?:的|在|去|办|参加|做|评上|评)?({words})")
         if self.care:
             self._care_re = re.compile("|".join(re.escape(w) for w in sorted(self.care, key=len, reverse=True)))
         if self.classes:

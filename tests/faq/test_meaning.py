@@ -42,6 +42,7 @@ def test_a_not_a_question_negates_nothing(text, word):
 
 @pytest.mark.parametrize("text, word", [
     ("没有起付线", "起付线"), ("不是低保", "低保"), ("也不是特困", "特困"), ("没办转诊", "转诊"),
+    ("没评上低保", "低保"),
 ])
 def test_a_plain_negation_still_negates(text, word):
     assert [w for _s, _e, w in LEX.negated(text)] == [word]
