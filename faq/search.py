@@ -97,6 +97,7 @@ GENERAL_FIRST_GAP = 15.0
 WHOLE_WORDS_ONLY = True  # the share of unknown words counts whole words only (see score)
 IDENTITY_PENALTY = 8.0  # an entry about other identities than the one the question names
 CARE_PENALTY = 8.0  # an entry about another kind of care (门诊) than the one the question names (住院)
+EXAMPLE_PENALTY = 6.0  # a worked example on a bill, for a question that states no amount
 NAMED_PENALTY = 8.0  # …and more when its question itself names only other identities
 IDENTITY_BONUS = 2.0  # an entry about the identity the question names
 # a general entry on top with the known region's own entry close behind: the region's entry says
@@ -163,6 +164,7 @@ class _Doc:
     identities: frozenset[str] = frozenset()  # identity words of the question, variants and tags
     care: frozenset[str] = frozenset()  # kinds of care (inpatient, outpatient) the entry's question names
     named: frozenset[str] = frozenset()  # identity words of the entry's question alone
+    example: bool = False  # the entry's question is a worked example on a bill (自付1万元 …能给多少)
 
 
 class Index:
@@ -214,7 +216,9 @@ class Index:
                                       for t in (e.question, *e.variants, " ".join(e.tags))))
             care = frozenset().union(*(self.lexicon.care_in(self._canon(t)) for t in (e.question, *e.tags)))
             named = self.lexicon.identities_in(self._canon(e.question))
-            self.docs.append(_Doc(e, frozenset(e.regions), weights, fz, e.regions != ["all"], ids, care, named))
+            example = bool(_EXAMPLE_RE.search(normalize(e.question)))
+            self.docs.append(_Doc(e, frozenset(e.regions), weights, fz, e.regions != ["all"], ids, care, named,
+                                  example))
         self.by_id = {d.entry.id: i for i, d in enumerate(self.docs)}
         self.allowed = {r: [bool(d.regions & {r, "all"}) for d in self.docs] for r in REGIONS}
         self.syllables = frozenset(t[2:].split("_")[0] for t in self.idf if t.startswith("q:")) | frozenset(
@@ -268,6 +272,7 @@ class Index:
         qterms = analyze_negated(canon, self.tk, lex.negated(canon), lex.classes_in(canon))
         q_ids = lex.identities_in(canon)
         q_care = lex.care_in(canon)
+        q_amount = bool(_AMOUNT_RE.search(canon))
         q_denied = frozenset(w for _s, _e, w in lex.negated(canon)) & frozenset(lex.identities)
         if any("a" <= c <= "z" for c in canon):
             self._pinyin_terms(canon, qterms)
@@ -361,6 +366,8 @@ class Index:
                 s -= NAMED_PENALTY  # the entry's own question is about another identity
             elif q_denied and d.identities and d.identities <= q_denied:
                 s -= IDENTITY_PENALTY  # "不是低保 能不能救助" is not about 低保户's either
+            if d.example and not q_amount:
+                s -= EXAMPLE_PENALTY  # a worked example answers a question that gives an amount
             if q_care and d.care and not _care_fits(q_care, d.care):
                 s -= CARE_PENALTY  # "低保住院一年最多几万" is not about 门诊慢性病
             scored.append((s, i, a))
@@ -401,6 +408,9 @@ class Index:
         return m
 
 
+_AMOUNT_RE = re.compile(r"\d+(?:\.\d+)?\s*(?:万|元|块)")
+# a bill's amount: what was paid or spent ("自付1万元"), not a limit ("5万元用完了")
+_EXAMPLE_RE = re.compile(r"(?:自付|花了|花费|付了)\s*\d+(?:\.\d+)?\s*(?:万|元|块)")
 _OUTPATIENT_KINDS = frozenset({"chronic", "general"})
 
 

@@ -113,3 +113,16 @@ def test_the_regions_own_version_of_the_same_question_goes_first(index):
     assert r.hits[0].id == "wq-fraud-penalty"
     a, b = index.by_id["cm-fraud"], index.by_id["wq-fraud-penalty"]
     assert index.alike(a, b) and not index.alike(a, index.by_id["wq-charity"])
+
+
+def test_worked_examples_are_the_entries_about_a_bill(index):
+    examples = {d.entry.id for d in index.docs if d.example}
+    assert {"ak-example-dibao", "ak-example-edge", "xz-major-example"} <= examples
+    assert "wq-tilt" not in examples  # "5万元用完了" is a limit, not a bill
+
+
+def test_a_worked_example_answers_a_question_with_an_amount_only(index):
+    # no amount given: the rate entry; an amount given: the worked example may come first
+    assert faq.search("低保边缘户住院救助怎么算 能给多少", "ankang", index=index).hits[0].id == "ak-cat2-other-inpatient"
+    ids = [h.id for h in faq.search("低保边缘户住院自付1万元 救助给多少", "ankang", top=3, index=index).hits]
+    assert "ak-example-edge" in ids
