@@ -13,7 +13,7 @@ LEX = load_lexicon()
 
 @pytest.mark.parametrize("text, cls", [
     ("救助比例", "amount"), ("能给多少", "amount"), ("报几成", "amount"),
-    ("去哪办", "where"), ("找谁", "where"), ("哪个部门", "where"),
+    ("去哪办", "where"), ("找谁", "where"), ("哪个部门", "authority"), ("谁来认定", "authority"),
     ("要带什么", "documents"), ("准备哪些资料", "documents"),
     ("什么时候开始执行", "when"),
 ])
