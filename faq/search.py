@@ -269,11 +269,12 @@ class Index:
         idf = self.idf
         fixed = lex.correct_homophones(strip_fillers(norm_query), known=lambda w: ("w:" + w) in idf)
         canon = lex.strip_regions(lex.apply_synonyms(fixed))
-        qterms = analyze_negated(canon, self.tk, lex.negated(canon), lex.classes_in(canon))
-        q_ids = lex.identities_in(canon)
-        q_care = lex.care_in(canon)
+        negated = lex.negated(canon)
+        qterms = analyze_negated(canon, self.tk, negated, lex.classes_in(canon))
+        q_ids = lex.identities_in(canon, negated)
+        q_care = lex.care_in(canon, negated)
         q_amount = bool(_AMOUNT_RE.search(canon))
-        q_denied = frozenset(w for _s, _e, w in lex.negated(canon)) & frozenset(lex.identities)
+        q_denied = frozenset(w for _s, _e, w in negated) & lex.identity_set
         if any("a" <= c <= "z" for c in canon):
             self._pinyin_terms(canon, qterms)
         if not qterms:

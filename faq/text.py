@@ -171,6 +171,7 @@ class Lexicon:
     classes: dict[str, str] = field(default_factory=dict)  # word → meaning class (amount, where …)
     care: dict[str, str] = field(default_factory=dict)  # word → kind of care (inpatient, outpatient)
     _care_re: re.Pattern | None = None
+    identity_set: frozenset[str] = frozenset()
     _class_re: re.Pattern | None = None
     _syn_re: re.Pattern | None = None
     _region_re: re.Pattern | None = None
@@ -199,6 +200,7 @@ class Lexicon:
             self._care_re = re.compile("|".join(re.escape(w) for w in sorted(self.care, key=len, reverse=True)))
         if self.classes:
             self._class_re = re.compile("|".join(re.escape(w) for w in sorted(self.classes, key=len, reverse=True)))
+        self.identity_set = frozenset(self.identities)
         if self.identities:
             words = "|".join(re.escape(w) for w in sorted(self.identities, key=len, reverse=True))
             self._id_re = re.compile(words)
@@ -217,19 +219,19 @@ class Lexicon:
             return []
         return list(dict.fromkeys(self.classes[m.group(0)] for m in self._class_re.finditer(norm)))
 
-    def identities_in(self, norm: str) -> frozenset[str]:
-        """Identity words the text names, negated ones left out."""
+    def identities_in(self, norm: str, negated: list | None = None) -> frozenset[str]:
+        """Identity words the text names, negated ones left out (``negated``: of ``norm``, if known)."""
         if self._id_re is None:
             return frozenset()
-        neg = [(s, e) for s, e, _w in self.negated(norm)]
+        neg = [(s, e) for s, e, _w in (self.negated(norm) if negated is None else negated)]
         return frozenset(m.group(0) for m in self._id_re.finditer(norm)
                          if not any(s <= m.start() < e for s, e in neg))
 
-    def care_in(self, norm: str) -> frozenset[str]:
+    def care_in(self, norm: str, negated: list | None = None) -> frozenset[str]:
         """Kinds of care the text names (住院 → inpatient, 门诊 → outpatient), negated ones left out."""
         if self._care_re is None:
             return frozenset()
-        neg = [(s, e) for s, e, _w in self.negated(norm)]
+        neg = [(s, e) for s, e, _w in (self.negated(norm) if negated is None else negated)]
         return frozenset(self.care[m.group(0)] for m in self._care_re.finditer(norm)
                          if not any(s <= m.start() < e for s, e in neg))
 
