@@ -18,8 +18,11 @@ general entries are preferred.  A result is *confident* when the top hit's ranki
 absolute match quality (coverage and fuzzy only) and its lead over the next rival are all high
 enough and few of the question's words are unknown to the knowledge base; then the top hit (and,
 for a two-part question such as "能报多少 去哪里申请", each part's own top hit) has ``confident``.
-A negated word (不是低保, 不是特殊病) is a term of its own, and an entry about other identities than the
-one the question names ranks lower.  Not confident: "您是不是想问" with the nearest questions, or, when
+A negated word (不是低保, 不是特殊病; not 有没有起付线, an A不A question) is a term of its own, and
+so is each meaning class the question asks about (多少/几成 → amount, 哪里/找谁 → where, …, in
+synonyms.yaml ``classes:``).  An entry about other identities than the one the question names, or
+about an identity it denies, or about another kind of care (住院, 门诊慢特病, 普通门诊, 特殊疾病), or
+a worked example on a bill when the question gives no amount, ranks lower.  Not confident: "您是不是想问" with the nearest questions, or, when
 nothing is near (``no_answer``), plainly that there is no answer, with 12393 and the local office.
 """
 from __future__ import annotations
