@@ -33,15 +33,18 @@ EVAL_PARTS = [
     ROOT / "benchmarks" / "data" / "faq_eval_part1.yaml",
     ROOT / "benchmarks" / "data" / "faq_eval_part2.yaml",
     ROOT / "benchmarks" / "data" / "faq_eval_part3.yaml",  # written before looking at the KB (issue 13)
-]
-# Held out: written before the search was tuned on it, and reported on its own (never tuned on).
-HELDOUT_PARTS = [
+    # held out in issue 13's first pass (75.0% / 82.5% then), tuned on in the second
     ROOT / "benchmarks" / "data" / "faq_eval_part4.yaml",
+]
+# Held out: written before the search was tuned, and reported on its own (never tuned on).
+HELDOUT_PARTS = [
+    ROOT / "benchmarks" / "data" / "faq_eval_part5.yaml",
 ]
 NONE_PARTS = [
     ROOT / "benchmarks" / "data" / "faq_eval_none.yaml",
     ROOT / "benchmarks" / "data" / "faq_eval_none2.yaml",  # written before looking at the KB (issue 13)
-    ROOT / "benchmarks" / "data" / "faq_eval_none3.yaml",  # held out, written before tuning
+    ROOT / "benchmarks" / "data" / "faq_eval_none3.yaml",  # written before tuning (issue 13, first pass)
+    ROOT / "benchmarks" / "data" / "faq_eval_none4.yaml",  # held out: written before the second pass
 ]
 
 
@@ -218,7 +221,8 @@ def main(argv=None) -> int:
         return 1
     _report("tuned sets", items, index, entries, args.show_wrong)
     if heldout:
-        _report("held out (part 4, written before tuning)", heldout, index, entries, args.show_wrong)
+        _report("held out (part 5, written before tuning, never tuned on)", heldout, index, entries,
+                args.show_wrong)
     for none_file in NONE_PARTS:
         if not none_file.exists():
             continue

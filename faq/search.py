@@ -18,8 +18,11 @@ general entries are preferred.  A result is *confident* when the top hit's ranki
 absolute match quality (coverage and fuzzy only) and its lead over the next rival are all high
 enough and few of the question's words are unknown to the knowledge base; then the top hit (and,
 for a two-part question such as "能报多少 去哪里申请", each part's own top hit) has ``confident``.
-A negated word (不是低保, 不是特殊病) is a term of its own, and an entry about other identities than the
-one the question names ranks lower.  Not confident: "您是不是想问" with the nearest questions, or, when
+A negated word (不是低保, 不是特殊病; not 有没有起付线, an A不A question) is a term of its own, and
+so is each meaning class the question asks about (多少/几成 → amount, 哪里/找谁 → where, …, in
+synonyms.yaml ``classes:``).  An entry about other identities than the one the question names, or
+about an identity it denies, or about another kind of care (住院, 门诊慢特病, 普通门诊, 特殊疾病), or
+a worked example on a bill when the question gives no amount, ranks lower.  Not confident: "您是不是想问" with the nearest questions, or, when
 nothing is near (``no_answer``), plainly that there is no answer, with 12393 and the local office.
 """
 from __future__ import annotations
@@ -63,7 +66,8 @@ log = logging.getLogger(__name__)
 # --- tuning -----------------------------------------------------------------------------------
 K1 = 1.2
 B = 0.5
-TYPE_WEIGHT = {"w": 1.0, "q": 0.5, "b": 0.4, "p": 0.25, "n": 1.0}  # n: a negated word (不是低保)
+# n: a negated word (不是低保); c: a meaning class the question asks about (amount, where …)
+TYPE_WEIGHT = {"w": 1.0, "q": 0.5, "b": 0.4, "p": 0.25, "n": 1.0, "c": 1.0}
 ANSWER_WEIGHT = 0.25  # term frequency weight of words that appear only in the answer
 W_COVER, W_FUZZY, W_REL = 0.35, 0.35, 0.30
 # a region's entry moves this share of the way to 100 when it is the caller's region (parameter)
@@ -95,10 +99,15 @@ REGION_NEEDED = True  # a region's own entry is confident only when the region i
 GENERAL_FIRST_GAP = 15.0
 WHOLE_WORDS_ONLY = True  # the share of unknown words counts whole words only (see score)
 IDENTITY_PENALTY = 8.0  # an entry about other identities than the one the question names
+CARE_PENALTY = 12.0  # an entry about another kind of care (门诊) than the one the question names (住院)
+EXAMPLE_PENALTY = 6.0  # a worked example on a bill, for a question that states no amount
+NAMED_PENALTY = 8.0  # …and more when its question itself names only other identities
+IDENTITY_BONUS = 2.0  # an entry about the identity the question names
 # a general entry on top with the known region's own entry close behind: the region's entry says
 # the same thing with that region's figures, so it goes first (within REGION_SWAP_GAP points) and
 # neither is confident (within REGION_DOUBT_GAP points): "看病钱不够 可以找慈善组织吗" in 乌鲁木齐
 REGION_SWAP_GAP = 0.0
+ALIKE_RATIO = 60.0  # rapidfuzz token_set_ratio of two entries' questions that ask the same thing
 REGION_DOUBT_GAP = 16.0
 DOUBT_EXEMPT_MATCH = 90.0  # …unless the general entry matches the question nearly word for word
 
@@ -156,6 +165,9 @@ class _Doc:
     fuzzy_texts: tuple[str, ...]
     specific: bool  # not an [all] entry
     identities: frozenset[str] = frozenset()  # identity words of the question, variants and tags
+    care: frozenset[str] = frozenset()  # kinds of care (inpatient, outpatient) the entry's question names
+    named: frozenset[str] = frozenset()  # identity words of the entry's question alone
+    example: bool = False  # the entry's question is a worked example on a bill (自付1万元 …能给多少)
 
 
 class Index:
@@ -178,7 +190,8 @@ class Index:
                 for term, n in self._terms(t).items():
                     tf[term] = tf.get(term, 0.0) + n
             for term, n in self._terms(e.answer).items():
-                if term not in tf:
+                # an answer that states an amount does not make the entry a question about one
+                if term not in tf and term[0] != "c":
                     tf[term] = n * ANSWER_WEIGHT
             for term in tf:
                 df[term] = df.get(term, 0) + 1
@@ -204,7 +217,11 @@ class Index:
                 self.postings.setdefault(t, []).append((i, w))
             ids = frozenset().union(*(self.lexicon.identities_in(self._canon(t))
                                       for t in (e.question, *e.variants, " ".join(e.tags))))
-            self.docs.append(_Doc(e, frozenset(e.regions), weights, fz, e.regions != ["all"], ids))
+            care = frozenset().union(*(self.lexicon.care_in(self._canon(t)) for t in (e.question, *e.tags)))
+            named = self.lexicon.identities_in(self._canon(e.question))
+            example = bool(_EXAMPLE_RE.search(normalize(e.question)))
+            self.docs.append(_Doc(e, frozenset(e.regions), weights, fz, e.regions != ["all"], ids, care, named,
+                                  example))
         self.by_id = {d.entry.id: i for i, d in enumerate(self.docs)}
         self.allowed = {r: [bool(d.regions & {r, "all"}) for d in self.docs] for r in REGIONS}
         self.syllables = frozenset(t[2:].split("_")[0] for t in self.idf if t.startswith("q:")) | frozenset(
@@ -223,7 +240,7 @@ class Index:
 
     def _terms(self, text: str) -> dict[str, float]:
         canon = self._canon(text)
-        return analyze_negated(canon, self.tk, self.lexicon.negated(canon))
+        return analyze_negated(canon, self.tk, self.lexicon.negated(canon), self.lexicon.classes_in(canon))
 
     # -- scoring
     def _pick(self, ranked: Iterable[int], k: int, allowed: list[bool] | None, preferred: list[bool] | None) -> list[int]:
@@ -255,8 +272,12 @@ class Index:
         idf = self.idf
         fixed = lex.correct_homophones(strip_fillers(norm_query), known=lambda w: ("w:" + w) in idf)
         canon = lex.strip_regions(lex.apply_synonyms(fixed))
-        qterms = analyze_negated(canon, self.tk, lex.negated(canon))
-        q_ids = lex.identities_in(canon)
+        negated = lex.negated(canon)
+        qterms = analyze_negated(canon, self.tk, negated, lex.classes_in(canon))
+        q_ids = lex.identities_in(canon, negated)
+        q_care = lex.care_in(canon, negated)
+        q_amount = bool(_AMOUNT_RE.search(canon))
+        q_denied = frozenset(w for _s, _e, w in negated) & lex.identity_set
         if any("a" <= c <= "z" for c in canon):
             self._pinyin_terms(canon, qterms)
         if not qterms:
@@ -341,8 +362,18 @@ class Index:
                     s -= NO_REGION_PENALTY
             elif want:
                 s -= MENTION_ALL_PENALTY
+            if q_ids and d.identities & q_ids:
+                s += IDENTITY_BONUS  # the identity asked about weighs more than the topic
             if q_ids and d.identities and not (q_ids & d.identities):
                 s -= IDENTITY_PENALTY  # "特困的医保费用谁出" is not about 低保户's
+            if q_ids and d.named and not (q_ids & d.named):
+                s -= NAMED_PENALTY  # the entry's own question is about another identity
+            elif q_denied and d.identities and d.identities <= q_denied:
+                s -= IDENTITY_PENALTY  # "不是低保 能不能救助" is not about 低保户's either
+            if d.example and not q_amount:
+                s -= EXAMPLE_PENALTY  # a worked example answers a question that gives an amount
+            if q_care and d.care and not _care_fits(q_care, d.care):
+                s -= CARE_PENALTY  # "低保住院一年最多几万" is not about 门诊慢性病
             scored.append((s, i, a))
         scored.sort(key=lambda x: (-x[0], x[1]))
         return [(max(0.0, min(100.0, s)), i, a, self_unknown) for s, i, a in scored[:top]]
@@ -366,6 +397,12 @@ class Index:
                 if key in self.idf:
                     qterms[key] = qterms.get(key, 0.0) + 1.0
 
+    def alike(self, i: int, j: int) -> bool:
+        """Two entries ask the same question, region names aside ("骗取医疗救助会怎么处理" and
+        "乌鲁木齐骗取医疗救助会怎么处理"): their questions are nearly the same words."""
+        a, b = self.docs[i].fuzzy_texts[0], self.docs[j].fuzzy_texts[0]
+        return fuzz.token_set_ratio(a, b) >= ALIKE_RATIO
+
     def preferred_mask(self, regions: tuple[str, ...]) -> list[bool]:
         m = self._preferred.get(regions)
         if m is None:
@@ -373,6 +410,22 @@ class Index:
             m = [bool(d.regions & want) for d in self.docs]
             self._preferred[regions] = m
         return m
+
+
+_AMOUNT_RE = re.compile(r"\d+(?:\.\d+)?\s*(?:万|元|块)")
+# a bill's amount: what was paid or spent ("自付1万元"), not a limit ("5万元用完了")
+_EXAMPLE_RE = re.compile(r"(?:自付|花了|花费|付了)\s*\d+(?:\.\d+)?\s*(?:万|元|块)")
+_OUTPATIENT_KINDS = frozenset({"chronic", "general"})
+
+
+def _care_fits(asked: frozenset[str], entry: frozenset[str]) -> bool:
+    """The kinds of care asked about and an entry's fit: the same kind, or plain 门诊 (outpatient)
+    with either kind of 门诊; the most specific kinds named count ("透析 门诊" is chronic care)."""
+    def specific(kinds: frozenset[str]) -> frozenset[str]:
+        return kinds - {"outpatient"} if kinds & _OUTPATIENT_KINDS else kinds
+    a, e = specific(asked), specific(entry)
+    return bool(a & e) or ("outpatient" in a and bool(e & _OUTPATIENT_KINDS)) or (
+        "outpatient" in e and bool(a & _OUTPATIENT_KINDS))
 
 
 def _whole_words(qterms: dict[str, float]) -> set[str]:
@@ -516,7 +569,7 @@ def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int
         )
         for s, i, _a, _u in scored
     ]
-    doubt = _prefer_region(hits, scored, reg, mentioned, part)
+    doubt = _prefer_region(hits, scored, reg, mentioned, part, alike=idx.alike)
     if reg is None and not mentioned:
         _prefer_general(hits, scored)
     # a question about something no entry names ("护照在哪里办理": 护照) is not answered by the
@@ -536,17 +589,20 @@ def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int
     return hits, confident, no_answer
 
 
-def _prefer_region(hits: list[Hit], scored: list, reg: str | None, mentioned: list[str], part: bool = False) -> bool:
+def _prefer_region(hits: list[Hit], scored: list, reg: str | None, mentioned: list[str], part: bool = False,
+                   alike=None) -> bool:
     """True when a general entry leads the known region's own entry by less than REGION_DOUBT_GAP
-    (then no answer is sure).  In one part of a two-part question ("… 去哪里申请") the region's
-    entry is moved first instead: the part's topic is plain, only the region's version is wanted."""
+    (then no answer is sure).  In one part of a two-part question ("… 去哪里申请"), or when the
+    region's entry asks the same question as the general one (``alike`` of their doc indices), the
+    region's entry is moved first instead: only the region's version of the answer is wanted."""
     want = {reg} if reg else set(mentioned)
     if not want or len(hits) < 2 or hits[0].regions != ["all"]:
         return False
     for k, h in enumerate(hits[1:3], 1):
         if set(h.regions) & want:
             gap = hits[0].score - h.score
-            if gap < (REGION_DOUBT_GAP if part else REGION_SWAP_GAP):
+            same = alike is not None and alike(scored[0][1], scored[k][1])
+            if gap < (REGION_DOUBT_GAP if part or same else REGION_SWAP_GAP):
                 hits.insert(0, hits.pop(k))
                 scored.insert(0, scored.pop(k))
             return gap < REGION_DOUBT_GAP and not part and scored[0][2] < DOUBT_EXEMPT_MATCH
@@ -570,13 +626,34 @@ _PART_RE = re.compile(r"(多少|几成|比例|哪里|哪儿|什么|啥|怎么办
                       r"(?:还有|另外|以及|再|那|还要|还想问|顺便问)?(?=\S{3,})")
 
 
+_SEP_RE = re.compile(r"[\s,，.。?？!！;；、]+")
+
+
+def _split_parts(idx: Index, norm: str) -> tuple[str, str] | None:
+    """The two parts of a question: after a question word (多少, 哪里 …) and a separator, or at a
+    separator where each side asks for another meaning class ("上哪办 要带啥东西": where, documents)."""
+    m = _PART_RE.search(norm)
+    if m is not None:
+        return norm[:m.end(1)], norm[m.end():]
+    lex = idx.lexicon
+    if len(lex.classes_in(lex.apply_synonyms(norm))) < 2:
+        return None  # one thing asked (the common case): no need to try every separator
+    for sep in _SEP_RE.finditer(norm):
+        first, second = norm[:sep.start()], norm[sep.end():]
+        a = set(lex.classes_in(lex.apply_synonyms(first)))
+        b = set(lex.classes_in(lex.apply_synonyms(second)))
+        if a and b and not (a & b):
+            return first, second
+    return None
+
+
 def _second_part(idx: Index, norm: str, reg: str | None, mentioned: list[str], whole: list[Hit]) -> list[Hit] | None:
     """Both answers of a two-part question ("低保户住院能报多少 去哪里申请"), when each part has a
     confident answer of its own and they differ; None otherwise."""
-    m = _PART_RE.search(norm)
-    if m is None:
+    halves = _split_parts(idx, norm)
+    if halves is None:
         return None
-    first, second = norm[:m.end(1)], norm[m.end():]
+    first, second = halves
     if len(compact(first)) < 3 or len(compact(second)) < 3:
         return None
     answers = []

@@ -45,6 +45,8 @@ _FILLERS = (
     "请问一下", "请问", "问一下", "我想问一下", "我想问问", "我想问", "想问一下", "想问问", "想问",
     "想咨询一下", "咨询一下", "打听一下", "到底", "究竟", "你好", "您好", "麻烦", "谢谢", "老师", "同志",
     "领导", "帮我看看", "帮忙看看", "帮我查查", "请教", "急急急", "在线等", "哈哈",
+    # who in the family is ill says nothing about the answer (俺家老头子是低保户 → 是低保户)
+    "俺家", "老头子", "老太太", "老伴", "我妈", "我爸", "我爹", "我娘", "我老公", "我老婆", "我媳妇",
 )
 
 _STOPWORDS = frozenset(
@@ -77,6 +79,7 @@ _CN_TENTHS_RE = re.compile("([一二三四五六七八九])成")
 # 住/出 + 了/过 + up to six characters (a duration, 的) + 院: "住了半个月院", "住过两次院", "出了院"
 _SPLIT_VERB_RE = re.compile(r"(住|出)(?:了|过)[^\s,，.。!！?？;；住出院]{0,6}?院")
 _IN_CHARGE_RE = re.compile(r"(?:是谁|谁|哪个部门|哪个单位)?(?<![尽不只别])管([^\s,，.。!！?？;；的]{2,6})的(?:是|部门|单位)")
+_ORDER_RE = re.compile(r"先(?:走|报|用|办)?([^\s,，.。!！?？;；还]{1,6})还是(?:先(?:走|报|用|办)?)?([^\s,，.。!！?？;；]{1,6})")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
@@ -165,6 +168,11 @@ class Lexicon:
     user_words: list[str] = field(default_factory=list)  # extra words for jieba
     negatable: list[str] = field(default_factory=list)  # words whose negation is its own term
     identities: list[str] = field(default_factory=list)  # identity words (canonical)
+    classes: dict[str, str] = field(default_factory=dict)  # word → meaning class (amount, where …)
+    care: dict[str, str] = field(default_factory=dict)  # word → kind of care (inpatient, outpatient)
+    _care_re: re.Pattern | None = None
+    identity_set: frozenset[str] = frozenset()
+    _class_re: re.Pattern | None = None
     _syn_re: re.Pattern | None = None
     _region_re: re.Pattern | None = None
     _neg_re: re.Pattern | None = None
@@ -187,7 +195,12 @@ class Lexicon:
             self._region_re = re.compile("|".join(re.escape(k) for k in keys))
         if self.negatable:
             words = "|".join(re.escape(w) for w in sorted(self.negatable, key=len, reverse=True))
-            self._neg_re = re.compile(rf"(?<!是)(?:并不是|也不是|不是|并非|不算|不属于|没有|没办|没|非|无|不)(?:的|在|去|办|参加|做)?({words})")
+            self._neg_re = re.compile(rf"(?<!是)(?P<neg>并不是|也不是|不是|并非|不算|不属于|没有|没办|没|非|无|不)(?:的|在|去|办|参加|做|评上|评)?({words})")
+        if self.care:
+            self._care_re = re.compile("|".join(re.escape(w) for w in sorted(self.care, key=len, reverse=True)))
+        if self.classes:
+            self._class_re = re.compile("|".join(re.escape(w) for w in sorted(self.classes, key=len, reverse=True)))
+        self.identity_set = frozenset(self.identities)
         if self.identities:
             words = "|".join(re.escape(w) for w in sorted(self.identities, key=len, reverse=True))
             self._id_re = re.compile(words)
@@ -197,14 +210,29 @@ class Lexicon:
         """(start, end, word) of each negated word ("不是低保户" → 低保); "是不是低保" negates nothing."""
         if self._neg_re is None:
             return []
-        return [(m.start(1), m.end(1), m.group(1)) for m in self._neg_re.finditer(norm)]
+        return [(m.start(2), m.end(2), m.group(2)) for m in self._neg_re.finditer(norm)
+                if not _a_not_a(norm, m.start(), m.group("neg"))]
 
-    def identities_in(self, norm: str) -> frozenset[str]:
-        """Identity words the text names, negated ones left out."""
+    def classes_in(self, norm: str) -> list[str]:
+        """Meaning classes the text asks about (多少/几成/报多少 → amount, 哪里/找谁 → where)."""
+        if self._class_re is None:
+            return []
+        return list(dict.fromkeys(self.classes[m.group(0)] for m in self._class_re.finditer(norm)))
+
+    def identities_in(self, norm: str, negated: list | None = None) -> frozenset[str]:
+        """Identity words the text names, negated ones left out (``negated``: of ``norm``, if known)."""
         if self._id_re is None:
             return frozenset()
-        neg = [(s, e) for s, e, _w in self.negated(norm)]
+        neg = [(s, e) for s, e, _w in (self.negated(norm) if negated is None else negated)]
         return frozenset(m.group(0) for m in self._id_re.finditer(norm)
+                         if not any(s <= m.start() < e for s, e in neg))
+
+    def care_in(self, norm: str, negated: list | None = None) -> frozenset[str]:
+        """Kinds of care the text names (住院 → inpatient, 门诊 → outpatient), negated ones left out."""
+        if self._care_re is None:
+            return frozenset()
+        neg = [(s, e) for s, e, _w in (self.negated(norm) if negated is None else negated)]
+        return frozenset(self.care[m.group(0)] for m in self._care_re.finditer(norm)
                          if not any(s <= m.start() < e for s, e in neg))
 
     def apply_synonyms(self, norm: str) -> str:
@@ -212,6 +240,8 @@ class Lexicon:
         norm = _SPLIT_VERB_RE.sub(r"\1院", norm)
         # "管医疗救助的是医保局还是民政局" asks who is in charge, not where to go
         norm = _IN_CHARGE_RE.sub(r"\1归哪个部门管 ", norm)
+        # "先走医保还是先走救助" asks for the order of the two
+        norm = _ORDER_RE.sub(r"\1 \2 谁先谁后 ", norm)
         if self._syn_re is None:
             return norm
         # two passes: a typo can land on a colloquial form (特因人员 → 特困人员 → 特困)
@@ -269,6 +299,13 @@ class Lexicon:
         return self._region_re.sub(" ", norm)
 
 
+def _a_not_a(norm: str, start: int, neg: str) -> bool:
+    """A question of the form A不A / A没A ("有没有起付线", "算不算低保", "属不属于特困"): the word
+    after it is asked about, not denied."""
+    verb = neg.lstrip("并也")[1:2]
+    return bool(verb) and start > 0 and norm[start - 1] == verb
+
+
 def load_lexicon(path: Path = SYNONYMS_FILE) -> Lexicon:
     """Read synonyms.yaml: ``synonyms: {canonical: [variants]}``, ``regions: {code: [words]}``."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -295,6 +332,12 @@ def load_lexicon(path: Path = SYNONYMS_FILE) -> Lexicon:
     lex.user_words.extend(normalize(str(w)) for w in (raw.get("words") or []))
     lex.negatable = [normalize(str(w)) for w in raw.get("negatable") or []]
     lex.identities = [normalize(str(w)) for w in raw.get("identities") or []]
+    for kind, words in (raw.get("care") or {}).items():
+        for w in words or []:
+            lex.care[normalize(str(w))] = str(kind)
+    for cls, words in (raw.get("classes") or {}).items():
+        for w in words or []:
+            lex.classes[normalize(str(w))] = str(cls)
     return lex.compile()
 
 
@@ -335,9 +378,13 @@ def char_pinyin(ch: str) -> str:
     return out[0] if out else ch
 
 
-def analyze_negated(norm: str, tk, negated: list[tuple[int, int, str]]) -> dict[str, float]:
-    """analyze(), with each negated word's terms replaced by one ``n:`` term ("不是特殊病")."""
+def analyze_negated(norm: str, tk, negated: list[tuple[int, int, str]],
+                    classes: list[str] = ()) -> dict[str, float]:
+    """analyze(), with each negated word's terms replaced by one ``n:`` term ("不是特殊病"), and
+    one ``c:`` term per meaning class the text asks about (``classes``)."""
     terms = analyze(norm, tk)
+    for cls in classes:
+        terms["c:" + cls] = 1.0
     for _s, _e, word in negated:
         for key in analyze(word, tk):
             if key in terms:

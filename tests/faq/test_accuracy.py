@@ -10,9 +10,12 @@ from faq.text import compact, normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTS = sorted((ROOT / "benchmarks" / "data").glob("faq_eval_part*.yaml"))
-# part 4 is held out (written before tuning, reported on its own by benchmarks/faq_bench.py): it is
-# checked for hygiene here but kept out of the floors, so that nobody tunes the search to pass it
-HELD_OUT = {"faq_eval_part4.yaml"}
+# part 5 is held out (written before issue 13's second pass of tuning, reported on its own by
+# benchmarks/faq_bench.py): it is checked for hygiene here and for confident wrong answers (a safety
+# property, never an accuracy floor), so that nobody tunes the search to pass it. Part 4 was held out
+# in the first pass and is tuned on since the second.
+HELD_OUT = {"faq_eval_part5.yaml"}
+NONE_PARTS = sorted((ROOT / "benchmarks" / "data").glob("faq_eval_none*.yaml"))
 
 
 def items():
@@ -70,8 +73,9 @@ def test_accuracy_floor(tuned, index):
         n += 1
         top1 += ids[:1] != [] and ids[0] in it["expect"]
         top3 += any(e in ids for e in it["expect"])
-    assert top1 / n >= 0.93, f"top-1 {top1}/{n}"
-    assert top3 / n >= 0.975, f"top-3 {top3}/{n}"
+    # floors just under today's figures (issue 13, second pass: 367/379 and 376/379 on parts 1-4)
+    assert top1 / n >= 0.965, f"top-1 {top1}/{n}"
+    assert top3 / n >= 0.99, f"top-3 {top3}/{n}"
 
 
 def test_clearly_above_plain_rapidfuzz_baseline(tuned, index):
@@ -89,13 +93,31 @@ def test_clearly_above_plain_rapidfuzz_baseline(tuned, index):
     assert ours >= base + 0.2 * len(tuned)
 
 
-@pytest.mark.parametrize("part", ["faq_eval_none.yaml", "faq_eval_none2.yaml", "faq_eval_none3.yaml"])
-def test_questions_without_answer_are_mostly_not_confident(index, part):
+def test_every_out_of_scope_set_ships():
+    assert [p.name for p in NONE_PARTS] == [
+        "faq_eval_none.yaml", "faq_eval_none2.yaml", "faq_eval_none3.yaml", "faq_eval_none4.yaml"]
+
+
+# answered by a near entry today, and arguably right (安康低保标准): the one allowed exception
+NEAR_ANSWERS = {"低保一个月发多少钱"}
+
+
+@pytest.mark.parametrize("part", [p.name for p in NONE_PARTS])
+def test_questions_without_answer_are_not_confident(index, part):
     p = ROOT / "benchmarks" / "data" / part
     data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    assert len(data) >= 15
-    unsure = [it["q"] for it in data if not faq.search(it["q"], it.get("region"), index=index).confident]
-    assert len(unsure) >= 0.8 * len(data), set(it["q"] for it in data) - set(unsure)
+    assert len(data) >= 12
+    sure = {it["q"] for it in data if faq.search(it["q"], it.get("region"), index=index).confident}
+    assert sure <= NEAR_ANSWERS, sure
+
+
+def test_no_confident_wrong_answer_on_any_part(evalset, index):
+    wrong = []
+    for name, it in evalset:
+        r = faq.search(it["q"], it.get("region"), top=1, index=index)
+        if r.confident and r.hits[0].id not in it["expect"]:
+            wrong.append((name, it["q"], r.hits[0].id))
+    assert wrong == []
 
 
 def test_confident_answers_are_mostly_right(tuned, index):
@@ -107,5 +129,5 @@ def test_confident_answers_are_mostly_right(tuned, index):
             right += r.hits[0].id in it["expect"]
     # confidence is strict (issue 13: no confident wrong answer): fewer confident answers, more
     # often right; the others get "您是不是想问" or the plain no-answer message
-    assert conf >= 0.70 * len(tuned)
-    assert right >= 0.99 * conf
+    assert conf >= 0.68 * len(tuned)  # 263/379 today (parts 1-4)
+    assert right == conf
