@@ -6,6 +6,8 @@
 `chat_service` (an object with `async handle(session, text) -> list[Message]`) and `faq_db` (the
 SQLite file for unanswered questions) can be injected for tests. `extra_routers` is where other
 doors mount their routes (the Telegram webhook: `create_app(extra_routers=[telegram_router])`).
+`fast_routes=False` leaves /healthz, the estimate and the chat to FastAPI alone (web/fastpath.py
+answers them otherwise; the tests compare the two).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from .api import document_case
 from .api import router as api_router
 from .cadre import router as cadre_router
 from .errors import http_handler, unexpected_handler, validation_handler
+from .fastpath import FastRoutes
 from .logs import RequestIdMiddleware
 from .metrics import Metrics, MetricsMiddleware
 from .pages import router as page_router
@@ -192,7 +195,7 @@ def _documented(app: FastAPI) -> None:
 
 
 def create_app(settings: Settings | None = None, chat_service: Any = None, faq_db: str | None = None,
-               extra_routers: Iterable[APIRouter] = ()) -> FastAPI:
+               extra_routers: Iterable[APIRouter] = (), fast_routes: bool = True) -> FastAPI:
     settings = settings or Settings.from_env()
     app = FastAPI(
         title="救助助手 jiuzhu",
@@ -211,6 +214,8 @@ def create_app(settings: Settings | None = None, chat_service: Any = None, faq_d
     app.add_exception_handler(StarletteHTTPException, http_handler)
     app.add_exception_handler(Exception, unexpected_handler)
 
+    if fast_routes:  # innermost: every middleware below sees its answers as the FastAPI routes'
+        app.add_middleware(FastRoutes)  # type: ignore[arg-type]
     app.add_middleware(_SecurityHeaders)  # type: ignore[arg-type]
 
     app.include_router(api_router)
