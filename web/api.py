@@ -85,7 +85,7 @@ def estimate_response(request: Request, case: dict[str, Any], strict: bool) -> R
         return JSONResponse({"detail": exc.errors}, status_code=422)
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None:
-        metrics.estimates.labels(est.region, est.status).inc()
+        metrics.child(metrics.estimates, est.region, est.status).inc()
     return Response(est.model_dump_json(), media_type="application/json")  # one serialisation, not two
 
 
@@ -206,7 +206,7 @@ async def chat_reply(request: Request, session: str, text: str) -> list[dict]:
         raise HTTPException(503, STORAGE_DOWN, headers={"Retry-After": RETRY_AFTER}) from None
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None:
-        metrics.chat_messages.labels("web").inc()
+        metrics.child(metrics.chat_messages, "web").inc()
     return [m.public() if hasattr(m, "public") else dict(m) for m in messages]
 
 

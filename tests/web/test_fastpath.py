@@ -311,3 +311,33 @@ def test_the_real_conversation_answers_the_same(tmp_path, loop, no_limits):
             assert fast == slow and fast[0] == 200
             kinds.update(m["kind"] for m in json.loads(fast[2])["messages"])
     assert {"question", "result"} <= kinds
+
+
+header_names = st.sampled_from([b"content-type", b"content-length", b"x-frame-options", b"referrer-policy",
+                                b"x-content-type-options", b"content-security-policy", b"x-request-id", b"set-cookie"])
+header_values = st.sampled_from([b"text/html; charset=utf-8", b"text/html", b"application/json", b"text/plain",
+                                 b"DENY", b"SAMEORIGIN", b"15", b"x"])
+raw_headers = st.lists(st.tuples(header_names, header_values), max_size=6)
+
+
+@given(raw=raw_headers, docs=st.booleans())
+def test_security_headers_as_starlettes_setdefault_adds_them(raw, docs):
+    from starlette.datastructures import MutableHeaders
+
+    from web.app import _PAGE_CSP, secure_headers
+
+    message = {"headers": list(raw)}
+    expected = MutableHeaders(scope=message)
+    expected.setdefault("X-Content-Type-Options", "nosniff")
+    expected.setdefault("Referrer-Policy", "no-referrer")
+    if expected.get("content-type", "").startswith("text/html") and not docs:
+        expected.setdefault("Content-Security-Policy", _PAGE_CSP)
+        expected.setdefault("X-Frame-Options", "DENY")
+    assert secure_headers(raw, docs) == [tuple(h) for h in message["headers"]]
+
+
+@given(raw=raw_headers, name=header_names)
+def test_last_header_reads_as_the_dict_of_headers_did(raw, name):
+    from web.logs import last_header
+
+    assert last_header({"headers": raw}, name) == dict(raw).get(name)
