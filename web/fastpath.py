@@ -105,7 +105,7 @@ class FastRoutes:
         await self.app(scope, receive, send)
 
     async def _healthz(self, scope, receive, send):
-        # a fresh list: the security headers are added to it in place
+        # a fresh list each time: a middleware may change the list it is given
         await send({"type": "http.response.start", "status": 200, "headers": list(self._health_headers)})
         await send({"type": "http.response.body", "body": self._health_body})
 

@@ -162,7 +162,7 @@ requests = st.one_of(
 def test_the_fast_path_answers_byte_for_byte_as_the_fastapi_routes(tmp_path, loop, no_limits):
     apps = pair(tmp_path)
 
-    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(req=requests, cookie=st.booleans())
     def check(req, cookie):
         method, path, query, headers, body, cuts = req
