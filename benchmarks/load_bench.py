@@ -145,9 +145,9 @@ def measure(base: str, pid: int, seconds: int, clients: list[int]) -> dict:
     return results
 
 
-def report(results: dict, seconds: int, clients: list[int]) -> dict:
+def report(results: dict, seconds: int, clients: list[int], load_before: str) -> dict:
     print(f"one worker, {seconds} s per run, loopback, {os.cpu_count()} cores; load average before/after "
-          f"{results.pop('load_before')} / {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+          f"{load_before} / {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'endpoint':9} {'clients':>7} {'req/s':>8} {'of healthz':>10} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'errors':>6} {'server CPU ms/req':>17} {'of healthz':>10}")
     for connections in clients:
@@ -192,8 +192,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=20)
-    results["load_before"] = load_before
-    report(results, args.seconds, clients)
+    report(results, args.seconds, clients, load_before)
     print(json.dumps(results))
     return 0
 
