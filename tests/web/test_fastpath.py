@@ -12,9 +12,13 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from starlette.datastructures import MutableHeaders
+
 from bot.errors import StorageUnavailable
-from web.app import create_app
+from bot.wiring import service_from_env
+from web.app import _PAGE_CSP, create_app, secure_headers
 from web.fastpath import FastRoutes
+from web.logs import last_header
 from web.settings import Settings
 
 from .conftest import ADMIN, FakeChat, FakeMessage
@@ -297,8 +301,6 @@ def test_no_request_id_given_each_gets_its_own(tmp_path, loop, no_limits):
 
 
 def test_the_real_conversation_answers_the_same(tmp_path, loop, no_limits):
-    from bot.wiring import service_from_env
-
     apps = tuple(create_app(Settings(db_path=str(tmp_path / f"{n}.db")), fast_routes=fast,
                             chat_service=service_from_env(db_path=str(tmp_path / f"{n}.db")))
                  for n, fast in (("fast", True), ("slow", False)))
@@ -322,10 +324,6 @@ raw_headers = st.lists(st.tuples(header_names, header_values), max_size=6)
 
 @given(raw=raw_headers, docs=st.booleans())
 def test_security_headers_as_starlettes_setdefault_adds_them(raw, docs):
-    from starlette.datastructures import MutableHeaders
-
-    from web.app import _PAGE_CSP, secure_headers
-
     message = {"headers": list(raw)}
     expected = MutableHeaders(scope=message)
     expected.setdefault("X-Content-Type-Options", "nosniff")
@@ -338,6 +336,4 @@ def test_security_headers_as_starlettes_setdefault_adds_them(raw, docs):
 
 @given(raw=raw_headers, name=header_names)
 def test_last_header_reads_as_the_dict_of_headers_did(raw, name):
-    from web.logs import last_header
-
     assert last_header({"headers": raw}, name) == dict(raw).get(name)
