@@ -6,6 +6,8 @@
 `chat_service` (an object with `async handle(session, text) -> list[Message]`) and `faq_db` (the
 SQLite file for unanswered questions) can be injected for tests. `extra_routers` is where other
 doors mount their routes (the Telegram webhook: `create_app(extra_routers=[telegram_router])`).
+`fast_routes=False` leaves /healthz, the estimate and the chat to FastAPI alone (web/fastpath.py
+answers them otherwise; the tests compare the two).
 """
 from __future__ import annotations
 
@@ -19,7 +21,6 @@ from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
-from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 
@@ -27,7 +28,8 @@ from .api import document_case
 from .api import router as api_router
 from .cadre import router as cadre_router
 from .errors import http_handler, unexpected_handler, validation_handler
-from .logs import RequestIdMiddleware
+from .fastpath import FastRoutes
+from .logs import RequestIdMiddleware, last_header
 from .metrics import Metrics, MetricsMiddleware
 from .pages import router as page_router
 from .ratelimit import AUTH_FAILURES, Limiter, RateLimitMiddleware
@@ -53,8 +55,7 @@ class _LimitBody:
             return await self.app(scope, receive, send)
         path = scope.get("path", "")
         limit = self.settings.max_upload if path.startswith("/cadre/batch") else self.settings.max_body
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length")
+        length = last_header(scope, b"content-length")
         if length is not None:
             try:
                 too_big = int(length) > limit
@@ -109,15 +110,25 @@ class _SecurityHeaders:
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "no-referrer")
-                if headers.get("content-type", "").startswith("text/html") and not docs:
-                    headers.setdefault("Content-Security-Policy", _PAGE_CSP)
-                    headers.setdefault("X-Frame-Options", "DENY")
+                message["headers"] = secure_headers(message.get("headers", ()), docs)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+_ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
+_ON_PAGES = ((b"content-security-policy", _PAGE_CSP.encode("latin-1")), (b"x-frame-options", b"DENY"))
+
+
+def secure_headers(raw, docs: bool) -> list:
+    """The answer's headers with the security headers each added unless already set: what
+    Starlette's MutableHeaders.setdefault does, on the raw list (it is on every answer)."""
+    headers = list(raw)
+    present = {name for name, _ in headers}
+    ctype = next((value for name, value in headers if name == b"content-type"), b"")
+    extra = _ALWAYS + _ON_PAGES if ctype.startswith(b"text/html") and not docs else _ALWAYS
+    headers.extend(pair for pair in extra if pair[0] not in present)
+    return headers
 
 
 class _Guard:
@@ -192,7 +203,7 @@ def _documented(app: FastAPI) -> None:
 
 
 def create_app(settings: Settings | None = None, chat_service: Any = None, faq_db: str | None = None,
-               extra_routers: Iterable[APIRouter] = ()) -> FastAPI:
+               extra_routers: Iterable[APIRouter] = (), fast_routes: bool = True) -> FastAPI:
     settings = settings or Settings.from_env()
     app = FastAPI(
         title="救助助手 jiuzhu",
@@ -200,6 +211,8 @@ def create_app(settings: Settings | None = None, chat_service: Any = None, faq_d
         version="0.1.0",
         docs_url=None,  # served below from the swagger-ui-bundle package: no CDN, works offline
         redoc_url=None,
+        # no OpenTelemetry here: without this FastAPI looks for configured providers on every request
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     _offline_docs(app)
     _documented(app)
@@ -211,6 +224,8 @@ def create_app(settings: Settings | None = None, chat_service: Any = None, faq_d
     app.add_exception_handler(StarletteHTTPException, http_handler)
     app.add_exception_handler(Exception, unexpected_handler)
 
+    if fast_routes:  # innermost: every middleware below sees its answers as the FastAPI routes'
+        app.add_middleware(FastRoutes)  # type: ignore[arg-type]
     app.add_middleware(_SecurityHeaders)  # type: ignore[arg-type]
 
     app.include_router(api_router)

@@ -22,6 +22,16 @@ def current() -> str:
     return REQUEST_ID.get()
 
 
+def last_header(scope, name: bytes) -> bytes | None:
+    """A request header's value, the last when it is sent twice (as `dict(scope["headers"])` reads
+    it), without building that dict on every request."""
+    found = None
+    for key, value in scope.get("headers") or ():
+        if key == name:
+            found = value
+    return found
+
+
 class RequestIdFilter(logging.Filter):
     """Adds `request_id` to every record (a dash outside a request)."""
 
@@ -39,7 +49,7 @@ class RequestIdMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        given = dict(scope.get("headers") or []).get(HEADER, b"")
+        given = last_header(scope, HEADER) or b""
         rid = given.decode() if _GIVEN_RE.fullmatch(given) else secrets.token_hex(6)
         token = REQUEST_ID.set(rid)
 

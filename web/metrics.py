@@ -6,6 +6,7 @@ JIUZHU_ADMIN_TOKEN. Labels never carry personal data: the route template, not th
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
@@ -23,6 +24,18 @@ class Metrics:
                                   registry=self.registry)
         self.chat_messages = Counter("jiuzhu_chat_messages_total", "Chat messages handled", ["door"],
                                      registry=self.registry)
+
+        # labelled children, found once: `labels()` takes a lock and checks its arguments on each call
+        self._children: dict[tuple, Any] = {}
+
+    def child(self, metric, *values: str):
+        """`metric.labels(*values)`, remembered: one entry per labelled series, which the registry
+        keeps anyway (route templates, not URLs; statuses; region codes)."""
+        key = (metric, values)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*values)
+        return found
 
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
@@ -51,5 +64,5 @@ class MetricsMiddleware:
         finally:
             route = scope.get("route")
             name = getattr(route, "path", None) or ("/static" if scope["path"].startswith("/static/") else "(other)")
-            self.metrics.requests.labels(name, scope["method"], str(status["code"])).inc()
-            self.metrics.latency.labels(name).observe(time.perf_counter() - start)
+            self.metrics.child(self.metrics.requests, name, scope["method"], str(status["code"])).inc()
+            self.metrics.child(self.metrics.latency, name).observe(time.perf_counter() - start)
