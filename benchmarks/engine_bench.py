@@ -26,7 +26,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +35,6 @@ sys.path.insert(0, str(ROOT))
 import engine  # noqa: E402
 from engine.calc import estimate_case  # noqa: E402
 from engine.case import parse_case  # noqa: E402
-from engine.money import ZERO, fen  # noqa: E402
 from engine.vocabulary import FACT_SPECS  # noqa: E402
 
 GOAL_PER_SECOND = 60_000  # per CPU second, full explanation
@@ -230,8 +229,15 @@ def floor_cases(cases: list[dict], policies) -> list[tuple[dict, object]]:
     return out
 
 
+FEN, ZERO = Decimal("0.01"), Decimal(0)
+
+
+def _fen(value: Decimal) -> Decimal:
+    return value.quantize(FEN, ROUND_HALF_UP)  # the floor's own rounding: it shares no code with the engine
+
+
 def _money_of(value) -> Decimal:
-    return fen(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
+    return _fen(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
 
 
 def plain_amount(case: dict, claim) -> Decimal:
@@ -243,7 +249,7 @@ def plain_amount(case: dict, claim) -> Decimal:
                                        _money_of(ytd.get("aid", 0)))
     to_meet = max(ZERO, claim.deductible - ytd_self_pay)
     base = max(ZERO, self_pay - to_meet)
-    return fen(min(claim.rate * base, max(ZERO, claim.cap - ytd_aid)))
+    return _fen(min(claim.rate * base, max(ZERO, claim.cap - ytd_aid)))
 
 
 def amounts_floor(cases: list[dict], repeat: int) -> dict:
