@@ -139,7 +139,9 @@ def _outcome(run: Run, profile: Profile, chosen: Chosen, settlement: str, trace:
         return _outcome_of(("not_eligible", False, best.reason, missing, None))
     if profile.excluded:
         reason = cited(region.referral.text, region.referral.cite)
-        trace.append(common.say["place_not_referred"](place=region.where_labels.__dict__[where(run)], reason=reason))
+        if explain:
+            trace.append(common.say["place_not_referred"](place=region.where_labels.__dict__[where(run)],
+                                                          reason=reason))
         return _outcome_of(("zero", True, reason, missing, None))
     if settlement != chosen.match.tier.settlement and explain:
         trace.append(cited(common.say["place_manual"](place=region.where_labels.__dict__[where(run)],
@@ -193,7 +195,8 @@ def _answer(run: Run, profile: Profile, chosen: Chosen, others: list, notes: lis
     case, best = run.case, chosen.priced
     settlement = settlement_of(run, best, profile.excluded)
     outcome = _outcome(run, profile, chosen, settlement, trace, explain)
-    _first_notes(run, profile, chosen, outcome, notes)
+    if explain:  # without the words the notes are left empty: not worth writing
+        _first_notes(run, profile, chosen, outcome, notes)
     parts = best.parts
     assistance = parts[0].amount if len(parts) == 1 else sum((p.amount for p in parts), ZERO)
     side, end = _side_and_tail(run, profile, chosen, outcome.eligible, settlement)

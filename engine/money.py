@@ -6,6 +6,7 @@ both the size and the exact figure.
 from __future__ import annotations
 
 import functools
+import operator
 from decimal import ROUND_HALF_UP, Decimal
 
 FEN = Decimal("0.01")
@@ -31,27 +32,40 @@ def to_decimal(value) -> Decimal:
 
 
 # fen(value): round half-up to 0.01 yuan (contract: each part rounds half-up to the fen);
-# whole_yuan(value): half-up to the yuan. Bound in C (Decimal.quantize with its arguments fixed)
-# rather than a Python function around it: fen runs about seven times per estimate.
-fen = functools.partial(Decimal.quantize, exp=FEN, rounding=ROUND_HALF_UP)
-whole_yuan = functools.partial(Decimal.quantize, exp=YUAN, rounding=ROUND_HALF_UP)
+# whole_yuan(value): half-up to the yuan. A methodcaller with positional arguments stays in C and
+# costs about what the method call itself does; functools.partial with keyword arguments (as
+# before) cost four times that, and fen runs about seven times per estimate.
+fen = operator.methodcaller("quantize", FEN, ROUND_HALF_UP)
+whole_yuan = operator.methodcaller("quantize", YUAN, ROUND_HALF_UP)
+
+
+def cents_of(value: Decimal) -> int:
+    """The amount in whole fen, rounded half-up."""
+    return int(fen(value) * HUNDRED)
+
+
+def _grouped(cents: int) -> str:
+    """Whole fen as `18,000` / `1,449.15` / `-3.50`: integer arithmetic, several times faster than
+    Decimal's own `,.2f` format (an answer shows about ten amounts)."""
+    whole, frac = divmod(-cents if cents < 0 else cents, 100)
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{whole:,}" if frac == 0 else f"{sign}{whole:,}.{frac:02d}"
 
 
 def plain(value: Decimal) -> str:
-    """`18000` → `18,000`; `1449.15` → `1,449.15` (no trailing .00)."""
-    text = f"{fen(value) + ZERO:,.2f}"  # rounded half-up first (the format never rounds); + 0 drops a -0
-    return text[:-3] if text.endswith(".00") else text
+    """`18000` → `18,000`; `1449.15` → `1,449.15` (no trailing .00); rounded half-up to the fen
+    first, and never `-0`."""
+    return _grouped(cents_of(value))
 
 
 @functools.lru_cache(maxsize=4096)
 def yuan(value: Decimal) -> str:
     """How an amount is shown to a person: `1.8万元（18,000元）`, `4,481元`, `0元`."""
-    value = fen(value) + ZERO  # + 0 drops a -0
-    text = plain(value)
-    if -WAN < value < WAN:
+    cents = cents_of(value)
+    text = _grouped(cents)
+    if -1_000_000 < cents < 1_000_000:  # under 1万元
         return text + "元"
     # 万 with at most two decimals, rounded half-up; "约" when that rounding hides something
-    cents = int(value * HUNDRED)
     hundredths, rest = divmod(abs(cents), 10_000)
     if rest * 2 >= 10_000:
         hundredths += 1
