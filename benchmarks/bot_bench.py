@@ -326,6 +326,7 @@ class Timers:
 
 async def breakdown(streams) -> tuple[Timers, int, float]:
     import bot.flow as flow
+    from bot.flow import answers as flow_answers, ask as flow_ask, dispatch as flow_dispatch, edits as flow_edits
     import bot.service as service_mod
     import bot.telegram as telegram_mod
     import bot.understand as understand
@@ -335,13 +336,15 @@ async def breakdown(streams) -> tuple[Timers, int, float]:
     timers.wrap(service_mod, "step", "flow.step")
     timers.wrap(flow.engine, "next_question", "engine.next_question (which question next)")
     timers.wrap(flow.engine, "estimate", "engine.estimate (result, result parts)")
-    timers.wrap(flow, "extract", "understand.extract")
-    timers.wrap(flow, "classify", "understand.classify")
+    # the flow's modules each look these names up in their own globals: wrapped where they are called
+    timers.wrap(flow_answers, "extract", "understand.extract")
+    timers.wrap(flow_dispatch, "classify", "understand.classify")
     timers.wrap(flow.render, "short", "render.short")
     timers.wrap(service_mod.ChatService, "load", "ChatService.load (kept State, or read + validate)")
     timers.wrap(service_mod.ChatService, "save", "ChatService.save (dump + SQLite write)")
-    timers.wrap(flow, "_snapshot", "flow._snapshot (history copy)")
-    timers.wrap(flow, "_copy", "flow._copy (the step's copy of the State)")
+    for module in (flow_answers, flow_ask, flow_edits):
+        timers.wrap(module, "_snapshot", "flow._snapshot (history copy)")
+    timers.wrap(flow_dispatch, "_copy", "flow._copy (the step's copy of the State)")
     timers.wrap(telegram_mod, "send_all", "telegram.send_all (keyboards + sendMessage)")
     timers.wrap(Bot, "send_chat_action", "Bot.send_chat_action (typing)")
     timers.wrap(CallbackQuery, "answer", "CallbackQuery.answer")

@@ -2,7 +2,7 @@
 while the flow waits for an answer to that question, "Ask:result" once it has given the result.
 
 The text is the one earlier versions wrote (aiogram's "<group>:<state>" naming of a StatesGroup
-`Ask`), so conversations already stored read the same. The flow (bot/flow.py) keeps its own pure
+`Ask`), so conversations already stored read the same. The flow (bot/flow/) keeps its own pure
 state; this is only a label for someone looking at the storage.
 """
 from __future__ import annotations

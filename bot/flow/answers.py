@@ -1,0 +1,351 @@
+"""Answering the pending question and merging what else the message said: FAQ detours, contradictions
+confirmed before they replace an answer, places outside the covered regions, a polite word back,
+and 跳过 (skip: a non-essential question is answered as unknown)."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import engine
+
+from .. import render
+from ..messages import Message
+from ..understand import extract, is_opener, label as identity_label, looks_like_question, parse_amount
+from .state import (
+    B_DONE_PICK, B_NONE, ESSENTIALS, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _get, _hint,
+    _is_essential, _options, _policies, _region_buttons, _set, _show, _snapshot,
+)
+from .ask import _ask, _confirm_message, _next
+from .edits import _reask
+from .parsers import (
+    _answer_pending, _more_than_bill, _not_understood, _remember_home, _says_home, _self_pay_notes,
+    _skip_inline, _where_from_place, _which_city,
+)
+
+
+def _opener(text: str) -> bool:
+    return is_opener(text) and not extract(text).slots
+
+
+_NOTHING = extract("")
+# Buttons _ask adds to a question besides its options; each is answered by its label alone and
+# says nothing else (tests/bot/test_flow.py checks that extract() finds nothing in them).
+EXTRA_BUTTONS = (B_DONE_PICK, B_NONE, "不清楚")
+
+
+def _extra_buttons(q: str | None, state: State) -> tuple[str, ...]:
+    if q == "identities":
+        return (B_DONE_PICK,) if state.picking else (B_NONE,)
+    if q == "identity_unsure":
+        return ("不清楚", B_NONE)
+    return ()
+
+
+def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
+    q = state.pending
+    button = bool(q) and (text in _options(q, state, cfg) or text in _extra_buttons(q, state))
+    # a button press carries only its own answer: nothing else to extract from it
+    ext = _NOTHING if button else extract(text)
+    _snapshot(state)
+    lead_notes: list[str] = []
+    handled = False
+    problem: str | None = None
+    if cfg.faq is not None and not button and (ext.question or looks_like_question(text)) \
+            and not _about_this_patient(text, ext):
+        return _faq_detour(state, text, cfg)
+    if q:
+        handled, problem, more = _answer_pending(state, q, text, ext, cfg)
+        lead_notes += more
+        if handled and state.confirm is not None:  # an unsure answer ("困难户"): ask before taking it
+            state.answered += 1
+            ask = _confirm_message(state)
+            return [Message(text="\n".join(lead_notes + [ask.text]), buttons=ask.buttons, kind="question")]
+        if state.pending != q and state.pending is not None and handled:
+            # the answer opened a sub-question (identity multi-select, year-to-date steps …)
+            state.answered += 1
+            return _with_merge(state, ext, q, cfg, lead_notes, direct=True)
+    if not handled and _faq_like(text, ext) and cfg.faq is not None and not _about_this_patient(text, ext):
+        return _faq_detour(state, text, cfg)
+    if not q and state.slots.get("region") and ext.place is not None and _about_care_place(text):
+        return _where_change(state, ext.place, cfg)  # "其实在柳州看的"
+    if not q and state.done and not ext.slots:
+        changed = _bare_amount_change(state, text, cfg)  # a bare "改成3万" after the result
+        if changed:
+            return changed
+    return _after_answer(state, text, ext, q, (handled, problem, button), cfg, lead_notes)
+
+
+def _faq_detour(state: State, text: str, cfg: FlowConfig) -> list[Message]:
+    """A policy question: answered from the FAQ, then back to the pending question (nothing filled
+    from it: "五保户住院能报多少？" does not say the patient is 五保户)."""
+    state.history.pop()
+    answer = cfg.faq(text, state.slots.get("region"))
+    return answer + [_reask(state, cfg, "我们接着刚才的问题：")]
+
+
+def _bare_amount_change(state: State, text: str, cfg: FlowConfig) -> list[Message] | None:
+    amount = parse_amount(text)
+    current = state.slots.get("self_pay")
+    if not (amount.ok and amount.value is not None and current is not None and Decimal(str(current)) != amount.value):
+        return None
+    state.history.pop()
+    new = str(amount.value)
+    state.confirm = {"slot": "self_pay", "value": new,
+                     "text": _hint("change", label=engine.FACT_LABELS.get("self_pay"),
+                                   old=_show("self_pay", current, state, cfg), new=_show("self_pay", new, state, cfg))}
+    return [_confirm_message(state)]
+
+
+def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, cfg: FlowConfig,
+                  lead_notes: list[str]) -> list[Message]:
+    """The rest of a message merged, then the next question (or a confirmation, or a hint)."""
+    handled, problem, button = outcome
+    if handled and button:
+        merged, conflict = False, None  # a button says one thing only: "门诊慢特病" is not "是特殊疾病"
+    elif handled and q and not _is_essential(q) and not _corrects(text):
+        # a typed answer ("是的，尿毒症") fills what is still empty but changes nothing already given:
+        # its words answer the question, they do not ask to change the care type
+        merged, conflict = _merge(state, ext, q, cfg, lead_notes, changes=False)
+    else:
+        # a problem with the answer (e.g. a bare "门诊") keeps the pending slot out of the merge
+        merged, conflict = _merge(state, ext, q if handled or problem else None, cfg, lead_notes)
+    if conflict is not None:
+        if handled:  # "本市，其实自付是3万": the question is answered; the change waits for 是/不
+            state.answered += 1
+            if state.pending == q:
+                state.pending = None
+        elif not merged:
+            state.history.pop()  # nothing changed yet
+        return [conflict]
+    outside = (not handled and ext.place is not None and ext.place.outside
+               and (q == "region" or not state.slots.get("region")))
+    if outside:
+        # "我是西安的低保户": keep what else was said, but say the place is not covered yet
+        if not merged:
+            state.history.pop()
+        return [_outside(ext.place, cfg), _ask("region", state, cfg)]
+    if (handled or merged) and _ask_unsure_identity(state, ext, q):
+        state.answered += 1  # "特因户", "因为看病家里穷了": asked back before it is used
+        ask = _confirm_message(state)
+        return [Message(text="\n".join(lead_notes + [ask.text]), buttons=ask.buttons, kind="question")]
+    if handled or merged:
+        state.answered += 1
+        if handled:
+            state.pending = None if state.pending == q else state.pending
+        if state.pending and state.pending not in ESSENTIALS and _get(state, state.pending) is not None:
+            state.pending = None
+        if state.pending and state.pending in ESSENTIALS and state.slots.get(state.pending) is not None:
+            state.pending = None
+        if state.pending:
+            return [_ask(state.pending, state, cfg, "\n".join(lead_notes) or None)]
+        state.done = False
+        return _next(state, cfg, "\n".join(lead_notes) or None)
+    state.history.pop()
+    if _opener(text):  # "你好" / "谢谢" mid-way: a polite word back, then where we were
+        thanks = any(word in text for word in ("谢", "感谢", "辛苦"))
+        key = ("thanks_done" if state.done and not state.pending else "thanks") if thanks else "greeting_again"
+        return [_reask(state, cfg, _hint(key))]
+    return [_reask(state, cfg, problem or _not_understood(q))]
+
+
+def _where_change(state: State, place, cfg: FlowConfig) -> list[Message]:
+    """A place of care named after the result: the where answer changes (confirmed when it replaces
+    one), or the where question is asked again when the place alone does not tell (广西: which city)."""
+    value = _where_from_place(state, place, cfg)
+    current = _get(state, "where")
+    if value is None:
+        state.answered += 1
+        state.done = False
+        return [_ask("where", state, cfg, _which_city(place, cfg))]
+    state.history.pop()
+    if value == current:
+        return [_reask(state, cfg, _hint("where_same", where=_show("where", value, state, cfg)))]
+    state.confirm = {"slot": "where", "value": value,
+                     "text": _hint("change", label=engine.FACT_LABELS.get("where", "就医地点"),
+                                   old=_show("where", current, state, cfg), new=_show("where", value, state, cfg))}
+    return [_confirm_message(state)]
+
+
+def _ask_unsure_identity(state: State, ext, q: str | None) -> bool:
+    """A probable identity in a message that answered another question: set up "您说的…是指…吗？"."""
+    match = ext.identity
+    if q in ("identities", "identity_unsure") or state.slots.get("identities") is not None \
+            or match.codes or not match.unsure or state.confirm is not None:
+        return False
+    phrase, code = match.unsure[0]
+    if code in MONITORED_BUTTONS.values():
+        return False  # 贫困户 and the like: the identities question asks which kind
+    state.confirm = {"slot": "identities", "value": [code], "unsure": True,
+                     "text": _hint("unsure_identity", phrase=phrase, label=identity_label(code))}
+    if state.pending == q:
+        state.pending = None
+    return True
+
+
+def _outside(place, cfg: FlowConfig) -> Message:
+    """Not covered yet: what is true everywhere, and the covered list. "重庆" → only 黔江 is covered there."""
+    regions = _policies(cfg).regions
+    covered = "、".join(r.name for r in regions.values())
+    province = getattr(place, "province", None) or ""
+    same = [code for code, r in regions.items() if province and r.name.startswith(province)]
+    nearby = regions[same[0]].name if len(same) == 1 else ""
+    button = next((lab for lab, code in _region_buttons(cfg).items() if nearby and code == same[0]), "")
+    whole = place.level == "province"
+    text = render.render("outside.j2", place=place.place, nearby=nearby if whole else "", button=button,
+                         covered=covered)
+    if nearby and not whole:
+        text = f"{text}\n（{province}目前只覆盖{nearby}。）"
+    return Message(text=text, kind="info")
+
+
+def _with_merge(state, ext, q, cfg, lead_notes, direct=False) -> list[Message]:
+    merged, conflict = _merge(state, ext, q, cfg)
+    if conflict is not None:
+        return [conflict]
+    return [_ask(state.pending, state, cfg, "\n".join(lead_notes) or None)]
+
+
+FIRST_PERSON = ("我", "俺", "本人", "患者", "病人", "家里", "家人", "老人", "孩子")
+
+
+def _about_this_patient(text: str, ext) -> bool:
+    """"我是拉萨的低保户，住院自付2万，能报多少？" asks for this estimate: fill the slots, don't look it up.
+    "五保户住院能报多少？" (no one in particular) is a policy question for the FAQ."""
+    slots = ext.slots
+    if "self_pay" in slots:
+        return True
+    return bool(slots) and any(word in text for word in FIRST_PERSON)
+
+
+def _faq_like(text: str, ext) -> bool:
+    return bool(ext.question or looks_like_question(text) or text.endswith(("?", "？")))
+
+
+CORRECTION_WORDS = ("不是", "其实", "不对", "搞错", "说错", "改成", "改为", "应该是")
+
+
+CHANGE_WORDS = ("其实", "不对", "搞错", "说错", "改成", "改为", "应该是", "改一下", "弄错")
+
+
+def _corrects(text: str) -> bool:
+    """The message asks to change something ("本市，其实自付是3万"), beyond answering."""
+    return any(word in text for word in CHANGE_WORDS)
+
+
+def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
+           notes: list[str] | None = None, changes: bool = True) -> tuple[bool, Message | None]:
+    """Fill the other slots a free-text message stated; confirm before replacing a confirmed answer
+    (with changes=False, only fill what is still empty)."""
+    merged = False
+    found = ext.slots
+    skip_money = state.pending in YTD_STEPS or answered in YTD_STEPS or answered in (
+        "stay_policy_total", "family_income")
+    for key in ESSENTIALS:
+        if key == answered or key not in found:
+            continue
+        if _merge_skips(state, ext, key, found[key], answered, skip_money):
+            continue
+        value = found[key]
+        if isinstance(value, Decimal):
+            value = str(value)
+        current = state.slots.get(key)
+        if current is None:
+            _set(state, key, value)
+            if key == "region":
+                _remember_home(state, ext)
+            merged = True
+            if notes is not None:
+                notes.extend(_merge_notes(key, ext, found[key]))
+        elif changes and current != value and (key != "identities" or set(value) - set(current)):
+            ask = _merge_change(state, ext, key, current, value, cfg, notes)
+            if ask is not None:
+                return merged, ask
+            merged = True
+    return _merge_rest(state, ext, answered, skip_money) or merged, None
+
+
+def _merge_skips(state: State, ext, key: str, value: Any, answered: str | None, skip_money: bool) -> bool:
+    """An essential slot the message stated that is not merged from it."""
+    if key == "region" and "where" in (answered, state.pending) and not _says_home(ext.text):
+        return True  # a place named for 在哪里看的病 is where the care was, not the patient's home
+    if key == "self_pay" and skip_money:
+        return True
+    if key == "identities" and answered in ("identities", "identity_unsure"):
+        return True
+    if key == "region" and state.slots.get("region") and _about_care_place(ext.text):
+        return True  # "其实在柳州看的": where the care was (see _where_change), not the home
+    return bool(key == "self_pay" and _more_than_bill(state, key, value))
+
+
+def _merge_change(state: State, ext, key: str, current: Any, value: Any, cfg: FlowConfig,
+                  notes: list[str] | None) -> Message | None:
+    """A stated slot that differs from the answer given: identities added (said so, None back), or
+    the change asked first (the confirmation back)."""
+    # "还有他是残疾人" adds an identity; "其实不是低保，是特困" replaces them (asked first)
+    correcting = key == "identities" and any(word in (ext.text or "") for word in CORRECTION_WORDS)
+    new = value if key != "identities" or correcting else list(dict.fromkeys(current + value))
+    if key == "identities" and correcting and ext.identity.negated:
+        # "是特困不是低保": only the denied identity goes, the others stay
+        new = list(dict.fromkeys([c for c in current if c not in ext.identity.negated] + value))
+    if key == "identities" and not correcting:
+        _set(state, key, new)
+        if notes is not None:  # "还有他是残疾人": added, and said so
+            added = [c for c in new if c not in current]
+            notes.append("已加上身份：" + "、".join(identity_label(c) for c in added) + "。")
+        return None
+    state.confirm = {"slot": key, "value": new,
+                     "text": f"您之前说的{engine.FACT_LABELS.get(key, key)}是“{_show(key, current, state, cfg)}”，"
+                             f"现在改成“{_show(key, new, state, cfg)}”吗？"}
+    return _confirm_message(state)
+
+
+def _merge_rest(state: State, ext, answered: str | None, skip_money: bool) -> bool:
+    """The facts, a stated "none of the identities" and a whole bill: filled where still empty."""
+    merged = False
+    found = ext.slots
+    for key, value in found.get("facts", {}).items():
+        if key == answered:
+            continue
+        if _get(state, key) is None:
+            _set(state, key, value)
+            merged = True
+    if state.slots.get("identities") is None and answered not in ("identities", "identity_unsure") \
+            and ext.identity.none and not ext.identity.found:
+        _set(state, "identities", [])  # "不是低保也不是特困，普通人": none, not asked again
+        merged = True
+    if "self_pay" not in found and ext.total_cost is not None and state.slots.get("self_pay") is None \
+            and not skip_money:
+        state.slots["bill"] = str(ext.total_cost)  # asked for what is left (_ask says why)
+        merged = True
+    return merged
+
+
+_CARE_PLACE_RE = re.compile(r"在.{1,8}(看的|看病|住的院|住院|治|做的|做手术|就医|开的药)|去.{1,8}(看|住院|治)")
+
+
+def _about_care_place(text: str) -> bool:
+    return bool(_CARE_PLACE_RE.search(text or "")) and not _says_home(text)
+
+
+def _merge_notes(key: str, ext, value: Any) -> list[str]:
+    """How a slot filled from free text was read, said back: the self-pay's figure, typo fixes."""
+    if key == "self_pay":
+        return _self_pay_notes(ext, value)
+    if key == "identities" and ext.identity.corrections:
+        return ["我理解为：" + "、".join(f"“{typed}”=“{canon}”" for typed, canon in ext.identity.corrections) + "。"]
+    return []
+
+
+def _skip(state: State, cfg: FlowConfig) -> list[Message]:
+    q = state.pending
+    if q == "identity_unsure":  # "不知道" which kind of 监测户: the 不清楚 button
+        return _answer(state, "不清楚", cfg)
+    if _is_essential(q):
+        hint = "都没有就点“都不是”。" if q == "identities" else ""
+        return [_ask(q, state, cfg, f"这一项必须知道才能估算，请回答。{hint}")]
+    _snapshot(state)
+    handled, _, notes = _skip_inline(state, q)
+    state.answered += 1
+    state.pending = None
+    return _next(state, cfg, "好的，跳过。" + ("".join(notes)))

@@ -1,0 +1,91 @@
+"""Asking: a question's message and buttons, the next question that matters (or the result), a
+skipped question asked after all from the result (补充…), and the 是/不 of a pending confirmation."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import engine
+from engine.money import yuan
+
+from ..messages import Button, Message
+from ..understand import label as identity_label
+from .state import (
+    B_BACK, B_DONE_PICK, B_FILL, B_NONE, B_NO_CHANGE, B_SKIP, B_YES_CHANGE, ESSENTIALS, FlowConfig,
+    State, _buttons, _case, _hint, _is_essential, _options, _policies, _prompt, _snapshot,
+)
+from .results import _result
+
+
+def _ask(q: str, state: State, cfg: FlowConfig, lead: str | None = None) -> Message:
+    state.pending = q
+    labels = list(_options(q, state, cfg))
+    if q == "identities":
+        if state.picking:
+            chosen = "、".join(identity_label(c) for c in state.picking)
+            lead = (lead + "\n" if lead else "") + f"已选：{chosen}。还有其他身份吗？没有了就点“{B_DONE_PICK}”。"
+            labels = [B_DONE_PICK] + labels
+        else:
+            labels = labels + [B_NONE]
+    if q == "identity_unsure":
+        labels += ["不清楚", B_NONE]
+    if not _is_essential(q):
+        labels.append(B_SKIP)
+    if state.answered:
+        labels.append(B_BACK)
+    text = _prompt(q)
+    if q == "self_pay" and state.slots.get("bill") and "总费用" not in (lead or ""):
+        lead = (lead + "\n" if lead else "") + _bill_lead(Decimal(state.slots["bill"]))
+    if q == "self_pay":
+        window = _application_window(state, cfg)
+        if window:
+            text = f"{text}\n注意：因病致贫依申请救助时，{window}，请填这段时间的合计。"
+    if lead and q != "identities":
+        text = f"{lead}\n{text}"
+    elif lead:
+        text = f"{lead}" if state.picking else f"{lead}\n{text}"
+    return Message(text=text, buttons=_buttons(labels), kind="question")
+
+
+def _application_window(state: State, cfg: FlowConfig) -> str | None:
+    """西藏/广西 因病致贫 count the self-pay of the months before recognition, not this claim alone."""
+    if state.slots.get("identities") != ["illness_poverty"] or not state.slots.get("region"):
+        return None
+    for tier in _policies(cfg).regions[state.slots["region"]].tiers:
+        if tier.when.raw == {"identity": "illness_poverty"} and tier.base_note:
+            return tier.base_note.rstrip("。")
+    return None
+
+
+def _fill(state: State, text: str, cfg: FlowConfig) -> list[Message] | None:
+    for key in list(state.skipped):
+        if text == f"{B_FILL}{engine.FACT_LABELS.get(key, key)}":
+            _snapshot(state)
+            state.skipped.remove(key)
+            state.done = False
+            return [_ask(key, state, cfg)]
+    return None
+
+
+def _next(state: State, cfg: FlowConfig, lead: str | None = None) -> list[Message]:
+    """Ask the next question that matters, or give the result."""
+    for key in ESSENTIALS:
+        if state.slots.get(key) is None:
+            return [_ask(key, state, cfg, lead)]
+    try:  # only the first question that changes the answer: the engine stops probing there
+        q = engine.next_question(_case(state, cfg), skip=state.skipped, policies=cfg.policies)
+    except engine.CaseError:
+        q = None
+    if q is not None:
+        return [_ask(q, state, cfg, lead)]
+    out = [Message(text=lead, kind="info")] if lead else []
+    return out + _result(state, cfg)
+
+
+def _bill_lead(bill: Decimal) -> str:
+    return _hint("bill", bill=yuan(bill))
+
+
+def _confirm_message(state: State) -> Message:
+    yes, no = ("是", "不是") if state.confirm.get("unsure") else (B_YES_CHANGE, B_NO_CHANGE)
+    return Message(text=state.confirm["text"], buttons=[Button(label=yes, code=yes), Button(label=no, code=no)],
+                   kind="question")

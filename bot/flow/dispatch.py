@@ -1,0 +1,126 @@
+"""The step: start a conversation, and one user message in — the state copied, the commands anywhere
+(重新开始, 上一步, 修改, 帮助, 人工, 下一位 …) dispatched, the rest answered."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from engine.case import construct
+
+from .. import render
+from ..messages import Button, Message
+from ..understand import classify, normalize
+from .state import (
+    B_BACK, B_BENEFITS, B_CADRE, B_DETAIL, B_DOCS, B_DONE_PICK, B_EDIT, B_FILL, B_NEXT, B_NONE, B_PRINT,
+    B_RESTART, B_SKIP, FlowConfig, Reply, State, _ORIGIN, _button, _clone, _options, _policies,
+)
+from .results import _result_part
+from .ask import _ask, _fill
+from .edits import _back, _edit_menu, _on_confirm, _on_edit_choice, _reask
+from .answers import _answer, _opener, _skip
+
+
+log = logging.getLogger("jiuzhu.flow")
+
+
+def start(cfg: FlowConfig | None = None, mode: str = "citizen") -> Reply:
+    """A fresh conversation: greeting and the first question."""
+    cfg = cfg or FlowConfig()
+    state = State(mode=mode, started=True)
+    greeting = render.render_constant("greeting.j2", cadre=mode == "cadre")
+    messages = [Message(text=greeting, kind="info")]
+    messages += [_ask("region", state, cfg)]
+    if mode != "cadre":
+        messages[-1].buttons.append(_button(B_CADRE))
+    return Reply(state, messages)
+
+
+def step(state: State | None, text: Any, cfg: FlowConfig | None = None) -> Reply:
+    """Advance the conversation by one user message. Never raises on any input."""
+    cfg = cfg or FlowConfig()
+    raw = text if isinstance(text, str) else ""
+    text = normalize(raw)
+    if state is None or not state.started:
+        if text in ("", "/start") or not text or _opener(text):
+            return start(cfg)  # "你好", "我想问问医疗救助": the greeting and the first question
+        reply = start(cfg)
+        follow = step(reply.state, text, cfg)
+        return Reply(follow.state, follow.messages)
+    before = state
+    state = _copy(state)
+    if text == "/start":
+        return start(cfg, mode=state.mode)
+    origin = _ORIGIN.set(before)
+    try:
+        if not text:
+            return Reply(state, [_reask(state, cfg, "请回复文字或点按钮。")])
+        return Reply(state, _dispatch(state, text, cfg))
+    except Exception:  # noqa: BLE001 - a bug must not end the conversation; tests look for kind "error"
+        log.exception("flow step failed")
+        return Reply(before, [Message(text="抱歉，出了点问题。请再说一遍，或点“重新开始”。",
+                                      buttons=[Button(label=B_RESTART, code=B_RESTART)], kind="error")])
+    finally:
+        _ORIGIN.reset(origin)
+
+
+def _copy(state: State) -> State:
+    """A copy the step may change freely; the state it was made from is never changed (the chat
+    service may keep it). History snapshots are never changed once taken, so the history list is
+    copied but its snapshots are shared. (pydantic's model_copy(deep=True) deep-copies before it
+    applies `update`, history included: a fifth of a step.)"""
+    fields = {name: list(value) if name == "history" else _clone(value) for name, value in state.__dict__.items()}
+    return construct(State, fields, set(state.__pydantic_fields_set__), state.__pydantic_extra__,
+                     state.__pydantic_private__)
+
+
+def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
+    if text in ("/cadre", B_CADRE, "村干部模式"):
+        reply = start(cfg, mode="cadre")
+        state.__dict__.update(reply.state.__dict__)
+        return reply.messages
+    if text == "/faq":
+        return [Message(text="请直接打出您的问题，比如“低保户住院能报多少？”", kind="info")]
+    if state.confirm is not None:
+        said = classify(text)
+        if text in (B_RESTART, B_NEXT, B_BACK, B_EDIT, "/restart") or said in ("restart", "next", "back", "edit"):
+            state.confirm = None  # a command drops the pending confirmation (nothing was changed)
+            if text == B_BACK or said == "back":
+                return [_reask(state, cfg, "好的，没有改。")]
+        elif not (text == "/help" or said in ("help", "human")):  # help: answered, then asked again
+            return _on_confirm(state, text, cfg)
+    if state.pending and state.pending != "edit" and (
+            text in _options(state.pending, state, cfg) or text in (B_DONE_PICK, B_NONE, "不清楚")):
+        return _answer(state, text, cfg)  # a button of the pending question wins over global words
+    intent = classify(text)
+    if text in (B_RESTART, "/restart") or intent == "restart":
+        reply = start(cfg, mode=state.mode)
+        state.__dict__.update(reply.state.__dict__)
+        return reply.messages
+    if text == B_NEXT or intent == "next":
+        reply = start(cfg, mode="cadre")
+        state.__dict__.update(reply.state.__dict__)
+        return [Message(text="好的，开始下一位。", kind="info")] + reply.messages[1:]
+    if text in (B_BACK,) or intent == "back":
+        return _back(state, cfg)
+    if text == B_EDIT or intent == "edit":
+        return _edit_menu(state, cfg)
+    finished = state.done and not state.pending and state.confirm is None
+    if text == "/help" or intent == "help":
+        return [Message(text=render.render_constant("help.j2"), kind="info"),
+                _reask(state, cfg, "结果的详细内容点下面的按钮看：" if finished else "我们接着来：")]
+    if intent == "human":
+        region = state.slots.get("region")
+        name = _policies(cfg).regions[region].short_name if region else None
+        return [Message(text=render.render_constant("human.j2", region=name), kind="info"),
+                _reask(state, cfg, "结果的详细内容点下面的按钮看：" if finished else "也可以接着回答：")]
+    if state.pending == "edit":
+        return _on_edit_choice(state, text, cfg)
+    if state.done and text in (B_DETAIL, B_DOCS, B_BENEFITS, B_PRINT):
+        return _result_part(state, text, cfg)
+    if state.done and text.startswith(B_FILL):
+        filled = _fill(state, text, cfg)
+        if filled:
+            return filled
+    if state.pending and (text == B_SKIP or intent == "skip"):
+        return _skip(state, cfg)
+    return _answer(state, text, cfg)

@@ -1,0 +1,369 @@
+"""Reading a typed answer to the pending question: its buttons first, then the parser named by
+questions.yaml's `parser:` (PARSERS), and how an answer is stored (year-to-date steps, identities,
+bills, where the care was)."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Callable
+
+from engine.money import yuan
+
+from ..understand import (
+    find_identities, label as identity_label, normalize, parse_amount, parse_hospital_level, parse_int, parse_yes_no,
+    read_choice, says_unknown,
+)
+from .state import (
+    B_DONE_PICK, B_NONE, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _amount_range, _hint,
+    _is_essential, _options, _policies, _set, _show, questions_data,
+)
+from .ask import _bill_lead
+
+
+def _not_understood(q: str | None) -> str:
+    hints = {
+        "region": "没认出这个地方。请打省、市或县的名字，或点下面的按钮。",
+        "identities": "没认出身份。可以点按钮，或打“低保户”“五保户”“残疾”等；都没有就点“都不是”。",
+        "care": "请点选看病的类型。",
+        "self_pay": "没看懂金额。请打数字，比如“2万”或“35000”。",
+    }
+    return hints.get(q or "", "没太明白，请点按钮或换个说法。")
+
+
+Outcome = tuple[bool, str | None, list[str]]  # (handled, problem message, notes)
+
+
+def _answer_pending(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    """Parse `text` as the answer to question `q`: its buttons first, then the parser named by
+    questions.yaml's `parser:` (PARSERS)."""
+    options = _options(q, state, cfg)
+    if q == "identities":
+        return _answer_identities(state, text, ext, options, cfg)
+    if q == "identity_unsure":
+        return _answer_identity_unsure(state, text, ext, options)
+    if q == "self_pay" and _amount_range(text):
+        state.slots["amount_range"] = _amount_range(text)
+        state.pending = "self_pay_refine"
+        return True, None, []
+    if text in options:
+        return _apply(state, q, options[text], cfg)
+    if q == "self_pay_refine" and text in {normalize(label): v for label, v in options.items()}:
+        return _apply(state, q, {normalize(label): v for label, v in options.items()}[text], cfg)
+    parser = PARSERS.get(questions_data().get(q, {}).get("parser", "option"), _parse_fact)
+    return parser(state, q, text, ext, cfg)
+
+
+def _answer_identity_unsure(state: State, text: str, ext, options: dict) -> Outcome:
+    kept = [c for c in state.picking if c not in MONITORED_BUTTONS.values()]
+    if text in options:
+        _commit_identities(state, kept + [options[text]])
+        return True, None, []
+    if text == "不清楚":
+        _commit_identities(state, state.picking + ["unstable_lifted"])
+        return True, None, [_hint("monitored_unknown")]
+    if text == B_NONE or (ext.identity.none and not ext.identity.found):
+        _commit_identities(state, kept)
+        return True, None, []
+    return False, _hint("pick_monitored"), []
+
+
+def _parse_region(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    if not ext.region:
+        named = _region_named(text, cfg)
+        if named is None:
+            return False, None, []
+        _set(state, "region", named)  # a region the place names do not know yet: named as its file does
+        return True, None, []
+    _set(state, "region", ext.region)
+    _remember_home(state, ext)
+    name = _policies(cfg).regions[ext.region].name
+    note = [_hint("place_in_region", place=ext.place.place, region=name)] \
+        if ext.place and ext.place.place not in name else []
+    return True, None, note
+
+
+def _region_named(text: str, cfg: FlowConfig) -> str | None:
+    """The region whose file names it exactly so (name, short name, an alias)."""
+    for code, region in _policies(cfg).regions.items():
+        if text in (region.name, region.short_name, *region.aliases):
+            return code
+    return None
+
+
+def _parse_care(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    if ext.care == "outpatient_general" and "普通" not in text and len(text) <= 6:
+        return False, _hint("which_outpatient"), []  # a bare "门诊": which kind matters a lot
+    if not ext.care:
+        return False, None, []
+    _set(state, "care", ext.care)
+    return True, None, []
+
+
+def _parse_amount(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    if q in BILL_SLOTS:
+        from_bill = _self_pay_from_bill(state, q, ext, cfg)
+        if from_bill is not None:
+            return from_bill
+    result = parse_amount(text)
+    if result.error == "unknown":
+        return _skip_inline(state, q) if not _is_essential(q) else (False, _hint("need_number"), [])
+    if not result.ok:
+        return False, result.message or _not_understood(q), []
+    too_much = _more_than_bill(state, q, result.value)
+    if too_much:
+        return False, too_much, []
+    handled, problem, notes = _apply(state, q, result.value, cfg)
+    if result.approx or result.note:  # "两三万": say the figure used, in the usual form
+        notes = notes + [_hint("figure_used", amount=yuan(result.value))]
+    return handled, problem, notes
+
+
+def _parse_grade(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    value = parse_int(text, "grade")
+    if value is None and ext.identity.facts.get("disability_grade"):
+        value = ext.identity.facts["disability_grade"]
+    if value not in (1, 2, 3, 4):
+        return False, _hint("pick_grade"), []
+    if ext.identity.facts.get("disability_kind"):
+        _set(state, "disability_kind", ext.identity.facts["disability_kind"])
+    return _apply(state, q, value, cfg)
+
+
+def _parse_hospital_level(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    value = parse_hospital_level(text)
+    if value in (1, 2, 3):
+        return _apply(state, q, value, cfg)
+    return False, _hint("pick_hospital"), []
+
+
+def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    value = read_choice(text, questions_data()[q].get("words") or {})  # "今年第一次住院", "没有转诊"
+    if value is None and says_unknown(text):
+        handled, problem, notes = _skip_inline(state, q)  # "是不是特殊病我不知道": never taken as yes
+        return handled, problem, notes or ["好的，这一项先跳过。"]
+    value = parse_yes_no(text) if value is None else value
+    if value is None:
+        return False, _hint("yes_or_no"), []
+    handled, problem, notes = _apply(state, q, value, cfg)
+    amount = parse_amount(text)
+    if q == "year_to_date" and value and amount.ok and amount.value:
+        return _apply(state, "ytd_self_pay", amount.value, cfg)  # "有，自付了5000": the next one too
+    return handled, problem, notes
+
+
+def _parse_where(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    value = ext.facts.get("where") or (
+        _where_from_place(state, ext.place, cfg) if ext.place and not _says_home(text) else None)
+    if value:
+        handled, problem, notes = _apply(state, q, value, cfg)
+        return handled, problem, _where_by_home(state, ext, value, cfg) + notes
+    if ext.place is not None and ext.place.region == state.slots.get("region"):
+        return False, _which_city(ext.place, cfg), []
+    return False, _hint("pick_where"), []
+
+
+def _where_by_home(state: State, ext, value: str, cfg: FlowConfig) -> list[str]:
+    """Said back when the home city named earlier decided 本市 or another city."""
+    home, place = state.slots.get("home_city"), ext.place
+    if ext.facts.get("where") or not home or place is None or place.region != state.slots.get("region") \
+            or _policies(cfg).regions[place.region].city_pooling:
+        return []
+    return [_hint("where_by_home", place=place.place, home=home, same=value == "local",
+                  label=_show("where", value, state, cfg))]
+
+
+def _which_city(place, cfg: FlowConfig) -> str:
+    labels = _policies(cfg).regions[place.region].where_labels
+    return _hint("which_city", place=place.place, local=labels.local, other=labels.in_province)
+
+
+def _parse_age(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    value = parse_int(text, "age") or ext.facts.get("age")
+    if isinstance(value, int) and 0 <= value <= 130:
+        return _apply(state, q, value, cfg)
+    return False, _hint("type_age"), []
+
+
+def _parse_fact(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    """`option` questions typed rather than pressed: what extract() found for the fact."""
+    value = ext.facts.get(q)
+    if value is not None:
+        return _apply(state, q, value, cfg)
+    return False, None, []
+
+
+# questions.yaml `parser:` → how a typed answer is read
+PARSERS: dict[str, Callable[..., Outcome]] = {
+    "region": _parse_region, "care": _parse_care, "amount": _parse_amount, "grade": _parse_grade,
+    "hospital_level": _parse_hospital_level, "yes_no": _parse_yes_no, "where": _parse_where,
+    "age": _parse_age, "option": _parse_fact,
+}
+
+
+BILL_SLOTS = {"self_pay": "bill", "ytd_self_pay": "ytd_bill"}  # where a whole bill said for it is kept
+
+
+def _self_pay_from_bill(state: State, q: str, ext, cfg: FlowConfig) -> Outcome | None:
+    """A self-pay question (this one, or the year's earlier ones) answered with a whole bill or a
+    reimbursement ("花了2万", "报了3万"): a whole bill alone is never priced as self-pay (more
+    self-pay can only raise the estimate); bill − reimbursement is, said back."""
+    bill = state.slots.get(BILL_SLOTS[q])
+    if ext.self_pay is not None:
+        too_much = _more_than_bill(state, q, ext.self_pay)
+        if too_much:
+            return False, too_much, []
+        handled, problem, notes = _apply(state, q, ext.self_pay, cfg)
+        return handled, problem, notes + _self_pay_notes(ext, ext.self_pay)
+    if ext.reimbursed is not None and bill is not None and ext.total_cost is None:
+        left = Decimal(bill) - ext.reimbursed
+        if left < 0:
+            return False, _hint("reimbursed_too_much", bill=yuan(Decimal(bill))), []
+        handled, problem, notes = _apply(state, q, left, cfg)
+        return handled, problem, notes + [
+            _hint("bill_left", bill=yuan(Decimal(bill)), paid=yuan(ext.reimbursed), left=yuan(left))]
+    if ext.total_cost is not None:
+        state.slots[BILL_SLOTS[q]] = str(ext.total_cost)  # kept: "报了3万" next computes the rest
+        return False, _bill_lead(ext.total_cost), []
+    return None
+
+
+def _self_pay_notes(ext, value: Decimal) -> list[str]:
+    """Say back how the self-pay was read: computed from the bill, or the figure used for "两万多"."""
+    if ext.total_cost is not None and ext.reimbursed is not None:
+        return [_hint("bill_left", bill=yuan(ext.total_cost), paid=yuan(ext.reimbursed), left=yuan(value))]
+    result = ext.self_pay_result
+    if result is not None and result.approx:
+        return [_hint("approx_self_pay", amount=yuan(value))]
+    return []
+
+
+def _more_than_bill(state: State, q: str, value: Decimal) -> str | None:
+    bill = state.slots.get(BILL_SLOTS.get(q, ""))
+    if bill is not None and value is not None and value > Decimal(bill):
+        return _hint("more_than_bill", bill=yuan(Decimal(bill)))
+    return None
+
+
+HOME_WORDS = ("我是", "户口", "户籍", "参保", "家在", "老家", "我们是")
+
+
+def _says_home(text: str) -> bool:
+    """"不对，我是拉萨的" corrects the home region; "去拉萨看的" names where the care was."""
+    return any(word in (text or "") for word in HOME_WORDS)
+
+
+def _remember_home(state: State, ext) -> None:
+    """The place that told the region ("柳州的低保户"): care there later is 本市, not asked again."""
+    if ext.place is not None and ext.place.region == state.slots.get("region") and ext.place.city:
+        state.slots["home_city"] = ext.place.city
+
+
+def _where_from_place(state: State, place, cfg: FlowConfig) -> str | None:
+    """"去北京看的" answers 在哪里看的病 (it does not change where the patient is insured)."""
+    region = state.slots.get("region")
+    if not region or place is None:
+        return None
+    if place.region == region:
+        # the pooling area is the city (district) itself: local; else (a province) 本市 or another
+        # city? The home city, when the user named it ("柳州的低保户"), tells; otherwise ask
+        if _policies(cfg).regions[region].city_pooling:
+            return "local"
+        home = state.slots.get("home_city")
+        if not home or not place.city:
+            return None
+        return "local" if place.city == home else "in_province"
+    province = getattr(place, "province", None) or ""
+    if province and _policies(cfg).regions[region].name.startswith(province):
+        return "in_province" if place.level != "province" else None
+    return "out_of_province" if province or place.region else None
+
+
+def _apply(state: State, q: str, value: Any, cfg: FlowConfig) -> tuple[bool, str | None, list[str]]:
+    if q == "self_pay_refine":  # a figure of the range: the self-pay itself
+        state.slots.pop("amount_range", None)
+        _set(state, "self_pay", Decimal(str(value)))
+        return True, None, []
+    if q == "year_to_date":
+        if value:
+            state.slots["ytd_partial"] = {}
+            state.pending = "ytd_self_pay"
+        else:
+            state.slots["year_to_date"] = {"self_pay": "0", "aid": "0", "tilt_aid": "0"}
+            state.confirmed.append("year_to_date")
+        return True, None, []
+    if q in YTD_STEPS:
+        partial = state.slots.setdefault("ytd_partial", {})
+        partial[q.removeprefix("ytd_")] = str(value)
+        following = [s for s in YTD_STEPS if s.removeprefix("ytd_") not in partial]
+        if following == ["ytd_tilt_aid"] and _policies(cfg).regions[state.slots["region"]].tilt is None:
+            following = []
+        if following:
+            state.pending = following[0]
+        else:
+            ytd = {"self_pay": "0", "aid": "0", "tilt_aid": "0", **partial}
+            state.slots["year_to_date"] = ytd
+            state.slots.pop("ytd_partial", None)
+            state.slots.pop("ytd_bill", None)
+            state.confirmed.append("year_to_date")
+        return True, None, []
+    _set(state, q, value)
+    return True, None, []
+
+
+def _answer_identities(state: State, text: str, ext, options: dict, cfg: FlowConfig):
+    if text == B_DONE_PICK:
+        _commit_identities(state, state.picking)
+        return True, None, []
+    if text == B_NONE or (ext.identity.none and not ext.identity.found):
+        # "都不是" before picking = none; "没有了/不是" after picking = no more than those picked
+        _commit_identities(state, list(state.picking))
+        return True, None, []
+    if text in options:
+        state.picking.append(options[text])
+        state.pending = "identities"
+        return True, None, []
+    match = ext.identity if ext.identity.found else find_identities(text)
+    if not match.found:
+        if state.picking and any(key in ext.slots for key in ("region", "care", "self_pay")):
+            # moving on ("住院") after picking: keep what was picked, the rest is merged
+            _commit_identities(state, list(state.picking))
+            return True, None, []
+        return False, None, []
+    for key, value in match.facts.items():
+        _set(state, key, value)
+    codes = list(dict.fromkeys(state.picking + match.codes))
+    notes = list(match.notes)
+    if match.corrections:
+        notes.append("我理解为：" + "、".join(f"“{typed}”=“{canon}”" for typed, canon in match.corrections) + "。")
+    if match.monitored or any(code in MONITORED_BUTTONS.values() for _, code in match.unsure):
+        state.picking = codes
+        state.pending = "identity_unsure"
+        # "贫困户"/"建档立卡户": say why we ask (the monitored type's own question says the rest)
+        return True, None, [] if match.monitored else notes
+    if match.unsure and not match.codes:
+        phrase, code = match.unsure[0]
+        state.confirm = {"slot": "identities", "value": list(dict.fromkeys(state.picking + [code])), "unsure": True,
+                         "text": f"您说的“{phrase}”是指“{identity_label(code)}”吗？"}
+        return True, None, notes
+    _commit_identities(state, codes)
+    return True, None, notes
+
+
+def _commit_identities(state: State, codes: list[str]) -> None:
+    _set(state, "identities", list(dict.fromkeys(codes)))
+    state.picking = []
+    if state.pending in ("identities", "identity_unsure"):
+        state.pending = None
+
+
+def _skip_inline(state: State, q: str) -> tuple[bool, str | None, list[str]]:
+    if q in ("year_to_date",) + YTD_STEPS:
+        partial = state.slots.pop("ytd_partial", {})
+        state.slots["year_to_date"] = {"self_pay": "0", "aid": "0", "tilt_aid": "0", **partial}
+        if "year_to_date" not in state.skipped:
+            state.skipped.append("year_to_date")
+        state.pending = None
+        return True, None, ["今年之前的费用和救助按没有计算。"]
+    if q not in state.skipped:
+        state.skipped.append(q)
+    state.pending = None
+    return True, None, []

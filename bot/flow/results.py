@@ -1,0 +1,58 @@
+"""The result: the estimate of the answers given, its message and buttons, and the parts behind them
+(计算过程, 材料和去哪办, 其他待遇, 打印版)."""
+from __future__ import annotations
+
+import engine
+
+from .. import render
+from ..messages import Button, Message
+from .state import (
+    B_BENEFITS, B_DETAIL, B_DOCS, B_EDIT, B_FILL, B_NEXT, B_PRINT, B_RESTART, FlowConfig, State,
+    _buttons, _case,
+)
+
+
+def _result_buttons(state: State) -> list[Button]:
+    labels = [B_DETAIL, B_DOCS, B_BENEFITS, B_PRINT, B_EDIT]
+    labels.append(B_NEXT if state.mode == "cadre" else B_RESTART)
+    return _buttons(labels)
+
+
+def _estimate(state: State, cfg: FlowConfig):
+    return engine.estimate(_case(state, cfg), policies=cfg.policies)
+
+
+def _skipped_note(state: State, est) -> str:
+    """What the result assumed for the skipped questions (those still missing are named by the result)."""
+    labels = [engine.FACT_LABELS.get(s, s) for s in state.skipped
+              if s != "year_to_date" and s not in est.missing_facts]
+    parts = []
+    if labels:
+        parts.append(f"您跳过了：{'、'.join(labels)}，按上面“说明”里的常见情况估算。")
+    if "year_to_date" in state.skipped:
+        parts.append("今年此前的费用和救助按没有计算。")
+    return "".join(parts)
+
+
+def _result(state: State, cfg: FlowConfig) -> list[Message]:
+    state.pending = None
+    state.done = True
+    est = _estimate(state, cfg)
+    text = render.short(est, skipped=_skipped_note(state, est))
+    buttons = _result_buttons(state)
+    # still undecided because a skipped fact is missing: one tap to answer it after all
+    fill = [f"{B_FILL}{engine.FACT_LABELS.get(m, m)}" for m in est.missing_facts if m in state.skipped]
+    return [Message(text=text, buttons=_buttons(fill) + buttons, kind="result", case=_case(state, cfg))]
+
+
+def _result_part(state: State, text: str, cfg: FlowConfig) -> list[Message]:
+    est = _estimate(state, cfg)
+    if text == B_DETAIL:
+        body = render.detail(est)
+    elif text == B_DOCS:
+        body = render.documents(est)
+    elif text == B_BENEFITS:
+        body = render.benefits(est)
+    else:
+        body = render.printable(est, _case(state, cfg), cfg.today)
+    return [Message(text=body, buttons=_result_buttons(state), kind="detail")]

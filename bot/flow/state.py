@@ -1,0 +1,280 @@
+"""What the conversation remembers and the data it is made of: State, FlowConfig, Reply, the button
+labels, questions.yaml and the buttons of each question, storing/reading/showing an answer, and the
+snapshots 上一步 restores."""
+from __future__ import annotations
+
+import copy
+import functools
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+from typing import Any, Callable, Literal
+
+import yaml
+from pydantic import BaseModel, Field
+
+from engine.money import yuan
+from engine.policy import default as load_policies
+
+from .. import render
+from ..messages import Button, Message
+from ..understand import normalize
+
+
+ESSENTIALS = ("region", "identities", "care", "self_pay")
+YTD_STEPS = ("ytd_self_pay", "ytd_aid", "ytd_tilt_aid")
+MAX_HISTORY = 30
+
+
+# Result buttons (labels are what the user sends back).
+B_DETAIL, B_DOCS, B_BENEFITS, B_PRINT = "计算过程", "材料和去哪办", "其他待遇", "打印版"
+B_EDIT, B_RESTART, B_NEXT, B_DONE_PICK, B_NONE = "修改", "重新开始", "下一位", "选好了", "都不是"
+B_SKIP, B_BACK, B_YES_CHANGE, B_NO_CHANGE = "跳过", "上一步", "是，改过来", "不改"
+B_CADRE = "村干部帮办"
+B_FILL = "补充"
+MONITORED_BUTTONS = {"脱贫不稳定户": "unstable_lifted", "边缘易致贫户": "edge_poverty", "突发严重困难户": "sudden_hardship"}
+
+
+class State(BaseModel):
+    """Everything the conversation remembers: only slots for the estimate, no names or ID numbers."""
+
+    mode: Literal["citizen", "cadre"] = "citizen"
+    started: bool = False
+    slots: dict[str, Any] = Field(default_factory=dict)
+    confirmed: list[str] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list)
+    pending: str | None = None
+    picking: list[str] = Field(default_factory=list)
+    unsure: list[str] = Field(default_factory=list)
+    confirm: dict[str, Any] | None = None
+    history: list[dict[str, Any]] = Field(default_factory=list)
+    done: bool = False
+    answered: int = 0
+
+
+@dataclass
+class FlowConfig:
+    """What the flow may call out to. `faq` answers policy questions; `today` fixes the care date in tests."""
+
+    faq: Callable[[str, str | None], list[Message]] | None = None
+    today: date | None = None
+    policies: Any = None
+
+
+@dataclass
+class Reply:
+    state: State
+    messages: list[Message] = field(default_factory=list)
+
+
+@functools.lru_cache(maxsize=1)
+def questions_data() -> dict:
+    with resources.files("bot").joinpath("data/questions.yaml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _policies(cfg: FlowConfig):
+    return cfg.policies or load_policies()
+
+
+@functools.lru_cache(maxsize=8)
+def _region_identities(region: str) -> tuple[str, ...]:
+    """Identity codes that appear in the region's category rules (others give nothing there)."""
+    found: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "identity" in node:
+                found.append(node["identity"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for tier in load_policies().regions[region].tiers:
+        walk(tier.when.raw)
+    return tuple(dict.fromkeys(found))
+
+
+def _options(q: str, state: State, cfg: FlowConfig) -> dict[str, Any]:
+    """label → value of the buttons that answer question `q` (read-only: shared between calls)."""
+    region = state.slots.get("region") if q in ("where", "identities") else None
+    picking = tuple(state.picking) if q == "identities" else ()
+    if q == "self_pay_refine":  # the figures of the range chosen at the self-pay question
+        ranges = questions_data()["self_pay"]["ranges"]
+        return dict(ranges.get(state.slots.get("amount_range"), {}))
+    if cfg.policies is not None:  # a policy set of the caller's own: not cached
+        return _make_options(q, region, picking, cfg)
+    return _cached_options(q, region, picking)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_options(q: str, region: str | None, picking: tuple[str, ...]) -> dict[str, Any]:
+    return _make_options(q, region, picking, FlowConfig())
+
+
+def _make_options(q: str, region: str | None, picking: tuple[str, ...], cfg: FlowConfig) -> dict[str, Any]:
+    data = questions_data()
+    if q == "where" and region:
+        labels = _policies(cfg).regions[region].where_labels
+        return {labels.local: "local", labels.in_province: "in_province", labels.out_of_province: "out_of_province"}
+    if q == "identities":
+        wanted = set(_region_identities(region)) if region else None
+        return {lab: code for lab, code in data["identity_buttons"].items()
+                if (wanted is None or code in wanted) and code not in picking}
+    if q == "identity_unsure":
+        return dict(MONITORED_BUTTONS)
+    if q == "self_pay":
+        return {label: label for label in data["self_pay"]["ranges"]}
+    if q == "region":
+        return _region_buttons(cfg)
+    return dict(data.get(q, {}).get("options") or {})
+
+
+def _region_buttons(cfg: FlowConfig) -> dict[str, str]:
+    """label → code of every region of the policies, in their order (adding a region's file adds
+    its button); the label is the region's short name unless questions.yaml words it otherwise."""
+    worded = questions_data()["region"].get("button_labels") or {}
+    return {worded.get(code, region.short_name): code for code, region in _policies(cfg).regions.items()}
+
+
+def _amount_range(text: str) -> str | None:
+    """The range button pressed (its label comes back normalised: "5千–1万" as "5千-1万")."""
+    for label in questions_data()["self_pay"]["ranges"]:
+        if normalize(label) == text or label == text:
+            return label
+    return None
+
+
+def _prompt(q: str) -> str:
+    if q == "identity_unsure":
+        return _hint("monitored_prompt")
+    return questions_data()[q]["prompt"]
+
+
+@functools.lru_cache(maxsize=1024)
+def _button(label: str) -> Button:
+    """A button whose label is also its code. Made once per label and shared (never changed)."""
+    return Button(label=label, code=label)
+
+
+def _buttons(labels) -> list[Button]:
+    return [_button(label) for label in labels]
+
+
+def _is_essential(q: str) -> bool:
+    return q in ESSENTIALS or q in ("identity_unsure", "self_pay_refine")
+
+
+def _case(state: State, cfg: FlowConfig) -> dict:
+    slots = state.slots
+    case: dict[str, Any] = {k: slots[k] for k in ESSENTIALS if k in slots}
+    if slots.get("facts"):
+        case["facts"] = dict(slots["facts"])
+    if "year_to_date" in slots:
+        case["year_to_date"] = dict(slots["year_to_date"])
+    if cfg.today:
+        case["date"] = cfg.today.isoformat()
+    return case
+
+
+SNAPSHOT_FIELDS = ("slots", "confirmed", "skipped", "pending", "picking", "done")
+
+
+def _clone(value: Any) -> Any:
+    """A copy of the JSON-like data a State holds (dicts, lists, str, numbers, bools, None): what
+    copy.deepcopy does for it, several times faster. Anything else is handed to copy.deepcopy."""
+    kind = type(value)
+    if kind is dict:  # (atoms, most of the leaves, are kept without a call)
+        return {k: v if type(v) in _ATOMS else _clone(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _ATOMS else _clone(v) for v in value]
+    if kind in _ATOMS:
+        return value
+    return copy.deepcopy(value)
+
+
+_ATOMS = frozenset((str, int, float, bool, type(None), Decimal))
+
+
+def _snap(state: State) -> dict[str, Any]:
+    """What 上一步 restores: a copy of the answer slots and where the conversation stood. A field
+    still equal to that of the state the step was given is shared with it instead (step never
+    changes the state it is given, and snapshots are never changed): most snapshots are taken
+    before the step changes anything."""
+    origin = _ORIGIN.get()
+    snap = {}
+    for name in SNAPSHOT_FIELDS:
+        value = getattr(state, name)
+        if origin is not None:
+            old = getattr(origin, name)
+            if old == value:
+                snap[name] = old
+                continue
+        snap[name] = _clone(value)
+    return snap
+
+
+_ORIGIN: ContextVar[State | None] = ContextVar("flow_step_origin", default=None)  # the state step() was given
+
+
+def _restore(state: State, snap: dict[str, Any]) -> None:
+    for key, value in snap.items():
+        setattr(state, key, _clone(value))  # snapshots stay untouched
+
+
+def _snapshot(state: State) -> None:
+    state.history.append(_snap(state))
+    del state.history[:-MAX_HISTORY]
+
+
+def _set(state: State, key: str, value: Any) -> None:
+    """Store an answer. Facts go under slots.facts; money as strings (exact Decimal in JSON)."""
+    if isinstance(value, Decimal):
+        value = str(value)
+    if key == "region" and state.slots.get("region") != value:
+        state.slots.pop("home_city", None)  # the home city named belongs to the old region
+    if key in ESSENTIALS:
+        state.slots[key] = value
+    else:
+        state.slots.setdefault("facts", {})[key] = value
+    if key not in state.confirmed:
+        state.confirmed.append(key)
+    if key in state.skipped:
+        state.skipped.remove(key)
+
+
+def _get(state: State, key: str) -> Any:
+    if key in ESSENTIALS:
+        return state.slots.get(key)
+    return state.slots.get("facts", {}).get(key)
+
+
+def _show(key: str, value: Any, state: State, cfg: FlowConfig) -> str:
+    common = _policies(cfg).common
+    if value is None:
+        return "（未填）"
+    if key == "region":
+        return _policies(cfg).regions[value].name
+    if key == "identities":
+        return "、".join(common.identities[c] for c in value) or "都不是"
+    if key == "care":
+        return common.care[value]
+    if key in ("self_pay", "stay_policy_total", "family_income"):
+        return yuan(Decimal(str(value)))
+    if key == "where" and state.slots.get("region"):
+        return getattr(_policies(cfg).regions[state.slots["region"]].where_labels, value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    for lab, v in _options(key, state, cfg).items():
+        if v == value:
+            return lab
+    return str(value)
+
+
+def _hint(key: str, **context) -> str:
+    """A short sentence of the flow's own (bot/templates/hints.j2)."""
+    return render.render("hints.j2", key=key, **context)
