@@ -47,6 +47,8 @@ _FILLERS = (
     "领导", "帮我看看", "帮忙看看", "帮我查查", "请教", "急急急", "在线等", "哈哈",
     # who in the family is ill says nothing about the answer (俺家老头子是低保户 → 是低保户)
     "俺家", "老头子", "老太太", "老伴", "我妈", "我爸", "我爹", "我娘", "我老公", "我老婆", "我媳妇",
+    # where the asker stands and "if" tails (安康这边没参加医保的话 → 安康没参加医保)
+    "我们这边", "咱们这边", "这边", "那边", "的话",
 )
 
 _STOPWORDS = frozenset(

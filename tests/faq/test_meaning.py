@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import faq
-from faq.text import load_lexicon
+from faq.text import load_lexicon, strip_fillers
 
 LEX = load_lexicon()
 
@@ -126,3 +126,17 @@ def test_a_worked_example_answers_a_question_with_an_amount_only(index):
     assert faq.search("低保边缘户住院救助怎么算 能给多少", "ankang", index=index).hits[0].id == "ak-cat2-other-inpatient"
     ids = [h.id for h in faq.search("低保边缘户住院自付1万元 救助给多少", "ankang", top=3, index=index).hits]
     assert "ak-example-edge" in ids
+
+
+@pytest.mark.parametrize("filler", ["这边", "那边", "的话", "我们这边"])
+def test_where_the_asker_stands_is_not_part_of_the_question(index, filler):
+    # "安康这边没参加医保的话还能救助吗" asks what "安康没参加医保还能救助吗" asks: the general
+    # entry on 参保 answers it, whatever the filler around it
+    plain = faq.search("安康没参加医保还能救助吗", None, top=3, index=index)
+    said = faq.search(f"安康{filler}没参加医保还能救助吗", None, top=3, index=index)
+    assert plain.hits[0].id == "cm-must-enroll"
+    assert said.hits[0].id == plain.hits[0].id
+
+
+def test_fillers_are_taken_out_before_matching():
+    assert strip_fillers("安康这边没参加医保的话还能救助吗").split() == ["安康", "没参加医保", "还能救助吗"]
