@@ -35,10 +35,8 @@ ALLOWED = [
 ]
 # Literal figures left in a text on purpose, each pinned to its entry with why (a new one fails).
 PINNED = {
-    ("wq-tilt", "8万元"): "a step of the worked example: the case's 10万元 self-pay × 80% before the limit",
     ("qj-large-stay", "4万元"): "the worked example's stay total (政策范围内花了4万元): the case, an input",
     ("qj-tilt-how", "1万元"): "the worked example's self-pay (自己还要付1万元): the case, an input",
-    ("qj-separate-limits", "16万元"): "the sum the text rules out (10万+6万 are not added): no rule holds a sum",
 }
 # Figures in variants and tags are the askers' words (how people type a question), not answers:
 # they stay literal, pinned here so that a new one is looked at (make it a placeholder or pin it).
