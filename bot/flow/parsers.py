@@ -219,7 +219,7 @@ def _self_pay_from_bill(state: State, q: str, ext, cfg: FlowConfig) -> Outcome |
             return False, _hint("reimbursed_too_much", bill=yuan(Decimal(bill))), []
         handled, problem, notes = _apply(state, q, left, cfg)
         return handled, problem, notes + [
-            _hint("bill_left", bill=yuan(Decimal(bill)), paid=yuan(ext.reimbursed), left=yuan(left))]
+            _hint("bill_left", bill=yuan(Decimal(bill)), paid=yuan(ext.reimbursed), left=yuan(left), approx=False)]
     if ext.total_cost is not None:
         state.slots[BILL_SLOTS[q]] = str(ext.total_cost)  # kept: "报了3万" next computes the rest
         return False, _bill_lead(ext.total_cost), []
@@ -228,9 +228,10 @@ def _self_pay_from_bill(state: State, q: str, ext, cfg: FlowConfig) -> Outcome |
 
 def _self_pay_notes(ext, value: Decimal) -> list[str]:
     """Say back how the self-pay was read: computed from the bill, or the figure used for "两万多"."""
-    if ext.total_cost is not None and ext.reimbursed is not None:
-        return [_hint("bill_left", bill=yuan(ext.total_cost), paid=yuan(ext.reimbursed), left=yuan(value))]
     result = ext.self_pay_result
+    if ext.total_cost is not None and ext.reimbursed is not None:
+        return [_hint("bill_left", bill=yuan(ext.total_cost), paid=yuan(ext.reimbursed), left=yuan(value),
+                      approx=result is not None and result.approx)]
     if result is not None and result.approx:
         return [_hint("approx_self_pay", amount=yuan(value))]
     return []

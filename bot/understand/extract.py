@@ -134,9 +134,14 @@ def _amount_result(value: Decimal, f, t: str) -> AmountResult | None:
     v = _quantize(value)
     if v < 0 or v > LIMIT:
         return None
-    approx = bool(getattr(f, "approx", False)) or t[f.end:f.end + 1] in ("多", "来", "余") or \
-        bool(re.search(r"大概|大约|约|左右|差不多|将近|估计", _clause_before(t, f.start) + t[f.end:f.end + 3]))
+    approx = _approx(f, t)
     return AmountResult(v, None, None, approx, f"按约{v}元计算" if approx else None)
+
+
+def _approx(f, t: str) -> bool:
+    """"两万多", "三千来块", "大概五千": the figure is about, not exact."""
+    return bool(getattr(f, "approx", False)) or t[f.end:f.end + 1] in ("多", "来", "余") or \
+        bool(re.search(r"大概|大约|约|左右|差不多|将近|估计", _clause_before(t, f.start) + t[f.end:f.end + 3]))
 
 
 def _mask_disability_grades(t: str) -> str:
@@ -279,7 +284,7 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
         gross = _quantize((total or spent)[0][0])
         paid = sum((_quantize(v) for v, _ in reimbursed), Decimal(0))
         if Decimal(0) <= gross - paid <= LIMIT and gross <= LIMIT:
-            approx = any(bool(getattr(f, "approx", False)) for _, f in (total or spent) + reimbursed)
+            approx = any(_approx(f, t) for _, f in (total or spent) + reimbursed)
             ext.self_pay_result = AmountResult(gross - paid, None, None, approx,
                                                f"按花费{gross}元减去报销{paid}元计算")
             ext.notes.append(ext.self_pay_result.note)
