@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from .conditions import CARE_TYPES, FACTS, IDENTITIES, Condition, ConditionError
-from .figures import FigureError, render
+from .figures import PLACEHOLDER, FigureError, render
 from .wording import WordingError, compile_template
 from .dated import CODE_RE, DatedError, changes, dated_values, region_files, resolve
 from .vocabulary import POLICIES_ENV, policy_dir  # noqa: F401  (re-exported: engine.policy.policy_dir)
@@ -608,14 +608,19 @@ def load(directory: Path | str | None = None) -> Policies:
 
 
 def _with_figures(common: Common, regions: dict, path: Path) -> Common:
-    """The Readings with the rule values they state filled in from the regions' files (engine.figures)."""
-    readings = {}
-    for name, text in common.readings.items():
-        try:
-            readings[name] = render(text, regions)
-        except FigureError as exc:
-            raise PolicyError(f"{path}: readings.{name}: {exc}") from exc
-    return common.model_copy(update={"readings": readings})
+    """The Readings and the assumptions with the rule values they state filled in from the regions'
+    files (engine.figures)."""
+    rendered = {}
+    for part in ("readings", "assumptions"):
+        rendered[part] = {}
+        for name, text in getattr(common, part).items():
+            if {m.group(1) for m in PLACEHOLDER.finditer(text)} - set(regions) - {"common", "statistic"}:
+                continue  # a text about a region whose file is not there: nothing can use it
+            try:
+                rendered[part][name] = render(text, regions)
+            except FigureError as exc:
+                raise PolicyError(f"{path}: {part}.{name}: {exc}") from exc
+    return common.model_copy(update=rendered)
 
 
 def _in_force(periods: list, day: date) -> RegionPolicy:

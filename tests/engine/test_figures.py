@@ -16,7 +16,7 @@ from engine.figures import PLACEHOLDER, FigureError, render, short_yuan
 from engine.policy import PolicyError, load, policy_dir
 
 # a figure as the texts write them: 15万元, 3,000元, 70%, 0.5万 …
-FIGURE = re.compile(r"\d[\d,.]*\s*(?:万元|万|元|%|％)")
+FIGURE = re.compile(r"\d[\d,.]*\s*(?:万元|万|元|%|％|倍|个百分点)")
 
 
 def _raw_common() -> dict:
@@ -30,10 +30,20 @@ def folder(tmp_path):
     return path
 
 
-def test_no_reading_holds_a_figure_not_taken_from_the_rules():
-    for name, text in _raw_common()["readings"].items():
+@pytest.mark.parametrize("part", ["readings", "assumptions"])
+def test_no_reading_holds_a_figure_not_taken_from_the_rules(part):
+    for name, text in _raw_common()[part].items():
         left = PLACEHOLDER.sub("", text)
-        assert not FIGURE.search(left), f"readings.{name} states {FIGURE.search(left).group(0)!r} by hand"
+        assert not FIGURE.search(left), f"{part}.{name} states {FIGURE.search(left).group(0)!r} by hand"
+
+
+def test_a_changed_share_changes_the_assumption_that_states_it(folder):
+    data = yaml.safe_load((folder / "xizang.yaml").read_text(encoding="utf-8"))
+    data["tiers"][4]["requires"]["share"] = 0.35
+    (folder / "xizang.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    text = load(folder).common.assumptions["family_income"]
+    assert "家庭上年收入35%" in text and "40%" not in text
+    assert "家庭上年收入40%" in engine.load_policies().common.assumptions["family_income"]
 
 
 def test_no_engine_sentence_holds_a_figure():
