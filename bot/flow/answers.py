@@ -81,7 +81,7 @@ def _faq_detour(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     from it: "五保户住院能报多少？" does not say the patient is 五保户)."""
     state.history.pop()
     answer = cfg.faq(text, state.slots.get("region"))
-    return answer + [_reask(state, cfg, "我们接着刚才的问题：")]
+    return answer + [_reask(state, cfg, _hint("back_to_question"))]
 
 
 def _bare_amount_change(state: State, text: str, cfg: FlowConfig) -> list[Message] | None:
@@ -195,7 +195,7 @@ def _outside(place, cfg: FlowConfig) -> Message:
     text = render.render("outside.j2", place=place.place, nearby=nearby if whole else "", button=button,
                          covered=covered)
     if nearby and not whole:
-        text = f"{text}\n（{province}目前只覆盖{nearby}。）"
+        text = f"{text}\n{_hint('only_covers', province=province, nearby=nearby)}"
     return Message(text=text, kind="info")
 
 
@@ -292,11 +292,11 @@ def _merge_change(state: State, ext, key: str, current: Any, value: Any, cfg: Fl
         _set(state, key, new)
         if notes is not None:  # "还有他是残疾人": added, and said so
             added = [c for c in new if c not in current]
-            notes.append("已加上身份：" + "、".join(identity_label(c) for c in added) + "。")
+            notes.append(_hint("identity_added", names="、".join(identity_label(c) for c in added)))
         return None
     state.confirm = {"slot": key, "value": new,
-                     "text": f"您之前说的{engine.FACT_LABELS.get(key, key)}是“{_show(key, current, state, cfg)}”，"
-                             f"现在改成“{_show(key, new, state, cfg)}”吗？"}
+                     "text": _hint("change", label=engine.FACT_LABELS.get(key, key), old=_show(key, current, state, cfg),
+                                   new=_show(key, new, state, cfg))}
     return _confirm_message(state)
 
 
@@ -333,7 +333,7 @@ def _merge_notes(key: str, ext, value: Any) -> list[str]:
     if key == "self_pay":
         return _self_pay_notes(ext, value)
     if key == "identities" and ext.identity.corrections:
-        return ["我理解为：" + "、".join(f"“{typed}”=“{canon}”" for typed, canon in ext.identity.corrections) + "。"]
+        return [_hint("read_as", pairs=ext.identity.corrections)]
     return []
 
 
@@ -342,8 +342,7 @@ def _skip(state: State, cfg: FlowConfig) -> list[Message]:
     if q == "identity_unsure":  # "不知道" which kind of 监测户: the 不清楚 button
         return _answer(state, "不清楚", cfg)
     if _is_essential(q):
-        hint = "都没有就点“都不是”。" if q == "identities" else ""
-        return [_ask(q, state, cfg, f"这一项必须知道才能估算，请回答。{hint}")]
+        return [_ask(q, state, cfg, _hint("essential", identities=q == "identities"))]
     _snapshot(state)
     handled, _, notes = _skip_inline(state, q)
     state.answered += 1

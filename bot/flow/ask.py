@@ -22,7 +22,7 @@ def _ask(q: str, state: State, cfg: FlowConfig, lead: str | None = None) -> Mess
     if q == "identities":
         if state.picking:
             chosen = "、".join(identity_label(c) for c in state.picking)
-            lead = (lead + "\n" if lead else "") + f"已选：{chosen}。还有其他身份吗？没有了就点“{B_DONE_PICK}”。"
+            lead = (lead + "\n" if lead else "") + _hint("picked", chosen=chosen, done=B_DONE_PICK)
             labels = [B_DONE_PICK] + labels
         else:
             labels = labels + [B_NONE]
@@ -38,7 +38,7 @@ def _ask(q: str, state: State, cfg: FlowConfig, lead: str | None = None) -> Mess
     if q == "self_pay":
         window = _application_window(state, cfg)
         if window:
-            text = f"{text}\n注意：因病致贫依申请救助时，{window}，请填这段时间的合计。"
+            text = f"{text}\n{_hint('window', window=window)}"
     if lead and q != "identities":
         text = f"{lead}\n{text}"
     elif lead:

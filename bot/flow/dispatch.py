@@ -12,7 +12,7 @@ from ..messages import Button, Message
 from ..understand import classify, normalize
 from .state import (
     B_BACK, B_BENEFITS, B_CADRE, B_DETAIL, B_DOCS, B_DONE_PICK, B_EDIT, B_FILL, B_NEXT, B_NONE, B_PRINT,
-    B_RESTART, B_SKIP, FlowConfig, Reply, State, _ORIGIN, _button, _clone, _options, _policies,
+    B_RESTART, B_SKIP, FlowConfig, Reply, State, _ORIGIN, _button, _clone, _hint, _options, _policies,
 )
 from .results import _result_part
 from .ask import _ask, _fill
@@ -53,11 +53,11 @@ def step(state: State | None, text: Any, cfg: FlowConfig | None = None) -> Reply
     origin = _ORIGIN.set(before)
     try:
         if not text:
-            return Reply(state, [_reask(state, cfg, "请回复文字或点按钮。")])
+            return Reply(state, [_reask(state, cfg, _hint("text_or_button"))])
         return Reply(state, _dispatch(state, text, cfg))
     except Exception:  # noqa: BLE001 - a bug must not end the conversation; tests look for kind "error"
         log.exception("flow step failed")
-        return Reply(before, [Message(text="抱歉，出了点问题。请再说一遍，或点“重新开始”。",
+        return Reply(before, [Message(text=_hint("step_failed"),
                                       buttons=[Button(label=B_RESTART, code=B_RESTART)], kind="error")])
     finally:
         _ORIGIN.reset(origin)
@@ -79,13 +79,13 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         state.__dict__.update(reply.state.__dict__)
         return reply.messages
     if text == "/faq":
-        return [Message(text="请直接打出您的问题，比如“低保户住院能报多少？”", kind="info")]
+        return [Message(text=_hint("ask_faq"), kind="info")]
     if state.confirm is not None:
         said = classify(text)
         if text in (B_RESTART, B_NEXT, B_BACK, B_EDIT, "/restart") or said in ("restart", "next", "back", "edit"):
             state.confirm = None  # a command drops the pending confirmation (nothing was changed)
             if text == B_BACK or said == "back":
-                return [_reask(state, cfg, "好的，没有改。")]
+                return [_reask(state, cfg, _hint("not_changed"))]
         elif not (text == "/help" or said in ("help", "human")):  # help: answered, then asked again
             return _on_confirm(state, text, cfg)
     if state.pending and state.pending != "edit" and (
@@ -99,7 +99,7 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     if text == B_NEXT or intent == "next":
         reply = start(cfg, mode="cadre")
         state.__dict__.update(reply.state.__dict__)
-        return [Message(text="好的，开始下一位。", kind="info")] + reply.messages[1:]
+        return [Message(text=_hint("next_person"), kind="info")] + reply.messages[1:]
     if text in (B_BACK,) or intent == "back":
         return _back(state, cfg)
     if text == B_EDIT or intent == "edit":
@@ -107,12 +107,12 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     finished = state.done and not state.pending and state.confirm is None
     if text == "/help" or intent == "help":
         return [Message(text=render.render_constant("help.j2"), kind="info"),
-                _reask(state, cfg, "结果的详细内容点下面的按钮看：" if finished else "我们接着来：")]
+                _reask(state, cfg, _hint("after_help", finished=finished))]
     if intent == "human":
         region = state.slots.get("region")
         name = _policies(cfg).regions[region].short_name if region else None
         return [Message(text=render.render_constant("human.j2", region=name), kind="info"),
-                _reask(state, cfg, "结果的详细内容点下面的按钮看：" if finished else "也可以接着回答：")]
+                _reask(state, cfg, _hint("after_human", finished=finished))]
     if state.pending == "edit":
         return _on_edit_choice(state, text, cfg)
     if state.done and text in (B_DETAIL, B_DOCS, B_BENEFITS, B_PRINT):

@@ -12,7 +12,7 @@ from ..messages import Button, Message
 from ..understand import parse_yes_no
 from .state import (
     B_NO_CHANGE, B_YES_CHANGE, ESSENTIALS, FlowConfig, State, YTD_STEPS, _get, _is_essential, _restore,
-    _set, _show, _snap, _snapshot,
+    _hint, _set, _show, _snap, _snapshot,
 )
 from .results import _result, _result_buttons
 from .ask import _ask, _confirm_message, _next
@@ -50,13 +50,13 @@ def _on_confirm(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         if pending["slot"] == "region":
             state.slots.get("facts", {}).pop("where", None)
         state.answered += 1
-        lead = "好的。" if pending.get("unsure") else "好的，已改过来。"
+        lead = _hint("confirmed", unsure=bool(pending.get("unsure")))
         if state.pending and not _is_essential(state.pending) and state.pending not in YTD_STEPS:
             state.pending = None  # the change may make a different question matter (or none)
     elif pending.get("unsure"):
-        lead = "好的，那请点选身份，或换个说法。"
+        lead = _hint("pick_identity_again")
     else:
-        lead = "好的，保持原来的。"
+        lead = _hint("kept")
     if state.done or not state.pending:
         state.done = False
         return _next(state, cfg, lead)
@@ -65,13 +65,13 @@ def _on_confirm(state: State, text: str, cfg: FlowConfig) -> list[Message]:
 
 def _back(state: State, cfg: FlowConfig) -> list[Message]:
     if not state.history:
-        return [_reask(state, cfg, "已经是第一个问题了。")]
+        return [_reask(state, cfg, _hint("first_question"))]
     _restore(state, state.history.pop())
     state.confirm = None
     state.answered = max(0, state.answered - 1)
     if state.pending:
-        return [_ask(state.pending, state, cfg, "好的，回到上一步。")]
-    return _next(state, cfg, "好的，回到上一步。")
+        return [_ask(state.pending, state, cfg, _hint("went_back"))]
+    return _next(state, cfg, _hint("went_back"))
 
 
 EDITABLE = ("region", "identities", "care", "self_pay")
@@ -81,7 +81,7 @@ def _edit_menu(state: State, cfg: FlowConfig) -> list[Message]:
     if state.pending == "edit" and state.history:  # 修改 again while the summary is shown: one snapshot
         _restore(state, state.history.pop())
     if not any(state.slots.get(k) is not None for k in EDITABLE) and state.pending != "edit":
-        return [_reask(state, cfg, "还没有填写任何情况，先回答这个问题吧：")]
+        return [_reask(state, cfg, _hint("nothing_to_edit"))]
     rows = []
     buttons = []
     keys = list(EDITABLE) + [k for k in state.slots.get("facts", {})]
@@ -94,7 +94,7 @@ def _edit_menu(state: State, cfg: FlowConfig) -> list[Message]:
         buttons.append(Button(label=f"改{name}", code=f"改{name}"[:20]))
     if "year_to_date" in state.slots:
         ytd = state.slots["year_to_date"]
-        rows.append(("今年此前", f"自付{yuan(Decimal(ytd['self_pay']))}，已获救助{yuan(Decimal(ytd['aid']))}"))
+        rows.append(("今年此前", _hint("ytd_summary", self_pay=yuan(Decimal(ytd["self_pay"])), aid=yuan(Decimal(ytd["aid"])))))
         buttons.append(Button(label="改今年此前的费用", code="改今年此前的费用"))
     state.history.append(_snap(state))
     state.pending = "edit"
@@ -133,4 +133,4 @@ def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             return [_ask(key, state, cfg)]
     _restore(state, snap)
     menu = _edit_menu(state, cfg)[0]
-    return [Message(text=f"请点要修改的那一项。\n{menu.text}", buttons=menu.buttons, kind="question")]
+    return [Message(text=_hint("edit_pick") + "\n" + menu.text, buttons=menu.buttons, kind="question")]

@@ -20,13 +20,7 @@ from .ask import _bill_lead
 
 
 def _not_understood(q: str | None) -> str:
-    hints = {
-        "region": "没认出这个地方。请打省、市或县的名字，或点下面的按钮。",
-        "identities": "没认出身份。可以点按钮，或打“低保户”“五保户”“残疾”等；都没有就点“都不是”。",
-        "care": "请点选看病的类型。",
-        "self_pay": "没看懂金额。请打数字，比如“2万”或“35000”。",
-    }
-    return hints.get(q or "", "没太明白，请点按钮或换个说法。")
+    return _hint("not_understood", q=q or "")
 
 
 Outcome = tuple[bool, str | None, list[str]]  # (handled, problem message, notes)
@@ -139,7 +133,7 @@ def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
     value = read_choice(text, questions_data()[q].get("words") or {})  # "今年第一次住院", "没有转诊"
     if value is None and says_unknown(text):
         handled, problem, notes = _skip_inline(state, q)  # "是不是特殊病我不知道": never taken as yes
-        return handled, problem, notes or ["好的，这一项先跳过。"]
+        return handled, problem, notes or [_hint("skipped")]
     value = parse_yes_no(text) if value is None else value
     if value is None:
         return False, _hint("yes_or_no"), []
@@ -334,7 +328,7 @@ def _answer_identities(state: State, text: str, ext, options: dict, cfg: FlowCon
     codes = list(dict.fromkeys(state.picking + match.codes))
     notes = list(match.notes)
     if match.corrections:
-        notes.append("我理解为：" + "、".join(f"“{typed}”=“{canon}”" for typed, canon in match.corrections) + "。")
+        notes.append(_hint("read_as", pairs=match.corrections))
     if match.monitored or any(code in MONITORED_BUTTONS.values() for _, code in match.unsure):
         state.picking = codes
         state.pending = "identity_unsure"
@@ -343,7 +337,7 @@ def _answer_identities(state: State, text: str, ext, options: dict, cfg: FlowCon
     if match.unsure and not match.codes:
         phrase, code = match.unsure[0]
         state.confirm = {"slot": "identities", "value": list(dict.fromkeys(state.picking + [code])), "unsure": True,
-                         "text": f"您说的“{phrase}”是指“{identity_label(code)}”吗？"}
+                         "text": _hint("unsure_identity", phrase=phrase, label=identity_label(code))}
         return True, None, notes
     _commit_identities(state, codes)
     return True, None, notes
@@ -363,7 +357,7 @@ def _skip_inline(state: State, q: str) -> tuple[bool, str | None, list[str]]:
         if "year_to_date" not in state.skipped:
             state.skipped.append("year_to_date")
         state.pending = None
-        return True, None, ["今年之前的费用和救助按没有计算。"]
+        return True, None, [_hint("no_ytd")]
     if q not in state.skipped:
         state.skipped.append(q)
     state.pending = None

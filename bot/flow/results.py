@@ -8,7 +8,7 @@ from .. import render
 from ..messages import Button, Message
 from .state import (
     B_BENEFITS, B_DETAIL, B_DOCS, B_EDIT, B_FILL, B_NEXT, B_PRINT, B_RESTART, FlowConfig, State,
-    _buttons, _case,
+    _buttons, _case, _hint,
 )
 
 
@@ -28,9 +28,9 @@ def _skipped_note(state: State, est) -> str:
               if s != "year_to_date" and s not in est.missing_facts]
     parts = []
     if labels:
-        parts.append(f"您跳过了：{'、'.join(labels)}，按上面“说明”里的常见情况估算。")
+        parts.append(_hint("skipped_summary", labels="、".join(labels)))
     if "year_to_date" in state.skipped:
-        parts.append("今年此前的费用和救助按没有计算。")
+        parts.append(_hint("no_ytd_before"))
     return "".join(parts)
 
 
