@@ -6,6 +6,7 @@ import logging.config
 import socket
 import threading
 import time
+from importlib import import_module
 
 log = logging.getLogger("jiuzhu.web")
 
@@ -42,6 +43,7 @@ def warm_up_rest() -> None:
     warm_up_faq()
     for code in engine.REGIONS:
         region_charts(code)
+    import_module("web.sheetpdf")  # fpdf2, for the first printed sheet
 
 
 def mount_webhook(app) -> bool:

@@ -10,86 +10,18 @@ apply, a QR code of the share link, and blanks for 申请人签字 / 经办人 /
 from __future__ import annotations
 
 import io
-import re
-from functools import lru_cache
-from pathlib import Path
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 import engine
 
 from . import share, whatif
 from .render import money
+from .sheetstyle import BODY, LINE, SIGN_SPACE, SheetError  # noqa: F401  (SheetError: web.sheet.SheetError)
 
-FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto", "/usr/share/fonts/noto-cjk")
-REGULAR = "NotoSansCJK-Regular.ttc"   # one face only: each embedded face costs a second per PDF
-SC_INDEX = 2                # the Simplified Chinese face inside Noto's collection
-BODY = 12                   # pt: the smallest text on the sheet
-LINE = 6.2                  # mm per body line
-SIGN_SPACE = 34             # mm kept at the bottom for the signatures and the disclaimer
+if TYPE_CHECKING:
+    from .sheetpdf import Sheets
 
-
-_TOKENS = re.compile(r"[0-9A-Za-z.,%:/_\-]+|\s+|.", re.S)
-
-
-class SheetError(RuntimeError):
-    """The PDF cannot be made on this machine (no CJK font installed)."""
-
-
-@lru_cache(maxsize=1)
-def font() -> str:
-    for folder in FONT_DIRS:
-        regular = Path(folder) / REGULAR
-        if regular.exists():
-            return str(regular)
-    raise SheetError("这台服务器没有安装中文字体（fonts-noto-cjk），暂时不能生成PDF。")
-
-
-class _Sheets(FPDF):
-    def __init__(self):
-        super().__init__(format="A4", unit="mm")
-        self.add_font("cjk", "", font(), collection_font_number=SC_INDEX)
-        self._widths: dict[tuple[str, float], float] = {}
-        self.set_margins(16, 14, 16)
-        self.set_auto_page_break(False)
-        self.set_title("医疗救助估算单")
-
-    def wrap(self, text: str, width: float, size: float) -> list[str]:
-        """Lines of `text` that fit `width` mm at `size` pt: any CJK character may end a line, a run
-        of Latin letters and digits (an amount, a clause number) is kept whole. Done here because
-        fpdf2's own line breaking measures every character again on every call (5x slower)."""
-        self.set_font("cjk", "", size)
-        lines, line, used = [], "", 0.0
-        for token in _TOKENS.findall(text):
-            w = sum(self._char_width(ch, size) for ch in token)
-            if used + w > width and line:
-                lines.append(line.rstrip())
-                line, used = token.lstrip(), w
-            else:
-                line, used = line + token, used + w
-        if line or not lines:
-            lines.append(line)
-        return lines
-
-    def _char_width(self, ch: str, size: float) -> float:
-        key = (ch, size)
-        if key not in self._widths:
-            self._widths[key] = self.get_string_width(ch)
-        return self._widths[key]
-
-    def text_block(self, text: str, size: float = BODY, h: float = LINE, indent: float = 0) -> None:
-        for line in self.wrap(text, self.epw - indent, size):
-            self.set_x(self.l_margin + indent)
-            self.cell(self.epw - indent, h, line, new_x="LMARGIN", new_y="NEXT")
-
-    def height(self, text: str, size: float = BODY, h: float = LINE, indent: float = 0) -> float:
-        return len(self.wrap(text, self.epw - indent, size)) * h
-
-    def room(self) -> float:
-        return self.h - SIGN_SPACE - self.get_y()
-
-
-def _head(pdf: _Sheets, view: dict, link: str | None) -> None:
+def _head(pdf: Sheets, view: dict, link: str | None) -> None:
     if link:
         pdf.image(io.BytesIO(share.qr_png(link)), x=pdf.w - pdf.r_margin - 30, y=12, w=30, h=30)
         pdf.set_font("cjk", "", 9)
@@ -108,7 +40,7 @@ def _head(pdf: _Sheets, view: dict, link: str | None) -> None:
         pdf.set_y(max(pdf.get_y(), 49))   # below the QR code and its caption
 
 
-def _amount(pdf: _Sheets, view: dict) -> None:
+def _amount(pdf: Sheets, view: dict) -> None:
     top = pdf.get_y()
     pdf.set_x(pdf.l_margin + 3)
     pdf.set_font("cjk", "", 14)
@@ -125,7 +57,7 @@ def _amount(pdf: _Sheets, view: dict) -> None:
     pdf.ln(5)
 
 
-def _section(pdf: _Sheets, title: str, lines: list[str], bullet: str = "") -> bool:
+def _section(pdf: Sheets, title: str, lines: list[str], bullet: str = "") -> bool:
     """Draws the section when it fits on the page; False (and nothing drawn) when it does not."""
     need = 9 + sum(pdf.height(bullet + line, indent=4) for line in lines)
     if not lines or need > pdf.room():
@@ -156,7 +88,7 @@ def _parts_settled_apart(view: dict) -> list[str]:
     return lines
 
 
-def _signatures(pdf: _Sheets, view: dict) -> None:
+def _signatures(pdf: Sheets, view: dict) -> None:
     pdf.set_y(pdf.h - SIGN_SPACE + 4)
     pdf.set_font("cjk", "", 13)
     pdf.cell(0, 10, "申请人签字：____________   经办人：____________   日期：_____年___月___日",
@@ -166,7 +98,7 @@ def _signatures(pdf: _Sheets, view: dict) -> None:
     pdf.text_block(doc + "。" + view["disclaimer"], size=10, h=4.6)
 
 
-def add_sheet(pdf: _Sheets, view: dict, link: str | None = None) -> None:
+def add_sheet(pdf: Sheets, view: dict, link: str | None = None) -> None:
     """One page for one applicant. What does not fit on the page is left off, least needed first."""
     pdf.add_page()
     _head(pdf, view, link)
@@ -183,7 +115,7 @@ def add_sheet(pdf: _Sheets, view: dict, link: str | None = None) -> None:
     _signatures(pdf, view)
 
 
-def refused_page(pdf: _Sheets, number: int, error: str) -> None:
+def refused_page(pdf: Sheets, number: int, error: str) -> None:
     """A roster row that could not be estimated still gets its page, saying why."""
     pdf.add_page()
     pdf.set_font("cjk", "", 20)
@@ -192,9 +124,11 @@ def refused_page(pdf: _Sheets, number: int, error: str) -> None:
     pdf.text_block("请改正这一行后重新上传。")
 
 
-def new_document() -> _Sheets:
-    return _Sheets()
+def new_document() -> Sheets:
+    from .sheetpdf import Sheets  # fpdf2 is loaded on the first sheet, not at start-up (see sheetpdf)
+
+    return Sheets()
 
 
-def to_bytes(pdf: _Sheets) -> bytes:
+def to_bytes(pdf: Sheets) -> bytes:
     return bytes(pdf.output())
