@@ -73,9 +73,9 @@ def test_accuracy_floor(tuned, index):
         n += 1
         top1 += ids[:1] != [] and ids[0] in it["expect"]
         top3 += any(e in ids for e in it["expect"])
-    # floors at today's figures (issue 13: 368/379 and 377/379 on parts 1-4; top-1 >= 97% is the goal)
+    # floors at today's figures (issue 13: 369/379 and 378/379 on parts 1-4; top-1 >= 97% is the goal)
     assert top1 / n >= 0.97, f"top-1 {top1}/{n}"
-    assert top3 / n >= 0.994, f"top-3 {top3}/{n}"
+    assert top3 / n >= 0.997, f"top-3 {top3}/{n}"
 
 
 def test_clearly_above_plain_rapidfuzz_baseline(tuned, index):

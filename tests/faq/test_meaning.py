@@ -140,3 +140,10 @@ def test_where_the_asker_stands_is_not_part_of_the_question(index, filler):
 
 def test_fillers_are_taken_out_before_matching():
     assert strip_fillers("安康这边没参加医保的话还能救助吗").split() == ["安康", "没参加医保", "还能救助吗"]
+
+
+@pytest.mark.parametrize("said", ["政策变了", "政策有变化", "政策调整了"])
+def test_the_policy_changed_is_asked_as_the_transition_period(index, said):
+    # people say 政策变了 for the 5-year transition after 脱贫攻坚; the entry on it says 过渡期
+    ids = [h.id for h in faq.search(f"脱贫户还能享受医疗救助吗 听说{said}", None, top=3, index=index).hits]
+    assert "cm-transition-period" in ids
