@@ -30,16 +30,8 @@ from web.app import create_app  # noqa: E402
 from web.server import warm_up  # noqa: E402
 from web.settings import Settings  # noqa: E402
 
-ESTIMATES = [
-    {"region": "guangxi", "identities": ["dibao"], "care": "inpatient", "self_pay": 20000, "date": "2024-06-01"},
-    {"region": "xizang", "identities": ["tekun"], "care": "inpatient", "self_pay": 200000, "date": "2024-06-01"},
-    {"region": "urumqi", "identities": ["dibao_edge"], "care": "outpatient_chronic", "self_pay": 80000,
-     "date": "2024-06-01"},
-    {"region": "qianjiang", "identities": ["dibao"], "care": "inpatient", "self_pay": 35000, "date": "2024-06-01",
-     "facts": {"hospital_level": 2, "stay_policy_total": 50000}},
-    {"region": "ankang", "identities": ["illness_poverty"], "care": "inpatient", "self_pay": 120000,
-     "date": "2024-06-01"},
-]
+ESTIMATES = json.loads((Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "sample_estimates.json")
+    .read_text(encoding="utf-8"))  # one case of each region (shared by the bench and the test)
 STEPS = ["我是南宁的低保户，住院自付2万元", "本市", "之前没有", "计算过程"]
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -23,16 +24,8 @@ from web.settings import Settings
 
 from .conftest import ADMIN, FakeChat, FakeMessage
 
-GOOD = [
-    {"region": "guangxi", "identities": ["dibao"], "care": "inpatient", "self_pay": 20000, "date": "2024-06-01"},
-    {"region": "xizang", "identities": ["tekun"], "care": "inpatient", "self_pay": 200000, "date": "2024-06-01"},
-    {"region": "urumqi", "identities": ["dibao_edge"], "care": "outpatient_chronic", "self_pay": 80000,
-     "date": "2024-06-01"},
-    {"region": "qianjiang", "identities": ["dibao"], "care": "inpatient", "self_pay": 35000, "date": "2024-06-01",
-     "facts": {"hospital_level": 2, "stay_policy_total": 50000}},
-    {"region": "ankang", "identities": ["illness_poverty"], "care": "inpatient", "self_pay": 120000,
-     "date": "2024-06-01"},
-]
+GOOD = json.loads((Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "sample_estimates.json")
+    .read_text(encoding="utf-8"))  # one case of each region (shared by the bench and the test)
 JSON_CT = (b"content-type", b"application/json")
 
 
