@@ -1,12 +1,29 @@
 """`jiuzhu serve`: the web app under uvicorn."""
 from __future__ import annotations
 
+import asyncio
+import gc
 import logging
 import logging.config
+import os
 import socket
 import threading
 import time
 from importlib import import_module
+
+import uvicorn
+
+import engine
+from bot.service import warm_up_faq, warm_up_flow
+
+from .app import create_app
+from .charts import region_charts
+from .logs import log_config
+from .settings import config_problem
+from .state import ChatUnavailable
+
+# The doors (Telegram: aiogram; WeChat) are imported inside the functions that mount them, so that
+# `jiuzhu serve` with no door configured never loads their libraries (issue 17's start-up).
 
 log = logging.getLogger("jiuzhu.web")
 
@@ -21,10 +38,6 @@ def warm_up(app) -> None:
 def warm_up_chat(app) -> None:
     """The chat service (it imports no Telegram library: quick) and one conversation step (the
     language dictionaries and the policies), so a first chat message is answered in milliseconds."""
-    from bot.service import warm_up_flow
-
-    from .state import ChatUnavailable
-
     try:
         app.state.jz.chat()
     except ChatUnavailable:
@@ -35,11 +48,6 @@ def warm_up_chat(app) -> None:
 def warm_up_rest() -> None:
     """The FAQ index and the policy charts: slower to build, needed only by a policy question or a
     chart, so they load after the port is open."""
-    import engine
-    from bot.service import warm_up_faq
-
-    from .charts import region_charts
-
     warm_up_faq()
     for code in engine.REGIONS:
         region_charts(code)
@@ -50,9 +58,6 @@ def mount_webhook(app) -> bool:
     """The Telegram door under `jiuzhu serve`, webhook mode: when BOT_TOKEN and WEBHOOK_URL are set,
     mount POST /telegram/webhook (it checks WEBHOOK_SECRET on every update) and register the URL
     with Telegram. Returns whether a webhook was mounted."""
-    import asyncio
-    import os
-
     token, url, secret = (os.environ.get(k) for k in ("BOT_TOKEN", "WEBHOOK_URL", "WEBHOOK_SECRET"))
     if not (token and url):
         return False
@@ -99,9 +104,6 @@ def mount_wechat(app) -> bool:
 
 def start_polling_thread() -> threading.Thread | None:
     """The Telegram door under `jiuzhu serve`, polling mode: BOT_TOKEN set and no WEBHOOK_URL."""
-    import asyncio
-    import os
-
     token = os.environ.get("BOT_TOKEN")
     if not token or os.environ.get("WEBHOOK_URL"):
         return None
@@ -117,15 +119,11 @@ def _freeze_long_lived_objects() -> None:
     """Dictionaries, indexes, policies and charts loaded at start-up live as long as the process;
     moving them out of the garbage collector's sight keeps full collections from pausing requests
     for hundreds of milliseconds (they were the p99 of the load benchmark)."""
-    import gc
-
     gc.collect()
     gc.freeze()
 
 
 def _doors_configured(app) -> bool:
-    import os
-
     return bool(os.environ.get("BOT_TOKEN") or app.state.jz.settings.wechat_token)
 
 
@@ -151,12 +149,6 @@ def _warm_and_freeze(host: str, port: int) -> None:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
-    import uvicorn
-
-    from .app import create_app
-    from .logs import log_config
-    from .settings import config_problem
-
     problem = config_problem()
     if problem:
         print(problem)
