@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from .amounts import LIMIT, AmountResult, _quantize, find_amounts, parse_amount
 from .care import find_care
-from .identities import IdentityMatch, find_identities
+from .identities import IdentityMatch, _lex, find_identities
 from .intents import classify, looks_like_question, parse_hospital_level, parse_int, parse_yes_no
 from .negation import negated_at
 from .normalize import compact, normalize, strip_punct
@@ -205,7 +205,6 @@ def _facts(t: str, ext: Extracted, places: list[PlaceMatch]) -> None:
 
 
 def _kind_word(t: str) -> str | None:
-    from .identities import _lex
     for w, kind in _lex().dis_kinds:
         if w in t:
             return kind
