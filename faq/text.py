@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 import engine
+from bot.understand.numerals import parse_numeral
 from engine import load_policies
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -86,22 +87,12 @@ _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
 def cn_to_int(s: str) -> int | None:
-    """十五 → 15, 两千 → 2000, 三千五 → 3500, 一百二十 → 120; None if not a number."""
-    if not s or not any(c in _CN_DIGITS or c in _CN_UNITS for c in s):
+    """十五 → 15, 两千 → 2000, 三千五 → 3500, 一百二十 → 120; None if not an exact whole number. The
+    project's one reader of Chinese numerals (bot/understand/numerals.py), as the chat reads them."""
+    read = parse_numeral(s) if s else None
+    if read is None or read[1] or read[0] != read[0].to_integral_value():
         return None
-    total, cur, last_unit = 0, 0, 0
-    for ch in s:
-        if ch in _CN_DIGITS:
-            cur = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            unit = _CN_UNITS[ch]
-            total += (cur or 1) * unit
-            cur, last_unit = 0, unit
-        else:
-            return None
-    if cur:
-        total += cur * (last_unit // 10 if last_unit >= 100 and s[-2] in _CN_UNITS else 1)
-    return total
+    return int(read[0])
 
 
 def _cn_numbers(text: str) -> str:
