@@ -268,23 +268,71 @@ class Index:
         return mine[: k - min(k_other, len(other))] + other
 
     def score(self, norm_query: str, region: str | None, mentioned: list[str], top: int):
+        q = self._read_query(norm_query)
+        if q is None:
+            return []
+        known, total, self_unknown = self._weights(q.terms)
+        if not known:
+            return []
+        want = {region} if region else set(mentioned)
+        preferred = self.preferred_mask(tuple(sorted(want))) if region is None and mentioned else None
+        pool = self._candidates(known, region, preferred)
+        if not pool:
+            return []
+        # 2. full BM25 and coverage for the candidates
+        full: dict[int, tuple[float, float]] = {}
+        qweights = dict(known)
+        qkeys = qweights.keys()
+        for i in pool:
+            weights = self.docs[i].weights
+            common = weights.keys() & qkeys
+            full[i] = (sum(map(weights.__getitem__, common)), sum(map(qweights.__getitem__, common)))
+        order = sorted(full, key=lambda i: full[i][0], reverse=True)
+        finalists = self._pick(order, FUZZY_CANDIDATES, None, preferred)
+        best = max(full[i][0] for i in finalists) or 1.0
+        boost = MENTION_BOOST if want & set(mentioned) else REGION_BOOST
+        scored = []
+        for i in finalists:
+            bm, cov = full[i]
+            d = self.docs[i]
+            fz = _fuzzy(q.compact, d.fuzzy_texts)
+            cover = min(1.0, cov / total)
+            s = 100.0 * (W_COVER * cover + W_FUZZY * fz / 100.0 + W_REL * bm / best)
+            # how well the question is matched, on an absolute scale (no relative part, no boost)
+            a = 100.0 * (A_COVER * cover + (1 - A_COVER) * fz / 100.0)
+            if d.specific:
+                if want:
+                    s = s + boost * (100.0 - s) if d.regions & want else s - REGION_PENALTY
+                else:
+                    s -= NO_REGION_PENALTY
+            elif want:
+                s -= MENTION_ALL_PENALTY
+            scored.append((s - _meaning_penalty(q, d), i, a))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        return [(max(0.0, min(100.0, s)), i, a, self_unknown) for s, i, a in scored[:top]]
+
+    def _read_query(self, norm_query: str) -> "_Query | None":
+        """The question's terms and what it asks about (identities, kind of care, an amount, denials)."""
         lex = self.lexicon
-        idf = self.idf
-        fixed = lex.correct_homophones(strip_fillers(norm_query), known=lambda w: ("w:" + w) in idf)
+        fixed = lex.correct_homophones(strip_fillers(norm_query), known=lambda w: ("w:" + w) in self.idf)
         canon = lex.strip_regions(lex.apply_synonyms(fixed))
         negated = lex.negated(canon)
         qterms = analyze_negated(canon, self.tk, negated, lex.classes_in(canon))
-        q_ids = lex.identities_in(canon, negated)
-        q_care = lex.care_in(canon, negated)
-        q_amount = bool(_AMOUNT_RE.search(canon))
-        q_denied = frozenset(w for _s, _e, w in negated) & lex.identity_set
         if any("a" <= c <= "z" for c in canon):
             self._pinyin_terms(canon, qterms)
         if not qterms:
-            return []
-        known: list[tuple[str, float]] = []  # (term, type weight × idf)
+            return None
+        return _Query(terms=qterms, compact=compact(canon), identities=lex.identities_in(canon, negated),
+                      care=lex.care_in(canon, negated), amount=bool(_AMOUNT_RE.search(canon)),
+                      denied=frozenset(w for _s, _e, w in negated) & lex.identity_set)
+
+    def _weights(self, qterms: dict[str, float]) -> tuple[list[tuple[str, float]], float, float]:
+        """(known terms with type weight × idf, the question's whole weight, the share of its
+        words no entry has)."""
+        idf = self.idf
+        known: list[tuple[str, float]] = []
         total = 0.0
-        words = unknown_words = 0.0  # weight of the question's words, and of those no entry has
+        words = unknown_words = 0.0
         # only whole words count: the segmenter's pieces of a longer word (商业, 保险 of
         # 商业健康保险) would make one unknown word ("理赔") look like a small share
         whole = _whole_words(qterms) if WHOLE_WORDS_ONLY else None
@@ -299,11 +347,11 @@ class Index:
             else:
                 total += tw * v
                 known.append((term, tw * v))
-        self_unknown = unknown_words / words if words else 0.0
-        if not known:
-            return []
-        # 1. candidates: rarest terms first, until enough entries are touched and the budget of
-        #    postings is spent (keeps a query fast on a large knowledge base)
+        return known, total, (unknown_words / words if words else 0.0)
+
+    def _candidates(self, known: list[tuple[str, float]], region: str | None, preferred) -> list[int]:
+        """1. candidates: rarest terms first, until enough entries are touched and the budget of
+        postings is spent (keeps a query fast on a large knowledge base)."""
         acc: dict[int, float] = {}
         get = acc.get
         spent = 0
@@ -318,65 +366,8 @@ class Index:
         if not acc:
             return []
         allowed = self.allowed[region] if region is not None else None
-        want = {region} if region else set(mentioned)
-        preferred = None
-        if region is None and mentioned:
-            preferred = self.preferred_mask(tuple(sorted(want)))
         ranked = heapq.nlargest(CANDIDATES * 3, acc, key=acc.__getitem__)
-        pool = self._pick(ranked, CANDIDATES, allowed, preferred)
-        if not pool:
-            return []
-        # 2. full BM25 and coverage for the candidates
-        full: dict[int, tuple[float, float]] = {}
-        qweights = dict(known)
-        qkeys = qweights.keys()
-        for i in pool:
-            weights = self.docs[i].weights
-            common = weights.keys() & qkeys
-            full[i] = (sum(map(weights.__getitem__, common)), sum(map(qweights.__getitem__, common)))
-        order = sorted(full, key=lambda i: full[i][0], reverse=True)
-        finalists = self._pick(order, FUZZY_CANDIDATES, None, preferred)
-        best = max(full[i][0] for i in finalists) or 1.0
-        qc = compact(canon)
-        long_q = len(qc) >= 4
-        boost = MENTION_BOOST if want & set(mentioned) else REGION_BOOST
-        scored = []
-        for i in finalists:
-            bm, cov = full[i]
-            d = self.docs[i]
-            fz = 0.0
-            for t in d.fuzzy_texts:
-                r = fuzz.ratio(qc, t)
-                if long_q and len(t) >= 4:
-                    r = max(r, 0.9 * fuzz.partial_ratio(qc, t))
-                if r > fz:
-                    fz = r
-            cover = min(1.0, cov / total)
-            s = 100.0 * (W_COVER * cover + W_FUZZY * fz / 100.0 + W_REL * bm / best)
-            # how well the question is matched, on an absolute scale (no relative part, no boost)
-            a = 100.0 * (A_COVER * cover + (1 - A_COVER) * fz / 100.0)
-            if d.specific:
-                if want:
-                    s = s + boost * (100.0 - s) if d.regions & want else s - REGION_PENALTY
-                else:
-                    s -= NO_REGION_PENALTY
-            elif want:
-                s -= MENTION_ALL_PENALTY
-            if q_ids and d.identities & q_ids:
-                s += IDENTITY_BONUS  # the identity asked about weighs more than the topic
-            if q_ids and d.identities and not (q_ids & d.identities):
-                s -= IDENTITY_PENALTY  # "特困的医保费用谁出" is not about 低保户's
-            if q_ids and d.named and not (q_ids & d.named):
-                s -= NAMED_PENALTY  # the entry's own question is about another identity
-            elif q_denied and d.identities and d.identities <= q_denied:
-                s -= IDENTITY_PENALTY  # "不是低保 能不能救助" is not about 低保户's either
-            if d.example and not q_amount:
-                s -= EXAMPLE_PENALTY  # a worked example answers a question that gives an amount
-            if q_care and d.care and not _care_fits(q_care, d.care):
-                s -= CARE_PENALTY  # "低保住院一年最多几万" is not about 门诊慢性病
-            scored.append((s, i, a))
-        scored.sort(key=lambda x: (-x[0], x[1]))
-        return [(max(0.0, min(100.0, s)), i, a, self_unknown) for s, i, a in scored[:top]]
+        return self._pick(ranked, CANDIDATES, allowed, preferred)
 
     def _pinyin_terms(self, canon: str, qterms: dict[str, float]) -> None:
         """Letters typed as pinyin ("dibao zhuyuan"): replace the word by the pinyin terms of the
@@ -438,6 +429,47 @@ def _whole_words(qterms: dict[str, float]) -> set[str]:
 
 _index_lock = threading.Lock()
 _index_cache: dict[str, Index] = {}
+
+
+@dataclass(frozen=True)
+class _Query:
+    terms: dict[str, float]
+    compact: str                 # the question without spaces, for fuzzy matching
+    identities: frozenset[str]   # identities it asks about
+    care: frozenset[str]         # kinds of care it names
+    amount: bool                 # it gives an amount (自付1万)
+    denied: frozenset[str]       # identities it denies (不是低保)
+
+
+def _fuzzy(qc: str, texts) -> float:
+    """The best fuzzy match of the question with an entry's texts (a part of a long text counts)."""
+    long_q = len(qc) >= 4
+    best = 0.0
+    for t in texts:
+        r = fuzz.ratio(qc, t)
+        if long_q and len(t) >= 4:
+            r = max(r, 0.9 * fuzz.partial_ratio(qc, t))
+        if r > best:
+            best = r
+    return best
+
+
+def _meaning_penalty(q: _Query, d) -> float:
+    """What the question asks (identity, kind of care, an amount) weighs more than the topic."""
+    s = 0.0
+    if q.identities and d.identities & q.identities:
+        s -= IDENTITY_BONUS  # the identity asked about weighs more than the topic
+    if q.identities and d.identities and not (q.identities & d.identities):
+        s += IDENTITY_PENALTY  # "特困的医保费用谁出" is not about 低保户's
+    if q.identities and d.named and not (q.identities & d.named):
+        s += NAMED_PENALTY  # the entry's own question is about another identity
+    elif q.denied and d.identities and d.identities <= q.denied:
+        s += IDENTITY_PENALTY  # "不是低保 能不能救助" is not about 低保户's either
+    if d.example and not q.amount:
+        s += EXAMPLE_PENALTY  # a worked example answers a question that gives an amount
+    if q.care and d.care and not _care_fits(q.care, d.care):
+        s += CARE_PENALTY  # "低保住院一年最多几万" is not about 门诊慢性病
+    return s
 
 
 def load_index(data_dir: Path | str | None = None, refresh: bool = False) -> Index:
