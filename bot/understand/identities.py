@@ -239,58 +239,80 @@ class _Cover:
         return 1 in self.mask[i:j]
 
 
+class _Finding:
+    """What the passes over one text have found so far: the result, the characters already
+    matched, and where each confident code was named (codes are kept in the order named)."""
+
+    def __init__(self, t: str, lex) -> None:
+        self.t, self.lex = t, lex
+        self.res = IdentityMatch()
+        self.spans = _Cover(len(t))
+        self.order: list[tuple[int, str]] = []
+
+    def code(self, pos: int, code: str) -> None:
+        if code not in [c for _, c in self.order]:
+            self.order.append((pos, code))
+
+    def unsure(self, phrase: str, code: str) -> None:
+        if all(c != code for _, c in self.res.unsure):
+            self.res.unsure.append((phrase, code))
+
+    def note(self, note: str | None) -> None:
+        if note and note not in self.res.notes:
+            self.res.notes.append(note)
+
+    def denied(self, start: int, end: int) -> bool:
+        return _negated(self.t, start, self.lex) or _clause_denied(self.t, end)
+
+
 def find_identities(text: object) -> IdentityMatch:
     """Identities named in ``text`` (see IdentityMatch). Never raises."""
     t = compact(text)
-    res = IdentityMatch()
     if not t:
-        return res
-    lex = _lex()
-    spans = _Cover(len(t))
-    order: list[tuple[int, str]] = []
+        return IdentityMatch()
+    f = _Finding(t, _lex())
+    _words_pass(f)
+    _homophone_pass(f)
+    _one_typo_pass(f)
+    _latin_pinyin_pass(f)
+    _settle(f)
+    _disability_pass(f)
+    _none_pass(f)
+    return f.res
 
-    def add_code(pos: int, code: str) -> None:
-        if code not in [c for _, c in order]:
-            order.append((pos, code))
 
-    def add_unsure(phrase: str, code: str) -> None:
-        if all(c != code for _, c in res.unsure):
-            res.unsure.append((phrase, code))
-
-    def add_note(note: str | None) -> None:
-        if note and note not in res.notes:
-            res.notes.append(note)
-
+def _words_pass(f: _Finding) -> None:
+    """The identity words of the lexicon, as typed."""
+    t, lex, res = f.t, f.lex, f.res
     for s, e, ent in _scan(t, lex):
-        spans.append((s, e))
-        if _negated(t, s, lex) or _clause_denied(t, e):
+        f.spans.append((s, e))
+        if f.denied(s, e):
             if ent.code not in res.negated and ent.kind == EXACT:
                 res.negated.append(ent.code)
             continue
         state = _hedged(t, s)
         if state and ent.kind == EXACT and not (state == "applying" and ent.code == "illness_poverty"):
-            add_unsure(ent.phrase, ent.code)
-            add_note(_HEDGE_NOTES[state].format(label=lex.labels.get(ent.code, ent.phrase)))
+            f.unsure(ent.phrase, ent.code)
+            f.note(_HEDGE_NOTES[state].format(label=lex.labels.get(ent.code, ent.phrase)))
             continue
         if ent.kind == EXACT:
-            add_code(s, ent.code)
-            for k, v in ent.facts:
-                res.facts.setdefault(k, v)
-            add_note(ent.note)
-        elif ent.kind == UNSURE:
-            add_unsure(ent.phrase, ent.code)
-            for k, v in ent.facts:
-                res.facts.setdefault(k, v)
-            add_note(ent.note)
+            f.code(s, ent.code)
         elif ent.kind == MONITOR:
             res.monitored = True
-            add_unsure(ent.phrase, "unstable_lifted")
-            add_note(ent.note)
-        elif ent.kind == VAGUE:
-            add_unsure(ent.phrase, ent.code)
-            add_note(ent.note)
+            f.unsure(ent.phrase, "unstable_lifted")
+        elif ent.kind in (UNSURE, VAGUE):
+            f.unsure(ent.phrase, ent.code)
+        else:
+            continue
+        if ent.kind in (EXACT, UNSURE):
+            for k, v in ent.facts:
+                res.facts.setdefault(k, v)
+        f.note(ent.note)
 
-    # homophones by pinyin (底保 -> 低保), on characters not already matched
+
+def _homophone_pass(f: _Finding) -> None:
+    """Homophones by pinyin (底保 -> 低保), on characters not already matched."""
+    t, lex, res = f.t, f.lex, f.res
     py = None
     for key_py, code, key in lex.homophones:
         k = len(key_py)
@@ -299,51 +321,59 @@ def find_identities(text: object) -> IdentityMatch:
         if py is None:
             py = pinyin_seq(t)
         for i in range(len(t) - k + 1):
-            if py[i] == key_py[0] and py[i:i + k] == key_py and not spans.hit(i, i + k):
+            if py[i] == key_py[0] and py[i:i + k] == key_py and not f.spans.hit(i, i + k):
                 typed = t[i:i + k]
                 if typed == key or any(w in t[max(0, i - 2):i + k + 2] and typed in w for w in lex.homophone_stop):
                     continue
-                spans.append((i, i + k))
-                if _negated(t, i, lex) or _clause_denied(t, i + k):
+                f.spans.append((i, i + k))
+                if f.denied(i, i + k):
                     if code not in res.negated:
                         res.negated.append(code)
                     continue
-                add_code(i, code)
+                f.code(i, code)
                 res.corrections.append((typed, key))
 
-    # one wrong character in longer keys (特因户 -> 特困户): unsure
+
+def _one_typo_pass(f: _Finding) -> None:
+    """One wrong character in longer keys (特因户 -> 特困户): unsure."""
+    t, lex = f.t, f.lex
     for i, ch in enumerate(t):
         for key, code in lex.fuzzy_by_first.get(ch, ()):
             k = len(key)
-            if i + k > len(t) or spans.hit(i, i + k):
+            if i + k > len(t) or f.spans.hit(i, i + k):
                 continue
             win = t[i:i + k]
             if k < 4 and win[-1] != key[-1]:
                 continue
             diff = sum(1 for a, b in zip(win, key) if a != b)
             if diff == 1 and all("\u4e00" <= c <= "\u9fff" for c in win):
-                spans.append((i, i + k))
-                if _negated(t, i, lex) or _clause_denied(t, i + k):
+                f.spans.append((i, i + k))
+                if f.denied(i, i + k):
                     continue
                 if code == "monitored":
-                    res.monitored = True
-                    add_unsure(win, "unstable_lifted")
-                    add_note(lex.monitored_note)
+                    f.res.monitored = True
+                    f.unsure(win, "unstable_lifted")
+                    f.note(lex.monitored_note)
                 else:
-                    add_unsure(win, code)
+                    f.unsure(win, code)
 
-    # Latin pinyin typed instead of characters: "dibao", "wubaohu"
-    if any("a" <= c <= "z" for c in t):
-        for key_py, code, key in lex.homophones:
+
+def _latin_pinyin_pass(f: _Finding) -> None:
+    """Latin pinyin typed instead of characters: "dibao", "wubaohu"."""
+    if any("a" <= c <= "z" for c in f.t):
+        for key_py, code, key in f.lex.homophones:
             joined = "".join(key_py)
-            if joined in t:
-                add_code(t.index(joined), code)
-                res.corrections.append((joined, key))
+            if joined in f.t:
+                f.code(f.t.index(joined), code)
+                f.res.corrections.append((joined, key))
 
-    order.sort()
-    res.codes = [c for _, c in order]
-    # a code both confident and unsure: keep it confident only; a named monitored type settles
-    # the generic "监测户"
+
+def _settle(f: _Finding) -> None:
+    """The codes in the order named; a code both confident and unsure stays confident only; a
+    named monitored type settles the generic "监测户"."""
+    res, lex = f.res, f.lex
+    f.order.sort()
+    res.codes = [c for _, c in f.order]
     if any(c in MONITORED for c in res.codes) and res.monitored:
         res.monitored = False
         res.unsure = [(p, c) for p, c in res.unsure if p not in lex.entries or lex.entries[p].kind != MONITOR]
@@ -351,7 +381,10 @@ def find_identities(text: object) -> IdentityMatch:
             res.notes.remove(lex.monitored_note)
     res.unsure = [(p, c) for p, c in res.unsure if c not in res.codes]
 
-    dis = _disability_facts(t, lex)
+
+def _disability_pass(f: _Finding) -> None:
+    res = f.res
+    dis = _disability_facts(f.t, f.lex)
     if dis:
         for k, v in dis.items():
             res.facts.setdefault(k, v)
@@ -360,10 +393,13 @@ def find_identities(text: object) -> IdentityMatch:
             res.codes.append("severe_disability")
             res.unsure = [(p, c) for p, c in res.unsure if c != "severe_disability"]
 
+
+def _none_pass(f: _Finding) -> None:
+    """"都不是", "我没有低保，也不是五保": none of them."""
+    res, t, lex = f.res, f.t, f.lex
     if not res.codes and not res.unsure:
         bare = strip_punct(t)
         if bare in lex.none_whole or any(w in t for w in lex.none_anywhere):
             res.none = True
         elif res.negated and re.search(r"也不是|也没有|也不算|也没|都不", t):
-            res.none = True  # 我没有低保，也不是五保
-    return res
+            res.none = True
