@@ -268,13 +268,19 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     ext.intent = classify(t)
     ext.question = looks_like_question(t)
     _facts(t, ext, places)
-
-    # amounts
     groups = _classify_amounts(t)
-    strong = groups["self_pay"]
-    spent = groups["spent"]
-    total = groups["total"]
-    reimbursed = groups["reimbursed"]
+    _bill_amounts(t, ext, groups)
+    _income(t, ext, groups)
+    _expected(t, ext, groups, expecting)
+    if ext.self_pay_result is not None and ext.self_pay_result.ok:
+        ext.self_pay = ext.self_pay_result.value
+    return ext
+
+
+def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:
+    """The self-pay, the whole bill and what insurance paid, as the message's words tell them
+    apart (自付 / 花了 / 一共 / 报销了)."""
+    strong, spent, total, reimbursed = groups["self_pay"], groups["spent"], groups["total"], groups["reimbursed"]
     if strong:
         value, f = strong[-1]
         ext.self_pay_result = _amount_result(value, f, t)
@@ -299,6 +305,10 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     if reimbursed:
         paid = sum((_quantize(v) for v, _ in reimbursed), Decimal(0))
         ext.reimbursed = paid if 0 <= paid <= LIMIT else None
+
+
+def _income(t: str, ext: Extracted, groups: dict) -> None:
+    """The family's income, a month's ×12."""
     if groups["income"]:
         value, f = groups["income"][0]
         v = _quantize(value)
@@ -308,7 +318,10 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
         if 0 <= v <= LIMIT:
             ext.facts["family_income"] = v
 
-    if expecting == "self_pay" and ext.self_pay_result is None and not total:
+
+def _expected(t: str, ext: Extracted, groups: dict, expecting: str | None) -> None:
+    """A bare answer to the question just asked ("2万" for the self-pay, "二级" for the grade)."""
+    if expecting == "self_pay" and ext.self_pay_result is None and not groups["total"]:
         plain = {_quantize(v) for v, _ in groups["other"]}
         if len(plain) == 1:
             value, f = groups["other"][0]
@@ -326,6 +339,3 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
         value = _EXPECTED_READERS[expecting](t)
         if value is not None:
             ext.facts[expecting] = value
-    if ext.self_pay_result is not None and ext.self_pay_result.ok:
-        ext.self_pay = ext.self_pay_result.value
-    return ext
