@@ -108,7 +108,7 @@ async def test_the_stored_state_is_where_the_conversation_stands(tmp_path):
     await svc.close()
 
 
-async def test_a_row_written_by_the_old_aiogram_storage_reads(tmp_path):
+async def test_a_row_written_by_the_old_aiogram_storage_reads(tmp_path, continues_like_uninterrupted):
     """Earlier versions hashed aiogram's key text "bot:chat:user:thread:business:destiny" of
     StorageKey(bot_id=0, chat_id=n, user_id=n): a row written so, by hand here, is the new store's."""
     path = tmp_path / "old.db"
@@ -129,10 +129,7 @@ async def test_a_row_written_by_the_old_aiogram_storage_reads(tmp_path):
     assert again.store._hash(again.key("web:old")) == old_key
     assert (await again.load(again.key("web:old"))).slots == flow["slots"]
     reference = service(tmp_path / "ref.db")  # the same conversation, never interrupted
-    for text in ("/start", "广西"):
-        await reference.handle("web:old", text)
-    expected = [m.public() for m in await reference.handle("web:old", "低保户")]
-    assert [m.public() for m in await again.handle("web:old", "低保户")] == expected
+    await continues_like_uninterrupted(again, "web:old", reference, "web:old")
     await reference.close()
     await again.close()
 
