@@ -55,7 +55,7 @@ class ChatService:
         self.secret = secret
         self.locks = locks or LocalTurnLocks()
         self.misses_db = misses_db
-        self.unavailable: tuple[type[BaseException], ...] = tuple(getattr(store, "unavailable", ()))
+        self.unavailable: tuple[type[BaseException], ...] = tuple(store.unavailable)
         self._snap_json: dict[int, tuple[dict, str]] = {}  # id(snapshot) → (snapshot, its JSON)
         self._keys: dict[str, ConversationKey] = {}  # session → its key (an HMAC each turn otherwise)
         self.config = FlowConfig(faq=lambda q, r: faq_answer(q, r, self.misses_db), today=today, policies=policies)
