@@ -157,11 +157,9 @@ def _parse_where(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outco
 
 def _where_by_home(state: State, ext, value: str, cfg: FlowConfig) -> list[str]:
     """Said back when the home city named earlier decided 本市 or another city."""
-    home, place = state.slots.get("home_city"), ext.place
-    if ext.facts.get("where") or not home or place is None or place.region != state.slots.get("region") \
-            or _policies(cfg).regions[place.region].city_pooling:
+    if ext.facts.get("where") or ext.place is None or _by_home_city(state, ext.place, cfg) != value:
         return []
-    return [_hint("where_by_home", place=place.place, home=home, same=value == "local",
+    return [_hint("where_by_home", place=ext.place.place, home=state.slots["home_city"], same=value == "local",
                   label=_show("where", value, state, cfg))]
 
 
@@ -252,6 +250,16 @@ def _remember_home(state: State, ext) -> None:
         state.slots["home_city"] = ext.place.city
 
 
+def _by_home_city(state: State, place, cfg: FlowConfig) -> str | None:
+    """本市 or another city of a province-wide region, when the user named the home city
+    ("柳州的低保户") and the place of care is a city of the same region; None otherwise."""
+    home = state.slots.get("home_city")
+    region = state.slots.get("region")
+    if not home or not place.city or place.region != region or _policies(cfg).regions[region].city_pooling:
+        return None
+    return "local" if place.city == home else "in_province"
+
+
 def _where_from_place(state: State, place, cfg: FlowConfig) -> str | None:
     """"去北京看的" answers 在哪里看的病 (it does not change where the patient is insured)."""
     region = state.slots.get("region")
@@ -259,13 +267,10 @@ def _where_from_place(state: State, place, cfg: FlowConfig) -> str | None:
         return None
     if place.region == region:
         # the pooling area is the city (district) itself: local; else (a province) 本市 or another
-        # city? The home city, when the user named it ("柳州的低保户"), tells; otherwise ask
+        # city? The home city, when the user named it, tells; otherwise ask
         if _policies(cfg).regions[region].city_pooling:
             return "local"
-        home = state.slots.get("home_city")
-        if not home or not place.city:
-            return None
-        return "local" if place.city == home else "in_province"
+        return _by_home_city(state, place, cfg)
     province = getattr(place, "province", None) or ""
     if province and _policies(cfg).regions[region].name.startswith(province):
         return "in_province" if place.level != "province" else None
