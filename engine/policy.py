@@ -614,7 +614,7 @@ def _with_figures(common: Common, regions: dict, path: Path) -> Common:
     for part in ("readings", "assumptions"):
         rendered[part] = {}
         for name, text in getattr(common, part).items():
-            if {m.group(1) for m in PLACEHOLDER.finditer(text)} - set(regions) - {"common", "statistic"}:
+            if {m.group(1) for m in PLACEHOLDER.finditer(text)} - set(regions):
                 continue  # a text about a region whose file is not there: nothing can use it
             try:
                 rendered[part][name] = render(text, regions)
