@@ -13,7 +13,7 @@ from ..context import statistic
 from ..money import HUNDRED
 from ..policy import Common
 from .columns import money_fen
-from .plans import Candidate
+from .plans import Candidate, int_fen
 
 
 class Rows(NamedTuple):
@@ -126,8 +126,8 @@ def _statistic_fen(c: Candidate, ref, year: int, common: Common, memo: dict) -> 
 
 def _major(slot: list, g, rows: Rows, common: Common, memo: dict, regular, num, den) -> np.ndarray:
     """西藏 重特大疾病医疗救助 on what the ordinary tier left (engine.extras.major_part)."""
-    ordinary_cap = _by_group(slot, lambda c: _fen(c.major.ordinary_cap) if c.major else 0, np.int64)[g]
-    major_cap = _by_group(slot, lambda c: _fen(c.major.cap) if c.major else 0, np.int64)[g]
+    ordinary_cap = _by_group(slot, lambda c: int_fen(c.major.ordinary_cap) if c.major else 0, np.int64)[g]
+    major_cap = _by_group(slot, lambda c: int_fen(c.major.cap) if c.major else 0, np.int64)[g]
     threshold, _ = _dated(slot, g, rows, common, memo, lambda c: c.major.threshold if c.major else None, whole=False)
     yaid = rows.ytd_aid
     residual = rows.self_pay - regular
@@ -176,7 +176,3 @@ def _requires(slot: list, g, rows: Rows) -> np.ndarray:
         test = np.where(value >= 0, rows.self_pay * den >= num * value, unknown)
         holds &= np.where(mine, test, True)
     return holds
-
-
-def _fen(value: Decimal) -> int:
-    return int(value * HUNDRED)

@@ -96,7 +96,7 @@ def _candidate(run: Run, profile: Profile, m) -> Candidate | None:
         return None
     settlement = settlement_for_place(run, tier.settlement) if priced else "not_covered"
     return Candidate(covered, priced, pays, chosen.deductible if pays else Decimal(0), num, den, caps,
-                     _fen(region.major.ordinary_cap) if major else -1,
+                     int_fen(region.major.ordinary_cap) if major else -1,
                      region.major if major and run.care in region.major.care else None, tilt, needs, tier.rank,
                      tier.discretionary is not None, m.category, settlement, region)
 
@@ -109,7 +109,7 @@ def _tilt(region: RegionPolicy, tier: Tier, profile: Profile, care: str) -> Tilt
     threshold = tier.tilt_threshold if tier.tilt_threshold is not None else Decimal(0)
     if max(num, den) >= LARGEST_TERM or not (_whole(tilt.cap) and _whole(threshold)):
         return False
-    return Tilt(tilt.mode == "over_cap", num, den, _fen(tilt.cap), _fen(threshold))
+    return Tilt(tilt.mode == "over_cap", num, den, int_fen(tilt.cap), int_fen(threshold))
 
 
 def _requires(run: Run, tier: Tier) -> Requires | None | bool:
@@ -130,14 +130,15 @@ def _requires(run: Run, tier: Tier) -> Requires | None | bool:
 def _caps(cap) -> tuple | None:
     """The annual limit as brackets of the year's self-pay (one bracket for a fixed limit)."""
     if cap is None or cap.__class__ is Decimal:
-        return ((-1, _fen(cap)),) if _whole(cap) else None
+        return ((-1, int_fen(cap)),) if _whole(cap) else None
     brackets = cap.by_year_self_pay
     if not all(_whole(b.below) and _whole(b.cap) for b in brackets):
         return None
-    return tuple((_fen(b.below), _fen(b.cap)) for b in brackets)
+    return tuple((int_fen(b.below), int_fen(b.cap)) for b in brackets)
 
 
-def _fen(value: Decimal | None) -> int:
+def int_fen(value: Decimal | None) -> int:
+    """A whole-fen figure of the rules as an integer of fen; -1 for none (no limit, no line)."""
     return -1 if value is None else int(value * HUNDRED)
 
 
