@@ -616,6 +616,8 @@ def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int
     ) and scored[0][3] < MAX_UNKNOWN_WORDS and (somewhere or not REGION_NEEDED) and not doubt
     no_answer = not confident and (not scored or scored[0][2] < NO_ANSWER_MATCH or (
         scored[0][3] >= NO_ANSWER_UNKNOWN and scored[0][2] < NO_ANSWER_UNKNOWN_MATCH))
+    if idx.lexicon.asks_elsewhere(norm):  # however near its words, no entry answers it
+        confident, no_answer = False, True
     if confident:
         hits[0].confident = True
     return hits, confident, no_answer

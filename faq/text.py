@@ -163,6 +163,8 @@ class Lexicon:
     identities: list[str] = field(default_factory=list)  # identity words (canonical)
     classes: dict[str, str] = field(default_factory=dict)  # word → meaning class (amount, where …)
     care: dict[str, str] = field(default_factory=dict)  # word → kind of care (inpatient, outpatient)
+    elsewhere: list[str] = field(default_factory=list)  # phrases of questions no entry answers
+    _elsewhere_re: re.Pattern | None = None
     _care_re: re.Pattern | None = None
     identity_set: frozenset[str] = frozenset()
     _class_re: re.Pattern | None = None
@@ -191,6 +193,8 @@ class Lexicon:
             self._neg_re = re.compile(rf"(?<!是)(?P<neg>并不是|也不是|不是|并非|不算|不属于|没有|没办|没|非|无|不)(?:的|在|去|办|参加|做|评上|评)?({words})")
         if self.care:
             self._care_re = re.compile("|".join(re.escape(w) for w in sorted(self.care, key=len, reverse=True)))
+        if self.elsewhere:
+            self._elsewhere_re = re.compile("|".join(re.escape(w) for w in sorted(self.elsewhere, key=len, reverse=True)))
         if self.classes:
             self._class_re = re.compile("|".join(re.escape(w) for w in sorted(self.classes, key=len, reverse=True)))
         self.identity_set = frozenset(self.identities)
@@ -205,6 +209,10 @@ class Lexicon:
             return []
         return [(m.start(2), m.end(2), m.group(2)) for m in self._neg_re.finditer(norm)
                 if not _a_not_a(norm, m.start(), m.group("neg"))]
+
+    def asks_elsewhere(self, norm: str) -> bool:
+        """The text asks about another benefit (低保一个月发多少钱: a monthly payment), not medical assistance."""
+        return self._elsewhere_re is not None and self._elsewhere_re.search(norm) is not None
 
     def classes_in(self, norm: str) -> list[str]:
         """Meaning classes the text asks about (多少/几成/报多少 → amount, 哪里/找谁 → where)."""
@@ -325,6 +333,7 @@ def load_lexicon(path: Path = SYNONYMS_FILE) -> Lexicon:
     lex.user_words.extend(normalize(str(w)) for w in (raw.get("words") or []))
     lex.negatable = [normalize(str(w)) for w in raw.get("negatable") or []]
     lex.identities = [normalize(str(w)) for w in raw.get("identities") or []]
+    lex.elsewhere = [normalize(str(w)) for w in raw.get("elsewhere") or []]
     for kind, words in (raw.get("care") or {}).items():
         for w in words or []:
             lex.care[normalize(str(w))] = str(kind)

@@ -7,6 +7,8 @@ import yaml
 
 import faq
 from faq.kb import KBError, data_files, load_entries, load_file
+from faq.search import load_index
+from faq.text import normalize
 
 GOOD = {
     "id": "gx-dibao-inpatient-rate",
@@ -153,3 +155,26 @@ def test_lexicon_loads_and_refuses_conflicts(tmp_path):
     p.write_text("synonyms:\n  低保: [底保]\nregions:\n  beijing: [北京]\n", encoding="utf-8")
     with pytest.raises(ValueError, match="beijing"):
         load_lexicon(p)
+
+
+def test_no_entry_asks_what_the_elsewhere_phrases_mark_as_another_benefit():
+    # search() answers a question holding one of these phrases with "no answer"; that is only
+    # true while no entry is about such a question
+    idx = load_index()
+    assert idx.lexicon.elsewhere, "synonyms.yaml lists the phrases"
+    held = [(e.id, t) for e in load_entries() for t in (e.question, *e.variants)
+            if idx.lexicon.asks_elsewhere(normalize(t))]
+    assert held == []
+
+
+@pytest.mark.parametrize("q, region", [("低保一个月发多少钱", "ankang"), ("养老金每个月能领多少", None),
+                                       ("特困供养金每月发多少", "guangxi")])
+def test_a_monthly_payment_of_another_benefit_gets_no_answer(q, region):
+    r = faq.search(q, region)
+    assert not r.confident and r.no_answer
+    assert "12393" in r.message
+
+
+def test_a_medical_assistance_amount_is_still_answered():
+    r = faq.search("低保户住院能报多少", "ankang")
+    assert r.confident and r.hits[0].id == "ak-dibao-inpatient"
