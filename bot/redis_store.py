@@ -38,6 +38,10 @@ from .store import SecretMissing, secret_from_env
 log = logging.getLogger("jiuzhu.redis")
 SOCKET_TIMEOUT = 2.0        # seconds for one command (a frozen Redis)
 CONNECT_TIMEOUT = 1.0
+# a readiness probe's own bound: the client's retry and its health-check PING before an idle
+# connection's command can each wait SOCKET_TIMEOUT, so a frozen Redis held /readyz for ~8 s,
+# longer than a load balancer's probe waits
+PING_TIMEOUT = SOCKET_TIMEOUT + 0.5
 LEASE = 5.0                 # seconds a turn lock lives unless renewed
 LOCK_WAIT = 15.0            # seconds a turn waits for another worker's turn on the same conversation
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, LockError)
@@ -91,7 +95,7 @@ class RedisStore:
         return RedisLedger(self.redis)
 
     async def ping(self) -> bool:
-        return bool(await self.redis.ping())
+        return bool(await asyncio.wait_for(self.redis.ping(), PING_TIMEOUT))
 
     async def close(self) -> None:
         await self.redis.aclose(close_connection_pool=True)

@@ -56,7 +56,8 @@ def test_redis_killed_frozen_and_back(workers, redis_server):
         assert time.monotonic() - started < 7, "a hung Redis must not hold a request for long"
         started = time.monotonic()
         assert httpx.get(w.url + "/readyz", timeout=30).status_code == 503
-        assert time.monotonic() - started < 7
+        # bounded by its own PING_TIMEOUT (2.5 s), not by the client's retries (~8 s)
+        assert time.monotonic() - started < 5, "a load balancer's probe must get its answer"
     finally:
         redis_server.thaw()
     assert post(w.url, "f2", "/start").status_code == 200
