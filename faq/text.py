@@ -154,6 +154,11 @@ def scrub_digits(text: str, placeholder: str = "#") -> str:
 # Synonyms and region words (faq/data/synonyms.yaml)
 
 
+def _longest_first(words) -> str:
+    """An alternation of the words, longest first, so the longest word at a place matches."""
+    return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+
+
 @dataclass
 class Lexicon:
     synonyms: dict[str, str] = field(default_factory=dict)  # colloquial → canonical
@@ -183,24 +188,21 @@ class Lexicon:
             py = tuple(char_pinyin(c) for c in w)
             self._homophones.setdefault(py[:2], []).append((py, w))
         if self.synonyms:
-            keys = sorted(self.synonyms, key=lambda k: (-len(k), k))
-            self._syn_re = re.compile("|".join(re.escape(k) for k in keys))
+            self._syn_re = re.compile(_longest_first(self.synonyms))
         if self.region_words:
-            keys = sorted(self.region_words, key=len, reverse=True)
-            self._region_re = re.compile("|".join(re.escape(k) for k in keys))
+            self._region_re = re.compile(_longest_first(self.region_words))
         if self.negatable:
-            words = "|".join(re.escape(w) for w in sorted(self.negatable, key=len, reverse=True))
+            words = _longest_first(self.negatable)
             self._neg_re = re.compile(rf"(?<!是)(?P<neg>并不是|也不是|不是|并非|不算|不属于|没有|没办|没|非|无|不)(?:的|在|去|办|参加|做|评上|评)?({words})")
         if self.care:
-            self._care_re = re.compile("|".join(re.escape(w) for w in sorted(self.care, key=len, reverse=True)))
+            self._care_re = re.compile(_longest_first(self.care))
         if self.elsewhere:
-            self._elsewhere_re = re.compile("|".join(re.escape(w) for w in sorted(self.elsewhere, key=len, reverse=True)))
+            self._elsewhere_re = re.compile(_longest_first(self.elsewhere))
         if self.classes:
-            self._class_re = re.compile("|".join(re.escape(w) for w in sorted(self.classes, key=len, reverse=True)))
+            self._class_re = re.compile(_longest_first(self.classes))
         self.identity_set = frozenset(self.identities)
         if self.identities:
-            words = "|".join(re.escape(w) for w in sorted(self.identities, key=len, reverse=True))
-            self._id_re = re.compile(words)
+            self._id_re = re.compile(_longest_first(self.identities))
         return self
 
     def negated(self, norm: str) -> list[tuple[int, int, str]]:

@@ -7,8 +7,7 @@ import yaml
 
 import faq
 from faq.kb import KBError, data_files, load_entries, load_file
-from faq.search import load_index
-from faq.text import normalize
+from faq.text import load_lexicon, normalize
 
 GOOD = {
     "id": "gx-dibao-inpatient-rate",
@@ -142,8 +141,6 @@ def test_invalid_file_refuses_index(tmp_path):
 
 
 def test_lexicon_loads_and_refuses_conflicts(tmp_path):
-    from faq.text import load_lexicon
-
     lex = load_lexicon()
     assert lex.apply_synonyms("吃低保的五保户") == "低保特困"
     assert lex.apply_synonyms("起付线") == "起付线"  # a variant inside its own canonical is left alone
@@ -160,10 +157,10 @@ def test_lexicon_loads_and_refuses_conflicts(tmp_path):
 def test_no_entry_asks_what_the_elsewhere_phrases_mark_as_another_benefit():
     # search() answers a question holding one of these phrases with "no answer"; that is only
     # true while no entry is about such a question
-    idx = load_index()
-    assert idx.lexicon.elsewhere, "synonyms.yaml lists the phrases"
+    lex = load_lexicon()
+    assert lex.elsewhere, "synonyms.yaml lists the phrases"
     held = [(e.id, t) for e in load_entries() for t in (e.question, *e.variants)
-            if idx.lexicon.asks_elsewhere(normalize(t))]
+            if lex.asks_elsewhere(normalize(t))]
     assert held == []
 
 
