@@ -9,6 +9,7 @@ from .case import Alternative, Estimate, Flag, PolicyRef, Subsidy
 from .categories import IDENTITY_ORDER, categories
 from .context import Run, cited, shared, stat_year, where
 from .money import ZERO, yuan
+from .plain import plain_of
 from .policy import Claim, RegionPolicy, Tier
 from .side import documents, further_help, monitoring
 
@@ -20,7 +21,7 @@ class Profile:
     `requires:` conditions may read the bill's amount (the policy loader enforces this)."""
 
     __slots__ = ("policy_ref", "matched", "exclusive_dropped", "needs_requires", "excluded", "referral_notes", "tilt",
-                 "further", "monitoring", "answer_notes", "side", "tails", "no_category")
+                 "further", "monitoring", "answer_notes", "side", "tails", "no_category", "plain")
 
     def __init__(self, run: Run):
         region = run.region
@@ -40,6 +41,7 @@ class Profile:
         self.side: dict = {}  # (in_transition, year) -> Side
         self.tails: dict = {}  # what the category's claim noted, status, settlement, year … -> Tail
         self.no_category: dict = {}  # ranks of the tiers whose requires: failed -> (reason, reasons, trace)
+        self.plain = plain_of(run, self)  # the amounts-only answers' one claim rule, when it is that simple
 
 
 def policy_ref(region: RegionPolicy) -> PolicyRef:

@@ -23,6 +23,7 @@ from .answer import (Profile, alternatives, before_document, if_known_text, no_c
 from .case import FACT_LABELS, Case, Estimate
 from .categories import Choice, best_of
 from .context import Run, cited, shared, where
+from . import plain
 from .money import ZERO, yuan
 from .policy import Policies
 from .pricing import price_tier
@@ -59,6 +60,10 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     if doc.effective_until and case.date > doc.effective_until:
         notes.append(run.common.say["document_expired"](title=doc.title, until=doc.effective_until))
     profile = region.memo(run.who, lambda: Profile(run))
+    if not explain and profile.plain is not None:
+        found = plain.answer(run, profile.plain)
+        if found is not None:
+            return found
     matched, failed = _with_requires(run, profile) if profile.needs_requires else (profile.matched, [])
     if not matched:
         return no_category(run, profile, failed, notes)
@@ -68,7 +73,10 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
                                                                profile.excluded)
     if explain and others:
         trace[1:1] = [_others_line(run, chosen, others)]
-    return _answer(run, profile, chosen, others, notes, trace, explain)
+    answer = _answer(run, profile, chosen, others, notes, trace, explain)
+    if not explain and profile.plain is not None:
+        plain.learn(run, profile.plain, answer)
+    return answer
 
 
 def _with_requires(run: Run, profile: Profile) -> tuple[list, list]:

@@ -1,0 +1,92 @@
+"""Amounts-only answers (explain=False) for the commonest claim: one category, a deductible, a rate
+and an annual limit, nothing on top (no second tier, no 倾斜救助, no `requires:`, no referral
+rule, no fact missing).
+
+For such a person everything but the amount follows from the person and the year: the category,
+settlement, side benefits, Readings and assumptions. The first estimate of each (person, year,
+earlier aid or not) goes the general way (engine.calc) and leaves its answer here as a template;
+later bills of the same kind only run the claim's arithmetic and fill the template's amounts in
+(a bill that gets nothing: "zero", and the reason, which quotes the amounts).
+tests/engine/test_plain.py holds every answer equal to the general one.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import NamedTuple
+
+from .case import Estimate, Part
+from .context import Run
+from .money import ZERO, fen
+from .pricing import annual_cap, zero_reason
+
+# the answer's fields that hold a fresh list in every answer (the template's are never handed out)
+_LISTS = ("documents", "where_to_apply", "notes", "trace", "missing_facts", "readings", "assumed", "monitoring",
+          "further_help", "alternatives")
+
+
+class Plain(NamedTuple):
+    """The one claim rule a kind of person's bills are priced by, and the answers seen so far."""
+
+    claim: object
+    fixed_deductible: bool  # a figure, else a share of a dated statistic
+    fixed_cap: bool  # a figure or none, else bracketed by the year's self-pay
+    templates: dict  # (in transition, care year, earlier aid counted) -> (the answer's fields, its lists)
+
+
+def plain_of(run: Run, profile) -> Plain | None:
+    """The plain claim of this kind of person, or None when the general way is needed."""
+    if len(profile.matched) != 1 or profile.needs_requires or profile.excluded:
+        return None
+    match = profile.matched[0]
+    any_for_care, claim, _, missing, optimistic = match.choice
+    region, care, tier = run.region, run.case.care, match.tier
+    if not any_for_care or claim is None or not claim.pays or missing or optimistic is not None:
+        return None
+    if claim.major:
+        return None
+    if region.tilt is not None and care in region.tilt.care and tier.tilt_rate is not None:
+        return None
+    return Plain(claim, claim.deductible.__class__ is Decimal, claim.cap is None or claim.cap.__class__ is Decimal, {})
+
+
+def _key(run: Run, plain: Plain) -> tuple:
+    case = run.case
+    earlier = plain.claim.cap is not None and plain.claim.earlier_aid_note is not None and case.year_to_date.aid > 0
+    return run.common.transition_period.value_on(case.date), case.date.year, earlier
+
+
+def answer(run: Run, plain: Plain) -> Estimate | None:
+    """The answer from the template of this kind of bill, or None when none was kept yet."""
+    template = plain.templates.get(_key(run, plain))
+    if template is None:
+        return None
+    case, ytd, claim = run.case, run.ytd, plain.claim
+    self_pay, rate = case.self_pay, claim.rate
+    # engine.pricing.regular_part's arithmetic without its trace, notes and checks
+    deductible = claim.deductible if plain.fixed_deductible else run.statistic(claim.deductible, None)
+    cap, cap_used = (claim.cap, ytd.aid) if plain.fixed_cap else annual_cap(run, claim, None)
+    to_meet = deductible - ytd.self_pay if deductible > ytd.self_pay else ZERO
+    base = self_pay - to_meet if self_pay > to_meet else ZERO
+    raw = rate * base
+    if cap is None:
+        cap_left, amount = None, fen(raw)
+    else:
+        cap_left = cap - cap_used if cap > cap_used else ZERO
+        amount = fen(raw if raw < cap_left else cap_left)
+    fields, lists = template
+    values = fields.copy()
+    values.update(zip(_LISTS, map(list, lists)))
+    if not amount:  # what the paying answer says, but "zero" and why
+        values["status"], values["reason"] = "zero", zero_reason(run, deductible, to_meet, base, cap_left)
+    values["assistance"] = amount
+    values["parts"] = [Part.of({"kind": claim.kind, "base": base, "deductible": deductible, "rate": rate,
+                                "cap": cap, "cap_left": cap_left, "amount": amount, "cite": claim.cite})]
+    values["self_pay_after"] = self_pay - amount if self_pay > amount else ZERO
+    return Estimate.of(values)
+
+
+def learn(run: Run, plain: Plain, estimate: Estimate) -> None:
+    """Keep a paying answer of the general way as the template of its kind of bill."""
+    if estimate.status == "paid" and len(estimate.parts) == 1:
+        fields = estimate.__dict__
+        plain.templates.setdefault(_key(run, plain), (dict(fields), tuple(tuple(fields[name]) for name in _LISTS)))
