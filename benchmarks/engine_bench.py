@@ -253,16 +253,26 @@ def plain_amount(case: dict, claim) -> Decimal:
 
 
 def amounts_floor(cases: list[dict], repeat: int) -> dict:
-    """estimate(dict, explain=False) against plain_amount over the same 广西 inpatient cases."""
+    """estimate(dict, explain=False) against plain_amount over the same 广西 inpatient people, each
+    round new bills of them (ten sets), measured in turns so a busy moment of the machine slows both
+    alike; every amount of the first round is checked against the floor's."""
     policies = engine.load_policies()
     pairs = floor_cases(cases, policies)
+
+    def bills(seed: int) -> list[tuple[dict, object]]:
+        return [(case, claim) for k in range(10)
+                for case, claim in zip(new_bills([c for c, _ in pairs], seed * 10 + k), (c for _, c in pairs))]
+
+    rounds = [bills(seed) for seed in range(1, repeat + 1)]
     agree = sum(engine.estimate(c, policies=policies, explain=False).assistance == plain_amount(c, claim)
-                for c, claim in pairs)
-    just_cases = [c for c, _ in pairs]
-    engine_rate = _best_rate(lambda items: [engine.estimate(c, policies=policies, explain=False) for c in items],
-                             [just_cases] * repeat)
-    floor_rate = _best_rate(lambda items: [plain_amount(c, claim) for c, claim in items], [pairs] * repeat)
-    return {"n": len(pairs), "agree": agree, "engine": engine_rate, "floor": floor_rate}
+                for c, claim in rounds[0])
+    rates = [(_best_rate(lambda items: [engine.estimate(c, policies=policies, explain=False) for c, _ in items],
+                         [run]),
+              _best_rate(lambda items: [plain_amount(c, claim) for c, claim in items], [run]))
+             for run in rounds]
+    engine_rate = max((r[0] for r in rates), key=lambda r: r[2])
+    floor_rate = max((r[1] for r in rates), key=lambda r: r[2])
+    return {"n": len(rounds[0]), "agree": agree, "engine": engine_rate, "floor": floor_rate}
 
 
 FLOOR_SCRIPT = textwrap.dedent('''
@@ -401,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{'MET' if first_cpu >= GOAL_FIRST_PASS else 'NOT MET'} ({first_cpu / GOAL_FIRST_PASS:.2f}×)")
     floor = amounts_floor(cases, repeat)
     times = floor["floor"][2] / floor["engine"][2]
-    print(f"\namounts only vs a plain-Python floor (广西 inpatient, one identity, {floor['n']:,} cases, "
+    print(f"\namounts only vs a plain-Python floor (广西 inpatient, one identity, {floor['n']:,} bills a round, "
           f"{floor['agree']:,} agree):")
     print(f"  estimate(dict, explain=False) {floor['engine'][2]:>10,.0f} per CPU second "
           f"({1e6 / floor['engine'][2]:.1f} µs)")
