@@ -170,6 +170,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
         threading.Thread(target=_warm_and_freeze, args=(host, port), name="warm-up", daemon=True).start()
     trusted = app.state.jz.settings.trusted_proxies
     uvicorn.run(app, host=host, port=port, proxy_headers=bool(trusted), forwarded_allow_ips=trusted or "",
-                server_header=False, log_level="info", log_config=log_config(),
+                http="httptools", server_header=False, log_level="info", log_config=log_config(),
                 access_log=False)  # URLs can hold FAQ questions and the admin token
     return 0
