@@ -208,7 +208,7 @@ def _amount(values, name: str, n: int, problems: list) -> np.ndarray:
     if values.dtype.kind not in "iu":
         problems.append((name, zh, "must be whole fen (an integer column)", "必须是整数（分）", np.arange(min(n, 1))))
         return np.zeros(n, dtype=np.int64)
-    values = values.astype(np.int64)
+    values = values.astype(np.int64, copy=False)  # read, never written: no copy of an int64 column
     for bad, msg, msg_zh in ((values < 0, "must not be negative", "不能是负数"),
                              (values > MAX_FEN, "is absurdly large (over 100,000,000 yuan)",
                               "金额太大（超过1亿元），请核对")):
@@ -238,7 +238,7 @@ def _identities(values, n: int, problems: list) -> np.ndarray:
         problems.append(("identities", FIELD_ZH["identities"], "must be bit masks (identity_mask)",
                          "应为身份代码的位掩码", np.arange(min(n, 1))))
         return np.zeros(n, dtype=np.int64)
-    values = values.astype(np.int64)
+    values = values.astype(np.int64, copy=False)
     bad = (values < 0) | (values >= 1 << len(IDENTITIES))
     if bad.any():
         problems.append(("identities", FIELD_ZH["identities"], "unknown identity bits", "不认识的身份",
@@ -251,7 +251,7 @@ def _dates(values, n: int, problems: list) -> np.ndarray:
     if values is None:
         return np.full(n, np.datetime64(dt.date.today(), "D"))
     try:
-        values = values.astype("datetime64[D]")
+        values = values.astype("datetime64[D]", copy=False)
     except (ValueError, TypeError):
         problems.append(("date", FIELD_ZH["date"], "must be dates written YYYY-MM-DD",
                          "日期不存在或格式不对（应为 YYYY-MM-DD）", np.arange(min(n, 1))))
@@ -287,7 +287,7 @@ def _bad_values(values: np.ndarray, name: str, coded: dict) -> np.ndarray:
     kind = _kind(values)
     spec = FACT_SPECS[name]["kind"]
     if kind in "fi" and spec in ("int", "money"):
-        numbers = values.astype(np.float64)
+        numbers = values.astype(np.float64, copy=False)
         low, high = (FACT_SPECS[name]["min"], FACT_SPECS[name]["max"]) if spec == "int" else (0, float(MAX_AMOUNT))
         ok = (numbers >= low) & (numbers <= high) & ((numbers == np.round(numbers)) if spec == "int" else True)
         return ~np.isnan(numbers) & ~ok

@@ -340,3 +340,17 @@ def test_amounts_must_be_whole_fen():
 def test_columns_are_numpy():
     cols = table.table_from_cases(make_population(50, seed=3))
     assert cols["self_pay"].dtype == np.int64 and cols["date"].dtype == np.dtype("datetime64[D]")
+
+
+def test_the_callers_columns_are_left_as_they_were():
+    """The checked columns are the caller's own arrays where their type is already right (no copy):
+    nothing may write into them."""
+    cols = table.table_from_cases(make_population(3_000, seed=5, people=300))
+    before = {name: values.copy() for name, values in cols.items() if name != "facts"}
+    facts_before = {name: values.copy() for name, values in cols["facts"].items()}
+    table.estimate_table(cols)
+    for name, values in before.items():
+        assert np.array_equal(cols[name], values), name
+    for name, values in facts_before.items():
+        assert np.array_equal(cols["facts"][name], values, equal_nan=values.dtype.kind == "f"), name
+    assert "coded" not in cols and set(cols["facts"]) == set(facts_before)
