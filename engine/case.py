@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, create_model
@@ -128,18 +129,24 @@ _YMD_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _DATE_RANGE = f"must be a date from {FIRST_DATE} to {LAST_DATE}"
 
 
+@lru_cache(maxsize=4096)  # care dates repeat; a refused text raises and is not kept
+def _iso_date(text: str) -> dt.date:
+    text = text.strip()
+    try:  # fromisoformat alone also takes 2024-W01 (a week) and 20240601: the contract says YYYY-MM-DD
+        if not _YMD_RE.fullmatch(text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError("must be a real date written YYYY-MM-DD") from exc
+
+
 def _date(value: Any) -> Any:
     """A care date: YYYY-MM-DD, or a date; none means today. The range check lives here too:
     pydantic would run a Field(ge=, le=) after a BeforeValidator as two more Python calls."""
     if value is None:
         return dt.date.today()
     if isinstance(value, str):
-        try:  # fromisoformat alone also takes 2024-W01 (a week) and 20240601: the contract says YYYY-MM-DD
-            if not _YMD_RE.fullmatch(value.strip()):
-                raise ValueError(value)
-            value = dt.date.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise ValueError("must be a real date written YYYY-MM-DD") from exc
+        value = _iso_date(value)
     elif isinstance(value, dt.datetime):
         value = value.date()
     elif not isinstance(value, dt.date):
@@ -170,6 +177,8 @@ class Case(_In):
     year_to_date: Annotated[YearToDate, BeforeValidator(_section)] = Field(default_factory=lambda: _NO_YTD)
     facts: Annotated[Facts, BeforeValidator(_section)] = Field(default_factory=lambda: _NO_FACTS)
 
+
+_validate_case = Case.__pydantic_validator__.validate_python  # Case.model_validate less its keyword checks
 
 _ALLOWED = {
     "": set(Case.model_fields),
@@ -249,7 +258,7 @@ def parse_case(data: Any, strict: bool = False) -> Case:
         if unknown:
             raise CaseError(unknown)
     try:
-        case = Case.model_validate(data)
+        case = _validate_case(data)
     except ValidationError as exc:
         raise CaseError(_errors(exc)) from None
     return _once_each(case)
