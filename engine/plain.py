@@ -14,7 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import NamedTuple
 
-from .case import Estimate, Part
+from .case import Estimate, Part, construct
 from .context import Run
 from .money import ZERO, fen
 from .pricing import annual_cap, zero_reason
@@ -22,6 +22,7 @@ from .pricing import annual_cap, zero_reason
 # the answer's fields that hold a fresh list in every answer (the template's are never handed out)
 _LISTS = ("documents", "where_to_apply", "notes", "trace", "missing_facts", "readings", "assumed", "monitoring",
           "further_help", "alternatives")
+_PART_FIELDS = frozenset(Part.model_fields)  # a part names every field (as Part.of's fast case)
 
 
 class Plain(NamedTuple):
@@ -30,7 +31,8 @@ class Plain(NamedTuple):
     claim: object
     fixed_deductible: bool  # a figure, else a share of a dated statistic
     fixed_cap: bool  # a figure or none, else bracketed by the year's self-pay
-    templates: dict  # (in transition, care year, earlier aid counted) -> (the answer's fields, its lists)
+    templates: dict  # ((in transition, care year), earlier aid counted) -> (the answer's fields, lists, fields set)
+    days: dict  # care date -> (in transition, care year); a year of dates at most
 
 
 def plain_of(run: Run, profile) -> Plain | None:
@@ -46,13 +48,19 @@ def plain_of(run: Run, profile) -> Plain | None:
         return None
     if region.tilt is not None and care in region.tilt.care and tier.tilt_rate is not None:
         return None
-    return Plain(claim, claim.deductible.__class__ is Decimal, claim.cap is None or claim.cap.__class__ is Decimal, {})
+    fixed_cap = claim.cap is None or claim.cap.__class__ is Decimal
+    return Plain(claim, claim.deductible.__class__ is Decimal, fixed_cap, {}, {})
 
 
 def _key(run: Run, plain: Plain) -> tuple:
     case = run.case
+    day = plain.days.get(case.date)
+    if day is None:
+        if len(plain.days) > 366:
+            plain.days.clear()
+        day = plain.days[case.date] = (run.common.transition_period.value_on(case.date), case.date.year)
     earlier = plain.claim.cap is not None and plain.claim.earlier_aid_note is not None and case.year_to_date.aid > 0
-    return run.common.transition_period.value_on(case.date), case.date.year, earlier
+    return day, earlier
 
 
 def answer(run: Run, plain: Plain) -> Estimate | None:
@@ -73,20 +81,22 @@ def answer(run: Run, plain: Plain) -> Estimate | None:
     else:
         cap_left = cap - cap_used if cap > cap_used else ZERO
         amount = fen(raw if raw < cap_left else cap_left)
-    fields, lists = template
+    fields, lists, fields_set = template
     values = fields.copy()
     values.update(zip(_LISTS, map(list, lists)))
     if not amount:  # what the paying answer says, but "zero" and why
         values["status"], values["reason"] = "zero", zero_reason(run, deductible, to_meet, base, cap_left)
     values["assistance"] = amount
-    values["parts"] = [Part.of({"kind": claim.kind, "base": base, "deductible": deductible, "rate": rate,
-                                "cap": cap, "cap_left": cap_left, "amount": amount, "cite": claim.cite})]
+    values["parts"] = [construct(Part, {"kind": claim.kind, "base": base, "deductible": deductible, "rate": rate,
+                                        "cap": cap, "cap_left": cap_left, "amount": amount, "cite": claim.cite},
+                                 set(_PART_FIELDS), {})]
     values["self_pay_after"] = self_pay - amount if self_pay > amount else ZERO
-    return Estimate.of(values)
+    return construct(Estimate, values, set(fields_set), {})
 
 
 def learn(run: Run, plain: Plain, estimate: Estimate) -> None:
     """Keep a paying answer of the general way as the template of its kind of bill."""
     if estimate.status == "paid" and len(estimate.parts) == 1:
         fields = estimate.__dict__
-        plain.templates.setdefault(_key(run, plain), (dict(fields), tuple(tuple(fields[name]) for name in _LISTS)))
+        plain.templates.setdefault(_key(run, plain), (dict(fields), tuple(tuple(fields[name]) for name in _LISTS),
+                                                      frozenset(estimate.model_fields_set)))

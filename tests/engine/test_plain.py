@@ -4,6 +4,7 @@ the same people with other bills, at the deductible and the annual limit and one
 """
 from __future__ import annotations
 
+import datetime as dt
 import random
 from decimal import Decimal
 
@@ -152,3 +153,20 @@ def test_any_bill_of_anyone(monkeypatch, case, self_pay, aid):
     case = {**case, "self_pay": str(self_pay), "year_to_date": {"aid": str(aid)}}
     got, _ = through_plain([case], monkeypatch)
     assert got == [general(case, monkeypatch)]
+
+
+def test_one_template_a_year_and_period_over_many_care_dates(monkeypatch):
+    """Day after day of care (more than a year of dates, across the end of the transition period
+    and two new years): each kind of bill learns once, every answer is the general way's."""
+    start = dt.date(2025, 6, 1)
+    days = [str(start + dt.timedelta(days=k)) for k in range(0, 800, 2)]
+    cases = [{"region": "guangxi", "identities": ["dibao"], "care": "inpatient", "self_pay": "30000.55",
+              "date": day} for day in days]
+    assert profile_of(cases[0]).plain is not None
+    forget()
+    counting = Counting()
+    monkeypatch.setattr(plain, "answer", counting)
+    got = [whole(estimate_case(parse_case(case), POLICIES, explain=False)) for case in cases]
+    monkeypatch.undo()
+    assert counting.given == len(cases) - 3  # 2025 in the transition period, 2026 and 2027 after it
+    assert got == [general(case, monkeypatch) for case in cases]
