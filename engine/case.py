@@ -281,7 +281,8 @@ def parse_case_json(text: str | bytes, strict: bool = False) -> Case:
 
 def _once_each(case: Case) -> Case:
     """An identity listed twice counts once."""
-    if len(set(case.identities)) != len(case.identities):
+    ids = case.identities
+    if len(ids) > 1 and len(set(ids)) != len(ids):
         case = case.model_copy(update={"identities": list(dict.fromkeys(case.identities))})
     return case
 
