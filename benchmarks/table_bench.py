@@ -101,9 +101,11 @@ def _population(name: str, first: dict, warm: dict, policies, rng, check: int) -
     """The first call (the engine has not met these kinds of person: every profile is built) and a
     warm call (the same people, new bills), then agreement on a sample of the warm call."""
     n = len(warm["self_pay"])
+    kernel = os.times().system
     got, wall, cpu = timed(lambda: table.estimate_table(first, policies))
+    kernel = os.times().system - kernel  # a fresh process's first touch of its memory: page faults
     print(f"\n{name}: first call {_rate(len(first['self_pay']), wall, cpu)}; "
-          f"by the engine one by one: {got.engine_rows:,}")
+          f"by the engine one by one: {got.engine_rows:,}; {kernel:.2f} s of the CPU in the kernel")
     runs = [timed(lambda: table.estimate_table(warm, policies)) for _ in range(WARM_RUNS)]
     got, wall, cpu = min(runs, key=lambda r: r[2])
     print(f"  warm call, best of {WARM_RUNS} (CPU s {', '.join(f'{r[2]:.2f}' for r in runs)}): {_rate(n, wall, cpu)}; vectorised {1 - got.engine_rows / n:.2%} of rows "
