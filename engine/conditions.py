@@ -114,80 +114,95 @@ def _check_keys(raw: dict, allowed: set, where: str) -> None:
 
 
 def _compile(raw: Any, facts: list, thresholds: list, where: str) -> Compiled:
+    """One condition as a function of the context; the facts it reads and the thresholds it
+    compares them with are appended to `facts` and `thresholds`."""
     if not isinstance(raw, dict):
         raise ConditionError(f"{where}: a condition must be a mapping, got {type(raw).__name__}")
     if not raw:
         return _always
-    if "all" in raw or "any" in raw:
-        key = "all" if "all" in raw else "any"
-        _check_keys(raw, {key}, where)
-        items = raw[key]
-        if not isinstance(items, list) or not items:
-            raise ConditionError(f"{where}.{key}: needs a non-empty list")
-        parts = [_compile(item, facts, thresholds, f"{where}.{key}[{i}]") for i, item in enumerate(items)]
-        plain_identities = [item.get("identity") for item in items
-                            if isinstance(item, dict) and set(item) == {"identity"}]
-        if key == "any" and len(plain_identities) == len(items):
-            codes = frozenset(plain_identities)  # the common case: "any of these identities", one set test
-            return lambda ctx: (TRUE if not codes.isdisjoint(ctx.identities) else (False, ()))
-        return _all(parts) if key == "all" else _any(parts)
-    if "not" in raw:
-        _check_keys(raw, {"not"}, where)
-        inner = _compile(raw["not"], facts, thresholds, f"{where}.not")
-
-        def negate(ctx: Ctx) -> tuple:
-            value, notes = inner(ctx)
-            return (None if value is None else not value, notes)
-
-        return negate
-    if "identity" in raw:
-        _check_keys(raw, {"identity", "reading"}, where)
-        code = raw["identity"]
-        if code not in IDENTITIES:
-            raise ConditionError(f"{where}.identity: unknown identity code {code!r}")
-        reading = raw.get("reading")
-        hit = (True, (("reading", reading),)) if reading else TRUE
-
-        def has_identity(ctx: Ctx) -> tuple:
-            return hit if code in ctx.identities else (False, ())
-
-        return has_identity
-    if "care" in raw:
-        _check_keys(raw, {"care"}, where)
-        cares = raw["care"]
-        if not isinstance(cares, list) or any(c not in CARE_TYPES for c in cares):
-            raise ConditionError(f"{where}.care: must be a list of {CARE_TYPES}")
-        wanted = frozenset(cares)
-        return lambda ctx: (ctx.care in wanted, ())
-    if "assume" in raw:
-        _check_keys(raw, {"assume"}, where)
-        name = raw["assume"]
-        if not isinstance(name, str) or not name:
-            raise ConditionError(f"{where}.assume: needs a name")
-        result = (True, (("assumed", name),))
-        return lambda ctx: result
-    if "self_pay_share_of" in raw:
-        _check_keys(raw, {"self_pay_share_of", "share", "if_unknown"}, where)
-        fact = raw["self_pay_share_of"]
-        if fact not in FACTS:
-            raise ConditionError(f"{where}.self_pay_share_of: unknown fact {fact!r}")
-        share = _number(raw.get("share"), f"{where}.share")
-        if not (0 < share <= 1):
-            raise ConditionError(f"{where}.share: {share} is outside 0–1")
-        if_unknown = _if_unknown(raw, where)
-        facts.append(fact)
-        thresholds.append((fact, "share", share))
-
-        def share_of(ctx: Ctx) -> tuple:
-            value = ctx.facts.get(fact)
-            if value is None:
-                return _unknown(if_unknown, fact)
-            return (ctx.self_pay >= share * value, ())
-
-        return share_of
-    if "fact" in raw:
-        return _compile_fact(raw, facts, thresholds, where)
+    for key, form in _FORMS.items():  # in this order: a mapping with two forms' keys names the first
+        if key in raw:
+            return form(raw, facts, thresholds, where)
     raise ConditionError(f"{where}: not a condition: {raw!r}")
+
+
+def _compile_group(raw: dict, facts: list, thresholds: list, where: str) -> Compiled:
+    key = "all" if "all" in raw else "any"
+    _check_keys(raw, {key}, where)
+    items = raw[key]
+    if not isinstance(items, list) or not items:
+        raise ConditionError(f"{where}.{key}: needs a non-empty list")
+    parts = [_compile(item, facts, thresholds, f"{where}.{key}[{i}]") for i, item in enumerate(items)]
+    plain_identities = [item.get("identity") for item in items
+                        if isinstance(item, dict) and set(item) == {"identity"}]
+    if key == "any" and len(plain_identities) == len(items):
+        codes = frozenset(plain_identities)  # the common case: "any of these identities", one set test
+        return lambda ctx: (TRUE if not codes.isdisjoint(ctx.identities) else (False, ()))
+    return _all(parts) if key == "all" else _any(parts)
+
+
+def _compile_not(raw: dict, facts: list, thresholds: list, where: str) -> Compiled:
+    _check_keys(raw, {"not"}, where)
+    inner = _compile(raw["not"], facts, thresholds, f"{where}.not")
+
+    def negate(ctx: Ctx) -> tuple:
+        value, notes = inner(ctx)
+        return (None if value is None else not value, notes)
+
+    return negate
+
+
+def _compile_identity(raw: dict, facts: list, thresholds: list, where: str) -> Compiled:
+    _check_keys(raw, {"identity", "reading"}, where)
+    code = raw["identity"]
+    if code not in IDENTITIES:
+        raise ConditionError(f"{where}.identity: unknown identity code {code!r}")
+    reading = raw.get("reading")
+    hit = (True, (("reading", reading),)) if reading else TRUE
+
+    def has_identity(ctx: Ctx) -> tuple:
+        return hit if code in ctx.identities else (False, ())
+
+    return has_identity
+
+
+def _compile_care(raw: dict, facts: list, thresholds: list, where: str) -> Compiled:
+    _check_keys(raw, {"care"}, where)
+    cares = raw["care"]
+    if not isinstance(cares, list) or any(c not in CARE_TYPES for c in cares):
+        raise ConditionError(f"{where}.care: must be a list of {CARE_TYPES}")
+    wanted = frozenset(cares)
+    return lambda ctx: (ctx.care in wanted, ())
+
+
+def _compile_assume(raw: dict, facts: list, thresholds: list, where: str) -> Compiled:
+    _check_keys(raw, {"assume"}, where)
+    name = raw["assume"]
+    if not isinstance(name, str) or not name:
+        raise ConditionError(f"{where}.assume: needs a name")
+    result = (True, (("assumed", name),))
+    return lambda ctx: result
+
+
+def _compile_share(raw: dict, facts: list, thresholds: list, where: str) -> Compiled:
+    _check_keys(raw, {"self_pay_share_of", "share", "if_unknown"}, where)
+    fact = raw["self_pay_share_of"]
+    if fact not in FACTS:
+        raise ConditionError(f"{where}.self_pay_share_of: unknown fact {fact!r}")
+    share = _number(raw.get("share"), f"{where}.share")
+    if not (0 < share <= 1):
+        raise ConditionError(f"{where}.share: {share} is outside 0–1")
+    if_unknown = _if_unknown(raw, where)
+    facts.append(fact)
+    thresholds.append((fact, "share", share))
+
+    def share_of(ctx: Ctx) -> tuple:
+        value = ctx.facts.get(fact)
+        if value is None:
+            return _unknown(if_unknown, fact)
+        return (ctx.self_pay >= share * value, ())
+
+    return share_of
 
 
 def _if_unknown(raw: dict, where: str) -> str:
@@ -253,6 +268,12 @@ def _compile_fact(raw: dict, facts: list, thresholds: list, where: str) -> Compi
         return (test(value), ())
 
     return fact_test
+
+
+# the forms of a condition, by the key that names each (engine semantics: docs/engine-semantics.md)
+_FORMS = {"all": _compile_group, "any": _compile_group, "not": _compile_not, "identity": _compile_identity,
+          "care": _compile_care, "assume": _compile_assume, "self_pay_share_of": _compile_share,
+          "fact": _compile_fact}
 
 
 def _all(parts: list) -> Compiled:
