@@ -170,20 +170,32 @@ def build_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict]]:
 def read_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict], list[str]]:
     """(case dict, errors, readings): readings say how a value that needed the chat's understanding
     was read, for the form and the roster to show."""
-    def get(name: str) -> str:
-        value = fields.get(name)
-        if value is None:
-            return ""
-        if isinstance(value, (list, tuple)):
-            return "、".join(str(v) for v in value if str(v).strip())
-        return str(value).strip()
-
     case: dict[str, Any] = {}
     errors: list[dict] = []
-    facts: dict[str, Any] = {}
-    ytd: dict[str, Any] = {}
     readings: list[str] = []
 
+    def get(name: str) -> str:
+        return _field_text(fields.get(name))
+
+    _read_person(get, case, errors, readings)
+    _read_bill(get, case, errors, readings)
+    facts = _read_facts(get, errors, readings)
+    if facts:
+        case["facts"] = facts
+    return case, errors, readings
+
+
+def _field_text(value: Any) -> str:
+    """A form or roster cell as text; several values (a multi-select) joined with 、."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value if str(v).strip())
+    return str(value).strip()
+
+
+def _read_person(get, case: dict, errors: list, readings: list) -> None:
+    """Region, identities and the kind of care."""
     raw = get("region")
     if raw:
         try:
@@ -204,6 +216,10 @@ def read_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict], list[str]]:
             errors.append(_err("care", str(exc), f"{exc.message_zh}，可填：住院、门诊慢特病、重特大门诊、普通门诊"))
     else:
         errors.append(_err("care", "missing", "请填写就医类型"))
+
+
+def _read_bill(get, case: dict, errors: list, readings: list) -> None:
+    """The self-pay, the care date and what this year already brought."""
     raw = get("self_pay")
     if raw:
         case["self_pay"] = _money(raw, FIELD_LABELS["self_pay"], readings)
@@ -212,10 +228,14 @@ def read_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict], list[str]]:
     raw = get("date")
     if raw:
         case["date"] = date_text(raw)
-    for name, key in YTD.items():
-        raw = get(name)
-        if raw:
-            ytd[key] = _money(raw, FIELD_LABELS[name], readings)
+    ytd = {key: _money(get(name), FIELD_LABELS[name], readings) for name, key in YTD.items() if get(name)}
+    if ytd:
+        case["year_to_date"] = ytd
+
+
+def _read_facts(get, errors: list, readings: list) -> dict:
+    """The facts stated, each read by its kind (common.yaml `facts:`); a fact read as nothing is left out."""
+    facts: dict[str, Any] = {}
     for name in FACT_FIELDS:
         raw = get(name)
         if not raw:
@@ -231,9 +251,4 @@ def read_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict], list[str]]:
                 facts[name] = lookup(name, raw)
         except LabelError as exc:
             errors.append(_err(f"facts.{name}", str(exc), exc.message_zh))
-    if ytd:
-        case["year_to_date"] = ytd
-    facts = {k: v for k, v in facts.items() if v is not None}
-    if facts:
-        case["facts"] = facts
-    return case, errors, readings
+    return {k: v for k, v in facts.items() if v is not None}
