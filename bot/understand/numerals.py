@@ -73,6 +73,87 @@ def _tokens(s: str) -> list[tuple[str, object]] | None:
     return out
 
 
+class _Numeral:
+    """One numeral read token by token, left to right; a step returns False when the tokens are
+    not one number (3 5, 五百三千, 万 without a number)."""
+
+    __slots__ = ("total", "section", "num", "num_single", "last_unit", "zero_seen", "is_range", "last_big")
+
+    def __init__(self) -> None:
+        self.total = Decimal(0)  # sum of finished 万/亿 sections
+        self.section = Decimal(0)  # within the current 万 section
+        self.num: Decimal | None = None
+        self.num_single = False
+        self.last_unit: int | None = None  # last unit used (for 三万五 -> 五千)
+        self.zero_seen = False
+        self.is_range = False
+        self.last_big: int | None = None
+
+    def number(self, tok: tuple) -> bool:
+        if self.num is not None:
+            return False  # two numbers in a row: 3 5
+        if tok[0] == "range":
+            self.num, self.is_range, self.num_single = (tok[1] + tok[2]) / 2, True, True
+        else:
+            self.num, self.num_single = tok[1], tok[2]
+        return True
+
+    def about(self, tok: tuple) -> bool:
+        self.is_range = True
+        return True
+
+    def zero(self, tok: tuple) -> bool:
+        self.zero_seen = True
+        return self.num is None
+
+    def unit(self, tok: tuple) -> bool:
+        unit, last_unit, last_big = tok[1], self.last_unit, self.last_big
+        if self.num is None:
+            if unit != 10 or self.section != 0:
+                return False
+            self.num = Decimal(1)  # 十万 = 10万, 十五 = 15
+        if last_unit is not None and last_big is None and unit >= last_unit:
+            return False  # 五百三千
+        if last_big is not None and last_unit is not None and last_unit < last_big and unit >= last_unit:
+            return False
+        self.section += self.num * unit
+        self.last_unit, self.num, self.zero_seen = unit, None, False
+        return True
+
+    def big(self, tok: tuple) -> bool:
+        unit = tok[1]
+        if self.num is not None:
+            self.section += self.num
+            self.num = None
+        if self.section == 0 and self.total == 0:
+            return False  # 万 without a number
+        if self.last_big is not None and unit >= self.last_big:
+            return False  # 一万万 or 2亿万: multiplied (rare), refused
+        self.total += self.section * unit
+        self.section = Decimal(0)
+        self.last_big = self.last_unit = unit
+        self.zero_seen = False
+        return True
+
+    def value(self) -> tuple[Decimal, bool] | None:
+        num, last_unit = self.num, self.last_unit
+        if self.is_range and num is not None:
+            return None  # 七八 / 一二 without a unit is not a range of money (两三万 is)
+        section = self.section
+        if num is not None:
+            if last_unit is not None and not self.zero_seen and self.num_single and last_unit >= 10:
+                section += num * (Decimal(last_unit) / 10)  # 三万五 -> 5000, 八百五 -> 50
+            elif last_unit is not None and not self.zero_seen and last_unit >= 10 and num >= last_unit:
+                return None  # 3万50000
+            else:
+                section += num
+        return self.total + section, self.is_range
+
+
+_STEPS = {"num": _Numeral.number, "range": _Numeral.number, "about": _Numeral.about, "zero": _Numeral.zero,
+          "unit": _Numeral.unit, "big": _Numeral.big}
+
+
 def parse_numeral(s: str) -> tuple[Decimal, bool] | None:
     """Parse one numeral string. Returns (value, approximate) or None when it is not a number;
     approximate for ranges (两三万 -> 25000) and 十多万/十来万.
@@ -82,73 +163,12 @@ def parse_numeral(s: str) -> tuple[Decimal, bool] | None:
     toks = _tokens(s)
     if not toks:
         return None
-    total = Decimal(0)        # sum of finished 万/亿 sections
-    section = Decimal(0)      # within the current 万 section
-    num: Decimal | None = None
-    num_single = False
-    last_unit: int | None = None   # last unit used (for 三万五 -> 五千)
-    zero_seen = False
-    is_range = False
-    last_big = None
+    reading = _Numeral()
     for tok in toks:
-        kind = tok[0]
-        if kind in ("num", "range"):
-            if num is not None:
-                return None  # two numbers in a row: 3 5
-            if kind == "range":
-                num = (tok[1] + tok[2]) / 2
-                is_range = True
-                num_single = True
-            else:
-                num = tok[1]
-                num_single = tok[2]
-        elif kind == "about":
-            is_range = True
-            continue
-        elif kind == "zero":
-            zero_seen = True
-            if num is not None:
-                return None
-        elif kind == "unit":
-            unit = tok[1]
-            if num is None:
-                if unit == 10 and section == 0:
-                    num = Decimal(1)  # 十万 = 10万, 十五 = 15
-                else:
-                    return None
-            if last_unit is not None and last_big is None and unit >= last_unit:
-                return None  # 五百三千
-            if last_big is not None and last_unit is not None and last_unit < last_big and unit >= last_unit:
-                return None
-            section += num * unit
-            last_unit = unit
-            num = None
-            zero_seen = False
-        elif kind == "big":
-            unit = tok[1]
-            if num is not None:
-                section += num
-                num = None
-            if section == 0 and total == 0:
-                return None  # 万 without a number
-            if last_big is not None and unit >= last_big:
-                # 一万万 or 2亿万: multiply (rare): treat as error
-                return None
-            total += section * unit
-            section = Decimal(0)
-            last_big = unit
-            last_unit = unit
-            zero_seen = False
-    if is_range and num is not None:
-        return None  # 七八 / 一二 without a unit is not a range of money (两三万 is)
-    if num is not None:
-        if last_unit is not None and not zero_seen and num_single and last_unit >= 10:
-            section += num * (Decimal(last_unit) / 10)  # 三万五 -> 5000, 八百五 -> 50
-        elif last_unit is not None and not zero_seen and last_unit >= 10 and num >= last_unit:
-            return None  # 3万50000
-        else:
-            section += num
-    return total + section, is_range
+        step = _STEPS.get(tok[0])
+        if step is not None and not step(reading, tok):
+            return None
+    return reading.value()
 
 
 def cn_int(s: str) -> int | None:
