@@ -90,64 +90,69 @@ def _scan(text: str) -> tuple[list[_Found], list[int]]:
         if skip_next:
             skip_next = False
             continue
-        s = m.group(0)
-        start, end = m.start(), m.end()
-        # a run must not start with a unit other than 十 (万一, 千万别, 百度)
-        if s[0] in "百千万亿佰仟萬億wk":
+        if m.group(0)[0] in "百千万亿佰仟萬億wk":
+            continue  # a run must not start with a unit other than 十 (万一, 千万别, 百度)
+        pair = _range_of(t, m, runs[idx + 1] if idx + 1 < len(runs) else None)
+        if pair is not None:  # 2到3万 / 两到三千: the next run is its upper end
+            found.append(pair)
+            skip_next = True
             continue
-        # range: 2到3万 / 两到三千
-        nxt = runs[idx + 1] if idx + 1 < len(runs) else None
-        is_range = False
-        sep = t[end:nxt.start()] if nxt is not None else ""
-        if nxt is not None and _RANGE_SEP.match(sep or "x") and \
-                not (sep.startswith("或") and any(c in s for c in "万千百wk萬")):
-            s2 = nxt.group(0)
-            unit = ""
-            if s2[-1] in "万千百wk萬" and s[-1] not in "万千百wk萬十":
-                unit = s2[-1]
-            a = parse_numeral(s + unit)
-            b = parse_numeral(s2)
-            if a is not None and b is not None and a[0] < b[0]:
-                val = (a[0] + b[0]) / 2
-                after = t[nxt.end():nxt.end() + 3]
-                money = any(after.startswith(u) for u in _MONEY_AFTER) or any(c in s2 for c in "万千百wk萬")
-                found.append(_Found(val, start, nxt.end(), money, False, True))
-                skip_next = True
-                continue
-        parsed = parse_numeral(s)
-        if parsed is None:
-            continue
-        value, is_range = parsed
-        before = t[max(0, start - 2):start]
-        after = t[end:end + 4]
-        after_more = after.lstrip("多余来")  # 二十多年 -> 年
-        if (after[:1] in _NOT_MONEY_AFTER or after_more[:1] in _NOT_MONEY_AFTER) and \
-                not any(c in s for c in "万千wk萬"):
-            continue
-        if after_more[:1] in _NOT_MONEY_AFTER and after_more[:1] in "年岁天月次":
-            continue
-        pure_cn = not any(c.isdigit() for c in s) and not any(c in s for c in "十百千万亿拾佰仟萬億wk")
-        if pure_cn and len(s) >= 2 and after[:1] and "\u4e00" <= after[:1] <= "\u9fff" and \
-                not any(after.startswith(u) for u in _MONEY_AFTER):
-            continue  # 五四运动, 三五成群, 乱七八糟
-        if before[-1:] in ("几", "数", "若"):
-            vague_hits.append(start)
-            continue
-        if before.endswith("第"):
-            continue
-        if after[:2] in ("口人", "个人"):
-            continue
-        money = any(after.startswith(u) for u in _MONEY_AFTER) or any(c in s for c in "万千百wk萬") \
-            or before.endswith(("¥", "￥", "$"))
-        is_cn_single = len(s) == 1 and not s.isdigit()
-        if is_cn_single and not money:
-            # 一般, 一下, 三甲 … a lone Chinese digit is rarely an amount in a sentence
-            if strip_punct(t) not in (s, s + "元", s + "块"):
-                continue
-        negative = before.endswith(("-", "负")) and not (len(before) == 2 and before[0].isdigit() and before[1] == "-")
-        approx = is_range or bool(_MORE_RE.match(t, end - 1) if end - 1 >= 0 else False)
-        found.append(_Found(value, start, end, money, negative, approx))
+        one = _amount_at(t, m, vague_hits)
+        if one is not None:
+            found.append(one)
     return found, vague_hits
+
+
+def _range_of(t: str, m: re.Match, nxt: re.Match | None) -> _Found | None:
+    """The range this run opens with the next one (2到3万: the middle, approximate), if it does."""
+    if nxt is None:
+        return None
+    s, s2 = m.group(0), nxt.group(0)
+    sep = t[m.end():nxt.start()]
+    if not _RANGE_SEP.match(sep or "x") or (sep.startswith("或") and any(c in s for c in "万千百wk萬")):
+        return None
+    unit = s2[-1] if s2[-1] in "万千百wk萬" and s[-1] not in "万千百wk萬十" else ""
+    a = parse_numeral(s + unit)
+    b = parse_numeral(s2)
+    if a is None or b is None or a[0] >= b[0]:
+        return None
+    after = t[nxt.end():nxt.end() + 3]
+    money = any(after.startswith(u) for u in _MONEY_AFTER) or any(c in s2 for c in "万千百wk萬")
+    return _Found((a[0] + b[0]) / 2, m.start(), nxt.end(), money, False, True)
+
+
+def _amount_at(t: str, m: re.Match, vague_hits: list[int]) -> _Found | None:
+    """The amount this run says, or None when the words around it say it is not one (二十多年,
+    五四运动, 第三, 三口人, 几万: the last noted in vague_hits)."""
+    s, start, end = m.group(0), m.start(), m.end()
+    parsed = parse_numeral(s)
+    if parsed is None:
+        return None
+    value, is_range = parsed
+    before = t[max(0, start - 2):start]
+    after = t[end:end + 4]
+    after_more = after.lstrip("多余来")  # 二十多年 -> 年
+    if (after[:1] in _NOT_MONEY_AFTER or after_more[:1] in _NOT_MONEY_AFTER) and \
+            not any(c in s for c in "万千wk萬"):
+        return None
+    if after_more[:1] in _NOT_MONEY_AFTER and after_more[:1] in "年岁天月次":
+        return None
+    pure_cn = not any(c.isdigit() for c in s) and not any(c in s for c in "十百千万亿拾佰仟萬億wk")
+    if pure_cn and len(s) >= 2 and after[:1] and "\u4e00" <= after[:1] <= "\u9fff" and \
+            not any(after.startswith(u) for u in _MONEY_AFTER):
+        return None  # 五四运动, 三五成群, 乱七八糟
+    if before[-1:] in ("几", "数", "若"):
+        vague_hits.append(start)
+        return None
+    if before.endswith("第") or after[:2] in ("口人", "个人"):
+        return None
+    money = any(after.startswith(u) for u in _MONEY_AFTER) or any(c in s for c in "万千百wk萬") \
+        or before.endswith(("¥", "￥", "$"))
+    if len(s) == 1 and not s.isdigit() and not money and strip_punct(t) not in (s, s + "元", s + "块"):
+        return None  # 一般, 一下, 三甲 … a lone Chinese digit is rarely an amount in a sentence
+    negative = before.endswith(("-", "负")) and not (len(before) == 2 and before[0].isdigit() and before[1] == "-")
+    approx = is_range or bool(_MORE_RE.match(t, end - 1) if end - 1 >= 0 else False)
+    return _Found(value, start, end, money, negative, approx)
 
 
 _HUGE = Decimal(10) ** 15
