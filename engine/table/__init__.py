@@ -20,6 +20,8 @@ module per job:
 then the best category is picked by the engine's rule (engine.categories.rank_key: covered first,
 a category settled by rule over a discretionary frame, the largest amount, the lower rank), and
 rows dated before their document get the engine's "not yet in force" answer (no amount).
+After the check, rows are grouped and priced CHUNK at a time, so the arithmetic's temporaries stay
+the same size for any table (a fresh process's first touch of its memory was half the first call).
 
 Only a rule the integer arithmetic could not reproduce exactly (a figure that is not a whole fen,
 a rate with a huge denominator) sends its rows to `engine.estimate` one by one;
@@ -49,6 +51,7 @@ __all__ = ["AMOUNTS", "SETTLEMENTS", "Table", "TableError", "estimate_table", "f
            "identity_mask", "row_case", "table_from_cases"]
 
 SETTLEMENTS = ("one_stop", "application", "manual", "not_covered", "none")
+CHUNK = 1 << 19  # rows priced at a time: the temporaries stay bounded (~150 MB) whatever the table's size
 _NONE = SETTLEMENTS.index("none")
 
 
@@ -68,24 +71,44 @@ class Table:
         return None if index < 0 else self.categories[index]
 
 
-def estimate_table(cols: Mapping[str, Any], policies: Policies | None = None) -> Table:
+def estimate_table(cols: Mapping[str, Any], policies: Policies | None = None, chunk: int = CHUNK) -> Table:
     """Amounts, category and settlement of every row of a column table (see table_from_cases for
     the columns: region, care, identities as a bit mask, amounts in fen, date, facts). A bad value
-    in any row raises TableError naming the rows, before anything is computed."""
+    in any row raises TableError naming the rows, before anything is computed. Rows are priced
+    `chunk` at a time (the answers are the same for any chunk size)."""
+    if chunk < 1:
+        raise ValueError(f"chunk must be at least one row, got {chunk}")
     policies = policies or load_policies()
     cols = checked(cols, policies)
     n = len(cols["self_pay"])
     out = Table(np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64), np.full(n, _NONE, dtype=np.int64),
                 [], 0)
-    if not n:
-        return out
+    categories: dict[tuple, int] = {}
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        part = Table(out.assistance_fen[start:stop], out.category[start:stop], out.settlement[start:stop],
+                     out.categories, 0)  # views: the part writes the whole table's rows
+        _estimate_rows(_rows_of(cols, start, stop), policies, part, categories)
+        out.engine_rows += part.engine_rows
+    return out
+
+
+def _rows_of(cols: Mapping, start: int, stop: int) -> dict:
+    """Rows start..stop of checked columns (views, no copies), with their word codes."""
+    part = {name: values[start:stop] for name, values in cols.items() if name not in ("facts", "coded")}
+    part["facts"] = {name: values[start:stop] for name, values in cols["facts"].items()}
+    part["coded"] = {name: (codes[start:stop], names) for name, (codes, names) in cols["coded"].items()}
+    return part
+
+
+def _estimate_rows(cols: Mapping, policies: Policies, out: Table, categories: dict) -> None:
+    """estimate_table's work on checked rows, written into `out`."""
     grouped = group_rows(cols, policies)
     plans = [_plan_of(cols, row, grouped.policies[rules], policies)
              for row, rules in zip(grouped.first.tolist(), grouped.rules[grouped.first].tolist())]
     starts = np.array([np.datetime64(p.document.effective_from, "D") for p in grouped.policies])
     early = cols["date"] < starts[grouped.rules]  # the engine: "the document is not in force yet"
     by_engine = np.array([p is None for p in plans], dtype=bool)[grouped.group] & ~early
-    categories: dict[tuple, int] = {}
     inexact = _vectorised(cols, grouped.group, plans, ~by_engine & ~early, policies, out, categories)
     by_engine |= inexact
     out.engine_rows = int(by_engine.sum())
@@ -94,7 +117,6 @@ def estimate_table(cols: Mapping[str, Any], policies: Policies | None = None) ->
         out.assistance_fen[row] = int(est.assistance * HUNDRED)
         out.category[row] = -1 if est.category is None else _category_index(est.category, categories, out)
         out.settlement[row] = SETTLEMENTS.index(est.settlement)
-    return out
 
 
 def _plan_of(cols: Mapping, row: int, region, policies: Policies) -> list | None:

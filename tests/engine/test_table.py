@@ -269,6 +269,34 @@ def test_a_figure_not_in_whole_fen_is_left_to_the_engine(tmp_path):
     assert not wrong and got.engine_rows == len(odd)
 
 
+
+@pytest.mark.parametrize("chunk", [1, 7, 1000])
+def test_any_chunk_size_gives_the_same_table(chunk, tmp_path):
+    """Rows priced a chunk at a time (estimate_table's `chunk`): the same amounts, categories and
+    settlements as the whole table at once — with rows before their document, rows the engine
+    prices (a deductible of half a fen) and a category first met in a later chunk."""
+    path = tmp_path / "policies"
+    shutil.copytree(policy_dir(), path, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    data = yaml.safe_load((path / "guangxi.yaml").read_text(encoding="utf-8"))
+    tier, claim = next((t, c) for t in data["tiers"] for c in t["claims"] if set(t["when"]) == {"identity"}
+                       and "inpatient" in c["care"] and isinstance(c.get("deductible"), (int, float)) and c["deductible"])
+    claim["deductible"] = float(Decimal(str(claim["deductible"])) + Decimal("0.005"))
+    (path / "guangxi.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    policies = load(path)
+    odd = [{"region": "guangxi", "identities": [tier["when"]["identity"]], "care": "inpatient", "self_pay": 5000 + i,
+            "date": "2024-06-01"} for i in range(9)]
+    cases = make_population(2_000, seed=21, people=150) + odd + [{**odd[0], "date": "2019-01-01"}]
+    cols = table.table_from_cases(cases)
+    whole = table.estimate_table(cols, policies)
+    parts = table.estimate_table(cols, policies, chunk=chunk)
+    assert parts.engine_rows == whole.engine_rows >= len(odd)  # the population has such people too
+    assert [parts.category_of(i) for i in range(len(cases))] == [whole.category_of(i) for i in range(len(cases))]
+    assert parts.assistance_fen.tolist() == whole.assistance_fen.tolist()
+    assert parts.settlement.tolist() == whole.settlement.tolist()
+    wrong, _ = _disagreements(cases, policies)
+    assert not wrong
+
+
 # ---------------------------------------------------------------------------------------- bad rows
 
 
