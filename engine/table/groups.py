@@ -67,48 +67,51 @@ def _rules(cols: Mapping, policies: Policies, region: np.ndarray, names: list) -
 
 def coded_words(values: np.ndarray) -> tuple[np.ndarray, list]:
     """(codes, the word of each code) of a column of words."""
-    codes = _codes(values)
-    return codes, _names(values, codes)
+    empty = values == ""
+    if np.count_nonzero(empty) * 2 > len(values):  # a fact most rows leave unstated: code the rest
+        at = np.flatnonzero(~empty)
+        codes = np.zeros(len(values), dtype=np.int64)
+        stated, names = coded_words(values[at])
+        codes[at] = stated + 1
+        return codes, [""] + names
+    return _codes_by_compare(values, dict.fromkeys(np.unique(values[:FEW]).tolist()), exhaustive=False)
 
 
 def _codes(values: np.ndarray) -> np.ndarray:
     """Small integer codes of a column (equal values, equal codes; None is a value)."""
     if values.dtype.kind in "US":
-        empty = values == ""
-        if np.count_nonzero(empty) * 2 > len(values):  # a fact most rows leave unstated: code the rest
-            at = np.flatnonzero(~empty)
-            codes = np.zeros(len(values), dtype=np.int64)
-            codes[at] = _codes(values[at]) + 1
-            return codes
-        return _codes_by_compare(values, dict.fromkeys(np.unique(values[:FEW]).tolist()), exhaustive=False)
+        return coded_words(values)[0]
     if values.dtype != object:
         return _dense(values)[0]
     distinct = set(values.tolist())
     if len(distinct) <= FEW:  # a fact with few values: one comparison per value, in C
-        return _codes_by_compare(values, distinct, exhaustive=True)
+        return _codes_by_compare(values, distinct, exhaustive=True)[0]
     seen: dict = {}
     return np.fromiter((seen.setdefault(v, len(seen)) for v in values.tolist()), dtype=np.int64, count=len(values))
 
 
-def _codes_by_compare(values: np.ndarray, known, exhaustive: bool) -> np.ndarray:
+def _codes_by_compare(values: np.ndarray, known, exhaustive: bool) -> tuple[np.ndarray, list]:
+    """(codes, the value of each code): the known values first, in their order, then (unless
+    `exhaustive`) any other value in the order of its first row."""
     codes = np.zeros(len(values), dtype=np.int64)
     seen = np.zeros(len(values), dtype=bool)
     same = np.empty(len(values), dtype=bool)
-    k = 0
-    for k, value in enumerate(known):  # at most FEW: the byte-sized product below cannot overflow
+    names = list(known)
+    for k, value in enumerate(names):  # at most FEW: the byte-sized product below cannot overflow
         np.equal(values, None if value is None else value, out=same)
         if k:
             codes += same.view(np.int8) * np.int8(k)
         seen |= same
     if exhaustive:
-        return codes
+        return codes, names
     left = ~seen
     while left.any():  # names not among the first rows
-        k += 1
-        same = values == values[np.argmax(left)]
-        codes[same] = k
+        word = values[np.argmax(left)]
+        same = values == word
+        codes[same] = len(names)
+        names.append(word.item() if hasattr(word, "item") else word)
         left &= ~same
-    return codes
+    return codes, names
 
 
 def _numbers(values: np.ndarray) -> np.ndarray:
@@ -150,11 +153,6 @@ def _dense(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _counted(n: int) -> int:
     """How large a range of integer codes is counted into a table rather than sorted."""
     return max(4 * n, 1 << 16)
-
-
-def _names(values: np.ndarray, codes: np.ndarray) -> list:
-    """The value of each code, in code order."""
-    return [str(values[i]) for i in _dense(codes)[1]]
 
 
 def _fact_codes(by_rules: list, values: np.ndarray, name: str, coded) -> np.ndarray | None:
