@@ -249,9 +249,9 @@ def test_dated_values_and_a_second_document(dated_policies):
     assert got.assistance_fen[0] == 0 and rates[0] == rates[1] > rates[2] == rates[3] > rates[4]
 
 
-def test_a_figure_not_in_whole_fen_is_left_to_the_engine(tmp_path):
-    """A deductible of half a fen: the integer arithmetic would not be exact, so exactly those rows
-    are priced by engine.estimate one by one (and still agree); the rest stay vectorised."""
+def _half_fen_deductible(tmp_path) -> tuple:
+    """The shipped policies with one 广西 identity's inpatient deductible half a fen higher: (the
+    policies, that identity's code)."""
     path = tmp_path / "policies"
     shutil.copytree(policy_dir(), path, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
     data = yaml.safe_load((path / "guangxi.yaml").read_text(encoding="utf-8"))
@@ -259,8 +259,13 @@ def test_a_figure_not_in_whole_fen_is_left_to_the_engine(tmp_path):
                        and "inpatient" in c["care"] and isinstance(c.get("deductible"), (int, float)) and c["deductible"])
     claim["deductible"] = float(Decimal(str(claim["deductible"])) + Decimal("0.005"))
     (path / "guangxi.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    policies = load(path)
-    code = tier["when"]["identity"]
+    return load(path), tier["when"]["identity"]
+
+
+def test_a_figure_not_in_whole_fen_is_left_to_the_engine(tmp_path):
+    """A deductible of half a fen: the integer arithmetic would not be exact, so exactly those rows
+    are priced by engine.estimate one by one (and still agree); the rest stay vectorised."""
+    policies, code = _half_fen_deductible(tmp_path)
     odd = [{"region": "guangxi", "identities": [code], "care": "inpatient", "self_pay": 5000 + i,
             "date": "2024-06-01"} for i in range(20)]
     plain = [{"region": "guangxi", "identities": ["dibao"], "care": "inpatient", "self_pay": 5000 + i,
@@ -275,15 +280,8 @@ def test_any_chunk_size_gives_the_same_table(chunk, tmp_path):
     """Rows priced a chunk at a time (estimate_table's `chunk`): the same amounts, categories and
     settlements as the whole table at once — with rows before their document, rows the engine
     prices (a deductible of half a fen) and a category first met in a later chunk."""
-    path = tmp_path / "policies"
-    shutil.copytree(policy_dir(), path, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    data = yaml.safe_load((path / "guangxi.yaml").read_text(encoding="utf-8"))
-    tier, claim = next((t, c) for t in data["tiers"] for c in t["claims"] if set(t["when"]) == {"identity"}
-                       and "inpatient" in c["care"] and isinstance(c.get("deductible"), (int, float)) and c["deductible"])
-    claim["deductible"] = float(Decimal(str(claim["deductible"])) + Decimal("0.005"))
-    (path / "guangxi.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    policies = load(path)
-    odd = [{"region": "guangxi", "identities": [tier["when"]["identity"]], "care": "inpatient", "self_pay": 5000 + i,
+    policies, code = _half_fen_deductible(tmp_path)
+    odd = [{"region": "guangxi", "identities": [code], "care": "inpatient", "self_pay": 5000 + i,
             "date": "2024-06-01"} for i in range(9)]
     cases = make_population(2_000, seed=21, people=150) + odd + [{**odd[0], "date": "2019-01-01"}]
     cols = table.table_from_cases(cases)
