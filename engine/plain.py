@@ -3,9 +3,9 @@ and an annual limit, nothing on top (no second tier, no 倾斜救助, no `requir
 rule, no fact missing).
 
 For such a person everything but the amount follows from the person and the year: the category,
-settlement, side benefits, Readings and assumptions. The first estimate of each (person, year,
-earlier aid or not) goes the general way (engine.calc) and leaves its answer here as a template;
-later bills of the same kind only run the claim's arithmetic and fill the template's amounts in
+settlement, side benefits, Readings and assumptions. The first estimate of each (person, transition
+period, care year, document expired or not, earlier aid or not) goes the general way (engine.calc)
+and leaves its answer here as a template; later bills of the same kind only run the claim's arithmetic and fill the template's amounts in
 (a bill that gets nothing: "zero", and the reason, which quotes the amounts).
 tests/engine/test_plain.py holds every answer equal to the general one.
 """
@@ -31,8 +31,8 @@ class Plain(NamedTuple):
     claim: object
     fixed_deductible: bool  # a figure, else a share of a dated statistic
     fixed_cap: bool  # a figure or none, else bracketed by the year's self-pay
-    templates: dict  # ((in transition, care year), earlier aid counted) -> (the answer's fields, lists, fields set)
-    days: dict  # care date -> (in transition, care year); a year of dates at most
+    templates: dict  # ((in transition, care year, document expired), earlier aid) -> (fields, lists, fields set)
+    days: dict  # care date -> (in transition, care year, document expired); a year of dates at most
 
 
 def plain_of(run: Run, profile) -> Plain | None:
@@ -58,7 +58,9 @@ def _key(run: Run, plain: Plain) -> tuple:
     if day is None:
         if len(plain.days) > 366:
             plain.days.clear()
-        day = plain.days[case.date] = (run.common.transition_period.value_on(case.date), case.date.year)
+        until = run.region.document.effective_until  # an answer after it may say more (calc's notes)
+        day = plain.days[case.date] = (run.common.transition_period.value_on(case.date), case.date.year,
+                                       until is not None and case.date > until)
     earlier = plain.claim.cap is not None and plain.claim.earlier_aid_note is not None and case.year_to_date.aid > 0
     return day, earlier
 

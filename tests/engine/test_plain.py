@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import shutil
 from decimal import Decimal
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +21,7 @@ from engine.calc import estimate_case
 from engine.case import parse_case
 from engine.conditions import CARE_TYPES, IDENTITIES
 from engine.context import Run
-from engine.policy import REGIONS
+from engine.policy import REGIONS, load, policy_dir
 
 POLICIES = engine.load_policies()
 FEN = Decimal("0.01")
@@ -170,3 +172,26 @@ def test_one_template_a_year_and_period_over_many_care_dates(monkeypatch):
     monkeypatch.undo()
     assert counting.given == len(cases) - 3  # 2025 in the transition period, 2026 and 2027 after it
     assert got == [general(case, monkeypatch) for case in cases]
+
+
+def test_a_document_that_expires_mid_year_keeps_its_own_templates(tmp_path, monkeypatch):
+    """Care after the document's end may be answered with more (calc notes it): the dates after it
+    never take the template of the dates before it, in the same year."""
+    path = tmp_path / "policies"
+    shutil.copytree(policy_dir(), path, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    data = yaml.safe_load((path / "guangxi.yaml").read_text(encoding="utf-8"))
+    data["document"]["effective_until"] = "2024-06-30"
+    (path / "guangxi.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    policies = load(path)
+    cases = [{"region": "guangxi", "identities": ["dibao"], "care": "inpatient", "self_pay": "30000.55",
+              "date": f"2024-{month:02d}-15"} for month in range(1, 13)]
+    counting = Counting()
+    monkeypatch.setattr(plain, "answer", counting)
+    got = [estimate_case(parse_case(case), policies, explain=False) for case in cases]
+    monkeypatch.undo()
+    assert counting.given == len(cases) - 2  # one template before the end, one after
+    for region in policies.regions.values():
+        region.clear_memo()
+    monkeypatch.setattr(plain, "answer", lambda run, found: None)
+    assert [whole(est) for est in got] == [whole(estimate_case(parse_case(case), policies, explain=False))
+                                           for case in cases]
