@@ -5,32 +5,29 @@ rule, no fact missing).
 For such a person everything but the amount follows from the person and the year: the category,
 settlement, side benefits, Readings and assumptions. The first estimate of each (person, transition
 period, care year, document expired or not, earlier aid or not) goes the general way (engine.calc)
-and leaves its answer here as a template; later bills of the same kind only run the claim's arithmetic and fill the template's amounts in
-(a bill that gets nothing: "zero", and the reason, which quotes the amounts).
+and leaves its answer here as a template; later bills of the same kind only price the claim
+(engine.pricing.regular_part, without its trace) and fill the template's amounts in (a bill that
+gets nothing: "zero", and the reason, which quotes the amounts).
 tests/engine/test_plain.py holds every answer equal to the general one.
 """
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import NamedTuple
 
-from .case import Estimate, Part, construct
+from .case import Estimate, construct
 from .context import Run
-from .money import ZERO, fen
-from .pricing import annual_cap, zero_reason
+from .money import ZERO
+from .pricing import regular_part
 
 # the answer's fields that hold a fresh list in every answer (the template's are never handed out)
 _LISTS = ("documents", "where_to_apply", "notes", "trace", "missing_facts", "readings", "assumed", "monitoring",
           "further_help", "alternatives")
-_PART_FIELDS = frozenset(Part.model_fields)  # a part names every field (as Part.of's fast case)
 
 
 class Plain(NamedTuple):
     """The one claim rule a kind of person's bills are priced by, and the answers seen so far."""
 
     claim: object
-    fixed_deductible: bool  # a figure, else a share of a dated statistic
-    fixed_cap: bool  # a figure or none, else bracketed by the year's self-pay
     templates: dict  # ((in transition, care year, document expired), earlier aid) -> (fields, lists, fields set)
     days: dict  # care date -> (in transition, care year, document expired); a year of dates at most
 
@@ -48,8 +45,7 @@ def plain_of(run: Run, profile) -> Plain | None:
         return None
     if region.tilt is not None and care in region.tilt.care and tier.tilt_rate is not None:
         return None
-    fixed_cap = claim.cap is None or claim.cap.__class__ is Decimal
-    return Plain(claim, claim.deductible.__class__ is Decimal, fixed_cap, {}, {})
+    return Plain(claim, {}, {})
 
 
 def _key(run: Run, plain: Plain) -> tuple:
@@ -70,28 +66,15 @@ def answer(run: Run, plain: Plain) -> Estimate | None:
     template = plain.templates.get(_key(run, plain))
     if template is None:
         return None
-    case, ytd, claim = run.case, run.ytd, plain.claim
-    self_pay, rate = case.self_pay, claim.rate
-    # engine.pricing.regular_part's arithmetic without its trace, notes and checks
-    deductible = claim.deductible if plain.fixed_deductible else run.statistic(claim.deductible, None)
-    cap, cap_used = (claim.cap, ytd.aid) if plain.fixed_cap else annual_cap(run, claim, None)
-    to_meet = deductible - ytd.self_pay if deductible > ytd.self_pay else ZERO
-    base = self_pay - to_meet if self_pay > to_meet else ZERO
-    raw = rate * base
-    if cap is None:
-        cap_left, amount = None, fen(raw)
-    else:
-        cap_left = cap - cap_used if cap > cap_used else ZERO
-        amount = fen(raw if raw < cap_left else cap_left)
+    part, _, _, _, reason = regular_part(run, plain.claim, None)  # the claim's arithmetic, without its trace
+    amount, self_pay = part.amount, run.case.self_pay
     fields, lists, fields_set = template
     values = fields.copy()
     values.update(zip(_LISTS, map(list, lists)))
     if not amount:  # what the paying answer says, but "zero" and why
-        values["status"], values["reason"] = "zero", zero_reason(run, deductible, to_meet, base, cap_left)
+        values["status"], values["reason"] = "zero", reason
     values["assistance"] = amount
-    values["parts"] = [construct(Part, {"kind": claim.kind, "base": base, "deductible": deductible, "rate": rate,
-                                        "cap": cap, "cap_left": cap_left, "amount": amount, "cite": claim.cite},
-                                 set(_PART_FIELDS), {})]
+    values["parts"] = [part]
     values["self_pay_after"] = self_pay - amount if self_pay > amount else ZERO
     return construct(Estimate, values, set(fields_set), {})
 

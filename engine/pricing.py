@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from .case import FACT_LABELS, Part
+from .case import FACT_LABELS, Part, construct
 from .context import Run, cited
 from .extras import major_part, tilt_part
 from .money import ZERO, fen, percent, yuan
@@ -40,6 +40,7 @@ class Regular(NamedTuple):
     reason: str | None
 
 
+_PART_FIELDS = frozenset(Part.model_fields)  # a part names every field: built straight, as Part.of would
 _regular = functools.partial(tuple.__new__, Regular)  # C-level construction: once per priced claim
 
 
@@ -128,8 +129,8 @@ def regular_part(run: Run, claim: Claim, trace: list | None) -> Regular:
         raw = rate * base
         amount = raw if raw < cap_left else cap_left
     amount = fen(amount)
-    part = Part.of({"kind": claim.kind, "base": base, "deductible": deductible, "rate": rate, "cap": cap,
-                    "cap_left": cap_left, "amount": amount, "cite": claim.cite})
+    part = construct(Part, {"kind": claim.kind, "base": base, "deductible": deductible, "rate": rate, "cap": cap,
+                            "cap_left": cap_left, "amount": amount, "cite": claim.cite}, set(_PART_FIELDS), {})
     if claim.reading:
         notes += (("reading", claim.reading),)
     if trace is not None:
