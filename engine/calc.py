@@ -56,14 +56,14 @@ def estimate_case(case: Case, policies: Policies, explain: bool = True) -> Estim
     doc = region.document
     if case.date < doc.effective_from:
         return before_document(run, policy_ref(region))
-    notes: list[str] = []
-    if doc.effective_until and case.date > doc.effective_until:
-        notes.append(run.common.say["document_expired"](title=doc.title, until=doc.effective_until))
     profile = region.memo(run.who, lambda: Profile(run))
     if not explain and profile.plain is not None:
         found = plain.answer(run, profile.plain)
         if found is not None:
             return found
+    notes: list[str] = []
+    if doc.effective_until and case.date > doc.effective_until:
+        notes.append(run.common.say["document_expired"](title=doc.title, until=doc.effective_until))
     matched, failed = _with_requires(run, profile) if profile.needs_requires else (profile.matched, [])
     if not matched:
         return no_category(run, profile, failed, notes)
