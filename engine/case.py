@@ -283,7 +283,7 @@ def _once_each(case: Case) -> Case:
     """An identity listed twice counts once."""
     ids = case.identities
     if len(ids) > 1 and len(set(ids)) != len(ids):
-        case = case.model_copy(update={"identities": list(dict.fromkeys(case.identities))})
+        case = case.model_copy(update={"identities": list(dict.fromkeys(ids))})
     return case
 
 

@@ -228,7 +228,7 @@ def _read_bill(get, case: dict, errors: list, readings: list) -> None:
     raw = get("date")
     if raw:
         case["date"] = date_text(raw)
-    ytd = {key: _money(get(name), FIELD_LABELS[name], readings) for name, key in YTD.items() if get(name)}
+    ytd = {key: _money(raw, FIELD_LABELS[name], readings) for name, key in YTD.items() if (raw := get(name))}
     if ytd:
         case["year_to_date"] = ytd
 

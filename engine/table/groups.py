@@ -109,7 +109,7 @@ def _codes_by_compare(values: np.ndarray, known, exhaustive: bool) -> tuple[np.n
         word = values[np.argmax(left)]
         same = values == word
         codes[same] = len(names)
-        names.append(word.item() if hasattr(word, "item") else word)
+        names.append(word.item())  # a word of a str or bytes column, as the known ones are
         left &= ~same
     return codes, names
 
