@@ -11,7 +11,7 @@ import engine
 
 from .. import render
 from ..messages import Message
-from ..understand import extract, is_opener, label as identity_label, looks_like_question, parse_amount
+from ..understand import extract, is_opener, label as identity_label, looks_like_question, parse_amount, says_home
 from .state import (
     B_DONE_PICK, B_NONE, ESSENTIALS, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _get, _hint,
     _is_essential, _options, _policies, _region_buttons, _set, _show, _snapshot,
@@ -19,7 +19,7 @@ from .state import (
 from .ask import _ask, _confirm_message, _next
 from .edits import _reask
 from .parsers import (
-    _answer_pending, _more_than_bill, _not_understood, _remember_home, _says_home, _self_pay_notes,
+    _answer_pending, _more_than_bill, _not_understood, _remember_home, _self_pay_notes,
     _skip_inline, _where_from_place, _which_city,
 )
 
@@ -267,7 +267,7 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
 
 def _merge_skips(state: State, ext, key: str, value: Any, answered: str | None, skip_money: bool) -> bool:
     """An essential slot the message stated that is not merged from it."""
-    if key == "region" and "where" in (answered, state.pending) and not _says_home(ext.text):
+    if key == "region" and "where" in (answered, state.pending) and not says_home(ext.text):
         return True  # a place named for 在哪里看的病 is where the care was, not the patient's home
     if key == "self_pay" and skip_money:
         return True
@@ -325,7 +325,7 @@ _CARE_PLACE_RE = re.compile(r"在.{1,8}(看的|看病|住的院|住院|治|做�
 
 
 def _about_care_place(text: str) -> bool:
-    return bool(_CARE_PLACE_RE.search(text or "")) and not _says_home(text)
+    return bool(_CARE_PLACE_RE.search(text or "")) and not says_home(text)
 
 
 def _merge_notes(key: str, ext, value: Any) -> list[str]:

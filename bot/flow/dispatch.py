@@ -9,13 +9,14 @@ from engine.case import construct
 
 from .. import render
 from ..messages import Button, Message
-from ..understand import classify, normalize
+from ..understand import classify, meaning_of, normalize
 from .state import (
     B_BACK, B_BENEFITS, B_CADRE, B_DETAIL, B_DOCS, B_DONE_PICK, B_EDIT, B_FILL, B_NEXT, B_NONE, B_PRINT,
-    B_RESTART, B_SKIP, FlowConfig, Reply, State, _ORIGIN, _button, _clone, _hint, _options, _policies,
+    B_RESTART, B_SKIP, FlowConfig, Reply, State, _ORIGIN, _about_question, _button, _clone, _explanation, _hint,
+    _options, _policies,
 )
 from .results import _result_part
-from .ask import _ask, _fill
+from .ask import _ask, _confirm_message, _fill
 from .edits import _back, _edit_menu, _on_confirm, _on_edit_choice, _reask
 from .answers import _answer, _opener, _skip
 
@@ -86,7 +87,7 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             state.confirm = None  # a command drops the pending confirmation (nothing was changed)
             if text == B_BACK or said == "back":
                 return [_reask(state, cfg, _hint("not_changed"))]
-        elif not (text == "/help" or said in ("help", "human")):  # help: answered, then asked again
+        elif not (text == "/help" or said in ("help", "human", "explain")):  # answered, then asked again
             return _on_confirm(state, text, cfg)
     if state.pending and state.pending != "edit" and (
             text in _options(state.pending, state, cfg) or text in (B_DONE_PICK, B_NONE, "不清楚")):
@@ -104,6 +105,11 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         return _back(state, cfg)
     if text == B_EDIT or intent == "edit":
         return _edit_menu(state, cfg)
+    term = meaning_of(text) if intent is None else None
+    if intent == "explain":
+        return _explain(state, cfg)
+    if term and state.pending and _about_question(state.pending, term, state, cfg):
+        return _explain_term(state, text, cfg)
     finished = state.done and not state.pending and state.confirm is None
     if text == "/help" or intent == "help":
         return [Message(text=render.render_constant("help.j2"), kind="info"),
@@ -124,3 +130,25 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     if state.pending and (text == B_SKIP or intent == "skip"):
         return _skip(state, cfg)
     return _answer(state, text, cfg)
+
+
+def _explain(state: State, cfg: FlowConfig) -> list[Message]:
+    """"什么意思": what is being asked, in plainer words, and the same question again (nothing changes)."""
+    if state.confirm is not None:
+        yes, no = (button.label for button in _confirm_message(state).buttons)
+        lead = _hint("explain_confirm", unsure=bool(state.confirm.get("unsure")), yes=yes, no=no)
+    elif state.pending:
+        lead = _explanation(state.pending, state, cfg)
+    else:
+        lead = _hint("explain_done", detail=B_DETAIL) if state.done else _hint("back_to_question")
+    return [_reask(state, cfg, lead)]
+
+
+def _explain_term(state: State, text: str, cfg: FlowConfig) -> list[Message]:
+    """"什么叫备案" at the question that asks about it: the FAQ's cited answer when there is one,
+    then the question in plainer words and asked again."""
+    answer = cfg.faq(text, state.slots.get("region")) if cfg.faq is not None else []
+    lead = _explanation(state.pending, state, cfg)
+    if answer:
+        lead = f"{_hint('back_to_question')}\n{lead}"
+    return answer + [_reask(state, cfg, lead)]

@@ -37,7 +37,9 @@ def _on_confirm(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     yes = text == B_YES_CHANGE or (text != B_NO_CHANGE and parse_yes_no(text) is True)
     no = text == B_NO_CHANGE or parse_yes_no(text) is False
     if not (yes or no):
-        return [_confirm_message(state)]
+        ask = _confirm_message(state)
+        lead = _hint("confirm_pick", yes=ask.buttons[0].label, no=ask.buttons[1].label)
+        return [Message(text=f"{lead}\n{ask.text}", buttons=ask.buttons, kind="question")]
     pending = state.confirm
     state.confirm = None
     if yes:

@@ -9,8 +9,8 @@ from typing import Any, Callable
 from engine.money import yuan
 
 from ..understand import (
-    find_identities, label as identity_label, normalize, parse_amount, parse_hospital_level, parse_int, parse_yes_no,
-    read_choice, says_unknown,
+    find_identities, find_places, label as identity_label, normalize, parse_amount, parse_hospital_level, parse_int,
+    parse_yes_no, read_choice, says_home, says_unknown,
 )
 from .state import (
     B_DONE_PICK, B_NONE, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _amount_range, _hint,
@@ -136,7 +136,8 @@ def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
         return handled, problem, notes or [_hint("skipped")]
     value = parse_yes_no(text) if value is None else value
     if value is None:
-        return False, _hint("yes_or_no"), []
+        labels = {value: label for label, value in questions_data()[q]["options"].items()}
+        return False, _hint("yes_or_no", yes=labels[True], no=labels[False]), []
     handled, problem, notes = _apply(state, q, value, cfg)
     amount = parse_amount(text)
     if q == "year_to_date" and value and amount.ok and amount.value:
@@ -145,21 +146,37 @@ def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
 
 
 def _parse_where(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
-    value = ext.facts.get("where") or (
-        _where_from_place(state, ext.place, cfg) if ext.place and not _says_home(text) else None)
+    place = _care_place(text, ext)
+    value = ext.facts.get("where") or (_where_from_place(state, place, cfg) if place else None)
     if value:
         handled, problem, notes = _apply(state, q, value, cfg)
-        return handled, problem, _where_by_home(state, ext, value, cfg) + notes
-    if ext.place is not None and ext.place.region == state.slots.get("region"):
-        return False, _which_city(ext.place, cfg), []
+        return handled, problem, _where_by_home(state, ext, place, value, cfg) + notes
+    if place is not None and place.region == state.slots.get("region"):
+        return False, _which_city(place, cfg), []
     return False, _hint("pick_where"), []
 
 
-def _where_by_home(state: State, ext, value: str, cfg: FlowConfig) -> list[str]:
+def _care_place(text: str, ext):
+    """The place named for the care, not the one said as home: "户口在汉滨区，在西安住的院" → 西安;
+    "我其实是安康的" → None (a home region: the merge asks to change it)."""
+    if ext.place is None or not says_home(text):
+        return ext.place
+    named = sorted((text.find(p.matched), i, p) for i, p in enumerate(find_places(text))
+             if p.matched and p.matched in text)
+    for k, (at, _, place) in enumerate(named):
+        # the words between the places either side: "我是[拉萨]的", "户口在[汉滨区]，在"
+        before = named[k - 1][0] + len(named[k - 1][2].matched) if k else 0
+        after = named[k + 1][0] if k + 1 < len(named) else len(text)
+        if not says_home(text[before:after]):
+            return place
+    return None
+
+
+def _where_by_home(state: State, ext, place, value: str, cfg: FlowConfig) -> list[str]:
     """Said back when the home city named earlier decided 本市 or another city."""
-    if ext.facts.get("where") or ext.place is None or _by_home_city(state, ext.place, cfg) != value:
+    if ext.facts.get("where") or place is None or _by_home_city(state, place, cfg) != value:
         return []
-    return [_hint("where_by_home", place=ext.place.place, home=state.slots["home_city"], same=value == "local",
+    return [_hint("where_by_home", place=place.place, home=state.slots["home_city"], same=value == "local",
                   label=_show("where", value, state, cfg))]
 
 
@@ -234,14 +251,6 @@ def _more_than_bill(state: State, q: str, value: Decimal) -> str | None:
     if bill is not None and value is not None and value > Decimal(bill):
         return _hint("more_than_bill", bill=yuan(Decimal(bill)))
     return None
-
-
-HOME_WORDS = ("我是", "户口", "户籍", "参保", "家在", "老家", "我们是")
-
-
-def _says_home(text: str) -> bool:
-    """"不对，我是拉萨的" corrects the home region; "去拉萨看的" names where the care was."""
-    return any(word in (text or "") for word in HOME_WORDS)
 
 
 def _remember_home(state: State, ext) -> None:

@@ -155,6 +155,29 @@ def _prompt(q: str) -> str:
     return questions_data()[q]["prompt"]
 
 
+def _explanation(q: str, state: State, cfg: FlowConfig) -> str:
+    """The pending question in plainer words ("什么意思"); `where` names the region's own buttons."""
+    if q == "identity_unsure":
+        return _hint("explain_monitored")
+    if q == "edit":
+        return _hint("explain_edit")
+    text = questions_data()[q]["explain"]
+    if q != "where":
+        return text
+    region = state.slots.get("region")
+    if not region:  # never asked before the region; said plainly if it were
+        return _prompt(q)
+    labels = _policies(cfg).regions[region].where_labels
+    return text.format(local=labels.local, in_province=labels.in_province, out_of_province=labels.out_of_province)
+
+
+def _about_question(q: str, term: str, state: State, cfg: FlowConfig) -> bool:
+    """"特殊疾病是什么意思" while that question is asked: a word of its prompt or its buttons."""
+    if len(term) < 2 or q == "edit":
+        return False
+    return term in _prompt(q) or any(term in label for label in _options(q, state, cfg))
+
+
 @functools.lru_cache(maxsize=1024)
 def _button(label: str) -> Button:
     """A button whose label is also its code. Made once per label and shared (never changed)."""

@@ -9,7 +9,7 @@ from functools import lru_cache
 from .normalize import compact, strip_punct
 from .numerals import cn_int
 
-INTENTS = ("restart", "back", "edit", "help", "human", "skip", "next", "yes", "no")
+INTENTS = ("restart", "back", "edit", "explain", "help", "human", "skip", "next", "yes", "no")
 
 _SLASH = {
     "/restart": "restart", "/reset": "restart", "/start": "restart", "/new": "restart",
@@ -25,7 +25,11 @@ _COMMANDS: list[tuple[str, tuple[str, ...]]] = [
     ("back", ("返回上一步", "上一步", "上一个问题", "返回", "退回", "回退", "后退", "回到上一步", "回上一步", "back")),
     ("edit", ("修改答案", "改答案", "修改", "改一下", "改一改", "我要改", "改正", "填错了", "写错了", "说错了", "选错了",
               "更正", "edit")),
-    ("help", ("帮助", "怎么用", "使用说明", "说明", "教我", "不会用", "看不懂", "help", "帮忙", "救命")),
+    # "什么意思" about the question just asked: the question said again in plainer words
+    ("explain", ("什么意思", "啥意思", "是什么意思", "是啥意思", "这是什么意思", "这什么意思", "这是啥意思", "啥子意思",
+                 "什么意思啊", "看不懂", "看不明白", "听不懂", "不懂", "没懂", "没看懂", "没听懂", "搞不懂", "不明白",
+                 "没明白", "不太懂", "不太明白", "没太懂", "解释一下", "说清楚点", "说明白点", "说简单点")),
+    ("help", ("帮助", "怎么用", "使用说明", "说明", "教我", "不会用", "help", "帮忙", "救命")),
     ("human", ("转人工", "人工客服", "人工服务", "人工", "找人", "真人", "客服", "打电话", "电话", "热线", "联系方式",
                "联系你们", "找工作人员", "工作人员", "human")),
     ("next", ("下一位", "下一个", "换一个人", "换个人", "给别人查", "帮别人查", "查另一个人", "再查一个", "再查一位",
@@ -46,6 +50,7 @@ _YES = {"是", "是的", "是滴", "是呀", "是啊", "对", "对的", "对啊"
 _NO = {"不是", "不", "否", "没有", "没", "没有的", "没得", "木有", "无", "不对", "不用", "不要", "不需要", "不行", "错",
        "错了", "不是的", "不对的", "不算", "不属于", "没办", "没转", "no", "n", "nope", "0", "2", "不是啊", "没有啊",
        "不用了", "算了", "没呢", "还没", "还没有", "没办过", "没有转诊", "没转诊", "没备案", "不是呢"}
+_HESITATE_RE = re.compile(r"想想|想一想|考虑|等等|等一下|等一等|等会|稍等|问问|问一下|再看看|我看看|看一下")
 _NO_PREFIX = ("不是", "没有", "不对", "不用", "不要", "不需要", "没", "否", "不")
 _YES_PREFIX = ("是的", "是", "对的", "对", "嗯", "好的", "有的", "有", "可以")
 
@@ -71,6 +76,26 @@ _OPENER_RE = re.compile(r"^(你好|您好|在吗|在不在|请问|喂|哈喽|嗨
                         r"(问问|问一下|问下|问个事|问点事|咨询|咨询一下|了解|了解一下|打听|打听一下|查|查一下|查查|算|算一下|算算|问)?"
                         r"(一下)?(关于)?(医疗救助|大病救助|救助|报销|医保|政策|看病的钱|看病报销)?(的事|的事情|的政策|这块|方面)?"
                         r"(吗|呢|啊|呀|哈|的)?$")
+
+
+# "这个问题是什么意思", "特殊疾病是啥意思", "什么叫备案": the term asked about ("" for the question itself)
+_THIS = r"(?:这个问题|这个|这句话|这句|这里|这题|这一项|这|上面的?|刚才的?|你说的|你问的)?"
+_MEANING_RES = (
+    re.compile(rf"^{_THIS}(?:说的|问的)?(?P<term>.{{0,12}}?)(?:是|指|指的是|是指)?(?:什么|啥|啥子)意思(?:啊|呀|呢|吗|哦)*$"),
+    re.compile(r"^(?:请问)?(?:什么|啥)(?:叫|是|叫做)(?P<term>.{1,12}?)(?:啊|呀|呢|吗|哦)*$"),
+    re.compile(r"^(?P<term>.{1,12}?)(?:是指|指的是|指)(?:什么|啥)(?:啊|呀|呢|吗|哦)*$"),
+)
+
+
+def meaning_of(text: object) -> str | None:
+    """The message asks what something means: the term asked about, "" when it asks about the
+    question itself ("什么意思", "这个问题是什么意思"); None for anything else."""
+    b = strip_punct(compact(text))
+    for rx in _MEANING_RES:
+        m = rx.match(b)
+        if m:
+            return m.group("term")
+    return None
 
 
 def says_unknown(text: object) -> bool:
@@ -102,7 +127,7 @@ def _command_cores() -> list[tuple[str, frozenset[str]]]:
 
 
 def classify(text: object) -> str | None:
-    """restart back edit help human skip next yes no, or None.
+    """restart back edit explain help human skip next yes no, or None.
 
     Commands count when they are the whole message (give or take polite words: "我想重新开始吧");
     a slash command always counts. "没有" is "no", not "skip"."""
@@ -119,6 +144,8 @@ def classify(text: object) -> str | None:
         return "help"
     if bare in _GREETINGS:
         return None
+    if meaning_of(bare) == "":
+        return "explain"
     core = _core(t) or bare
     for intent, words in _command_cores():
         if core in words or bare in words:
@@ -169,8 +196,8 @@ def parse_yes_no(text: object) -> bool | None:
     r = _yes_no_exact(b)
     if r is not None:
         return r
-    if b in _GREETINGS or any(w in b for w in _SKIP_WORDS):
-        return None
+    if b in _GREETINGS or any(w in b for w in _SKIP_WORDS) or _HESITATE_RE.search(b):
+        return None  # "嗯，我想想" is no yes
     core = _core(t)
     r = _yes_no_exact(core) if core else None
     if r is not None:

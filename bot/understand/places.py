@@ -336,6 +336,22 @@ def find_places(text: object) -> list[PlaceMatch]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _home_re() -> re.Pattern:
+    spec = load_yaml("places.yaml")["home"]
+
+    def alt(words: list[str]) -> str:
+        return "|".join(map(re.escape, words))
+    return re.compile(f"{alt(spec['words'])}|(?:{alt(spec['persons'])})(?:{alt(spec['fillers'])})*是"
+                      f"(?!{alt(spec['not_after'])})[^,.!?;，。！？；\\s]{{1,12}}?(?:{alt(spec['ends'])})")
+
+
+def says_home(text: object) -> bool:
+    """The message says where the user is from ("不对，我其实是安康的", "户口在柳州"), not where
+    the care was ("去拉萨看的", "我是在柳州看的")."""
+    return bool(_home_re().search(compact(text)))
+
+
 def region_name(code: str) -> str:
     """Chinese name of a region code (西藏自治区 …), '' when unknown."""
     return _gaz().region_names.get(code, "")

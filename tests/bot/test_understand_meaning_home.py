@@ -1,0 +1,72 @@
+""""什么意思" about the question asked (classify → explain, meaning_of), a hesitation is no yes, and
+says_home: a place said as the patient's home, not as where the care was."""
+
+import pytest
+import yaml
+
+from bot.flow.state import questions_data
+from bot.understand import classify, meaning_of, parse_yes_no, says_home
+
+EXPLAIN = ["什么意思", "什么意思？", "啥意思", "这是什么意思", "这个问题是什么意思", "这个是什么意思", "你说的是什么意思",
+           "看不懂", "我看不懂", "没听懂啊", "不明白", "不太明白", "不懂", "解释一下", "是什么意思啊"]
+NOT_EXPLAIN = [("说明", "help"), ("怎么用", "help"), ("帮助", "help"), ("特殊疾病是什么意思", None),
+               ("医疗救助是什么", None), ("不知道", "skip"), ("不是", "no"), ("低保户能报多少", None)]
+
+
+@pytest.mark.parametrize("text", EXPLAIN)
+def test_asking_what_the_question_means_is_explain(text):
+    assert classify(text) == "explain"
+
+
+@pytest.mark.parametrize("text,intent", NOT_EXPLAIN)
+def test_other_messages_are_not_explain(text, intent):
+    assert classify(text) == intent
+
+
+@pytest.mark.parametrize("text,term", [
+    ("什么意思", ""), ("这个问题什么意思", ""), ("特殊疾病是什么意思", "特殊疾病"), ("自付是啥意思啊", "自付"),
+    ("什么叫备案", "备案"), ("什么是特殊疾病？", "特殊疾病"), ("备案是指什么", "备案"),
+    ("医疗救助是什么", None), ("低保户能报多少", None), ("南宁", None), ("", None), (None, None),
+])
+def test_meaning_of_names_the_term_asked_about(text, term):
+    assert meaning_of(text) == term
+
+
+@pytest.mark.parametrize("text", ["嗯，我想想", "好，等一下", "是，我问问家里", "嗯我考虑考虑", "对，我看看单子"])
+def test_a_hesitation_is_neither_yes_nor_no(text):
+    assert parse_yes_no(text) is None
+
+
+@pytest.mark.parametrize("text", ["嗯", "是的", "好的", "对，改过来"])
+def test_a_plain_yes_stays_yes(text):
+    assert parse_yes_no(text) is True
+
+
+@pytest.mark.parametrize("text", ["我其实是安康的", "我是拉萨的", "不对，我是安康人", "我们家是广西的", "病人是广西的",
+                                  "户口在柳州", "参保在黔江", "老家是汉滨区的", "他本来就是乌鲁木齐的", "我妈是黔江的"])
+def test_home_is_said(text):
+    assert says_home(text)
+
+
+@pytest.mark.parametrize("text", ["我是在柳州看的", "去拉萨看的", "我就是在南宁看的", "他是去南宁住的院", "南宁", "在西安住的院",
+                                  "是在南宁", "", None, "我是低保户", "我是低保户，在柳州看的"])
+def test_a_care_place_is_no_home(text):
+    assert not says_home(text)
+
+
+def test_every_question_has_plain_words_without_figures():
+    """The explanation is the question in plainer words; amounts and rates come from policies/."""
+    questions = {q: spec for q, spec in questions_data().items() if isinstance(spec, dict) and "prompt" in spec}
+    assert len(questions) >= 20
+    for q, spec in questions.items():
+        explain = spec.get("explain")
+        assert explain and explain != spec["prompt"], q
+        assert not any(mark in explain for mark in ("元", "%", "％", "万")), (q, explain)
+        assert len(explain) <= 120, (q, len(explain))
+
+
+def test_the_where_explanation_names_only_known_labels():
+    explain = questions_data()["where"]["explain"]
+    fields = {part.split("}")[0] for part in explain.split("{")[1:]}
+    assert fields == {"local", "in_province", "out_of_province"}
+    assert yaml.safe_load("a: 1")  # yaml is what questions.yaml is read with
