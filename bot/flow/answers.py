@@ -137,6 +137,8 @@ def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, c
             state.pending = None
         if state.pending and state.pending in ESSENTIALS and state.slots.get(state.pending) is not None:
             state.pending = None
+        if state.pending and not handled and state.pending == q and problem:
+            lead_notes.append(problem)  # something else was taken; this question still wants its answer
         if state.pending:
             return [_ask(state.pending, state, cfg, "\n".join(lead_notes) or None)]
         state.done = False

@@ -134,7 +134,8 @@ def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
     if value is None and says_unknown(text):
         handled, problem, notes = _skip_inline(state, q)  # "是不是特殊病我不知道": never taken as yes
         return handled, problem, notes or [_hint("skipped")]
-    value = parse_yes_no(text) if value is None else value
+    if value is None and not _names_another_question(q, text):
+        value = parse_yes_no(text)  # "没有转诊" at 是不是特殊疾病 answers another question: not a no
     if value is None:
         labels = {value: label for label, value in questions_data()[q]["options"].items()}
         return False, _hint("yes_or_no", yes=labels[True], no=labels[False]), []
@@ -143,6 +144,13 @@ def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
     if q == "year_to_date" and value and amount.ok and amount.value:
         return _apply(state, "ytd_self_pay", amount.value, cfg)  # "有，自付了5000": the next one too
     return handled, problem, notes
+
+
+def _names_another_question(q: str, text: str) -> bool:
+    """A word of another yes/no question's answers ("转诊" at 特殊疾病, "特殊病" at 转诊)."""
+    return any(word in text for other, spec in questions_data().items()
+               if other != q and isinstance(spec, dict) and spec.get("parser") == "yes_no"
+               for words in (spec.get("words") or {}).values() for word in words)
 
 
 def _parse_where(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
