@@ -11,16 +11,18 @@ import engine
 
 from .. import render
 from ..messages import Message
-from ..understand import extract, is_opener, label as identity_label, looks_like_question, parse_amount, says_home
+from ..understand import (
+    extract, is_opener, label as identity_label, looks_like_question, parse_amount, says_home,
+)
 from .state import (
     B_DONE_PICK, B_NONE, ESSENTIALS, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _get, _hint,
-    _is_essential, _options, _policies, _region_buttons, _set, _show, _snapshot,
+    _is_essential, _options, _policies, _region_buttons, _set, _show, _snapshot, questions_data,
 )
 from .ask import _ask, _confirm_message, _next
 from .edits import _reask
 from .parsers import (
     _answer_pending, _more_than_bill, _not_understood, _remember_home, _self_pay_notes,
-    _skip_inline, _where_from_place, _which_city,
+    _skip_inline, _where_from_place, _where_label, _which_city,
 )
 
 
@@ -101,6 +103,7 @@ def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, c
                   lead_notes: list[str]) -> list[Message]:
     """The rest of a message merged, then the next question (or a confirmation, or a hint)."""
     handled, problem, button = outcome
+    facts_before = dict(state.slots.get("facts") or {})
     if handled and button:
         merged, conflict = False, None  # a button says one thing only: "门诊慢特病" is not "是特殊疾病"
     elif handled and q and not _is_essential(q) and not _corrects(text):
@@ -138,7 +141,8 @@ def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, c
         if state.pending and state.pending in ESSENTIALS and state.slots.get(state.pending) is not None:
             state.pending = None
         if state.pending and not handled and state.pending == q and problem:
-            lead_notes.append(problem)  # something else was taken; this question still wants its answer
+            # something else was taken ("没有转诊" at 特殊疾病): said so; this question still wants its answer
+            lead_notes += _noted(state, facts_before, cfg) + [problem]
         if state.pending:
             return [_ask(state.pending, state, cfg, "\n".join(lead_notes) or None)]
         state.done = False
@@ -149,6 +153,18 @@ def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, c
         key = ("thanks_done" if state.done and not state.pending else "thanks") if thanks else "greeting_again"
         return [_reask(state, cfg, _hint(key))]
     return [_reask(state, cfg, problem or _not_understood(q))]
+
+
+def _noted(state: State, before: dict, cfg: FlowConfig) -> list[str]:
+    """The facts a message filled besides the question asked, said back in the words of their buttons."""
+    pairs = [(engine.FACT_LABELS.get(key, key), _fact_label(key, value, state, cfg))
+             for key, value in (state.slots.get("facts") or {}).items() if key not in before]
+    return [_hint("noted", pairs=pairs)] if pairs else []
+
+
+def _fact_label(key: str, value: Any, state: State, cfg: FlowConfig) -> str:
+    labels = {v: label for label, v in (questions_data().get(key, {}).get("options") or {}).items()}
+    return labels.get(value) if isinstance(value, bool) and value in labels else _show(key, value, state, cfg)
 
 
 def _where_change(state: State, place, cfg: FlowConfig) -> list[Message]:
@@ -264,7 +280,7 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
             if ask is not None:
                 return merged, ask
             merged = True
-    return _merge_rest(state, ext, answered, skip_money) or merged, None
+    return _merge_rest(state, ext, answered, skip_money, cfg) or merged, None
 
 
 def _merge_skips(state: State, ext, key: str, value: Any, answered: str | None, skip_money: bool) -> bool:
@@ -302,7 +318,7 @@ def _merge_change(state: State, ext, key: str, current: Any, value: Any, cfg: Fl
     return _confirm_message(state)
 
 
-def _merge_rest(state: State, ext, answered: str | None, skip_money: bool) -> bool:
+def _merge_rest(state: State, ext, answered: str | None, skip_money: bool, cfg: FlowConfig) -> bool:
     """The facts, a stated "none of the identities" and a whole bill: filled where still empty."""
     merged = False
     found = ext.slots
@@ -310,7 +326,7 @@ def _merge_rest(state: State, ext, answered: str | None, skip_money: bool) -> bo
         if key == answered:
             continue
         if _get(state, key) is None:
-            _set(state, key, value)
+            _set(state, key, _where_label(state, ext.text, cfg) or value if key == "where" else value)
             merged = True
     if state.slots.get("identities") is None and answered not in ("identities", "identity_unsure") \
             and ext.identity.none and not ext.identity.found:

@@ -155,13 +155,21 @@ def _names_another_question(q: str, text: str) -> bool:
 
 def _parse_where(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
     place = _care_place(text, ext)
-    value = ext.facts.get("where") or (_where_from_place(state, place, cfg) if place else None)
+    value = _where_label(state, text, cfg) or ext.facts.get("where") or (
+        _where_from_place(state, place, cfg) if place else None)
     if value:
         handled, problem, notes = _apply(state, q, value, cfg)
         return handled, problem, _where_by_home(state, ext, place, value, cfg) + notes
     if place is not None and place.region == state.slots.get("region"):
         return False, _which_city(place, cfg), []
     return False, _hint("pick_where"), []
+
+
+def _where_label(state: State, text: str, cfg: FlowConfig) -> str | None:
+    """A button of the region's 在哪里看的病 typed at another question ("黔江区内", "西藏区内本地（市）"):
+    its own value, whatever its words would say alone (区内 is in_province elsewhere)."""
+    labels = sorted(_options("where", state, cfg).items(), key=lambda item: -len(item[0]))
+    return next((value for label, value in labels if normalize(label) in (text or "")), None)
 
 
 def _care_place(text: str, ext):
