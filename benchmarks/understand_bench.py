@@ -5,7 +5,8 @@ every conversation in tests/bot/transcripts/ (issue 13; goal ≥ 98%).
 
 A turn is *typed* when what was sent is neither a slash command nor a button label of the reply
 before it. It is *understood* unless the reply falls back: says it did not understand, or asks to
-press a button ("没认出", "没看懂", "请点选" …). Turns where the transcript itself expects such a
+press a button ("没认出", "没看懂", "请点选" …) without saying what it took from the message instead
+("已记下（就医地点：…）", "已加上身份：…": another question's answer, then this one asked again). Turns where the transcript itself expects such a
 fallback (deliberately bad input: "很多", "-5000", a bare "门诊") are counted apart, not hidden.
 """
 from __future__ import annotations
@@ -25,8 +26,12 @@ FALLBACK = ("没认出", "没看懂", "没太明白", "请点选", "请点“", 
             "请回复文字或点按钮", "请只告诉我一个", "请说一个大概的数字", "请输入数字", "请输入金额")
 
 
+# the reply says what it took from the message (another question's answer) before asking again
+TAKEN = ("已记下（", "已加上身份：")
+
+
 def fell_back(text: str) -> bool:
-    return any(marker in text for marker in FALLBACK)
+    return any(marker in text for marker in FALLBACK) and not any(marker in text for marker in TAKEN)
 
 
 def measure() -> dict:
