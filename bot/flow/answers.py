@@ -22,7 +22,7 @@ from .ask import _ask, _confirm_message, _next
 from .edits import _reask
 from .parsers import (
     _answer_pending, _more_than_bill, _not_understood, _remember_home, _self_pay_notes,
-    _skip_inline, _where_from_place, _where_label, _which_city,
+    _skip_inline, _typed_where, _where_from_place, _which_city,
 )
 
 
@@ -325,8 +325,10 @@ def _merge_rest(state: State, ext, answered: str | None, skip_money: bool, cfg: 
     for key, value in found.get("facts", {}).items():
         if key == answered:
             continue
-        if _get(state, key) is None:
-            _set(state, key, _where_label(state, ext.text, cfg) or value if key == "where" else value)
+        if key == "where":
+            value = _typed_where(state, ext.text, value, cfg)
+        if value is not None and _get(state, key) is None:
+            _set(state, key, value)
             merged = True
     if state.slots.get("identities") is None and answered not in ("identities", "identity_unsure") \
             and ext.identity.none and not ext.identity.found:

@@ -12,6 +12,7 @@ from ..understand import (
     find_identities, find_places, label as identity_label, normalize, parse_amount, parse_hospital_level, parse_int,
     parse_yes_no, read_choice, says_home, says_unknown,
 )
+from ..understand.negation import denied_place_at
 from .state import (
     B_DONE_PICK, B_NONE, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _amount_range, _hint,
     _is_essential, _options, _policies, _set, _show, questions_data,
@@ -154,9 +155,11 @@ def _names_another_question(q: str, text: str) -> bool:
 
 
 def _parse_where(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    label = _where_label(state, text, cfg)
+    if label == DENIED:
+        return False, _hint("pick_where"), []
     place = _care_place(text, ext)
-    value = _where_label(state, text, cfg) or ext.facts.get("where") or (
-        _where_from_place(state, place, cfg) if place else None)
+    value = label or ext.facts.get("where") or (_where_from_place(state, place, cfg) if place else None)
     if value:
         handled, problem, notes = _apply(state, q, value, cfg)
         return handled, problem, _where_by_home(state, ext, place, value, cfg) + notes
@@ -165,11 +168,26 @@ def _parse_where(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outco
     return False, _hint("pick_where"), []
 
 
+DENIED = ""  # _where_label: a button named to deny it ("不在黔江区内"): where is not known, so asked
+
+
 def _where_label(state: State, text: str, cfg: FlowConfig) -> str | None:
     """A button of the region's 在哪里看的病 typed at another question ("黔江区内", "西藏区内本地（市）"):
-    its own value, whatever its words would say alone (区内 is in_province elsewhere)."""
-    labels = sorted(_options("where", state, cfg).items(), key=lambda item: -len(item[0]))
-    return next((value for label, value in labels if normalize(label) in (text or "")), None)
+    its own value, whatever its words would say alone (区内 is in_province elsewhere); DENIED, or
+    None when no button is named."""
+    text = text or ""
+    for label, value in sorted(_options("where", state, cfg).items(), key=lambda item: -len(item[0])):
+        at = text.find(normalize(label))
+        if at >= 0:
+            return DENIED if denied_place_at(text, at, at + len(normalize(label))) else value
+    return None
+
+
+def _typed_where(state: State, text: str, found: str | None, cfg: FlowConfig) -> str | None:
+    """Where the care was, from a message that answered something else: a button's own words first;
+    None when it names one only to deny it."""
+    label = _where_label(state, text, cfg)
+    return None if label == DENIED else label or found
 
 
 def _care_place(text: str, ext):

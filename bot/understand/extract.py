@@ -10,7 +10,7 @@ from .amounts import LIMIT, AmountResult, _quantize, find_amounts, parse_amount
 from .care import find_care
 from .identities import IdentityMatch, _lex, find_identities
 from .intents import classify, looks_like_question, parse_hospital_level, parse_int, parse_yes_no
-from .negation import negated_at
+from .negation import denied_place_at, negated_at
 from .normalize import compact, normalize, strip_punct
 from .numerals import cn_int
 from .places import PlaceMatch, find_places
@@ -150,6 +150,11 @@ def _mask_disability_grades(t: str) -> str:
     return t
 
 
+def _said_there(rx: re.Pattern, clause: str) -> bool:
+    """A where word stated, not denied ("不在本市看的" says nothing of 本市)."""
+    return any(not denied_place_at(clause, m.start(), m.end()) for m in rx.finditer(clause))
+
+
 def _facts(t: str, ext: Extracted, places: list[PlaceMatch]) -> None:
     f = ext.facts
     clauses = [c for c in re.split(r"[,.;!?，。；！？]", t) if c]
@@ -159,8 +164,8 @@ def _facts(t: str, ext: Extracted, places: list[PlaceMatch]) -> None:
     # where: only in a clause about the care ("我在外省打工" is not where the care was)
     for rx, value in ((_WHERE_OUT_RE, "out_of_province"), (_WHERE_IN_RE, "in_province"),
                       (_WHERE_LOCAL_RE, "local")):
-        if any(rx.search(c) and (short or _CARE_PLACE_RE.search(c) or
-                                 (len(c) <= 10 and not _LIVING_RE.search(c))) for c in stated):
+        if any(_said_there(rx, c) and (short or _CARE_PLACE_RE.search(c) or
+                                       (len(c) <= 10 and not _LIVING_RE.search(c))) for c in stated):
             f["where"] = value
             break
     if "where" not in f and ext.place is not None and not ext.place.outside and ext.region:

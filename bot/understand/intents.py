@@ -207,6 +207,8 @@ def parse_yes_no(text: object) -> bool | None:
     if len(b) <= 12:
         if b.startswith(("是不是", "有没有", "对不对", "要不要", "好不好", "行不行")):
             return None
+        if b.startswith(("不在", "没在", "不去", "没去", "不到", "没到")):
+            return None  # "不在黔江区内" says where, not no
         if b.startswith(_NO_PREFIX):
             return False
         if b.startswith(_YES_PREFIX):

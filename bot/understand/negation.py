@@ -36,3 +36,14 @@ def negated_at(text: str, start: int) -> bool:
             if head.endswith(word):
                 return True
     return False
+
+
+_NOT_THERE_BEFORE = ("不在", "不去", "不到", "不是在", "没在", "没去", "没到", "没有在", "没有去")
+_NOT_THERE_AFTER = ("以外", "之外", "外")
+
+
+def denied_place_at(text: str, start: int, end: int) -> bool:
+    """A place phrase at ``text[start:end]`` said not to be where it happened: 不在本市, 没有在黔江区内,
+    本市以外."""
+    return negated_at(text, start) or text[:start].endswith(_NOT_THERE_BEFORE) or \
+        text[end:].startswith(_NOT_THERE_AFTER)

@@ -1,11 +1,11 @@
-""""什么意思" about the question asked (classify → explain, meaning_of), a hesitation is no yes, and
-says_home: a place said as the patient's home, not as where the care was."""
+""""什么意思" about the question asked (classify → explain, meaning_of); a hesitation is no yes; says_home
+(a place said as the patient's home, not as where the care was); a place named only to deny it."""
 
 import pytest
-import yaml
 
 from bot.flow.state import questions_data
-from bot.understand import classify, meaning_of, parse_yes_no, says_home
+from bot.understand import classify, extract, meaning_of, parse_yes_no, says_home
+from bot.understand.negation import denied_place_at
 
 EXPLAIN = ["什么意思", "什么意思？", "啥意思", "这是什么意思", "这个问题是什么意思", "这个是什么意思", "你说的是什么意思",
            "看不懂", "我看不懂", "没听懂啊", "不明白", "不太明白", "不懂", "解释一下", "是什么意思啊",
@@ -70,4 +70,24 @@ def test_the_where_explanation_names_only_known_labels():
     explain = questions_data()["where"]["explain"]
     fields = {part.split("}")[0] for part in explain.split("{")[1:]}
     assert fields == {"local", "in_province", "out_of_province"}
-    assert yaml.safe_load("a: 1")  # yaml is what questions.yaml is read with
+
+
+@pytest.mark.parametrize("text,phrase,denied", [
+    ("不在本市看的", "本市", True), ("没有在黔江区内住院", "黔江区内", True), ("本市以外", "本市", True),
+    ("不是安康市内", "安康市内", True), ("就在本市", "本市", False), ("黔江区内", "黔江区内", False),
+    ("在安康市内住的院", "安康市内", False),
+])
+def test_a_place_named_to_deny_it(text, phrase, denied):
+    at = text.index(phrase)
+    assert denied_place_at(text, at, at + len(phrase)) is denied
+
+
+@pytest.mark.parametrize("text", ["不在黔江区内", "没在本地看", "不去外地"])
+def test_saying_where_it_was_not_is_no_yes_no(text):
+    assert parse_yes_no(text) is None
+
+
+@pytest.mark.parametrize("text,where", [("不在本市看的", None), ("本市以外的医院", None), ("在本市住院", "local"),
+                                        ("区外住院", "out_of_province")])
+def test_extract_takes_no_denied_where(text, where):
+    assert extract(text).facts.get("where") == where
