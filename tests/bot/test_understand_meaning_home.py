@@ -9,7 +9,7 @@ from bot.understand.negation import denied_place_at
 
 EXPLAIN = ["什么意思", "什么意思？", "啥意思", "这是什么意思", "这个问题是什么意思", "这个是什么意思", "你说的是什么意思",
            "看不懂", "我看不懂", "没听懂啊", "不明白", "不太明白", "不懂", "解释一下", "是什么意思啊",
-           "这个不懂", "不知道怎么填", "怎么填？", "问的是什么"]
+           "这个不懂", "不知道怎么填", "怎么填？", "问的是什么", "这是什么"]
 NOT_EXPLAIN = [("说明", "help"), ("怎么用", "help"), ("帮助", "help"), ("特殊疾病是什么意思", None),
                ("医疗救助是什么", None), ("不知道", "skip"), ("不是", "no"), ("低保户能报多少", None)]
 
@@ -91,3 +91,12 @@ def test_saying_where_it_was_not_is_no_yes_no(text):
                                         ("区外住院", "out_of_province")])
 def test_extract_takes_no_denied_where(text, where):
     assert extract(text).facts.get("where") == where
+
+
+@pytest.mark.parametrize("text,value", [
+    ("有点贵", None), ("有些", None), ("有可能", None), ("好像是", None), ("对了我想问", None), ("是不是", None),
+    ("嗯，不是", False), ("呃，没有", False), ("嗯不是", False), ("有的", True), ("有", True), ("嗯是的", True),
+])
+def test_words_that_start_like_yes(text, value):
+    """"有点贵" starts with 有 and "嗯，不是" with 嗯: neither is a yes."""
+    assert parse_yes_no(text) is value
