@@ -10,7 +10,7 @@ from engine.money import yuan
 
 from ..understand import (
     find_identities, find_places, label as identity_label, normalize, parse_amount, parse_hospital_level, parse_int,
-    parse_yes_no, read_choice, says_home, says_unknown,
+    is_hedged, parse_yes_no, read_choice, says_home, says_unknown,
 )
 from ..understand.negation import denied_place_at
 from .state import (
@@ -137,8 +137,13 @@ def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
         return handled, problem, notes or [_hint("skipped")]
     if value is None and not _names_another_question(q, text):
         value = parse_yes_no(text)  # "没有转诊" at 是不是特殊疾病 answers another question: not a no
+    spec = questions_data()[q]
+    labels = {value: label for label, value in spec["options"].items()}
+    if any(word in text for word in spec.get("not_this", ())) and not any(w in text for w in spec.get("this", ())):
+        return False, _hint(spec["not_this_hint"]), []  # "去年住过" at 今年之前: last year is not asked
+    if value is not None and is_hedged(text):  # "好像办了": never taken as sure, it can raise the estimate
+        return False, _hint("hedged", yes=labels[True], no=labels[False]), []
     if value is None:
-        labels = {value: label for label, value in questions_data()[q]["options"].items()}
         return False, _hint("yes_or_no", yes=labels[True], no=labels[False]), []
     handled, problem, notes = _apply(state, q, value, cfg)
     amount = parse_amount(text)

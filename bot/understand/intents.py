@@ -103,6 +103,14 @@ def meaning_of(text: object) -> str | None:
     return None
 
 
+_HEDGE_RE = re.compile(r"好像|(?<!不)可能|应该|大概|也许|估计|似乎|说不定|差不多吧")
+
+
+def is_hedged(text: object) -> bool:
+    """The answer is said without being sure: "好像办了", "应该不是吧" (不可能 is sure)."""
+    return bool(_HEDGE_RE.search(compact(text)))
+
+
 def says_unknown(text: object) -> bool:
     """The message says the user does not know (不知道, 不清楚, 记不清 …) somewhere in it."""
     b = strip_punct(compact(text))

@@ -4,7 +4,7 @@
 import pytest
 
 from bot.flow.state import questions_data
-from bot.understand import classify, extract, meaning_of, parse_yes_no, says_home
+from bot.understand import classify, extract, is_hedged, meaning_of, parse_yes_no, says_home
 from bot.understand.negation import denied_place_at
 
 EXPLAIN = ["什么意思", "什么意思？", "啥意思", "这是什么意思", "这个问题是什么意思", "这个是什么意思", "你说的是什么意思",
@@ -100,3 +100,11 @@ def test_extract_takes_no_denied_where(text, where):
 def test_words_that_start_like_yes(text, value):
     """"有点贵" starts with 有 and "嗯，不是" with 嗯: neither is a yes."""
     assert parse_yes_no(text) is value
+
+
+@pytest.mark.parametrize("text,hedged", [
+    ("好像办了", True), ("应该不是吧", True), ("可能是癌症", True), ("大概是第一次", True), ("估计没有", True),
+    ("不可能", False), ("办了", False), ("不是", False), ("第一次", False), ("", False), (None, False),
+])
+def test_hedged_answers(text, hedged):
+    assert is_hedged(text) is hedged
