@@ -19,6 +19,7 @@ MESSAGES = {
     "ambiguous": "您提到了好几个金额，请只告诉我一个，例如：2万。",
     "unreadable": "没看懂这个金额，请输入数字，例如：20000 或 2万。",
     "empty": "请输入金额，例如：20000 或 2万。",
+    "upper_bound": "“不到”“以内”只说了最多多少。请说一个大概的数字，拿不准就说小一点的。",
 }
 
 _D = "0-9零〇一二两俩仨三四五六七八九十百千万亿壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬億幺"
@@ -32,6 +33,9 @@ _RANGE_SEP = re.compile(r"^(到|至|-|~|或|或者)$")
 _NOT_MONEY_AFTER = set("级岁甲乙次个天年月号日口人楼层位名周期项种家条床倍度%℃分秒点小届栋间张斤里米亩克粒道所路掌cm")
 _MONEY_AFTER = ("元", "块", "圆", "rmb", "人民币", "钱", "w", "k")
 _APPROX_RE = re.compile(r"大概|大约|约|左右|差不多|将近|接近|估计|上下|出头|可能|好像|应该|多块|来块|多元|不到|快|以内|以下|之内|以上|上万")
+# an upper bound only ("不到两万", "两万以内"): priced as the bound it would over-promise, so asked
+_BELOW_BEFORE_RE = re.compile(r"(不到|不足|不够|少于|低于|没到|没有到|没超过|不超过|不满|未满)$")
+_BELOW_AFTER_RE = re.compile(r"^[元块钱]?(以内|以下|之内|之下|不到)")
 _MORE_RE = re.compile(rf"[{_D}wk]多")
 _UNKNOWN_RE = re.compile(r"不知道|不清楚|不记得|记不得|记不清|忘了|忘记|不确定|说不清|没算过|没算|不晓得|不懂|没数|不了解|搞不清|跳过")
 _VAGUE_RE = re.compile(r"很多|好多|不少|挺多|蛮多|特别多|太多|一大笔|几万|几千|好几|若干|一些|有点多|很贵|花了不少")
@@ -174,6 +178,8 @@ def _finish(f: _Found, text: str, others: list[Decimal]) -> AmountResult:
         return _err("negative")
     if v > LIMIT:
         return _err("too_large")
+    if _BELOW_BEFORE_RE.search(text[max(0, f.start - 4):f.start]) or _BELOW_AFTER_RE.match(text[f.end:]):
+        return _err("upper_bound")
     approx = f.approx or bool(_APPROX_RE.search(text)) or text[f.end:f.end + 1] == "多"
     note = f"按约{v}元计算" if approx else None
     return AmountResult(v, None, None, approx, note, others)
@@ -183,7 +189,8 @@ def parse_amount(text: object) -> AmountResult:
     """Read one amount of money in yuan. Never raises.
 
     Errors (``error`` code, ``message`` in Chinese): negative, too_large, unknown (不知道: the
-    flow may skip), vague (很多), ambiguous (several different amounts), unreadable, empty."""
+    flow may skip), vague (很多), upper_bound (不到两万: how much is not said), ambiguous (several
+    different amounts), unreadable, empty."""
     t = compact(text)
     if not t:
         return _err("empty")

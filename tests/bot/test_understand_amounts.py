@@ -93,10 +93,17 @@ def test_limit_is_ten_million():
 
 
 @pytest.mark.parametrize("text,value", [("十来万", 100000), ("十多万", 100000), ("二十多万", 200000),
-                                        ("两万以内", 20000), ("一百来块", 100), ("不到两万", 20000)])
+                                        ("一百来块", 100), ("两万以上", 20000), ("将近两万", 20000)])
 def test_about_forms(text, value):
     r = parse_amount(text)
     assert r.value == value and r.approx
+
+
+@pytest.mark.parametrize("text", ["两万以内", "不到两万", "不到2万块", "2万元以下", "没超过一万", "自付不到5000"])
+def test_an_upper_bound_is_no_figure(text):
+    """Priced as the bound, "不到两万" would over-promise: the user is asked for a figure."""
+    r = parse_amount(text)
+    assert r.value is None and r.error == "upper_bound" and "小一点" in r.message
 
 
 @pytest.mark.parametrize("text,value", [("༢༠༠༠༠", 20000), ("٢٠٠٠٠", 20000), ("仨万", 30000), ("一两万", 15000)])
