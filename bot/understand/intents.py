@@ -65,7 +65,7 @@ _HOSPITAL = [
     (3, re.compile(r"三级医院|三级甲等|三级乙等|三甲|三乙|三级|省医院|省级医院|省人民医院|省立医院|自治区人民医院|区人民医院?|"
                    r"附属医院|附属|医科大学|大学医院|华西|湘雅|协和|大医院|肿瘤医院")),
     (2, re.compile(r"二级医院|二级甲等|二级乙等|二甲|二乙|二级|县医院|县人民医院|县中医院|县级医院|县城医院|县里的医院|"
-                   r"县妇幼|区医院|中心医院")),
+                   r"县妇幼|区医院")),
 ]
 
 _NOT_QUESTION_RE = re.compile(r"什么都|啥都|啥也|什么也|怎么都|多少都|不知道[^,.;!?]{0,6}(什么|多少|怎么|哪|有没有|是不是|是否)|"
@@ -235,7 +235,7 @@ def parse_yes_no(text: object) -> bool | None:
 
 def parse_hospital_level(text: object) -> int | None:
     """1 (乡镇卫生院, 社区, 一级), 2 (县医院, 二级, 二甲), 3 (三甲, 省医院, 附属医院), else None
-    (市医院 can be 2 or 3)."""
+    (市医院 and 中心医院 can be either 2 or 3: asked, not guessed)."""
     t = compact(text)
     if not t:
         return None

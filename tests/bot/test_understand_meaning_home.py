@@ -4,7 +4,7 @@
 import pytest
 
 from bot.flow.state import questions_data
-from bot.understand import classify, extract, is_hedged, meaning_of, parse_yes_no, says_home
+from bot.understand import classify, extract, is_hedged, meaning_of, parse_hospital_level, parse_yes_no, says_home
 from bot.understand.negation import denied_place_at
 
 EXPLAIN = ["什么意思", "什么意思？", "啥意思", "这是什么意思", "这个问题是什么意思", "这个是什么意思", "你说的是什么意思",
@@ -108,3 +108,9 @@ def test_words_that_start_like_yes(text, value):
 ])
 def test_hedged_answers(text, hedged):
     assert is_hedged(text) is hedged
+
+
+@pytest.mark.parametrize("text", ["黔江中心医院", "市中心医院", "市医院"])
+def test_a_hospital_of_either_level_is_asked(text):
+    """A 中心医院 or 市医院 is 二级 in one city and 三级 in another: asked, not guessed."""
+    assert parse_hospital_level(text) is None
