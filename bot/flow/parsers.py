@@ -99,6 +99,8 @@ def _parse_amount(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
         if from_bill is not None:
             return from_bill
     result = parse_amount(text)
+    if result.value is None and any(word in text for word in questions_data()[q].get("zero_words", ())):
+        return _apply(state, q, Decimal(0), cfg)  # "没收入" at 家里去年收入: 0, said in words
     if result.error == "unknown":
         return _skip_inline(state, q) if not _is_essential(q) else (False, _hint("need_number"), [])
     if not result.ok:
