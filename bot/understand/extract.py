@@ -13,7 +13,7 @@ from .intents import classify, looks_like_question, parse_hospital_level, parse_
 from .negation import denied_place_at, negated_at
 from .normalize import compact, normalize, strip_punct
 from .numerals import cn_int
-from .places import PlaceMatch, find_places
+from .places import PlaceMatch, find_places, says_home
 
 # what precedes an amount, nearest first wins
 _SELF_PAY_RE = re.compile(r"(自付|自费|自己付|自己出|自己掏|自掏|个人负担|个人承担|个人支付|个人付|个人自付|自负|"
@@ -259,7 +259,7 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
         ext.intent = classify(t)
         ext.question = looks_like_question(t)
         return ext
-    places = find_places(t)
+    places = _home_first(t, find_places(t))
     if places:
         ext.place = places[0]
         ext.region = places[0].region
@@ -280,6 +280,27 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     if ext.self_pay_result is not None and ext.self_pay_result.ok:
         ext.self_pay = ext.self_pay_result.value
     return ext
+
+
+_CLAUSE_RE = re.compile(r"[,.;!?，。；！？]")
+
+
+def _home_first(t: str, places: list[PlaceMatch]) -> list[PlaceMatch]:
+    """"我在南宁打工，户口在安康": the place said as home is the region, whatever else is named."""
+    if len(places) < 2 or not says_home(t):
+        return places
+    named = sorted((t.find(p.matched), i, p) for i, p in enumerate(places) if p.matched and p.matched in t)
+    for k, (at, _, place) in enumerate(named):
+        # the words of its clause before it and right after it: "户口在[安康]", "我是[安康]的"
+        before = named[k - 1][0] + len(named[k - 1][2].matched) if k else 0
+        end = at + len(place.matched)
+        after = named[k + 1][0] if k + 1 < len(named) else len(t)
+        head = _CLAUSE_RE.split(t[before:at])[-1]
+        if says_home(head + place.matched + _CLAUSE_RE.split(t[end:after])[0][:2]):
+            if place.region == places[0].region and place.outside == places[0].outside:
+                return places  # the same region: the deeper name (柳州 of 广西柳州) stays first
+            return [place] + [p for p in places if p is not place]
+    return places
 
 
 def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:

@@ -114,3 +114,17 @@ def test_hedged_answers(text, hedged):
 def test_a_hospital_of_either_level_is_asked(text):
     """A 中心医院 or 市医院 is 二级 in one city and 三级 in another: asked, not guessed."""
     assert parse_hospital_level(text) is None
+
+
+@pytest.mark.parametrize("text,region,place", [
+    ("我在广西南宁打工，户口在安康，低保，住院自付1万", "ankang", "安康市"),
+    ("我在南宁打工户口在安康", "ankang", "安康市"),
+    ("我是安康的，在南宁打工", "ankang", "安康市"),
+    ("我是在西安打工，户口在汉滨区", "ankang", "汉滨区"),
+    ("我们家是广西柳州的，在南宁住院", "guangxi", "柳州市"),
+    ("我是南宁的低保户，在柳州住院", "guangxi", "南宁市"),
+    ("在拉萨住院，我是黔江的", "qianjiang", "黔江区"),
+])
+def test_the_place_said_as_home_is_the_region(text, region, place):
+    ext = extract(text)
+    assert (ext.region, ext.place.place) == (region, place)
