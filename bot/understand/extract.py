@@ -286,17 +286,23 @@ _CLAUSE_RE = re.compile(r"[,.;!?，。；！？]")
 
 
 def _home_first(t: str, places: list[PlaceMatch]) -> list[PlaceMatch]:
-    """"我在南宁打工，户口在安康": the place said as home is the region, whatever else is named."""
-    if len(places) < 2 or not says_home(t):
+    """"我在南宁打工，户口在安康": the place said as home is the region, whatever else is named;
+    "我不是南宁的，是安康的": a place denied comes last."""
+    if len(places) < 2:
         return places
     named = sorted((t.find(p.matched), i, p) for i, p in enumerate(places) if p.matched and p.matched in t)
-    for k, (at, _, place) in enumerate(named):
+    denied = {i for at, i, p in named if denied_place_at(t, at, at + len(p.matched))}
+    if denied and len(denied) < len(places):
+        places = [p for i, p in enumerate(places) if i not in denied] + [places[i] for i in sorted(denied)]
+    if not says_home(t):
+        return places
+    for k, (at, i, place) in enumerate(named):
         # the words of its clause before it and right after it: "户口在[安康]", "我是[安康]的"
         before = named[k - 1][0] + len(named[k - 1][2].matched) if k else 0
         end = at + len(place.matched)
         after = named[k + 1][0] if k + 1 < len(named) else len(t)
         head = _CLAUSE_RE.split(t[before:at])[-1]
-        if says_home(head + place.matched + _CLAUSE_RE.split(t[end:after])[0][:2]):
+        if i not in denied and says_home(head + place.matched + _CLAUSE_RE.split(t[end:after])[0][:2]):
             if place.region == places[0].region and place.outside == places[0].outside:
                 return places  # the same region: the deeper name (柳州 of 广西柳州) stays first
             return [place] + [p for p in places if p is not place]

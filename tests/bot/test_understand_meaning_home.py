@@ -128,3 +128,8 @@ def test_a_hospital_of_either_level_is_asked(text):
 def test_the_place_said_as_home_is_the_region(text, region, place):
     ext = extract(text)
     assert (ext.region, ext.place.place) == (region, place)
+
+
+@pytest.mark.parametrize("text", ["我不是南宁的，是安康的", "户口不在南宁，在安康"])
+def test_a_denied_home_gives_way_to_the_one_said(text):
+    assert extract(text).region == "ankang"
