@@ -50,6 +50,9 @@ class Entry(BaseModel):
     cite: list[str]
     variants: list[str]
     tags: list[str] = []
+    # words one of which a question must hold for this entry to be a sure answer ("什么时候能报" is
+    # not asking when the document took effect: the effective-date entries need 政策/文件/施行 …)
+    needs: list[str] = []
 
     @field_validator("id")
     @classmethod

@@ -585,6 +585,12 @@ def _answer_text(h: Hit) -> str:
     return f"{prefix}{h.answer}\n{h.detail}\n依据：{'；'.join(h.cite)}".replace("\n\n", "\n")
 
 
+def _holds_needs(idx: Index, scored: list, entry_id: str, norm: str) -> bool:
+    """The question holds one of the words the entry needs to be sure (Entry.needs), or it needs none."""
+    entry = next(idx.docs[i].entry for _s, i, _a, _u in scored if idx.docs[i].entry.id == entry_id)
+    return not entry.needs or any(normalize(word) in norm for word in entry.needs)
+
+
 def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int,
           part: bool = False) -> tuple[list[Hit], bool, bool]:
     """(hits, confident, no answer) of one question (``part``: one part of a two-part question)."""
@@ -618,6 +624,8 @@ def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int
         scored[0][3] >= NO_ANSWER_UNKNOWN and scored[0][2] < NO_ANSWER_UNKNOWN_MATCH))
     if idx.lexicon.asks_elsewhere(norm):  # however near its words, no entry answers it
         confident, no_answer = False, True
+    if confident and not _holds_needs(idx, scored, hits[0].id, norm):
+        confident = False
     if confident:
         hits[0].confident = True
     return hits, confident, no_answer

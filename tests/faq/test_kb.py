@@ -175,3 +175,11 @@ def test_a_monthly_payment_of_another_benefit_gets_no_answer(q, region):
 def test_a_medical_assistance_amount_is_still_answered():
     r = faq.search("低保户住院能报多少", "ankang")
     assert r.confident and r.hits[0].id == "ak-dibao-inpatient"
+
+
+def test_an_entry_can_be_found_surely_by_its_own_question():
+    """Entry.needs: the entry's own question holds one of the words it needs to be a sure answer."""
+    needing = [entry for entry in load_entries() if entry.needs]
+    assert len(needing) >= 5
+    for entry in needing:
+        assert any(word in entry.question for word in entry.needs), entry.id

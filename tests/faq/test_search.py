@@ -339,3 +339,19 @@ def test_no_region_known_puts_a_close_general_entry_first_and_is_not_sure(index)
     assert close[0].id == "cm-x" and far[0].id == "xz-x"
     r = faq.search("医疗救助去什么地方办理", None, index=index)
     assert r.hits[0].id == "cm-where-apply" and not r.confident
+
+
+@pytest.mark.parametrize("q,region,wrong", [
+    ("什么时候能报", "guangxi", "gx-effective-date"),   # when is it paid, not when the document took effect
+    ("什么时候能报", "qianjiang", "qj-effective-date"),
+    ("能不能网上申请", "qianjiang", "qj-case-by-case"),
+    ("救助标准是多少", "qianjiang", "qj-subsidy-tier2"),  # the premium subsidy is not "the standard"
+])
+def test_an_entry_is_sure_only_for_a_question_with_its_needed_words(q, region, wrong):
+    result = faq.search(q, region=region, top=3)
+    assert not (result.confident and result.hits[0].id == wrong)
+
+
+def test_the_effective_date_is_still_found_when_asked():
+    result = faq.search("这个政策什么时候开始实行的", region="guangxi", top=3)
+    assert result.confident and result.hits[0].id == "gx-effective-date"
