@@ -585,10 +585,15 @@ def _answer_text(h: Hit) -> str:
     return f"{prefix}{h.answer}\n{h.detail}\n依据：{'；'.join(h.cite)}".replace("\n\n", "\n")
 
 
-def _holds_needs(idx: Index, scored: list, entry_id: str, norm: str) -> bool:
-    """The question holds one of the words the entry needs to be sure (Entry.needs), or it needs none."""
-    entry = next(idx.docs[i].entry for _s, i, _a, _u in scored if idx.docs[i].entry.id == entry_id)
-    return not entry.needs or any(normalize(word) in norm for word in entry.needs)
+def _sure_of(idx: Index, scored: list, entry_id: str, norm: str) -> bool:
+    """The top entry may be a sure answer: the question holds one of the words it needs (Entry.needs),
+    and shares a word with it beyond the asking words ("能报几次", "钱怎么给" name no subject)."""
+    doc = next(idx.docs[i] for _s, i, _a, _u in scored if idx.docs[i].entry.id == entry_id)
+    if doc.entry.needs and not any(normalize(word) in norm for word in doc.entry.needs):
+        return False
+    query = idx._read_query(norm)
+    shared = {t[2:] for t in query.terms if t.startswith("w:") and t in doc.weights} if query else set()
+    return bool(shared - idx.lexicon.asking_words)
 
 
 def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int,
@@ -624,7 +629,7 @@ def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int
         scored[0][3] >= NO_ANSWER_UNKNOWN and scored[0][2] < NO_ANSWER_UNKNOWN_MATCH))
     if idx.lexicon.asks_elsewhere(norm):  # however near its words, no entry answers it
         confident, no_answer = False, True
-    if confident and not _holds_needs(idx, scored, hits[0].id, norm):
+    if confident and not _sure_of(idx, scored, hits[0].id, norm):
         confident = False
     if confident:
         hits[0].confident = True

@@ -169,6 +169,8 @@ class Lexicon:
     classes: dict[str, str] = field(default_factory=dict)  # word → meaning class (amount, where …)
     care: dict[str, str] = field(default_factory=dict)  # word → kind of care (inpatient, outpatient)
     elsewhere: list[str] = field(default_factory=list)  # phrases of questions no entry answers
+    # words that ask (能报, 几次, 怎么, 找谁) but name no subject: sharing only these is no sure match
+    asking_words: frozenset = frozenset()
     _elsewhere_re: re.Pattern | None = None
     _care_re: re.Pattern | None = None
     identity_set: frozenset[str] = frozenset()
@@ -336,6 +338,7 @@ def load_lexicon(path: Path = SYNONYMS_FILE) -> Lexicon:
     lex.negatable = [normalize(str(w)) for w in raw.get("negatable") or []]
     lex.identities = [normalize(str(w)) for w in raw.get("identities") or []]
     lex.elsewhere = [normalize(str(w)) for w in raw.get("elsewhere") or []]
+    lex.asking_words = frozenset(normalize(str(w)) for w in raw.get("asking_words") or [])
     for kind, words in (raw.get("care") or {}).items():
         for w in words or []:
             lex.care[normalize(str(w))] = str(kind)

@@ -355,3 +355,11 @@ def test_an_entry_is_sure_only_for_a_question_with_its_needed_words(q, region, w
 def test_the_effective_date_is_still_found_when_asked():
     result = faq.search("这个政策什么时候开始实行的", region="guangxi", top=3)
     assert result.confident and result.hits[0].id == "gx-effective-date"
+
+
+@pytest.mark.parametrize("q", ["能报几次", "钱怎么给", "能不能报", "给不给报", "报不报", "找谁"])
+@pytest.mark.parametrize("region", ["xizang", "ankang", "guangxi", "urumqi", "qianjiang", None])
+def test_a_question_that_names_no_subject_gets_no_sure_answer(q, region):
+    """Sharing only asking words (faq/data/synonyms.yaml asking_words) is no sure match: 能报几次 got
+    广西's orphan entry, 钱怎么给 西藏's 第五类 entry."""
+    assert not faq.search(q, region=region, top=3).confident
