@@ -259,6 +259,9 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
     found = ext.slots
     skip_money = state.pending in YTD_STEPS or answered in YTD_STEPS or answered in (
         "stay_policy_total", "family_income")
+    denied = _denied_identities(state, ext, answered) if changes else None
+    if denied is not None:  # "其实没有低保": the identity goes, asked first
+        return merged, _merge_change(state, ext, "identities", state.slots["identities"], denied, cfg, notes)
     for key in ESSENTIALS:
         if key == answered or key not in found:
             continue
@@ -281,6 +284,15 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
                 return merged, ask
             merged = True
     return _merge_rest(state, ext, answered, skip_money, cfg) or merged, None
+
+
+def _denied_identities(state: State, ext, answered: str | None) -> list[str] | None:
+    """The identities left when a message only denies some of those given ("其实没有低保"), else None."""
+    current = state.slots.get("identities") or []
+    match = ext.identity
+    if answered in ("identities", "identity_unsure") or match.codes or not set(match.negated) & set(current):
+        return None
+    return [code for code in current if code not in match.negated]
 
 
 def _merge_skips(state: State, ext, key: str, value: Any, answered: str | None, skip_money: bool) -> bool:

@@ -24,7 +24,8 @@ _COMMANDS: list[tuple[str, tuple[str, ...]]] = [
                  "再来一次", "再来一遍", "重置", "重新问", "清空", "restart", "reset")),
     ("back", ("返回上一步", "上一步", "上一个问题", "返回", "退回", "回退", "后退", "回到上一步", "回上一步", "back")),
     ("edit", ("修改答案", "改答案", "修改", "改一下", "改一改", "我要改", "改正", "填错了", "写错了", "说错了", "选错了",
-              "更正", "edit")),
+              "更正", "写错", "填错", "说错", "选错", "弄错", "搞错", "改地区", "改地方", "改金额", "改钱数", "改身份",
+              "改类型", "金额不对", "身份不对", "edit")),
     # "什么意思" about the question just asked: the question said again in plainer words
     ("explain", ("什么意思", "啥意思", "是什么意思", "是啥意思", "这是什么意思", "这什么意思", "这是啥意思", "啥子意思",
                  "什么意思啊", "看不懂", "看不明白", "听不懂", "不懂", "没懂", "没看懂", "没听懂", "搞不懂", "不明白",
@@ -41,6 +42,8 @@ _COMMANDS: list[tuple[str, tuple[str, ...]]] = [
               "搞不清", "不太清楚", "不太确定", "skip")),
 ]
 _SKIP_WORDS = dict(_COMMANDS)["skip"]
+# "金额写错了", "地区填错了", "身份不对": an answer named as wrong, without the right one
+_EDIT_RE = re.compile(r"(我|刚才)?(的)?(金额|钱数?|自付|地区|地方|户口|身份|类型|看病类型|答案)(写|填|说|选|弄|搞|打)?(错了|错|不对)(了|啊|呀)?")
 _GREETINGS = {"你好", "您好", "你好呀", "您好呀", "你好啊", "哈喽", "嗨", "hi", "hello", "在吗", "在不在", "早上好",
               "下午好", "晚上好", "喂", "你好吗", "谢谢", "谢谢你", "多谢", "感谢", "辛苦了"}
 _POLITE_RE = re.compile(r"^(我想|我要|请|麻烦|帮我|给我|能不能|可以|我|就|还是|那|那就|那我|算了|好吧)+|"
@@ -159,6 +162,8 @@ def classify(text: object) -> str | None:
         return None
     if meaning_of(bare) == "":
         return "explain"
+    if _EDIT_RE.fullmatch(bare):
+        return "edit"
     core = _core(t) or bare
     for intent, words in _command_cores():
         if core in words or bare in words:

@@ -133,3 +133,13 @@ def test_the_place_said_as_home_is_the_region(text, region, place):
 @pytest.mark.parametrize("text", ["我不是南宁的，是安康的", "户口不在南宁，在安康"])
 def test_a_denied_home_gives_way_to_the_one_said(text):
     assert extract(text).region == "ankang"
+
+
+@pytest.mark.parametrize("text", ["金额写错了", "地区填错了", "身份不对", "我的身份选错了", "我搞错了", "改地区", "改金额"])
+def test_an_answer_named_as_wrong_opens_the_edit_menu(text):
+    assert classify(text) == "edit"
+
+
+@pytest.mark.parametrize("text,intent", [("不对", "no"), ("钱数不对，是1万8", None), ("我搞错了，应该是安康", None)])
+def test_a_correction_that_says_the_right_answer_is_no_edit(text, intent):
+    assert classify(text) == intent
