@@ -3,9 +3,11 @@ questions.yaml's `parser:` (PARSERS), and how an answer is stored (year-to-date 
 bills, where the care was)."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any, Callable
 
+from engine.context import facts_read
 from engine.money import yuan
 
 from ..understand import (
@@ -226,11 +228,25 @@ def _which_city(place, cfg: FlowConfig) -> str:
     return _hint("which_city", place=place.place, local=labels.local, other=labels.in_province)
 
 
+# "快60了", "大概65": an age said roughly
+_ROUGH_AGE_RE = re.compile(r"快|将近|接近|差不多|大概|大约|左右|不到|估计|可能|好像|多|来岁|上下")
+
+
 def _parse_age(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
-    value = parse_int(text, "age") or ext.facts.get("age")
+    value = parse_int(text, "age")
+    value = ext.facts.get("age") if value is None else value  # 0: a baby under one
     if isinstance(value, int) and 0 <= value <= 130:
+        if _ROUGH_AGE_RE.search(text) and _near_a_threshold(state, "age", value, cfg):
+            return False, _hint("exact_age", age=value), []  # "快60了" is 59: asked, not rounded up
         return _apply(state, q, value, cfg)
     return False, _hint("type_age"), []
+
+
+def _near_a_threshold(state: State, fact: str, value: int, cfg: FlowConfig) -> bool:
+    """Within two of a figure the region's rules compare this fact with (年满60, 未满18)."""
+    region = state.slots.get("region")
+    bounds = facts_read(_policies(cfg).regions[region]).get(fact) if region else None
+    return any(abs(value - bound) <= 2 for bound in bounds or ())
 
 
 def _parse_fact(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
