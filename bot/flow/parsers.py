@@ -12,7 +12,7 @@ from engine.money import yuan
 
 from ..understand import (
     find_identities, find_places, label as identity_label, normalize, parse_amount, parse_hospital_level, parse_int,
-    is_hedged, parse_yes_no, read_choice, says_home, says_unknown,
+    is_hedged, parse_yes_no, read_choice, said_as_home, says_home, says_unknown,
 )
 from ..understand.negation import denied_place_at
 from .state import (
@@ -142,7 +142,7 @@ def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
     if value is None and not _names_another_question(q, text):
         value = parse_yes_no(text)  # "没有转诊" at 是不是特殊疾病 answers another question: not a no
     spec = questions_data()[q]
-    labels = {value: label for label, value in spec["options"].items()}
+    labels = {answer: label for label, answer in spec["options"].items()}
     if any(word in text for word in spec.get("not_this", ())) and not any(w in text for w in spec.get("this", ())):
         return False, _hint(spec["not_this_hint"]), []  # "去年住过" at 今年之前: last year is not asked
     if value is not None and is_hedged(text):  # "好像办了": never taken as sure, it can raise the estimate
@@ -186,9 +186,10 @@ def _where_label(state: State, text: str, cfg: FlowConfig) -> str | None:
     None when no button is named."""
     text = text or ""
     for label, value in sorted(_options("where", state, cfg).items(), key=lambda item: -len(item[0])):
-        at = text.find(normalize(label))
+        label = normalize(label)
+        at = text.find(label)
         if at >= 0:
-            return DENIED if denied_place_at(text, at, at + len(normalize(label))) else value
+            return DENIED if denied_place_at(text, at, at + len(label)) else value
     return None
 
 
@@ -204,15 +205,10 @@ def _care_place(text: str, ext):
     "我其实是安康的" → None (a home region: the merge asks to change it)."""
     if ext.place is None or not says_home(text):
         return ext.place
-    named = sorted((text.find(p.matched), i, p) for i, p in enumerate(find_places(text))
-             if p.matched and p.matched in text)
-    for k, (at, _, place) in enumerate(named):
-        # the words between the places either side: "我是[拉萨]的", "户口在[汉滨区]，在"
-        before = named[k - 1][0] + len(named[k - 1][2].matched) if k else 0
-        after = named[k + 1][0] if k + 1 < len(named) else len(text)
-        if not says_home(text[before:after]):
-            return place
-    return None
+    places = find_places(text)
+    homes = said_as_home(text, places)
+    named = sorted((text.find(p.matched), i, p) for i, p in enumerate(places) if p.matched and p.matched in text)
+    return next((place for _, _, place in named if place not in homes), None)
 
 
 def _where_by_home(state: State, ext, place, value: str, cfg: FlowConfig) -> list[str]:

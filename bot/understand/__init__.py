@@ -11,11 +11,11 @@ from .identities import MONITORED, IdentityMatch, find_identities, label
 from .answers import read_choice
 from .intents import INTENTS, classify, is_hedged, is_opener, looks_like_question, meaning_of, says_unknown, parse_hospital_level, parse_int, parse_yes_no
 from .normalize import MAX_LEN, compact, normalize
-from .places import PlaceMatch, find_places, find_region, region_name, says_home
+from .places import PlaceMatch, find_places, find_region, region_name, said_as_home, says_home
 
 __all__ = [
     "AmountResult", "CARE_CODES", "EXPECTABLE", "Extracted", "IDENTITY_CODES", "INTENTS", "IdentityMatch", "LIMIT", "MAX_LEN",
     "MONITORED", "PlaceMatch", "classify", "compact", "extract", "find_care", "find_identities", "find_places",
     "find_region", "is_hedged", "is_opener", "label", "read_choice", "looks_like_question", "meaning_of", "normalize", "parse_amount", "parse_hospital_level",
-    "parse_int", "parse_yes_no", "region_name", "says_home", "says_unknown",
+    "parse_int", "parse_yes_no", "region_name", "said_as_home", "says_home", "says_unknown",
 ]

@@ -13,7 +13,7 @@ from .intents import classify, looks_like_question, parse_hospital_level, parse_
 from .negation import denied_place_at, negated_at
 from .normalize import compact, normalize, strip_punct
 from .numerals import cn_int
-from .places import PlaceMatch, find_places, says_home
+from .places import PlaceMatch, find_places, said_as_home
 
 # what precedes an amount, nearest first wins
 _SELF_PAY_RE = re.compile(r"(自付|自费|自己付|自己出|自己掏|自掏|个人负担|个人承担|个人支付|个人付|个人自付|自负|"
@@ -282,31 +282,19 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     return ext
 
 
-_CLAUSE_RE = re.compile(r"[,.;!?，。；！？]")
-
-
 def _home_first(t: str, places: list[PlaceMatch]) -> list[PlaceMatch]:
     """"我在南宁打工，户口在安康": the place said as home is the region, whatever else is named;
     "我不是南宁的，是安康的": a place denied comes last."""
     if len(places) < 2:
         return places
-    named = sorted((t.find(p.matched), i, p) for i, p in enumerate(places) if p.matched and p.matched in t)
-    denied = {i for at, i, p in named if denied_place_at(t, at, at + len(p.matched))}
+    denied = [p for p in places if p.matched and p.matched in t
+              and denied_place_at(t, t.find(p.matched), t.find(p.matched) + len(p.matched))]
     if denied and len(denied) < len(places):
-        places = [p for i, p in enumerate(places) if i not in denied] + [places[i] for i in sorted(denied)]
-    if not says_home(t):
-        return places
-    for k, (at, i, place) in enumerate(named):
-        # the words of its clause before it and right after it: "户口在[安康]", "我是[安康]的"
-        before = named[k - 1][0] + len(named[k - 1][2].matched) if k else 0
-        end = at + len(place.matched)
-        after = named[k + 1][0] if k + 1 < len(named) else len(t)
-        head = _CLAUSE_RE.split(t[before:at])[-1]
-        if i not in denied and says_home(head + place.matched + _CLAUSE_RE.split(t[end:after])[0][:2]):
-            if place.region == places[0].region and place.outside == places[0].outside:
-                return places  # the same region: the deeper name (柳州 of 广西柳州) stays first
-            return [place] + [p for p in places if p is not place]
-    return places
+        places = [p for p in places if p not in denied] + denied
+    home = next((p for p in said_as_home(t, places) if p not in denied), None)
+    if home is None or (home.region == places[0].region and home.outside == places[0].outside):
+        return places  # none, or the same region: the deeper name (柳州 of 广西柳州) stays first
+    return [home] + [p for p in places if p is not home]
 
 
 def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:

@@ -227,7 +227,7 @@ def parse_yes_no(text: object) -> bool | None:
             return None  # "不在黔江区内" says where, not no
         if b.startswith(_NOT_YES_PREFIX):
             return None  # "有点贵" is no yes
-        if b.startswith(_NO_PREFIX) or b.lstrip("嗯恩呃额").startswith(_NO_PREFIX):
+        if b.lstrip("嗯恩呃额").startswith(_NO_PREFIX):
             return False  # "嗯，不是": the 嗯 is a pause, not a yes
         if b.startswith(_YES_PREFIX):
             return True

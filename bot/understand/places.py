@@ -352,6 +352,28 @@ def says_home(text: object) -> bool:
     return bool(_home_re().search(compact(text)))
 
 
+_CLAUSE_RE = re.compile(r"[,.;!?，。；！？]")
+
+
+def said_as_home(text: object, places: list[PlaceMatch]) -> list[PlaceMatch]:
+    """Those of ``places`` (found in ``text``) said as home, in text order: the words of its clause
+    before it, up to the place named before, and two characters after it ("户口在[安康]",
+    "我是[安康]的"; in "我在[南宁]打工，户口在安康" 南宁 is not)."""
+    t = compact(text)
+    if not says_home(t):
+        return []
+    named = sorted((t.find(p.matched), i, p) for i, p in enumerate(places) if p.matched and p.matched in t)
+    homes = []
+    for k, (at, _, place) in enumerate(named):
+        before = named[k - 1][0] + len(named[k - 1][2].matched) if k else 0
+        end = at + len(place.matched)
+        after = named[k + 1][0] if k + 1 < len(named) else len(t)
+        head = _CLAUSE_RE.split(t[before:at])[-1]
+        if says_home(head + place.matched + _CLAUSE_RE.split(t[end:after])[0][:2]):
+            homes.append(place)
+    return homes
+
+
 def region_name(code: str) -> str:
     """Chinese name of a region code (西藏自治区 …), '' when unknown."""
     return _gaz().region_names.get(code, "")
