@@ -50,6 +50,7 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     # a button press carries only its own answer: nothing else to extract from it
     ext = _NOTHING if button else extract(text)
     _snapshot(state)
+    before = _given(state)
     lead_notes: list[str] = []
     handled = False
     problem: str | None = None
@@ -75,7 +76,7 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         changed = _bare_amount_change(state, text, cfg)  # a bare "改成3万" after the result
         if changed:
             return changed
-    return _after_answer(state, text, ext, q, (handled, problem, button), cfg, lead_notes)
+    return _after_answer(state, text, ext, q, (handled, problem, button, before), cfg, lead_notes)
 
 
 def _faq_detour(state: State, text: str, cfg: FlowConfig) -> list[Message]:
@@ -102,8 +103,7 @@ def _bare_amount_change(state: State, text: str, cfg: FlowConfig) -> list[Messag
 def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, cfg: FlowConfig,
                   lead_notes: list[str]) -> list[Message]:
     """The rest of a message merged, then the next question (or a confirmation, or a hint)."""
-    handled, problem, button = outcome
-    facts_before = dict(state.slots.get("facts") or {})
+    handled, problem, button, before = outcome
     if handled and button:
         merged, conflict = False, None  # a button says one thing only: "门诊慢特病" is not "是特殊疾病"
     elif handled and q and not _is_essential(q) and not _corrects(text):
@@ -142,7 +142,12 @@ def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, c
             state.pending = None
         if state.pending and not handled and state.pending == q and problem:
             # something else was taken ("没有转诊" at 特殊疾病): said so; this question still wants its answer
-            lead_notes += _noted(state, facts_before, cfg) + [problem]
+            lead_notes += _noted(state, before, cfg, lead_notes, least=1) + [problem]
+        elif not button:  # a sentence that said several things: what was taken, said back
+            lead_notes += _noted(state, before, cfg, lead_notes, least=2)
+        if _monitored_said(state, ext, q):
+            state.pending = "identity_unsure"  # "黔江 建档立卡 住院": which kind of 监测对象, asked now
+            lead_notes += ext.identity.notes[:0 if ext.identity.monitored else 1]
         if state.pending:
             return [_ask(state.pending, state, cfg, "\n".join(lead_notes) or None)]
         state.done = False
@@ -155,11 +160,39 @@ def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, c
     return [_reask(state, cfg, problem or _not_understood(q))]
 
 
-def _noted(state: State, before: dict, cfg: FlowConfig) -> list[str]:
-    """The facts a message filled besides the question asked, said back in the words of their buttons."""
-    pairs = [(engine.FACT_LABELS.get(key, key), _fact_label(key, value, state, cfg))
-             for key, value in (state.slots.get("facts") or {}).items() if key not in before]
+def _given(state: State) -> dict:
+    """The case's answers so far (essential slots and facts by name), to tell what a message added."""
+    given = {key: state.slots[key] for key in ESSENTIALS if state.slots.get(key) is not None}
+    return given | dict(state.slots.get("facts") or {})
+
+
+def _noted(state: State, before: dict, cfg: FlowConfig, said: list[str], least: int) -> list[str]:
+    """What a message filled, said back in the words of its buttons, when it filled `least` answers
+    or more. The region is said by the place note or the next question; a figure already said back
+    ("自己付的按…算") is not said twice."""
+    added = [(key, value) for key, value in _given(state).items() if key not in before]
+    if len(added) < least:
+        return []
+    pairs = [(engine.FACT_LABELS.get(key, key), _fact_label(key, value, state, cfg)) for key, value in added
+             if key != "region"]
+    pairs = [(label, shown) for label, shown in pairs if not any(shown in note for note in said)]
     return [_hint("noted", pairs=pairs)] if pairs else []
+
+
+def _monitored_unsure(ext) -> bool:
+    """"建档立卡户"/"贫困户"/"监测户": a word that may mean one of the monitored kinds (asked which)."""
+    match = ext.identity
+    return match.monitored or any(code in MONITORED_BUTTONS.values() for _, code in match.unsure)
+
+
+def _monitored_said(state: State, ext, q: str | None) -> bool:
+    """Such a word said while answering something else, before the identities are known: the
+    monitored kind is asked (with what was picked beside it) once the region is known."""
+    if q in ("identities", "identity_unsure") or state.slots.get("identities") is not None \
+            or not state.slots.get("region") or state.confirm is not None or not _monitored_unsure(ext):
+        return False
+    state.picking = list(ext.identity.codes)
+    return True
 
 
 def _fact_label(key: str, value: Any, state: State, cfg: FlowConfig) -> str:
@@ -303,6 +336,8 @@ def _merge_skips(state: State, ext, key: str, value: Any, answered: str | None, 
         return True
     if key == "identities" and answered in ("identities", "identity_unsure"):
         return True
+    if key == "identities" and state.slots.get("region") and _monitored_unsure(ext):
+        return True  # "黔江 低保 建档立卡": 低保 is picked, the monitored kind asked (_monitored_said)
     if key == "region" and state.slots.get("region") and _about_care_place(ext.text):
         return True  # "其实在柳州看的": where the care was (see _where_change), not the home
     return bool(key == "self_pay" and _more_than_bill(state, key, value))

@@ -96,7 +96,9 @@ def _edit_menu(state: State, cfg: FlowConfig) -> list[Message]:
         buttons.append(Button(label=f"改{name}", code=f"改{name}"[:20]))
     if "year_to_date" in state.slots:
         ytd = state.slots["year_to_date"]
-        rows.append(("今年此前", _hint("ytd_summary", self_pay=yuan(Decimal(ytd["self_pay"])), aid=yuan(Decimal(ytd["aid"])))))
+        tilt = Decimal(ytd.get("tilt_aid") or 0)
+        rows.append(("今年此前", _hint("ytd_summary", self_pay=yuan(Decimal(ytd["self_pay"])), aid=yuan(Decimal(ytd["aid"])),
+                                      tilt=yuan(tilt) if tilt else None)))
         buttons.append(Button(label="改今年此前的费用", code="改今年此前的费用"))
     state.history.append(_snap(state))
     state.pending = "edit"

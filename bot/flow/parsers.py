@@ -100,6 +100,10 @@ def _parse_amount(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
         from_bill = _self_pay_from_bill(state, q, ext, cfg)
         if from_bill is not None:
             return from_bill
+    said = {"ytd_aid": ext.aid, "ytd_tilt_aid": ext.tilt_aid}.get(q)
+    if said is not None:  # "救助了1万，倾斜救助3000": the amount named for this question, the next one too
+        handled, problem, notes = _apply(state, q, said, cfg)
+        return handled, problem, notes + (_ytd_stated(state, ext, cfg, {q: said}) if q == "ytd_aid" else [])
     result = parse_amount(text)
     if result.value is None and any(word in text for word in questions_data()[q].get("zero_words", ())):
         return _apply(state, q, Decimal(0), cfg)  # "没收入" at 家里去年收入: 0, said in words
@@ -150,10 +154,26 @@ def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
     if value is None:
         return False, _hint("yes_or_no", yes=labels[True], no=labels[False]), []
     handled, problem, notes = _apply(state, q, value, cfg)
-    amount = parse_amount(text)
-    if q == "year_to_date" and value and amount.ok and amount.value:
-        return _apply(state, "ytd_self_pay", amount.value, cfg)  # "有，自付了5000": the next one too
+    if q == "year_to_date" and value:  # "有，自付了5000，救助给了2000": the next ones too
+        amount = parse_amount(text)
+        first = ext.self_pay if ext.self_pay is not None else amount.value if amount.ok and not ext.aid else None
+        if first:
+            _apply(state, "ytd_self_pay", first, cfg)
+            return handled, problem, notes + _ytd_stated(state, ext, cfg, {"ytd_self_pay": first})
     return handled, problem, notes
+
+
+def _ytd_stated(state: State, ext, cfg: FlowConfig, own: dict) -> list[str]:
+    """The year's earlier aid a message stated besides the question asked ("自己掏了八千，救助给了
+    四千"): taken in the order the questions come, and said back with the answer (`own`: step → value)."""
+    taken = dict(own)
+    for step, value in (("ytd_aid", ext.aid), ("ytd_tilt_aid", ext.tilt_aid)):
+        if state.pending == step and value is not None:
+            _apply(state, step, value, cfg)
+            taken[step] = value
+    if len(taken) < 2:
+        return []
+    return [_hint("noted", pairs=[(questions_data()[step]["label"], yuan(value)) for step, value in taken.items()])]
 
 
 def _names_another_question(q: str, text: str) -> bool:
@@ -274,7 +294,8 @@ def _self_pay_from_bill(state: State, q: str, ext, cfg: FlowConfig) -> Outcome |
         if too_much:
             return False, too_much, []
         handled, problem, notes = _apply(state, q, ext.self_pay, cfg)
-        return handled, problem, notes + _self_pay_notes(ext, ext.self_pay)
+        more = _ytd_stated(state, ext, cfg, {q: ext.self_pay}) if q == "ytd_self_pay" else []
+        return handled, problem, notes + _self_pay_notes(ext, ext.self_pay) + more
     if ext.reimbursed is not None and bill is not None and ext.total_cost is None:
         left = Decimal(bill) - ext.reimbursed
         if left < 0:
@@ -366,6 +387,7 @@ def _apply(state: State, q: str, value: Any, cfg: FlowConfig) -> tuple[bool, str
             state.slots.pop("ytd_partial", None)
             state.slots.pop("ytd_bill", None)
             state.confirmed.append("year_to_date")
+            state.pending = None  # the last step may have been filled by an earlier step's message
         return True, None, []
     _set(state, q, value)
     return True, None, []

@@ -13,6 +13,7 @@ CARE_CODES = (INPATIENT, CHRONIC, MAJOR, GENERAL)
 _NEG = r"(?<!没有)(?<!没)(?<!不用)(?<!不需要)(?<!未)(?<!不)(?<!没有去)"
 _INPATIENT_RE = re.compile(
     _NEG + r"(住院|住的院|住的医院|住了.{0,6}院|住过院|住过医院|出院|住进医院|入院|住医院|办了住院|开刀|做手术|动手术|手术|"
+    r"(?:医院|卫生院|院里)(?:里)?住了|"
     r"生孩子|分娩|顺产|剖腹产|剖宫产|icu|重症监护|抢救)")
 _INPATIENT_NEG_RE = re.compile(r"(没有|没|不用|不需要|未|不)(住院|住过院|住过医院|住院治疗)")
 _MAJOR_RE = re.compile(

@@ -25,7 +25,11 @@ _SPENT_RE = re.compile(r"(交了|付了|欠了|欠下)")
 _TOTAL_RE = re.compile(r"(总共|一共|总费用|总花费|合计|总计|总额|共花|全部费用|总的费用|住院费用共|住院总费用|总医药费|"
                        r"花了|花费|用了|花掉|花去|医药费|看病花|治病花|医疗费|住院费|费用|花)")
 _INCOME_RE = re.compile(r"(年收入|家庭收入|家里收入|全家收入|收入|一年挣|一年赚|挣了|赚了|工资|月入|挣|赚)")
-_REIMB_RE = re.compile(r"(报销了|报了|医保报|医保给报|医保付|统筹付|大病保险报|报销|补了|救助了)")
+_REIMB_RE = re.compile(r"(报销了|报了|医保报|医保给报|医保付|统筹付|大病保险报|报销|补了)")
+# 医疗救助 already received (the year's earlier aid), and 倾斜救助 apart: never a self-pay or a reimbursement
+_AID_RE = re.compile(r"((?<!倾斜)救助了|(?<!倾斜)救助给了|(?<!倾斜)救助给|给了救助|拿了救助|拿到救助|领了救助|"
+                     r"(?<!倾斜)救助金|(?<!倾斜)救助款|(?<!倾斜)救助的钱|民政给了|(?<!倾斜)救助)")
+_TILT_AID_RE = re.compile(r"(倾斜救助|倾斜)")
 
 _WHERE_OUT_RE = re.compile(r"外省|省外|区外|出省|跨省|省外就医|去外省|在外省|外地省|区外就医")
 _WHERE_IN_RE = re.compile(r"省内|区内|市外|外市|省内异地|区内异地|区内其他|省内其他")
@@ -64,6 +68,8 @@ class Extracted:
     self_pay_result: AmountResult | None = None      # approx/note/error of the self-pay amount
     total_cost: Decimal | None = None                # 总费用 before reimbursement, when stated
     reimbursed: Decimal | None = None                # what 医保/大病保险 paid, when stated
+    aid: Decimal | None = None                       # 医疗救助 already received, when stated (救助了4千)
+    tilt_aid: Decimal | None = None                  # 倾斜救助 already received, when stated
     facts: dict = field(default_factory=dict)        # contract facts found in the text
     intent: str | None = None                        # classify() of the message
     question: bool = False                           # looks like an FAQ question
@@ -102,14 +108,16 @@ def _last(rx: re.Pattern, s: str) -> tuple[int, str] | None:
 
 
 def _classify_amounts(t: str) -> dict[str, list[tuple[Decimal, object]]]:
-    out: dict[str, list] = {"self_pay": [], "spent": [], "total": [], "income": [], "reimbursed": [], "other": []}
+    out: dict[str, list] = {"self_pay": [], "spent": [], "total": [], "income": [], "reimbursed": [], "aid": [],
+                            "tilt_aid": [], "other": []}
     for f in find_amounts(t):
         if f.negative or negated_at(t, f.start):  # "自付是两万八不是两万五": not 两万五
             continue
         before = _clause_before(t, f.start)
         kinds = []
         for kind, rx in (("self_pay", _SELF_PAY_RE), ("total", _TOTAL_RE), ("income", _INCOME_RE),
-                         ("reimbursed", _REIMB_RE), ("spent", _SPENT_RE)):
+                         ("reimbursed", _REIMB_RE), ("spent", _SPENT_RE), ("aid", _AID_RE),
+                         ("tilt_aid", _TILT_AID_RE)):
             hit = _last(rx, before)
             if hit:
                 kinds.append((hit[0], kind))
@@ -276,6 +284,7 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     groups = _classify_amounts(t)
     _bill_amounts(t, ext, groups)
     _income(t, ext, groups)
+    _aid(ext, groups)
     _expected(t, ext, groups, expecting)
     if ext.self_pay_result is not None and ext.self_pay_result.ok:
         ext.self_pay = ext.self_pay_result.value
@@ -325,6 +334,15 @@ def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:
     if reimbursed:
         paid = sum((_quantize(v) for v, _ in reimbursed), Decimal(0))
         ext.reimbursed = paid if 0 <= paid <= LIMIT else None
+
+
+def _aid(ext: Extracted, groups: dict) -> None:
+    """医疗救助 and 倾斜救助 already received this year ("救助给了四千"), the last of each said."""
+    for kind in ("aid", "tilt_aid"):
+        if groups[kind]:
+            value = _quantize(groups[kind][-1][0])
+            if 0 <= value <= LIMIT:
+                setattr(ext, kind, value)
 
 
 def _income(t: str, ext: Extracted, groups: dict) -> None:

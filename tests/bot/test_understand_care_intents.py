@@ -19,6 +19,9 @@ CARE = [
     ("普通门诊", "outpatient_general"), ("看门诊", "outpatient_general"), ("拿药", "outpatient_general"),
     ("感冒", "outpatient_general"), ("门诊", "outpatient_general"), ("感冒发烧去诊所", "outpatient_general"),
     ("不知道", None), ("保险", None), ("", None), ("南宁", None), ("没有住院", None), ("低保户", None),
+    # a stay in a hospital said without 住院; a stay anywhere else is not care
+    ("在县医院住了半个月", "inpatient"), ("在医院里住了两个月", "inpatient"), ("卫生院住了三天", "inpatient"),
+    ("在亲戚家住了半个月", None), ("住了3天", None),
 ]
 
 

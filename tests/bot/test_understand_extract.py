@@ -308,3 +308,22 @@ def test_expectable_slots_are_the_engines_words():
     assert "self_pay" in ESSENTIALS
     assert set(EXPECTABLE) - {"self_pay"} <= set(FACTS), set(EXPECTABLE) - {"self_pay"} - set(FACTS)
     assert len(set(EXPECTABLE)) == len(EXPECTABLE)
+
+
+@pytest.mark.parametrize("text,self_pay,aid,tilt_aid", [
+    ("自己掏了八千，救助给了四千", Decimal("8000"), Decimal("4000"), None),
+    ("今年三月住过一次，自己掏了八千，救助给了四千", Decimal("8000"), Decimal("4000"), None),
+    ("自付5000，倾斜救助给了2000，救助了1000", Decimal("5000"), Decimal("1000"), Decimal("2000")),
+    ("民政给了3000", None, Decimal("3000"), None),
+    ("自付2万 能救助多少", Decimal("20000"), None, None),
+])
+def test_aid_already_received(text, self_pay, aid, tilt_aid):
+    ext = extract(text)
+    assert (ext.self_pay, ext.aid, ext.tilt_aid) == (self_pay, aid, tilt_aid)
+
+
+def test_aid_received_is_not_a_reimbursement():
+    """"花了1万，救助了3千": the aid is not what insurance paid, so no self-pay is worked out from it."""
+    ext = extract("花了1万，救助了3千")
+    assert ext.self_pay is None and ext.reimbursed is None and ext.aid == Decimal("3000")
+    assert ext.total_cost == Decimal("10000")
