@@ -42,7 +42,7 @@ def faq_answer(text: str, region: str | None, misses_db: str | None = None) -> l
         body = f"【问答】{hit.question}\n{hit.answer}"
         if getattr(hit, "detail", None):
             body += f"\n{hit.detail}"
-        body += f"\n依据：{'；'.join(hit.cite)}"
+        body += f"\n依据：{'；'.join(faq.cites_for(hit.cite, region))}"
         return [Message(text=body, kind="info")]
     buttons = [Button(label=h.question[:20], code=h.question[:20]) for h in result.hits[:3]]
     return [Message(text=result.message or "没有找到确切答案。可以拨打12393医保服务热线。", buttons=buttons, kind="info")]

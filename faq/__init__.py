@@ -5,7 +5,7 @@
     >>> r.confident, r.hits[0].id
 """
 
-from .kb import Entry, KBError, load_entries, load_file
+from .kb import Entry, KBError, cites_for, load_entries, load_file
 from .misses import list_misses, log_miss
 from .search import Hit, Index, SearchResult, build_index, load_index, search, search_many
 
@@ -16,6 +16,7 @@ __all__ = [
     "KBError",
     "SearchResult",
     "build_index",
+    "cites_for",
     "list_misses",
     "load_entries",
     "load_file",

@@ -32,6 +32,14 @@ PREFIX_REGION = {"cm": "all"} | {
 ID_RE = re.compile(rf"^({'|'.join(map(re.escape, PREFIX_REGION))})-[a-z0-9]+(?:-[a-z0-9]+)*$")
 # How each region's document is named in a cite (its cite_names).
 REGION_DOC = {code: tuple(r.cite_names) for code, r in load_policies().regions.items()}
+
+
+def cites_for(cites: list[str], region: str | None) -> list[str]:
+    """The clauses of one region's document among an entry's cites (an entry for every region cites
+    all five): all of them when the region is not known or none names its document."""
+    names = REGION_DOC.get(region, ()) if region else ()
+    own = [c for c in cites if any(name in c for name in names)]
+    return own or list(cites)
 MIN_VARIANTS = 3
 
 

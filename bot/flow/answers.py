@@ -84,7 +84,8 @@ def _faq_detour(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     from it: "五保户住院能报多少？" does not say the patient is 五保户)."""
     state.history.pop()
     answer = cfg.faq(text, state.slots.get("region"))
-    return answer + [_reask(state, cfg, _hint("back_to_question"))]
+    finished = state.done and not state.pending and state.confirm is None
+    return answer + [_reask(state, cfg, _hint("after_help", finished=True) if finished else _hint("back_to_question"))]
 
 
 def _bare_amount_change(state: State, text: str, cfg: FlowConfig) -> list[Message] | None:

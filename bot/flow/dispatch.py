@@ -9,10 +9,10 @@ from engine.case import construct
 
 from .. import render
 from ..messages import Button, Message
-from ..understand import classify, meaning_of, normalize
+from ..understand import classify, meaning_of, normalize, result_part_asked
 from .state import (
     B_BACK, B_BENEFITS, B_CADRE, B_DETAIL, B_DOCS, B_DONE_PICK, B_EDIT, B_FILL, B_NEXT, B_NONE, B_PRINT,
-    B_RESTART, B_SKIP, FlowConfig, Reply, State, _ORIGIN, _about_question, _button, _clone, _explanation, _hint,
+    B_RESTART, B_SKIP, RESULT_PART_BUTTONS, FlowConfig, Reply, State, _ORIGIN, _about_question, _button, _clone, _explanation, _hint,
     _options, _policies,
 )
 from .results import _result_part
@@ -123,6 +123,9 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         return _on_edit_choice(state, text, cfg)
     if state.done and text in (B_DETAIL, B_DOCS, B_BENEFITS, B_PRINT):
         return _result_part(state, text, cfg)
+    asked = result_part_asked(text) if finished else None
+    if asked:  # "要带什么材料" after the result: this person's list, not the FAQ's general one
+        return _result_part(state, RESULT_PART_BUTTONS[asked], cfg)
     if state.done and text.startswith(B_FILL):
         filled = _fill(state, text, cfg)
         if filled:

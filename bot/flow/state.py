@@ -30,6 +30,8 @@ MAX_HISTORY = 30
 
 # Result buttons (labels are what the user sends back).
 B_DETAIL, B_DOCS, B_BENEFITS, B_PRINT = "计算过程", "材料和去哪办", "其他待遇", "打印版"
+# bot.understand.result_part_asked → the result's button that answers it
+RESULT_PART_BUTTONS = {"detail": B_DETAIL, "documents": B_DOCS, "benefits": B_BENEFITS, "print": B_PRINT}
 B_EDIT, B_RESTART, B_NEXT, B_DONE_PICK, B_NONE = "修改", "重新开始", "下一位", "选好了", "都不是"
 B_SKIP, B_BACK, B_YES_CHANGE, B_NO_CHANGE = "跳过", "上一步", "是，改过来", "不改"
 B_CADRE = "村干部帮办"

@@ -9,7 +9,10 @@ from .extract import EXPECTABLE, Extracted, extract
 from .identities import CODES as IDENTITY_CODES
 from .identities import MONITORED, IdentityMatch, find_identities, label
 from .answers import read_choice
-from .intents import INTENTS, classify, is_hedged, is_opener, looks_like_question, meaning_of, says_unknown, parse_hospital_level, parse_int, parse_yes_no
+from .intents import (
+    INTENTS, classify, is_hedged, is_opener, looks_like_question, meaning_of, parse_hospital_level, parse_int,
+    parse_yes_no, result_part_asked, says_unknown,
+)
 from .normalize import MAX_LEN, compact, normalize
 from .places import PlaceMatch, find_places, find_region, region_name, said_as_home, says_home
 
@@ -17,5 +20,5 @@ __all__ = [
     "AmountResult", "CARE_CODES", "EXPECTABLE", "Extracted", "IDENTITY_CODES", "INTENTS", "IdentityMatch", "LIMIT", "MAX_LEN",
     "MONITORED", "PlaceMatch", "classify", "compact", "extract", "find_care", "find_identities", "find_places",
     "find_region", "is_hedged", "is_opener", "label", "read_choice", "looks_like_question", "meaning_of", "normalize", "parse_amount", "parse_hospital_level",
-    "parse_int", "parse_yes_no", "region_name", "said_as_home", "says_home", "says_unknown",
+    "parse_int", "parse_yes_no", "region_name", "result_part_asked", "said_as_home", "says_home", "says_unknown",
 ]

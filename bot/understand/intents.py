@@ -46,7 +46,7 @@ _SKIP_WORDS = dict(_COMMANDS)["skip"]
 _EDIT_RE = re.compile(r"(我|刚才)?(的)?(金额|钱数?|自付|地区|地方|户口|身份|类型|看病类型|答案)(写|填|说|选|弄|搞|打)?(错了|错|不对)(了|啊|呀)?")
 _GREETINGS = {"你好", "您好", "你好呀", "您好呀", "你好啊", "哈喽", "嗨", "hi", "hello", "在吗", "在不在", "早上好",
               "下午好", "晚上好", "喂", "你好吗", "谢谢", "谢谢你", "多谢", "感谢", "辛苦了"}
-_POLITE_RE = re.compile(r"^(我想|我要|请|麻烦|帮我|给我|能不能|可以|我|就|还是|那|那就|那我|算了|好吧)+|"
+_POLITE_RE = re.compile(r"^(请问|我想|我要|请|麻烦|帮我|给我|能不能|可以|我|就|还是|那|那就|那我|算了|好吧)+|"
                         r"(吧|啊|呀|了|吗|嘛|哦|呢|一下|谢谢|好吗|行吗|可以吗|行不行|的|这个|这题|这一题|这道题|这一步|这步|这项|这一项|这里|这个问题)+$")
 
 _YES = {"是", "是的", "是滴", "是呀", "是啊", "对", "对的", "对啊", "对呀", "对头", "没错", "没错的", "正确", "嗯", "嗯嗯",
@@ -103,6 +103,33 @@ def meaning_of(text: object) -> str | None:
         m = rx.match(b)
         if m:
             return m.group("term")
+    return None
+
+
+# After the result, a short question about this case's own answer: the part of the result that
+# answers it ("要带什么材料" is this person's list of documents, not the FAQ's general one)
+_RESULT_PARTS: list[tuple[str, tuple[str, ...]]] = [
+    ("documents", ("要带什么材料", "带什么材料", "要带什么", "带什么", "需要带什么", "需要什么材料", "要什么材料", "什么材料",
+                   "要哪些材料", "哪些材料", "材料", "要准备什么", "准备什么", "准备什么材料", "要准备哪些材料", "要带啥",
+                   "带啥", "带哪些东西", "要带哪些东西", "去哪里办", "去哪办", "在哪办", "在哪里办", "到哪里办", "到哪办",
+                   "哪里办", "去哪里申请", "去哪申请", "在哪申请", "在哪里申请", "到哪里申请", "找谁办", "找谁申请",
+                   "怎么申请", "如何申请", "怎么办理", "去哪里", "去哪", "要去哪里", "要去哪", "办理地点")),
+    ("detail", ("怎么算的", "怎么算出来的", "咋算的", "怎么计算的", "计算过程", "算法", "为什么是这么多", "为什么这么多",
+                "为什么这么少", "为什么是这个数", "为啥这么少", "为啥这么多", "怎么来的", "这个数怎么来的")),
+    ("benefits", ("还有什么待遇", "还有别的待遇", "其他待遇", "还有什么补助", "还有别的补助", "还有什么政策",
+                  "还能享受什么", "还有什么能报的", "还有其他补助吗", "还有什么帮助")),
+    ("print", ("打印", "打印出来", "要打印", "能打印吗", "打印版", "打出来")),
+]
+
+
+def result_part_asked(text: object) -> str | None:
+    """"要带什么材料" / "去哪里办" / "怎么算的" / "还有什么待遇" / "打印", as the whole message (give
+    or take polite words): documents, detail, benefits or print; None for anything else."""
+    bare = strip_punct(compact(text))
+    core = _core(bare) or bare
+    for part, words in _RESULT_PARTS:
+        if bare in words or core in words:
+            return part
     return None
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from bot.understand import (
-    classify, find_care, looks_like_question, parse_hospital_level, parse_int, parse_yes_no,
+    classify, find_care, looks_like_question, parse_hospital_level, parse_int, parse_yes_no, result_part_asked,
 )
 
 CARE = [
@@ -113,3 +113,12 @@ def test_not_questions(text):
                                        ("没住过医院，门诊透析", "outpatient_major")])
 def test_more_care_words(text, care):
     assert find_care(text) == care
+
+
+@pytest.mark.parametrize("text,part", [
+    ("要带什么材料？", "documents"), ("那去哪里办呢", "documents"), ("请问怎么申请", "documents"), ("怎么算的", "detail"),
+    ("为什么这么少", "detail"), ("还有什么补助", "benefits"), ("打印", "print"), ("我想打印出来", "print"),
+    ("低保户去哪里申请认定", None), ("五保户住院能报多少", None), ("住院", None), ("", None),
+])
+def test_result_part_asked(text, part):
+    assert result_part_asked(text) == part

@@ -183,3 +183,11 @@ def test_an_entry_can_be_found_surely_by_its_own_question():
     assert len(needing) >= 5
     for entry in needing:
         assert any(word in entry.question for word in entry.needs), entry.id
+
+
+def test_cites_for_keeps_the_regions_own_clauses():
+    cites = ["安政办发〔2023〕2号 五（一）", "桂政办发〔2022〕5号 四（三）", "乌鲁木齐实施细则 第二十条"]
+    assert faq.cites_for(cites, "guangxi") == ["桂政办发〔2022〕5号 四（三）"]
+    assert faq.cites_for(cites, "urumqi") == ["乌鲁木齐实施细则 第二十条"]
+    assert faq.cites_for(cites, None) == cites
+    assert faq.cites_for(cites, "xizang") == cites  # none names 西藏's document: all are kept
