@@ -10,7 +10,7 @@ from typing import Any
 import engine
 
 from .. import render
-from ..messages import Message
+from ..messages import Button, Message
 from ..understand import (
     extract, is_opener, label as identity_label, looks_like_question, parse_amount, says_home,
 )
@@ -56,7 +56,7 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     problem: str | None = None
     if cfg.faq is not None and not button and (ext.question or looks_like_question(text)) \
             and not _about_this_patient(text, ext):
-        return _faq_detour(state, text, cfg)
+        return _faq_detour(state, text, cfg, ext)
     if q:
         handled, problem, more = _answer_pending(state, q, text, ext, cfg)
         lead_notes += more
@@ -69,7 +69,7 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             state.answered += 1
             return _with_merge(state, ext, q, cfg, lead_notes, direct=True)
     if not handled and _faq_like(text, ext) and cfg.faq is not None and not _about_this_patient(text, ext):
-        return _faq_detour(state, text, cfg)
+        return _faq_detour(state, text, cfg, ext)
     if not q and state.slots.get("region") and ext.place is not None and _about_care_place(text):
         return _where_change(state, ext.place, cfg)  # "其实在柳州看的"
     if not q and state.done and not ext.slots:
@@ -79,13 +79,33 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     return _after_answer(state, text, ext, q, (handled, problem, button, before), cfg, lead_notes)
 
 
-def _faq_detour(state: State, text: str, cfg: FlowConfig) -> list[Message]:
+def _faq_detour(state: State, text: str, cfg: FlowConfig, ext) -> list[Message]:
     """A policy question: answered from the FAQ, then back to the pending question (nothing filled
-    from it: "五保户住院能报多少？" does not say the patient is 五保户)."""
+    from it: "五保户住院能报多少？" does not say the patient is 五保户; a button offers to)."""
     state.history.pop()
     answer = cfg.faq(text, state.slots.get("region"))
     finished = state.done and not state.pending and state.confirm is None
-    return answer + [_reask(state, cfg, _hint("after_help", finished=True) if finished else _hint("back_to_question"))]
+    back = _reask(state, cfg, _hint("after_help", finished=True) if finished else _hint("back_to_question"))
+    said = None if finished else _said_words(state, ext, cfg)
+    if said:  # "安康低保户住院能报多少？": the question's own case, one press away
+        label = _hint("estimate_this", words=said)  # the label is what a press sends: it names the case
+        back = back.model_copy(update={"buttons": [Button(label=label, code=label)] + back.buttons})
+    return answer + [back]
+
+
+def _said_words(state: State, ext, cfg: FlowConfig) -> str | None:
+    """The region, identities and care a question named that are not answered yet, in the words of
+    their buttons ("安康 低保户 住院"): what the 按“…”估算 button sends; None when nothing new."""
+    slots = ext.slots
+    words = []
+    if slots.get("region") and not state.slots.get("region"):
+        words.append(next(label for label, code in _region_buttons(cfg).items() if code == slots["region"]))
+    if slots.get("identities") and state.slots.get("identities") is None:
+        labels = {code: label for label, code in questions_data()["identity_buttons"].items()}
+        words += [labels.get(code, identity_label(code)) for code in slots["identities"]]
+    if slots.get("care") and not state.slots.get("care"):
+        words.append(next(label for label, code in _options("care", state, cfg).items() if code == slots["care"]))
+    return " ".join(words) or None
 
 
 def _bare_amount_change(state: State, text: str, cfg: FlowConfig) -> list[Message] | None:

@@ -467,3 +467,22 @@ def test_no_state_handed_out_changes_later(texts):
     for text, (handed_out, _) in zip(texts, seen):
         again = roundtrip(step(again, text, CFG).state)
         assert again == handed_out, text
+
+
+@pytest.mark.parametrize("question,offered", [
+    ("安康低保户住院能报多少", "按“安康 低保户 住院”估算"),
+    ("广西的五保户做透析能报多少？", "按“广西 特困/五保 透析/放化疗等大病门诊”估算"),
+    ("医疗救助是什么？", None),
+    ("去哪里申请医疗救助？", None),
+])
+def test_a_policy_question_offers_the_case_it_names(question, offered):
+    """After the FAQ's answer, the region, identities and care the question named are one press
+    away, in the words of their buttons; a question naming none of them offers nothing."""
+    reply = step(step(None, "/start", CFG).state, question, CFG)
+    labels = [b.label for m in reply.messages for b in m.buttons]
+    assert "【问答】" in reply.messages[0].text
+    assert [label for label in labels if label.startswith("按“")] == ([offered] if offered else [])
+    assert reply.state.slots == {}
+    if offered:
+        pressed = step(reply.state, offered, CFG).state
+        assert pressed.slots.get("region") and pressed.slots.get("care")
