@@ -54,7 +54,7 @@ def test_range_midpoint():
 @pytest.mark.parametrize("text,code", [
     ("-500", "negative"), ("负五百", "negative"), ("-2万", "negative"),
     ("20000000", "too_large"), ("两千万", "too_large"), ("1亿", "too_large"), ("13912345678", "too_large"),
-    ("很多", "vague"), ("好几万", "vague"), ("不少", "vague"),
+    ("很多", "vague"), ("好几万", "vague"), ("不少", "vague"), ("万把块", "vague"), ("自付千把块钱", "vague"),
     ("不知道", "unknown"), ("不清楚", "unknown"), ("忘了", "unknown"), ("记不清了", "unknown"), ("不晓得", "unknown"),
     ("asdf", "unreadable"), ("一般吧", "unreadable"), ("万一", "unreadable"), ("千万别", "unreadable"),
     ("二级残疾", "unreadable"), ("65岁", "unreadable"), ("'; DROP TABLE x;--", "unreadable"), ("😀", "unreadable"),
