@@ -16,7 +16,7 @@ from ..understand import (
 )
 from .state import (
     B_DONE_PICK, B_NONE, ESSENTIALS, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _get, _hint,
-    _is_essential, _options, _policies, _region_buttons, _set, _show, _snapshot, questions_data,
+    _is_essential, _likely_unsure, _options, _policies, _region_buttons, _set, _show, _snapshot, questions_data,
 )
 from .ask import _ask, _confirm_message, _next
 from .edits import _reask
@@ -245,7 +245,7 @@ def _ask_unsure_identity(state: State, ext, q: str | None) -> bool:
     if q in ("identities", "identity_unsure") or state.slots.get("identities") is not None \
             or match.codes or not match.unsure or state.confirm is not None:
         return False
-    phrase, code = match.unsure[0]
+    phrase, code = _likely_unsure(state, match)
     if code in MONITORED_BUTTONS.values():
         return False  # 贫困户 and the like: the identities question asks which kind
     state.confirm = {"slot": "identities", "value": [code], "unsure": True,

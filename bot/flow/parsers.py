@@ -17,7 +17,7 @@ from ..understand import (
 from ..understand.negation import denied_place_at
 from .state import (
     B_DONE_PICK, B_NONE, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _amount_range, _hint,
-    _is_essential, _options, _policies, _set, _show, questions_data,
+    _is_essential, _likely_unsure, _options, _policies, _set, _show, questions_data,
 )
 from .ask import _bill_lead
 
@@ -424,7 +424,7 @@ def _answer_identities(state: State, text: str, ext, options: dict, cfg: FlowCon
         # "贫困户"/"建档立卡户": say why we ask (the monitored type's own question says the rest)
         return True, None, [] if match.monitored else notes
     if match.unsure and not match.codes:
-        phrase, code = match.unsure[0]
+        phrase, code = _likely_unsure(state, match)
         state.confirm = {"slot": "identities", "value": list(dict.fromkeys(state.picking + [code])), "unsure": True,
                          "text": _hint("unsure_identity", phrase=phrase, label=identity_label(code))}
         return True, None, notes

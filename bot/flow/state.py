@@ -81,6 +81,14 @@ def _policies(cfg: FlowConfig):
     return cfg.policies or load_policies()
 
 
+def _likely_unsure(state: "State", match) -> tuple[str, str]:
+    """The (phrase, code) to ask about of an unsure identity word: the first reading that counts in
+    the region when one does ("家里困难" of a student: 困难大学生 in 黔江, 低保边缘 elsewhere)."""
+    region = state.slots.get("region")
+    counts = set(_region_identities(region)) if region else set()
+    return next((pair for pair in match.unsure if pair[1] in counts), match.unsure[0])
+
+
 @functools.lru_cache(maxsize=8)
 def _region_identities(region: str) -> tuple[str, ...]:
     """Identity codes that appear in the region's category rules (others give nothing there)."""

@@ -51,6 +51,7 @@ class _Entry:
     kind: str
     facts: tuple = ()
     note: str | None = None
+    when: tuple = ()  # a vague word's likelier code when other words are said too: ((code, words), …)
 
 
 class _Lexicon:
@@ -79,8 +80,9 @@ class _Lexicon:
             self.fuzzy.append((k, "monitored"))
         self.monitored_note = mon.get("note")
         for grp in d.get("vague", []):
+            when = tuple((code, tuple(words)) for code, words in (grp.get("when") or {}).items())
             for p in grp["phrases"]:
-                self._add(_Entry(p, grp["code"], VAGUE, (), grp.get("note")))
+                self._add(_Entry(p, grp["code"], VAGUE, (), grp.get("note"), when))
         none = d.get("none", {})
         self.none_anywhere = sorted(none.get("anywhere", []), key=len, reverse=True)
         self.none_whole = set(none.get("whole", []))
@@ -106,7 +108,7 @@ class _Lexicon:
     def _add(self, e: _Entry) -> None:
         p = compact(e.phrase)
         if p and p not in self.entries:
-            self.entries[p] = _Entry(p, e.code, e.kind, e.facts, e.note)
+            self.entries[p] = _Entry(p, e.code, e.kind, e.facts, e.note, e.when)
 
 
 @lru_cache(maxsize=1)
@@ -300,7 +302,12 @@ def _words_pass(f: _Finding) -> None:
         elif ent.kind == MONITOR:
             res.monitored = True
             f.unsure(ent.phrase, "unstable_lifted")
-        elif ent.kind in (UNSURE, VAGUE):
+        elif ent.kind == VAGUE:  # "孩子在上大学，家里困难": 困难大学生 first, where the region has it
+            for code, words in ent.when:
+                if any(w in t for w in words):
+                    f.unsure(ent.phrase, code)
+            f.unsure(ent.phrase, ent.code)
+        elif ent.kind == UNSURE:
             f.unsure(ent.phrase, ent.code)
         else:
             continue

@@ -203,3 +203,9 @@ def test_kind_word_alone_is_not_disability():
 def test_negated_typos(text):
     m = find_identities(text)
     assert m.codes == [] and m.unsure == []
+
+
+def test_a_vague_word_beside_a_student_reads_as_the_poor_student_first():
+    """"家里困难" beside 上大学: 困难大学生 first, 低保边缘 next (the flow asks the first its region has)."""
+    assert find_identities("孩子在上大学，家里困难").unsure == [("家里困难", "poor_student"), ("家里困难", "dibao_edge")]
+    assert find_identities("家里困难").unsure == [("家里困难", "dibao_edge")]
