@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import engine
+from engine.money import yuan
 
 from .. import render
 from ..messages import Button, Message
@@ -165,7 +166,7 @@ def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, c
             # something else was taken ("没有转诊" at 特殊疾病): said so; this question still wants its answer
             lead_notes += _noted(state, before, cfg, lead_notes, least=1) + [problem]
         elif not button:  # a sentence that said several things: what was taken, said back
-            lead_notes += _noted(state, before, cfg, lead_notes, least=2)
+            lead_notes += _noted(state, before, cfg, lead_notes, least=2) + _several_self_pays(state, ext, q)
         if _monitored_said(state, ext, q):
             state.pending = "identity_unsure"  # "黔江 建档立卡 住院": which kind of 监测对象, asked now
             lead_notes += ext.identity.notes[:0 if ext.identity.monitored else 1]
@@ -198,6 +199,14 @@ def _noted(state: State, before: dict, cfg: FlowConfig, said: list[str], least: 
              if key != "region"]
     pairs = [(label, shown) for label, shown in pairs if not any(shown in note for note in said)]
     return [_hint("noted", pairs=pairs)] if pairs else []
+
+
+def _several_self_pays(state: State, ext, q: str | None) -> list[str]:
+    """"我爸我妈都住院了，一个自付2万一个自付1万": none is taken; said so, asked for one later."""
+    found = ext.self_pay_result
+    if q == "self_pay" or state.slots.get("self_pay") is not None or found is None or found.error != "ambiguous":
+        return []
+    return [_hint("several_self_pays", amounts="、".join(yuan(v) for v in found.candidates))]
 
 
 def _monitored_unsure(ext) -> bool:

@@ -16,7 +16,7 @@ MESSAGES = {
     "too_large": "金额太大了，请核对（单位是元）。",
     "unknown": "不知道也没关系，可以先跳过。",
     "vague": "请说一个大概的数字，例如：20000 或 2万。",
-    "ambiguous": "您提到了好几个金额，请只告诉我一个，例如：2万。",
+    "ambiguous": "您提到了好几个金额。一次只算一个人的一次看病，请只告诉我一个，例如：2万。",
     "unreadable": "没看懂这个金额，请输入数字，例如：20000 或 2万。",
     "empty": "请输入金额，例如：20000 或 2万。",
     "upper_bound": "“不到”“以内”只说了最多多少。请说一个大概的数字，拿不准就说小一点的。",
@@ -129,6 +129,8 @@ def _amount_at(t: str, m: re.Match, vague_hits: list[int]) -> _Found | None:
     """The amount this run says, or None when the words around it say it is not one (二十多年,
     五四运动, 第三, 三口人, 几万: the last noted in vague_hits)."""
     s, start, end = m.group(0), m.start(), m.end()
+    if len(s) >= 2 and s[-2] in "万千萬仟" and s[-1] in "一二两三四五六七八九壹贰叁肆伍陆柒捌玖" and t[end:end + 1] in _NOT_MONEY_AFTER:
+        s, end = s[:-1], end - 1  # "2万一个自付1万": 一 counts 个, it is not 2.1万
     parsed = parse_numeral(s)
     if parsed is None:
         return None

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .amounts import LIMIT, AmountResult, _quantize, find_amounts, parse_amount
+from .amounts import LIMIT, MESSAGES, AmountResult, _quantize, find_amounts, parse_amount
 from .care import find_care
 from .identities import IdentityMatch, _lex, find_identities
 from .intents import classify, looks_like_question, parse_hospital_level, parse_int, parse_yes_no
@@ -107,35 +107,51 @@ def _last(rx: re.Pattern, s: str) -> tuple[int, str] | None:
     return best
 
 
+# an amount taken back right after it is said: "自付2万，不对，是1万" (the next amount is meant instead)
+# ("2万不是3万" keeps 2万: 不是 takes back only after a pause, "2万，不是，1万")
+_TAKEN_BACK_RE = re.compile(r"[,.;，。；](不是|应该是|其实是)|[,.;，。；]?(不对|错了|说错了|写错了|打错了|搞错了|记错了)")
+
+
 def _classify_amounts(t: str) -> dict[str, list[tuple[Decimal, object]]]:
     out: dict[str, list] = {"self_pay": [], "spent": [], "total": [], "income": [], "reimbursed": [], "aid": [],
                             "tilt_aid": [], "other": []}
+    instead = None  # the kind of an amount taken back: the next amount is of that kind
     for f in find_amounts(t):
         if f.negative or negated_at(t, f.start):  # "自付是两万八不是两万五": not 两万五
             continue
-        before = _clause_before(t, f.start)
-        kinds = []
-        for kind, rx in (("self_pay", _SELF_PAY_RE), ("total", _TOTAL_RE), ("income", _INCOME_RE),
-                         ("reimbursed", _REIMB_RE), ("spent", _SPENT_RE), ("aid", _AID_RE),
-                         ("tilt_aid", _TILT_AID_RE)):
-            hit = _last(rx, before)
-            if hit:
-                kinds.append((hit[0], kind))
-        if kinds:
-            kinds.sort(reverse=True)  # the trigger nearest to the number wins
-            kind = kinds[0][1]
-            # 报销后/报完 are self-pay words that contain 报, 自己花了/自己付了 ones that contain 花了/付了:
-            # the self-pay word wins at the same place
-            if kind in ("reimbursed", "total", "spent") and any(k == "self_pay" and p >= kinds[0][0] - 2
-                                                               for p, k in kinds):
-                kind = "self_pay"
-            # 总共交了 / 一共付了: a total, not a self-pay
-            if kind == "spent" and any(k == "total" for _, k in kinds):
-                kind = "total"
-        else:
-            kind = "other"
+        kind = _amount_kind(t, f)
+        if kind == "other" and instead is not None:
+            kind, instead = instead, None
+        if _TAKEN_BACK_RE.match(t, f.end):
+            instead = kind
+            continue
         out[kind].append((f.value, f))
     return out
+
+
+def _amount_kind(t: str, f) -> str:
+    """What an amount is, by the words before it in its clause (the nearest wins)."""
+    before = _clause_before(t, f.start)
+    kinds = []
+    for kind, rx in (("self_pay", _SELF_PAY_RE), ("total", _TOTAL_RE), ("income", _INCOME_RE),
+                     ("reimbursed", _REIMB_RE), ("spent", _SPENT_RE), ("aid", _AID_RE),
+                     ("tilt_aid", _TILT_AID_RE)):
+        hit = _last(rx, before)
+        if hit:
+            kinds.append((hit[0], kind))
+    if kinds:
+        kinds.sort(reverse=True)  # the trigger nearest to the number wins
+        kind = kinds[0][1]
+        # 报销后/报完 are self-pay words that contain 报, 自己花了/自己付了 ones that contain 花了/付了:
+        # the self-pay word wins at the same place
+        if kind in ("reimbursed", "total", "spent") and any(k == "self_pay" and p >= kinds[0][0] - 2
+                                                           for p, k in kinds):
+            kind = "self_pay"
+        # 总共交了 / 一共付了: a total, not a self-pay
+        if kind == "spent" and any(k == "total" for _, k in kinds):
+            kind = "total"
+        return kind
+    return "other"
 
 
 def _amount_result(value: Decimal, f, t: str) -> AmountResult | None:
@@ -310,7 +326,10 @@ def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:
     """The self-pay, the whole bill and what insurance paid, as the message's words tell them
     apart (自付 / 花了 / 一共 / 报销了)."""
     strong, spent, total, reimbursed = groups["self_pay"], groups["spent"], groups["total"], groups["reimbursed"]
-    if strong:
+    if len({_quantize(v) for v, _ in strong}) > 1:  # "一个自付2万一个自付1万": which one is not said
+        ext.self_pay_result = AmountResult(None, "ambiguous", MESSAGES["ambiguous"], False, None,
+                                           [_quantize(v) for v, _ in strong])
+    elif strong:
         value, f = strong[-1]
         ext.self_pay_result = _amount_result(value, f, t)
     elif (spent or total) and reimbursed:

@@ -327,3 +327,21 @@ def test_aid_received_is_not_a_reimbursement():
     ext = extract("花了1万，救助了3千")
     assert ext.self_pay is None and ext.reimbursed is None and ext.aid == Decimal("3000")
     assert ext.total_cost == Decimal("10000")
+
+
+@pytest.mark.parametrize("text,self_pay,error", [
+    # an amount taken back: the next one is meant
+    ("自付2万，不对，是1万", Decimal("10000"), None),
+    ("自付2万，应该是1万", Decimal("10000"), None),
+    ("广西 低保 住院 自付2万，说错了，1万5", Decimal("15000"), None),
+    # "X不是Y" keeps X
+    ("自付两万八不是两万五", Decimal("28000"), None),
+    ("自付2万不是3万", Decimal("20000"), None),
+    # two self-pays and no word of which: none is taken
+    ("一个自付2万一个自付1万", None, "ambiguous"),
+    ("第一次自付2万，第二次自付1万", None, "ambiguous"),
+])
+def test_self_pay_taken_back_or_several(text, self_pay, error):
+    ext = extract(text, expecting="self_pay")
+    assert ext.self_pay == self_pay
+    assert (ext.self_pay_result.error if ext.self_pay_result else None) == error
