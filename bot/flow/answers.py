@@ -167,9 +167,8 @@ def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, c
             lead_notes += _noted(state, before, cfg, lead_notes, least=1) + [problem]
         elif not button:  # a sentence that said several things: what was taken, said back
             lead_notes += _noted(state, before, cfg, lead_notes, least=2) + _several_self_pays(state, ext, q)
-        if _monitored_said(state, ext, q):
-            state.pending = "identity_unsure"  # "黔江 建档立卡 住院": which kind of 监测对象, asked now
-            lead_notes += ext.identity.notes[:0 if ext.identity.monitored else 1]
+        if _ask_monitored_kind(state, ext, q) and not ext.identity.monitored:
+            lead_notes += ext.identity.notes[:1]  # why 建档立卡户 is asked about (the question says the rest)
         if state.pending:
             return [_ask(state.pending, state, cfg, "\n".join(lead_notes) or None)]
         state.done = False
@@ -215,13 +214,15 @@ def _monitored_unsure(ext) -> bool:
     return match.monitored or any(code in MONITORED_BUTTONS.values() for _, code in match.unsure)
 
 
-def _monitored_said(state: State, ext, q: str | None) -> bool:
-    """Such a word said while answering something else, before the identities are known: the
-    monitored kind is asked (with what was picked beside it) once the region is known."""
+def _ask_monitored_kind(state: State, ext, q: str | None) -> bool:
+    """Such a word said while answering something else ("黔江 建档立卡 住院"), before the identities
+    are known: once the region is known, the monitored kind is the next question (what was named
+    beside it kept as picked). True when it is."""
     if q in ("identities", "identity_unsure") or state.slots.get("identities") is not None \
             or not state.slots.get("region") or state.confirm is not None or not _monitored_unsure(ext):
         return False
     state.picking = list(ext.identity.codes)
+    state.pending = "identity_unsure"
     return True
 
 
@@ -367,7 +368,7 @@ def _merge_skips(state: State, ext, key: str, value: Any, answered: str | None, 
     if key == "identities" and answered in ("identities", "identity_unsure"):
         return True
     if key == "identities" and state.slots.get("region") and _monitored_unsure(ext):
-        return True  # "黔江 低保 建档立卡": 低保 is picked, the monitored kind asked (_monitored_said)
+        return True  # "黔江 低保 建档立卡": 低保 is picked, the monitored kind asked (_ask_monitored_kind)
     if key == "region" and state.slots.get("region") and _about_care_place(ext.text):
         return True  # "其实在柳州看的": where the care was (see _where_change), not the home
     return bool(key == "self_pay" and _more_than_bill(state, key, value))
