@@ -16,8 +16,9 @@ from ..understand import (
     extract, is_opener, label as identity_label, looks_like_question, parse_amount, says_home,
 )
 from .state import (
-    B_DONE_PICK, B_NONE, ESSENTIALS, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _get, _hint,
-    _is_essential, _likely_unsure, _options, _policies, _region_buttons, _set, _show, _snapshot, questions_data,
+    B_DONE_PICK, B_NONE, ESSENTIALS, YEAR_QUESTIONS, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _get, _hint,
+    _is_essential, _likely_unsure, _options, _policies, _region_buttons, _set, _show, _snapshot, _today,
+    care_date_of, questions_data,
 )
 from .ask import _ask, _confirm_message, _next
 from .edits import _reask
@@ -182,8 +183,9 @@ def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, c
 
 
 def _given(state: State) -> dict:
-    """The case's answers so far (essential slots and facts by name), to tell what a message added."""
-    given = {key: state.slots[key] for key in ESSENTIALS if state.slots.get(key) is not None}
+    """The case's answers so far (essential slots, the care date and facts by name), to tell what a
+    message added."""
+    given = {key: state.slots[key] for key in ESSENTIALS + ("care_date",) if state.slots.get(key) is not None}
     return given | dict(state.slots.get("facts") or {})
 
 
@@ -194,8 +196,8 @@ def _noted(state: State, before: dict, cfg: FlowConfig, said: list[str], least: 
     added = [(key, value) for key, value in _given(state).items() if key not in before]
     if len(added) < least:
         return []
-    pairs = [(engine.FACT_LABELS.get(key, key), _fact_label(key, value, state, cfg)) for key, value in added
-             if key != "region"]
+    labels = engine.FACT_LABELS | questions_data()["said_labels"]
+    pairs = [(labels.get(key, key), _fact_label(key, value, state, cfg)) for key, value in added if key != "region"]
     pairs = [(label, shown) for label, shown in pairs if not any(shown in note for note in said)]
     return [_hint("noted", pairs=pairs)] if pairs else []
 
@@ -408,6 +410,11 @@ def _merge_rest(state: State, ext, answered: str | None, skip_money: bool, cfg: 
         if value is not None and _get(state, key) is None:
             _set(state, key, value)
             merged = True
+    said_when = care_date_of(ext.care_when, _today(cfg))
+    if said_when and not state.slots.get("care_date") and answered not in YEAR_QUESTIONS \
+            and state.pending not in YEAR_QUESTIONS:  # at those, a date is of the earlier bills
+        state.slots["care_date"] = said_when  # "去年12月住的院": the rules of that year
+        merged = True
     if state.slots.get("identities") is None and answered not in ("identities", "identity_unsure") \
             and ext.identity.none and not ext.identity.found:
         _set(state, "identities", [])  # "不是低保也不是特困，普通人": none, not asked again

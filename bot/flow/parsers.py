@@ -17,7 +17,7 @@ from ..understand import (
 from ..understand.negation import denied_place_at
 from .state import (
     B_DONE_PICK, B_NONE, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _amount_range, _hint,
-    _is_essential, _likely_unsure, _options, _policies, _set, _show, questions_data,
+    _care_day, _is_essential, _likely_unsure, _options, _policies, _set, _show, _today, questions_data,
 )
 from .ask import _bill_lead
 
@@ -147,7 +147,8 @@ def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
         value = parse_yes_no(text)  # "没有转诊" at 是不是特殊疾病 answers another question: not a no
     spec = questions_data()[q]
     labels = {answer: label for label, answer in spec["options"].items()}
-    if any(word in text for word in spec.get("not_this", ())) and not any(w in text for w in spec.get("this", ())):
+    if any(word in text for word in spec.get("not_this", ())) and not any(w in text for w in spec.get("this", ())) \
+            and _care_day(state, cfg).year == _today(cfg).year:
         return False, _hint(spec["not_this_hint"]), []  # "去年住过" at 今年之前: last year is not asked
     if value is not None and is_hedged(text):  # "好像办了": never taken as sure, it can raise the estimate
         return False, _hint("hedged", yes=labels[True], no=labels[False]), []

@@ -8,7 +8,7 @@ from .. import render
 from ..messages import Button, Message
 from .state import (
     B_BENEFITS, B_DETAIL, B_DOCS, B_EDIT, B_FILL, B_NEXT, B_PRINT, B_RESTART, FlowConfig, State,
-    _buttons, _case, _hint,
+    _buttons, _case, _hint, _show,
 )
 
 
@@ -54,5 +54,6 @@ def _result_part(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     elif text == B_BENEFITS:
         body = render.benefits(est)
     else:
-        body = render.printable(est, _case(state, cfg), cfg.today)
+        said = state.slots.get("care_date")
+        body = render.printable(est, _case(state, cfg), cfg.today, _show("care_date", said, state, cfg) if said else None)
     return [Message(text=body, buttons=_result_buttons(state), kind="detail")]

@@ -25,6 +25,7 @@ from ..understand import normalize
 
 ESSENTIALS = ("region", "identities", "care", "self_pay")
 YTD_STEPS = ("ytd_self_pay", "ytd_aid", "ytd_tilt_aid")
+YEAR_QUESTIONS = ("year_to_date",) + YTD_STEPS  # their 今年 is the year of the care
 MAX_HISTORY = 30
 
 
@@ -172,6 +173,8 @@ def _explanation(q: str, state: State, cfg: FlowConfig) -> str:
     if q == "edit":
         return _hint("explain_edit")
     text = questions_data()[q]["explain"]
+    if q in YEAR_QUESTIONS:
+        text = _year_words(text, state, cfg)
     if q != "where":
         return text
     region = state.slots.get("region")
@@ -209,9 +212,44 @@ def _case(state: State, cfg: FlowConfig) -> dict:
         case["facts"] = dict(slots["facts"])
     if "year_to_date" in slots:
         case["year_to_date"] = dict(slots["year_to_date"])
-    if cfg.today:
-        case["date"] = cfg.today.isoformat()
+    if cfg.today or slots.get("care_date"):
+        case["date"] = _care_day(state, cfg).isoformat()
     return case
+
+
+def _today(cfg: FlowConfig) -> date:
+    return cfg.today or date.today()
+
+
+def care_date_of(when: tuple | None, today: date) -> str | None:
+    """The care_date slot ("2025-12", or "2025" when only the year is known) of what a message said
+    (bot.understand: (years back, month)); None for this year without a month (today is used). A
+    month later than this one, said without a year ("12月住的院" in March), is last year's."""
+    if when is None:
+        return None
+    back, month = when
+    year = today.year - back - (1 if back == 0 and month and month > today.month else 0)
+    if month:
+        return f"{year}-{month:02d}"
+    return None if back == 0 else str(year)
+
+
+def _care_day(state: State, cfg: FlowConfig) -> date:
+    """The care date the estimate is for: the middle of the month said, the middle of the year said
+    (what the rules read changes by year: limits used, statistics, the transition period), or today;
+    never after today."""
+    said = state.slots.get("care_date")
+    today = _today(cfg)
+    if not said:
+        return today
+    year, _, month = said.partition("-")
+    return min(date(int(year), int(month), 15) if month else date(int(year), 7, 1), today)
+
+
+def _year_words(text: str, state: State, cfg: FlowConfig) -> str:
+    """"今年" in a question about the year's earlier bills is the care's year when that was another."""
+    year = _care_day(state, cfg).year
+    return text if year == _today(cfg).year else text.replace("今年", f"{year}年")
 
 
 SNAPSHOT_FIELDS = ("slots", "confirmed", "skipped", "pending", "picking", "done")
@@ -298,6 +336,9 @@ def _show(key: str, value: Any, state: State, cfg: FlowConfig) -> str:
         return common.care[value]
     if key in ("self_pay", "stay_policy_total", "family_income"):
         return yuan(Decimal(str(value)))
+    if key == "care_date":  # "2025-12" / "2025"
+        year, _, month = str(value).partition("-")
+        return f"{year}年{int(month)}月" if month else f"{year}年"
     if key == "where" and state.slots.get("region"):
         return getattr(_policies(cfg).regions[state.slots["region"]].where_labels, value)
     if isinstance(value, bool):

@@ -47,6 +47,13 @@ _FAMILY_RE = re.compile(r"(?:家里|家中|全家|一家|家庭|家)(?:有|共|�
 _TIER_RE = re.compile(r"(?:第)?([12一二])档")
 _HOSPITAL_WORD_RE = re.compile(r"医院|卫生院|卫生室|诊所|三甲|二甲|三乙|二乙|社区卫生|大医院")
 _PUNCT = set(",.;!?，。；！？、")
+# when the care was: a year word and/or a month, in a clause about the care ("去年12月住的院"); a
+# clause about income ("去年收入3万") says nothing of it
+_WHEN_RE = re.compile(r"(今年|去年|前年|上一年|上年)?(?:的)?(?:(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月份?)?")
+_WHEN_YEARS = {"今年": 0, "去年": 1, "上一年": 1, "上年": 1, "前年": 2}
+_WHEN_CARE_RE = re.compile(r"住院|住的院|住了|看病|看的病|看的|手术|出院|入院|门诊|透析|化疗|开的药|治病|治的|生病|得病|病的")
+# …nor one about earlier bills ("去年还住过一次", "之前看过")
+_WHEN_NOT_RE = re.compile(r"收入|挣|赚|工资|参保|交保险|缴费|认定|评上|办的低保|吃低保|住过|看过|还住|还看|之前|以前|上次")
 
 # a number without any word: two digits at least, or one with a unit ("1" and "2" answer option questions)
 _BARE_AMOUNT_RE = re.compile(r"[0-9]{2,12}(?:\.[0-9]{1,2})?(?:万元|千元|万块|千块|万|千|元|块|w|k)?"
@@ -68,6 +75,7 @@ class Extracted:
     self_pay_result: AmountResult | None = None      # approx/note/error of the self-pay amount
     total_cost: Decimal | None = None                # 总费用 before reimbursement, when stated
     reimbursed: Decimal | None = None                # what 医保/大病保险 paid, when stated
+    care_when: tuple | None = None                   # (years back, month or None): "去年12月住的院" → (1, 12)
     aid: Decimal | None = None                       # 医疗救助 already received, when stated (救助了4千)
     tilt_aid: Decimal | None = None                  # 倾斜救助 already received, when stated
     facts: dict = field(default_factory=dict)        # contract facts found in the text
@@ -177,6 +185,19 @@ def _mask_disability_grades(t: str) -> str:
 def _said_there(rx: re.Pattern, clause: str) -> bool:
     """A where word stated, not denied ("不在本市看的" says nothing of 本市)."""
     return any(not denied_place_at(clause, m.start(), m.end()) for m in rx.finditer(clause))
+
+
+def _care_when(t: str) -> tuple | None:
+    """(years back, month or None) of the care, from the first clause about the care that says when."""
+    for clause in re.split(r"[,.;!?，。；！？]", t):
+        if not _WHEN_CARE_RE.search(clause) or _WHEN_NOT_RE.search(clause):
+            continue
+        for m in _WHEN_RE.finditer(clause):
+            if m.group(1) or m.group(2):
+                month = cn_int(m.group(2)) if m.group(2) and not m.group(2).isdigit() else \
+                    int(m.group(2)) if m.group(2) else None
+                return _WHEN_YEARS.get(m.group(1) or "今年", 0), month
+    return None
 
 
 def _facts(t: str, ext: Extracted, places: list[PlaceMatch]) -> None:
@@ -297,6 +318,7 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     ext.intent = classify(t)
     ext.question = looks_like_question(t)
     _facts(t, ext, places)
+    ext.care_when = _care_when(t)
     groups = _classify_amounts(t)
     _bill_amounts(t, ext, groups)
     _income(t, ext, groups)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from bot import flow
 from bot.flow import FlowConfig, State, step
+from bot.flow.state import _care_day, care_date_of
 from bot.messages import Message
 from engine.policy import default as load_policies
 
@@ -486,3 +487,17 @@ def test_a_policy_question_offers_the_case_it_names(question, offered):
     if offered:
         pressed = step(reply.state, offered, CFG).state
         assert pressed.slots.get("region") and pressed.slots.get("care")
+
+
+@pytest.mark.parametrize("when,today,slot,day", [
+    ((1, 12), date(2026, 12, 4), "2025-12", date(2025, 12, 15)),
+    ((1, None), date(2026, 12, 4), "2025", date(2025, 7, 1)),
+    ((0, 3), date(2026, 12, 4), "2026-03", date(2026, 3, 15)),
+    ((0, 12), date(2026, 3, 2), "2025-12", date(2025, 12, 15)),  # a later month without a year: last year's
+    ((0, 12), date(2026, 12, 4), "2026-12", date(2026, 12, 4)),  # never after today
+    ((0, None), date(2026, 12, 4), None, date(2026, 12, 4)),  # this year, no month: today
+])
+def test_the_care_date_said(when, today, slot, day):
+    assert care_date_of(when, today) == slot
+    state = State(slots={"care_date": slot} if slot else {})
+    assert _care_day(state, FlowConfig(today=today)) == day

@@ -345,3 +345,14 @@ def test_self_pay_taken_back_or_several(text, self_pay, error):
     ext = extract(text, expecting="self_pay")
     assert ext.self_pay == self_pay
     assert (ext.self_pay_result.error if ext.self_pay_result else None) == error
+
+
+@pytest.mark.parametrize("text,when", [
+    ("去年12月住的院", (1, 12)), ("去年住院花了2万", (1, None)), ("前年做的手术", (2, None)),
+    ("三月份住的院", (0, 3)), ("去年十一月住院", (1, 11)), ("12月份看的病", (0, 12)),
+    # a year said of something else, or of earlier bills, is not when this care was
+    ("家里去年收入3万，今年住院", (0, None)), ("我去年评上的低保，今年住院", (0, None)),
+    ("去年还住过一次", None), ("住了3个月院", None), ("在县医院住了半个月", None),
+])
+def test_when_the_care_was(text, when):
+    assert extract(text).care_when == when
