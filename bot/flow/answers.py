@@ -17,7 +17,7 @@ from ..understand import (
 )
 from .state import (
     B_DONE_PICK, B_NONE, ESSENTIALS, YEAR_QUESTIONS, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _get, _hint,
-    _is_essential, _likely_unsure, _options, _policies, _region_buttons, _set, _show, _snapshot, _today,
+    _care_day, _is_essential, _likely_unsure, _options, _policies, _region_buttons, _set, _show, _snapshot, _today,
     care_date_of, questions_data,
 )
 from .ask import _ask, _confirm_message, _next
@@ -349,7 +349,30 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
             if ask is not None:
                 return merged, ask
             merged = True
+    merged = _merge_care_date(state, ext, answered, cfg, notes) or merged
     return _merge_rest(state, ext, answered, skip_money, cfg) or merged, None
+
+
+def _merge_care_date(state: State, ext, answered: str | None, cfg: FlowConfig, notes: list[str] | None) -> bool:
+    """"去年12月住的院": the estimate follows that year's rules. Said again otherwise ("其实是今年住的院")
+    it changes, said so. At the year's earlier-bill questions a date is of those bills, not this one."""
+    if ext.care_when is None or answered in YEAR_QUESTIONS or state.pending in YEAR_QUESTIONS:
+        return False
+    said, current = care_date_of(ext.care_when, _today(cfg)), state.slots.get("care_date")
+    if said == current:
+        return False
+    year_before = _care_day(state, cfg).year
+    if said is None:
+        state.slots.pop("care_date")
+    else:
+        state.slots["care_date"] = said
+    if _care_day(state, cfg).year != year_before:  # the earlier bills asked of were another year's
+        for key in ("year_to_date", "ytd_partial"):
+            state.slots.pop(key, None)
+        state.confirmed = [key for key in state.confirmed if key != "year_to_date"]
+    if current is not None and notes is not None:  # a first date is said back with the rest (_noted)
+        notes.append(_hint("care_date_changed", when=_show("care_date", said or str(_today(cfg).year), state, cfg)))
+    return True
 
 
 def _denied_identities(state: State, ext, answered: str | None) -> list[str] | None:
@@ -410,11 +433,6 @@ def _merge_rest(state: State, ext, answered: str | None, skip_money: bool, cfg: 
         if value is not None and _get(state, key) is None:
             _set(state, key, value)
             merged = True
-    said_when = care_date_of(ext.care_when, _today(cfg))
-    if said_when and not state.slots.get("care_date") and answered not in YEAR_QUESTIONS \
-            and state.pending not in YEAR_QUESTIONS:  # at those, a date is of the earlier bills
-        state.slots["care_date"] = said_when  # "去年12月住的院": the rules of that year
-        merged = True
     if state.slots.get("identities") is None and answered not in ("identities", "identity_unsure") \
             and ext.identity.none and not ext.identity.found:
         _set(state, "identities", [])  # "不是低保也不是特困，普通人": none, not asked again

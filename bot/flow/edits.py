@@ -12,7 +12,7 @@ from ..messages import Button, Message
 from ..understand import parse_yes_no
 from .state import (
     B_NO_CHANGE, B_YES_CHANGE, ESSENTIALS, FlowConfig, State, YTD_STEPS, _get, _is_essential, _restore,
-    _hint, _set, _show, _snap, _snapshot,
+    _hint, _set, _show, _snap, _snapshot, questions_data,
 )
 from .results import _result, _result_buttons
 from .ask import _ask, _confirm_message, _next
@@ -94,6 +94,8 @@ def _edit_menu(state: State, cfg: FlowConfig) -> list[Message]:
         name = engine.FACT_LABELS.get(key, key)
         rows.append((name, _show(key, value, state, cfg)))
         buttons.append(Button(label=f"改{name}", code=f"改{name}"[:20]))
+    if state.slots.get("care_date"):  # changed by saying it again ("其实是今年住的院")
+        rows.append((questions_data()["said_labels"]["care_date"], _show("care_date", state.slots["care_date"], state, cfg)))
     if "year_to_date" in state.slots:
         ytd = state.slots["year_to_date"]
         tilt = Decimal(ytd.get("tilt_aid") or 0)
