@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+CODE_BYTES = 64  # a button's code is Telegram's callback data: at most this many bytes
+
 
 class Button(BaseModel):
     """A reply the user can tap. `label` is what is shown and what is sent back as text;
-    `code` is a short id (≤ 64 bytes) for Telegram callback data."""
+    `code` is a short id (≤ CODE_BYTES) for Telegram callback data."""
 
     label: str
     code: str | None = None

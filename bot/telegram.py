@@ -40,13 +40,13 @@ from aiogram.types import (
 
 from .doors.delivery import Deduper, Receipt
 from .doors.text import split, utf16_size
-from .messages import Message
+from .messages import CODE_BYTES, Message
 from .service import ChatService
 from .wiring import service_from_env
 from .store import SecretMissing
 
 log = logging.getLogger("jiuzhu.telegram")
-CALLBACK_LIMIT = 64
+CALLBACK_LIMIT = CODE_BYTES
 TEXT_LIMIT = 4096         # UTF-16 code units of one Telegram message
 POLL_TIMEOUT = 10        # seconds getUpdates waits for news
 MAX_ATTEMPTS = 8         # an update that keeps failing is given up after this many tries (logged)

@@ -11,7 +11,7 @@ import engine
 from engine.money import yuan
 
 from .. import render
-from ..messages import Button, Message
+from ..messages import CODE_BYTES, Button, Message
 from ..understand import (
     extract, is_opener, label as identity_label, looks_like_question, parse_amount, says_home,
 )
@@ -89,9 +89,11 @@ def _faq_detour(state: State, text: str, cfg: FlowConfig, ext) -> list[Message]:
     finished = state.done and not state.pending and state.confirm is None
     back = _reask(state, cfg, _hint("after_help", finished=True) if finished else _hint("back_to_question"))
     said = None if finished else _said_words(state, ext, cfg)
-    if said:  # "安康低保户住院能报多少？": the question's own case, one press away
-        label = _hint("estimate_this", words=said)  # the label is what a press sends: it names the case
-        back = back.model_copy(update={"buttons": [Button(label=label, code=label)] + back.buttons})
+    # "安康低保户住院能报多少？": the question's own case, one press away. A press sends the label (web)
+    # or the code (Telegram, ≤ 64 bytes): both name the case; a case too long for a code is not offered
+    if said and len(said.encode("utf-8")) <= CODE_BYTES:
+        button = Button(label=_hint("estimate_this", words=said), code=said)
+        back = back.model_copy(update={"buttons": [button] + back.buttons})
     return answer + [back]
 
 

@@ -501,3 +501,14 @@ def test_the_care_date_said(when, today, slot, day):
     assert care_date_of(when, today) == slot
     state = State(slots={"care_date": slot} if slot else {})
     assert _care_day(state, FlowConfig(today=today)) == day
+
+
+def test_a_case_too_long_for_a_button_code_is_not_offered():
+    """Three identities and a long care type do not fit Telegram's callback data: a cut code could
+    name another identity (低保边缘户 → 低保), so no button rather than a wrong one."""
+    reply = step(step(None, "/start", CFG).state, "广西低保边缘户重度残疾人优抚对象做透析能报多少？", CFG)
+    assert "【问答】" in reply.messages[0].text  # answered from the FAQ, as a policy question
+    assert not [b for m in reply.messages for b in m.buttons if b.label.startswith("按“")]
+    short = step(step(None, "/start", CFG).state, "安康低保户住院能报多少", CFG)
+    codes = [b.code for m in short.messages for b in m.buttons if b.label.startswith("按“")]
+    assert codes == ["安康 低保户 住院"]
