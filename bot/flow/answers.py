@@ -57,7 +57,7 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     handled = False
     problem: str | None = None
     if cfg.faq is not None and not button and (ext.question or looks_like_question(text)) \
-            and not _about_this_patient(text, ext):
+            and not _about_this_patient(text, ext) and not _opener(text):  # "帮我算算能报多少": we start
         return _faq_detour(state, text, cfg, ext)
     if q:
         handled, problem, more = _answer_pending(state, q, text, ext, cfg)
@@ -70,7 +70,8 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             # the answer opened a sub-question (identity multi-select, year-to-date steps …)
             state.answered += 1
             return _with_merge(state, ext, q, cfg, lead_notes, direct=True)
-    if not handled and _faq_like(text, ext) and cfg.faq is not None and not _about_this_patient(text, ext):
+    if not handled and _faq_like(text, ext) and cfg.faq is not None and not _about_this_patient(text, ext) \
+            and not _opener(text):
         return _faq_detour(state, text, cfg, ext)
     if not q and state.slots.get("region") and ext.place is not None and _about_care_place(text):
         return _where_change(state, ext.place, cfg)  # "其实在柳州看的"
@@ -89,11 +90,11 @@ def _faq_detour(state: State, text: str, cfg: FlowConfig, ext) -> list[Message]:
     finished = state.done and not state.pending and state.confirm is None
     back = _reask(state, cfg, _hint("after_help", finished=True) if finished else _hint("back_to_question"))
     said = None if finished else _said_words(state, ext, cfg)
-    # "安康低保户住院能报多少？": the question's own case, one press away. A press sends the label (web)
-    # or the code (Telegram, ≤ 64 bytes): both name the case; a case too long for a code is not offered
-    if said and len(said.encode("utf-8")) <= CODE_BYTES:
-        button = Button(label=_hint("estimate_this", words=said), code=said)
-        back = back.model_copy(update={"buttons": [button] + back.buttons})
+    # "安康低保户住院能报多少？": the question's own case, one press away. A press sends the label, which
+    # names the case; one too long for a button's code is not offered (a cut word could name another)
+    label = _hint("estimate_this", words=said) if said else ""
+    if said and len(label.encode("utf-8")) <= CODE_BYTES:
+        back = back.model_copy(update={"buttons": [Button(label=label, code=label)] + back.buttons})
     return answer + [back]
 
 
@@ -179,7 +180,9 @@ def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, c
     state.history.pop()
     if _opener(text):  # "你好" / "谢谢" mid-way: a polite word back, then where we were
         thanks = any(word in text for word in ("谢", "感谢", "辛苦"))
-        key = ("thanks_done" if state.done and not state.pending else "thanks") if thanks else "greeting_again"
+        asks = any(word in text for word in ("多少", "算"))  # "帮我算算能报多少": the questions are the way
+        key = ("thanks_done" if state.done and not state.pending else "thanks") if thanks else \
+            "how_much" if asks and not state.done else "greeting_again"
         return [_reask(state, cfg, _hint(key))]
     return [_reask(state, cfg, problem or _not_understood(q))]
 

@@ -161,7 +161,7 @@ async def test_every_callback_data_fits_64_bytes_in_every_region(stack, region):
 async def test_faq_suggestion_buttons_can_be_pressed(stack):
     c = stack.chat(4245)
     await c.say("/start")
-    await c.say("能报多少？")
+    await c.say("报销比例是多少？")  # a policy question with no sure answer: suggestions
     faq = [m for m in c.last if "您是不是想问" in m.text or "没有找到" in m.text]
     assert faq and faq[0].reply_markup is not None
     suggestion = next(iter(callback_data(faq[0].reply_markup)))
@@ -516,3 +516,17 @@ async def test_messages_too_long_together_go_out_apart():
     await send_all(bot, 1, [FlowMessage(text="甲"), FlowMessage(text="乙"), second])
     assert [m.text for m in session.sent()] == ["甲\n\n乙\n\n" + second.text]
     assert session.sent()[0].reply_markup is not None
+
+
+async def test_the_case_a_policy_question_names_is_one_press_away(stack):
+    """安康低保户住院能报多少 is answered, then 按“安康 低保户 住院”估算 fills them: its callback data
+    is its label, as every button's is."""
+    c = stack.chat(4246)
+    await c.say("/start")
+    await c.say("安康低保户住院能报多少")
+    offered = [label for m in c.last for label, data in callback_data(m.reply_markup).items()
+               if label.startswith("按“") and data == label]
+    assert offered == ["按“安康 低保户 住院”估算"]
+    await c.press(offered[0])
+    assert_sendable(c.last)
+    assert any("自己还要付多少" in m.text for m in c.last)

@@ -363,3 +363,9 @@ def test_a_question_that_names_no_subject_gets_no_sure_answer(q, region):
     """Sharing only asking words (faq/data/synonyms.yaml asking_words) is no sure match: 能报几次 got
     广西's orphan entry, 钱怎么给 西藏's 第五类 entry."""
     assert not faq.search(q, region=region, top=3).confident
+
+
+def test_how_to_apply_asked_alone_is_where_to_apply():
+    """怎么申请, a common first question, is answered by where to apply (it listed 因病致贫是什么 first)."""
+    result = faq.search("怎么申请", region=None, top=3)
+    assert result.confident and result.hits[0].id == "cm-where-apply"
