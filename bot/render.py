@@ -54,18 +54,15 @@ def _parts(est) -> list[str]:
     return [f"{kinds[p.kind]} {yuan(p.amount)}" for p in est.parts if p.amount > 0]
 
 
-def next_step(est) -> str:
-    if est.settlement == "one_stop":
-        return "一站式结算：出院（结账）时出示身份证或医保电子凭证，医院一次算好，不用另外申请。"
-    if est.settlement == "application":
-        return "需要申请：带上材料到户籍所在地乡镇（街道）提交书面申请，县级医保部门审核。"
-    if est.settlement == "manual":
-        return "手工报销：带上票据和材料到医保经办窗口办理。"
-    return "这次不纳入救助。"
+def next_step(est, care: str | None = None) -> str:
+    """How the assistance is had (templates/next_step.j2): at discharge for a stay, at the counter
+    for outpatient care (there is no 出院), by application, by hand."""
+    return render_constant("next_step.j2", settlement=est.settlement, care=care)
 
 
-def short(est, skipped: str = "") -> str:
-    """The result in a few lines. `skipped`: what the flow says about the questions the user skipped."""
+def short(est, skipped: str = "", care: str | None = None) -> str:
+    """The result in a few lines. `skipped`: what the flow says about the questions the user skipped;
+    `care`: the care type of the case, for the words of how it is settled."""
     policies = load_policies()
     common = policies.common
     region = policies.regions[est.region].short_name
@@ -75,7 +72,7 @@ def short(est, skipped: str = "") -> str:
     missing = "、".join(_fact_label(m) for m in est.missing_facts)
     return render(
         "result_short.j2", e=est, region=region, amount=yuan(est.assistance), after=yuan(est.self_pay_after),
-        parts=_parts(est), next_step=next_step(est), assumed=assumed, missing=missing, skipped=skipped,
+        parts=_parts(est), next_step=next_step(est, care), assumed=assumed, missing=missing, skipped=skipped,
     )
 
 
@@ -104,10 +101,11 @@ def printable(est, case: dict, today: date | None = None, care_when: str | None 
     return render(
         "printable.j2", today=(today or date.today()).isoformat(), region=policies.regions[est.region].name,
         identities=identities, care=common.care[case["care"]], self_pay=yuan(est.self_pay_after + est.assistance),
-        care_when=care_when, short=short(est), detail=detail(est), documents=documents(est), benefits=benefits(est),
+        care_when=care_when, short=short(est, care=case.get("care")), detail=detail(est), documents=documents(est),
+        benefits=benefits(est),
     )
 
 
-def render_estimate_text(est) -> str:
+def render_estimate_text(est, care: str | None = None) -> str:
     """The whole explanation, as a person would read it (used by `jiuzhu estimate` without --json)."""
-    return "\n\n".join((short(est), detail(est), documents(est), benefits(est)))
+    return "\n\n".join((short(est, care=care), detail(est), documents(est), benefits(est)))

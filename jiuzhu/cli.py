@@ -50,7 +50,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         return 1
     from bot.render import render_estimate_text
 
-    _write(sys.stdout, render_estimate_text(est))
+    _write(sys.stdout, render_estimate_text(est, care=case.get("care")))
     return 0
 
 

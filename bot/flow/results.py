@@ -38,7 +38,7 @@ def _result(state: State, cfg: FlowConfig) -> list[Message]:
     state.pending = None
     state.done = True
     est = _estimate(state, cfg)
-    text = render.short(est, skipped=_skipped_note(state, est))
+    text = render.short(est, skipped=_skipped_note(state, est), care=state.slots.get("care"))
     buttons = _result_buttons(state)
     # still undecided because a skipped fact is missing: one tap to answer it after all
     fill = [f"{B_FILL}{engine.FACT_LABELS.get(m, m)}" for m in est.missing_facts if m in state.skipped]
