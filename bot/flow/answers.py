@@ -169,8 +169,9 @@ def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, c
         if state.pending and not handled and state.pending == q and problem:
             # something else was taken ("没有转诊" at 特殊疾病): said so; this question still wants its answer
             lead_notes += _noted(state, before, cfg, lead_notes, least=1) + [problem]
-        elif not button:  # a sentence that said several things (or anything, no question asked): said back
-            lead_notes += _noted(state, before, cfg, lead_notes, least=2 if q else 1) + _several_self_pays(state, ext, q)
+        elif not button:  # a sentence that said several things, or something besides the question: said back
+            lead_notes += _noted(state, before, cfg, lead_notes, least=2 if q and handled else 1) \
+                + _several_self_pays(state, ext, q)
         if _ask_monitored_kind(state, ext, q) and not ext.identity.monitored:
             lead_notes += ext.identity.notes[:1]  # why 建档立卡户 is asked about (the question says the rest)
         if state.pending:
