@@ -8,10 +8,11 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from engine.context import facts_read
-from engine.money import yuan
+from engine.money import plain as plain_number, yuan
 
 from ..understand import (
-    find_identities, find_places, label as identity_label, normalize, parse_amount, parse_hospital_level, parse_int,
+    find_care, find_identities, find_places, label as identity_label, normalize, parse_amount, parse_hospital_level,
+    parse_int,
     is_hedged, parse_yes_no, read_choice, said_as_home, says_home, says_unknown,
 )
 from ..understand.negation import denied_place_at
@@ -87,15 +88,22 @@ def _region_named(text: str, cfg: FlowConfig) -> str | None:
 
 
 def _parse_care(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
-    if ext.care == "outpatient_general" and "普通" not in text and len(text) <= 6:
+    care = ext.care or find_care(text)  # find_care also reads a button's number ("1" 住院)
+    if care == "outpatient_general" and "普通" not in text and len(text) <= 6:
         return False, _hint("which_outpatient"), []  # a bare "门诊": which kind matters a lot
-    if not ext.care:
+    if not care:
         return False, None, []
-    _set(state, "care", ext.care)
+    _set(state, "care", care)
     return True, None, []
 
 
+_UNIT_RE = re.compile(r"[元块圆万千百wWkK]|萬|仟|佰")
+
+
 def _parse_amount(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    value = parse_amount(text).value
+    if value is not None and 0 < value < 10 and not _UNIT_RE.search(text):  # "2", "2玩": 2元 or 2万?
+        return False, _hint("tiny_amount", n=plain_number(value)), []
     if q in BILL_SLOTS:
         from_bill = _self_pay_from_bill(state, q, ext, cfg)
         if from_bill is not None:

@@ -314,7 +314,9 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     for k, v in im.facts.items():
         ext.facts[k] = v
     ext.notes.extend(im.notes)
-    ext.care = find_care(t)
+    # "1"–"4" name a care type only as the care question's answer (bot.flow's care parser): a bare
+    # "2" at the amount question is no care type
+    ext.care = None if strip_punct(t).isdigit() else find_care(t)
     ext.intent = classify(t)
     ext.question = looks_like_question(t)
     _facts(t, ext, places)

@@ -356,3 +356,8 @@ def test_self_pay_taken_back_or_several(text, self_pay, error):
 ])
 def test_when_the_care_was(text, when):
     assert extract(text).care_when == when
+
+
+def test_a_bare_digit_is_no_care_type():
+    """"2" typed at the amount question is not 门诊慢特病 (the care question's button 2)."""
+    assert extract("2").care is None and extract("住院").care == "inpatient"
