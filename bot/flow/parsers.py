@@ -11,9 +11,8 @@ from engine.context import facts_read
 from engine.money import plain as plain_number, yuan
 
 from ..understand import (
-    find_care, find_identities, find_places, label as identity_label, normalize, parse_amount, parse_hospital_level,
-    parse_int,
-    is_hedged, parse_yes_no, read_choice, said_as_home, says_home, says_unknown,
+    find_care, find_identities, find_places, is_hedged, label as identity_label, normalize, parse_amount,
+    parse_hospital_level, parse_int, parse_yes_no, read_choice, said_as_home, says_home, says_unknown,
 )
 from ..understand.negation import denied_place_at
 from .state import (

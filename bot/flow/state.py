@@ -82,7 +82,7 @@ def _policies(cfg: FlowConfig):
     return cfg.policies or load_policies()
 
 
-def _likely_unsure(state: "State", match) -> tuple[str, str]:
+def _likely_unsure(state: State, match) -> tuple[str, str]:
     """The (phrase, code) to ask about of an unsure identity word: the first reading that counts in
     the region when one does ("家里困难" of a student: 困难大学生 in 黔江, 低保边缘 elsewhere)."""
     region = state.slots.get("region")
