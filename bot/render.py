@@ -54,15 +54,16 @@ def _parts(est) -> list[str]:
     return [f"{kinds[p.kind]} {yuan(p.amount)}" for p in est.parts if p.amount > 0]
 
 
-def next_step(est, care: str | None = None) -> str:
+def next_step(est, care: str | None = None, past: bool = False) -> str:
     """How the assistance is had (templates/next_step.j2): at discharge for a stay, at the counter
-    for outpatient care (there is no 出院), by application, by hand."""
-    return render_constant("next_step.j2", settlement=est.settlement, care=care)
+    for outpatient care (there is no 出院), by application, by hand; `past`: the care was said to be
+    over (去年12月住的院): one-stop was at the time, and what was not settled then is applied for."""
+    return render_constant("next_step.j2", settlement=est.settlement, care=care, past=past)
 
 
-def short(est, skipped: str = "", care: str | None = None) -> str:
+def short(est, skipped: str = "", care: str | None = None, past: bool = False) -> str:
     """The result in a few lines. `skipped`: what the flow says about the questions the user skipped;
-    `care`: the care type of the case, for the words of how it is settled."""
+    `care`, `past`: the care type of the case and whether it is over, for the words of how it is settled."""
     policies = load_policies()
     common = policies.common
     region = policies.regions[est.region].short_name
@@ -72,7 +73,7 @@ def short(est, skipped: str = "", care: str | None = None) -> str:
     missing = "、".join(_fact_label(m) for m in est.missing_facts)
     return render(
         "result_short.j2", e=est, region=region, amount=yuan(est.assistance), after=yuan(est.self_pay_after),
-        parts=_parts(est), next_step=next_step(est, care), assumed=assumed, missing=missing, skipped=skipped,
+        parts=_parts(est), next_step=next_step(est, care, past), assumed=assumed, missing=missing, skipped=skipped,
     )
 
 

@@ -8,7 +8,7 @@ from .. import render
 from ..messages import Button, Message
 from .state import (
     B_BENEFITS, B_DETAIL, B_DOCS, B_EDIT, B_FILL, B_NEXT, B_PRINT, B_RESTART, FlowConfig, State,
-    _buttons, _case, _hint, _show,
+    _buttons, _care_day, _case, _hint, _show, _today,
 )
 
 
@@ -38,7 +38,8 @@ def _result(state: State, cfg: FlowConfig) -> list[Message]:
     state.pending = None
     state.done = True
     est = _estimate(state, cfg)
-    text = render.short(est, skipped=_skipped_note(state, est), care=state.slots.get("care"))
+    past = bool(state.slots.get("care_date")) and _care_day(state, cfg) < _today(cfg)  # "去年12月住的院"
+    text = render.short(est, skipped=_skipped_note(state, est), care=state.slots.get("care"), past=past)
     buttons = _result_buttons(state)
     # still undecided because a skipped fact is missing: one tap to answer it after all
     fill = [f"{B_FILL}{engine.FACT_LABELS.get(m, m)}" for m in est.missing_facts if m in state.skipped]
