@@ -94,15 +94,16 @@ def benefits(est) -> str:
     return render("benefits.j2", e=est, subsidy_amount=amount)
 
 
-def printable(est, case: dict, today: date | None = None, care_when: str | None = None) -> str:
-    """The sheet to print; `care_when` ("2025年12月") when the care was not this year's."""
+def printable(est, case: dict, today: date | None = None, care_when: str | None = None, past: bool = False) -> str:
+    """The sheet to print; `care_when` ("2025年12月") when the care date was said, `past` when it is over."""
     common = _labels()
     policies = load_policies()
     identities = "、".join(common.identities[c] for c in case.get("identities", [])) or "无"
     return render(
         "printable.j2", today=(today or date.today()).isoformat(), region=policies.regions[est.region].name,
         identities=identities, care=common.care[case["care"]], self_pay=yuan(est.self_pay_after + est.assistance),
-        care_when=care_when, short=short(est, care=case.get("care")), detail=detail(est), documents=documents(est),
+        care_when=care_when, short=short(est, care=case.get("care"), past=past), detail=detail(est),
+        documents=documents(est),
         benefits=benefits(est),
     )
 
