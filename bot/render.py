@@ -54,16 +54,17 @@ def _parts(est) -> list[str]:
     return [f"{kinds[p.kind]} {yuan(p.amount)}" for p in est.parts if p.amount > 0]
 
 
-def next_step(est, care: str | None = None, past: bool = False) -> str:
+def next_step(est, care: str | None = None, caveat: str | None = None) -> str:
     """How the assistance is had (templates/next_step.j2): at discharge for a stay, at the counter
-    for outpatient care (there is no 出院), by application, by hand; `past`: the care was said to be
-    over (去年12月住的院): one-stop was at the time, and what was not settled then is applied for."""
-    return render_constant("next_step.j2", settlement=est.settlement, care=care, past=past)
+    for outpatient care (there is no 出院), by application, by hand. `caveat` for one-stop: "past" when
+    the care was said to be over (去年12月住的院), "away" when it was outside the province: what was not
+    settled at the counter is applied for, so 不用另外申请 is not said alone."""
+    return render_constant("next_step.j2", settlement=est.settlement, care=care, caveat=caveat)
 
 
-def short(est, skipped: str = "", care: str | None = None, past: bool = False) -> str:
+def short(est, skipped: str = "", care: str | None = None, caveat: str | None = None) -> str:
     """The result in a few lines. `skipped`: what the flow says about the questions the user skipped;
-    `care`, `past`: the care type of the case and whether it is over, for the words of how it is settled."""
+    `care`, `caveat`: the care type of the case and next_step's caveat, for the words of how it is settled."""
     policies = load_policies()
     common = policies.common
     region = policies.regions[est.region].short_name
@@ -73,7 +74,7 @@ def short(est, skipped: str = "", care: str | None = None, past: bool = False) -
     missing = "、".join(_fact_label(m) for m in est.missing_facts)
     return render(
         "result_short.j2", e=est, region=region, amount=yuan(est.assistance), after=yuan(est.self_pay_after),
-        parts=_parts(est), next_step=next_step(est, care, past), assumed=assumed, missing=missing, skipped=skipped,
+        parts=_parts(est), next_step=next_step(est, care, caveat), assumed=assumed, missing=missing, skipped=skipped,
     )
 
 
@@ -94,15 +95,16 @@ def benefits(est) -> str:
     return render("benefits.j2", e=est, subsidy_amount=amount)
 
 
-def printable(est, case: dict, today: date | None = None, care_when: str | None = None, past: bool = False) -> str:
-    """The sheet to print; `care_when` ("2025年12月") when the care date was said, `past` when it is over."""
+def printable(est, case: dict, today: date | None = None, care_when: str | None = None,
+              caveat: str | None = None) -> str:
+    """The sheet to print; `care_when` ("2025年12月") when the care date was said; `caveat` as for short."""
     common = _labels()
     policies = load_policies()
     identities = "、".join(common.identities[c] for c in case.get("identities", [])) or "无"
     return render(
         "printable.j2", today=(today or date.today()).isoformat(), region=policies.regions[est.region].name,
         identities=identities, care=common.care[case["care"]], self_pay=yuan(est.self_pay_after + est.assistance),
-        care_when=care_when, short=short(est, care=case.get("care"), past=past), detail=detail(est),
+        care_when=care_when, short=short(est, care=case.get("care"), caveat=caveat), detail=detail(est),
         documents=documents(est),
         benefits=benefits(est),
     )

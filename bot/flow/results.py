@@ -34,16 +34,20 @@ def _skipped_note(state: State, est) -> str:
     return "".join(parts)
 
 
-def _over(state: State, cfg: FlowConfig) -> bool:
-    """The care was said to be over ("去年12月住的院"): how it is settled says what if it was not then."""
-    return bool(state.slots.get("care_date")) and _care_day(state, cfg) < _today(cfg)
+def _caveat(state: State, cfg: FlowConfig) -> str | None:
+    """When one-stop may not have happened, how it is settled says what to do then: the care was said
+    to be over ("去年12月住的院"), or it was outside the province (cross-province settlement of the
+    assistance is not promised by the texts that set no area)."""
+    if state.slots.get("care_date") and _care_day(state, cfg) < _today(cfg):
+        return "past"
+    return "away" if (state.slots.get("facts") or {}).get("where") == "out_of_province" else None
 
 
 def _result(state: State, cfg: FlowConfig) -> list[Message]:
     state.pending = None
     state.done = True
     est = _estimate(state, cfg)
-    text = render.short(est, skipped=_skipped_note(state, est), care=state.slots.get("care"), past=_over(state, cfg))
+    text = render.short(est, skipped=_skipped_note(state, est), care=state.slots.get("care"), caveat=_caveat(state, cfg))
     buttons = _result_buttons(state)
     # still undecided because a skipped fact is missing: one tap to answer it after all
     fill = [f"{B_FILL}{engine.FACT_LABELS.get(m, m)}" for m in est.missing_facts if m in state.skipped]
@@ -61,5 +65,5 @@ def _result_part(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     else:
         said = state.slots.get("care_date")
         body = render.printable(est, _case(state, cfg), cfg.today, _show("care_date", said, state, cfg) if said else None,
-                                past=_over(state, cfg))
+                                caveat=_caveat(state, cfg))
     return [Message(text=body, buttons=_result_buttons(state), kind="detail")]
