@@ -96,13 +96,10 @@ def _parse_care(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcom
     return True, None, []
 
 
-_UNIT_RE = re.compile(r"[元块圆万千百wWkK]|萬|仟|佰")
-
-
 def _parse_amount(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
-    value = parse_amount(text).value
-    if value is not None and 0 < value < 10 and not _UNIT_RE.search(text):  # "2", "2玩": 2元 or 2万?
-        return False, _hint("tiny_amount", n=plain_number(value)), []
+    result = parse_amount(text)
+    if result.ok and 0 < result.value < 10 and not result.money:  # "2", "2玩": 2元 or 2万?
+        return False, _hint("tiny_amount", n=plain_number(result.value)), []
     if q in BILL_SLOTS:
         from_bill = _self_pay_from_bill(state, q, ext, cfg)
         if from_bill is not None:
@@ -111,7 +108,6 @@ def _parse_amount(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
     if said is not None:  # "救助了1万，倾斜救助3000": the amount named for this question, the next one too
         handled, problem, notes = _apply(state, q, said, cfg)
         return handled, problem, notes + (_ytd_stated(state, ext, cfg, {q: said}) if q == "ytd_aid" else [])
-    result = parse_amount(text)
     if result.value is None and any(word in text for word in questions_data()[q].get("zero_words", ())):
         return _apply(state, q, Decimal(0), cfg)  # "没收入" at 家里去年收入: 0, said in words
     if result.error == "unknown":

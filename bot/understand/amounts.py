@@ -52,6 +52,7 @@ class AmountResult:
     approx: bool = False                   # "大概两万多": read as about
     note: str | None = None                # Chinese note, e.g. "按约20000元计算"
     candidates: list[Decimal] = field(default_factory=list)  # all amounts seen (ambiguous)
+    money: bool = True                     # a unit or money word was said (元/块/万/千/¥): "2" alone is not
 
     @property
     def ok(self) -> bool:
@@ -184,7 +185,7 @@ def _finish(f: _Found, text: str, others: list[Decimal]) -> AmountResult:
         return _err("upper_bound")
     approx = f.approx or bool(_APPROX_RE.search(text)) or text[f.end:f.end + 1] == "多"
     note = f"按约{v}元计算" if approx else None
-    return AmountResult(v, None, None, approx, note, others)
+    return AmountResult(v, None, None, approx, note, others, f.money)
 
 
 def parse_amount(text: object) -> AmountResult:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .amounts import LIMIT, MESSAGES, AmountResult, _quantize, find_amounts, parse_amount
+from .amounts import LIMIT, AmountResult, _err, _quantize, find_amounts, parse_amount
 from .care import find_care
 from .identities import IdentityMatch, _lex, find_identities
 from .intents import classify, looks_like_question, parse_hospital_level, parse_int, parse_yes_no
@@ -187,9 +187,17 @@ def _said_there(rx: re.Pattern, clause: str) -> bool:
     return any(not denied_place_at(clause, m.start(), m.end()) for m in rx.finditer(clause))
 
 
-def _care_when(t: str) -> tuple | None:
+_CLAUSE_RE = re.compile(r"[,.;!?，。；！？]")
+
+
+def _clauses(t: str) -> list[str]:
+    """The message cut at its punctuation: a where, a referral or a date counts in its own clause."""
+    return [c for c in _CLAUSE_RE.split(t) if c]
+
+
+def _care_when(clauses: list[str]) -> tuple | None:
     """(years back, month or None) of the care, from the first clause about the care that says when."""
-    for clause in re.split(r"[,.;!?，。；！？]", t):
+    for clause in clauses:
         if not _WHEN_CARE_RE.search(clause) or _WHEN_NOT_RE.search(clause):
             continue
         for m in _WHEN_RE.finditer(clause):
@@ -200,9 +208,8 @@ def _care_when(t: str) -> tuple | None:
     return None
 
 
-def _facts(t: str, ext: Extracted, places: list[PlaceMatch]) -> None:
+def _facts(t: str, ext: Extracted, places: list[PlaceMatch], clauses: list[str]) -> None:
     f = ext.facts
-    clauses = [c for c in re.split(r"[,.;!?，。；！？]", t) if c]
     # statements only: "要不要转诊？" or "什么是特殊疾病" state nothing
     stated = [c for c in clauses if not _ASKING_RE.search(c)]
     short = len(strip_punct(t)) <= 4  # the answer is just "外省" / "在本地"
@@ -319,8 +326,9 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     ext.care = None if strip_punct(t).isdigit() else find_care(t)
     ext.intent = classify(t)
     ext.question = looks_like_question(t)
-    _facts(t, ext, places)
-    ext.care_when = _care_when(t)
+    clauses = _clauses(t)
+    _facts(t, ext, places, clauses)
+    ext.care_when = _care_when(clauses)
     groups = _classify_amounts(t)
     _bill_amounts(t, ext, groups)
     _income(t, ext, groups)
@@ -351,8 +359,7 @@ def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:
     apart (自付 / 花了 / 一共 / 报销了)."""
     strong, spent, total, reimbursed = groups["self_pay"], groups["spent"], groups["total"], groups["reimbursed"]
     if len({_quantize(v) for v, _ in strong}) > 1:  # "一个自付2万一个自付1万": which one is not said
-        ext.self_pay_result = AmountResult(None, "ambiguous", MESSAGES["ambiguous"], False, None,
-                                           [_quantize(v) for v, _ in strong])
+        ext.self_pay_result = _err("ambiguous", [_quantize(v) for v, _ in strong])
     elif strong:
         value, f = strong[-1]
         ext.self_pay_result = _amount_result(value, f, t)

@@ -121,3 +121,10 @@ def test_numbers_around_the_amount(text, value):
 
 def test_percent_is_not_money():
     assert parse_amount("报了70%").value is None
+
+
+@pytest.mark.parametrize("text,money", [("2", False), ("2玩", False), ("2元", True), ("2万", True), ("两千", True),
+                                        ("2块钱", True), ("35000", False)])
+def test_whether_a_unit_was_said(text, money):
+    """AmountResult.money: a unit or money word was said (the flow asks 2元 or 2万 of a bare "2")."""
+    assert parse_amount(text).money is money
