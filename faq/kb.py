@@ -32,14 +32,6 @@ PREFIX_REGION = {"cm": "all"} | {
 ID_RE = re.compile(rf"^({'|'.join(map(re.escape, PREFIX_REGION))})-[a-z0-9]+(?:-[a-z0-9]+)*$")
 # How each region's document is named in a cite (its cite_names).
 REGION_DOC = {code: tuple(r.cite_names) for code, r in load_policies().regions.items()}
-
-
-def cites_for(cites: list[str], region: str | None) -> list[str]:
-    """The clauses of one region's document among an entry's cites (an entry for every region cites
-    all five): all of them when the region is not known or none names its document."""
-    names = REGION_DOC.get(region, ()) if region else ()
-    own = [c for c in cites if any(name in c for name in names)]
-    return own or list(cites)
 MIN_VARIANTS = 3
 
 
@@ -137,6 +129,14 @@ class Entry(BaseModel):
     @property
     def region_label(self) -> str:
         return "all" if self.regions == ["all"] else ",".join(self.regions)
+
+
+def cites_for(cites: list[str], region: str | None) -> list[str]:
+    """The clauses of one region's document among an entry's cites (an entry for every region cites
+    all five): all of them when the region is not known or none names its document."""
+    names = REGION_DOC.get(region, ()) if region else ()
+    own = [c for c in cites if any(name in c for name in names)]
+    return own or list(cites)
 
 
 def _format_error(path: Path, entry_id: str, err: ValidationError) -> str:

@@ -268,7 +268,10 @@ class Index:
         return mine[: k - min(k_other, len(other))] + other
 
     def score(self, norm_query: str, region: str | None, mentioned: list[str], top: int):
-        q = self._read_query(norm_query)
+        return self.score_query(self._read_query(norm_query), region, mentioned, top)
+
+    def score_query(self, q: "_Query | None", region: str | None, mentioned: list[str], top: int):
+        """`score` of a question already read (_read_query), for a caller that reads it once."""
         if q is None:
             return []
         known, total, self_unknown = self._weights(q.terms)
@@ -585,13 +588,12 @@ def _answer_text(h: Hit) -> str:
     return f"{prefix}{h.answer}\n{h.detail}\n依据：{'；'.join(h.cite)}".replace("\n\n", "\n")
 
 
-def _sure_of(idx: Index, scored: list, entry_id: str, norm: str) -> bool:
+def _sure_of(idx: Index, scored: list, entry_id: str, norm: str, query: "_Query | None") -> bool:
     """The top entry may be a sure answer: the question holds one of the words it needs (Entry.needs),
     and shares a word with it beyond the asking words ("能报几次", "钱怎么给" name no subject)."""
     doc = next(idx.docs[i] for _s, i, _a, _u in scored if idx.docs[i].entry.id == entry_id)
     if doc.entry.needs and not any(normalize(word) in norm for word in doc.entry.needs):
         return False
-    query = idx._read_query(norm)
     shared = {t[2:] for t in query.terms if t.startswith("w:") and t in doc.weights} if query else set()
     return bool(shared - idx.lexicon.asking_words)
 
@@ -599,7 +601,8 @@ def _sure_of(idx: Index, scored: list, entry_id: str, norm: str) -> bool:
 def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int,
           part: bool = False) -> tuple[list[Hit], bool, bool]:
     """(hits, confident, no answer) of one question (``part``: one part of a two-part question)."""
-    scored = idx.score(norm, reg, mentioned, top)
+    query = idx._read_query(norm)
+    scored = idx.score_query(query, reg, mentioned, top)
     hits = [
         Hit(
             id=idx.docs[i].entry.id,
@@ -629,7 +632,7 @@ def _rank(idx: Index, norm: str, reg: str | None, mentioned: list[str], top: int
         scored[0][3] >= NO_ANSWER_UNKNOWN and scored[0][2] < NO_ANSWER_UNKNOWN_MATCH))
     if idx.lexicon.asks_elsewhere(norm):  # however near its words, no entry answers it
         confident, no_answer = False, True
-    if confident and not _sure_of(idx, scored, hits[0].id, norm):
+    if confident and not _sure_of(idx, scored, hits[0].id, norm, query):
         confident = False
     if confident:
         hits[0].confident = True
