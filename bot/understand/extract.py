@@ -11,7 +11,7 @@ from .care import find_care
 from .identities import IdentityMatch, _lex, find_identities
 from .intents import classify, looks_like_question, parse_hospital_level, parse_int, parse_yes_no
 from .negation import denied_place_at, negated_at
-from .normalize import compact, normalize, strip_punct
+from .normalize import CLAUSE_RE, compact, normalize, strip_punct
 from .numerals import cn_int
 from .places import PlaceMatch, find_places, said_as_home
 
@@ -187,12 +187,9 @@ def _said_there(rx: re.Pattern, clause: str) -> bool:
     return any(not denied_place_at(clause, m.start(), m.end()) for m in rx.finditer(clause))
 
 
-_CLAUSE_RE = re.compile(r"[,.;!?，。；！？]")
-
-
 def _clauses(t: str) -> list[str]:
-    """The message cut at its punctuation: a where, a referral or a date counts in its own clause."""
-    return [c for c in _CLAUSE_RE.split(t) if c]
+    """The message cut into its clauses (normalize.CLAUSE_RE), empty ones left out."""
+    return [c for c in CLAUSE_RE.split(t) if c]
 
 
 def _care_when(clauses: list[str]) -> tuple | None:

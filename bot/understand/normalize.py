@@ -79,6 +79,8 @@ def compact(text: object) -> str:
     return normalize(text).replace(" ", "")
 
 
+# where one clause of a compacted message ends: a where, a referral, a home or a date counts in its own
+CLAUSE_RE = re.compile(r"[,.;!?，。；！？]")
 _PUNCT_RE = re.compile(r"[\s,.!?;:，。！？；：、~～…·'\"“”‘’()（）\[\]【】<>《》/\\|_\-+=*&^%$#@`]+")
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ._data import load_yaml
-from .normalize import compact, strip_punct
+from .normalize import CLAUSE_RE, compact, strip_punct
 
 STRONG, AMBIGUOUS, WEAK = 2, 1, 0
 
@@ -352,9 +352,6 @@ def says_home(text: object) -> bool:
     return bool(_home_re().search(compact(text)))
 
 
-_CLAUSE_RE = re.compile(r"[,.;!?，。；！？]")
-
-
 def said_as_home(text: object, places: list[PlaceMatch]) -> list[PlaceMatch]:
     """Those of ``places`` (found in ``text``) said as home, in text order: the words of its clause
     before it, up to the place named before, and two characters after it ("户口在[安康]",
@@ -368,8 +365,8 @@ def said_as_home(text: object, places: list[PlaceMatch]) -> list[PlaceMatch]:
         before = named[k - 1][0] + len(named[k - 1][2].matched) if k else 0
         end = at + len(place.matched)
         after = named[k + 1][0] if k + 1 < len(named) else len(t)
-        head = _CLAUSE_RE.split(t[before:at])[-1]
-        if says_home(head + place.matched + _CLAUSE_RE.split(t[end:after])[0][:2]):
+        head = CLAUSE_RE.split(t[before:at])[-1]
+        if says_home(head + place.matched + CLAUSE_RE.split(t[end:after])[0][:2]):
             homes.append(place)
     return homes
 
