@@ -12,8 +12,8 @@ from ..messages import Button, Message
 from ..understand import classify, meaning_of, normalize, result_part_asked
 from .state import (
     B_BACK, B_BENEFITS, B_CADRE, B_DETAIL, B_DOCS, B_DONE_PICK, B_EDIT, B_FILL, B_NEXT, B_NONE, B_PRINT,
-    B_RESTART, B_SKIP, RESULT_PART_BUTTONS, FlowConfig, Reply, State, _ORIGIN, _about_question, _button, _clone, _explanation, _hint,
-    _options, _policies,
+    B_RESTART, B_SKIP, RESULT_PART_BUTTONS, FlowConfig, Reply, State, _ORIGIN, _about_question, _button, _clone,
+    _explanation, _hint, _options, _policies,
 )
 from .results import _result_part
 from .ask import _ask, _confirm_message, _fill

@@ -95,12 +95,13 @@ def _edit_menu(state: State, cfg: FlowConfig) -> list[Message]:
         rows.append((name, _show(key, value, state, cfg)))
         buttons.append(Button(label=f"改{name}", code=f"改{name}"[:20]))
     if state.slots.get("care_date"):  # changed by saying it again ("其实是今年住的院")
-        rows.append((questions_data()["said_labels"]["care_date"], _show("care_date", state.slots["care_date"], state, cfg)))
+        label = questions_data()["said_labels"]["care_date"]
+        rows.append((label, _show("care_date", state.slots["care_date"], state, cfg)))
     if "year_to_date" in state.slots:
         ytd = state.slots["year_to_date"]
         tilt = Decimal(ytd.get("tilt_aid") or 0)
-        rows.append(("今年此前", _hint("ytd_summary", self_pay=yuan(Decimal(ytd["self_pay"])), aid=yuan(Decimal(ytd["aid"])),
-                                      tilt=yuan(tilt) if tilt else None)))
+        rows.append(("今年此前", _hint("ytd_summary", self_pay=yuan(Decimal(ytd["self_pay"])),
+                                      aid=yuan(Decimal(ytd["aid"])), tilt=yuan(tilt) if tilt else None)))
         buttons.append(Button(label="改今年此前的费用", code="改今年此前的费用"))
     state.history.append(_snap(state))
     state.pending = "edit"

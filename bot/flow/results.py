@@ -47,7 +47,8 @@ def _result(state: State, cfg: FlowConfig) -> list[Message]:
     state.pending = None
     state.done = True
     est = _estimate(state, cfg)
-    text = render.short(est, skipped=_skipped_note(state, est), care=state.slots.get("care"), caveat=_caveat(state, cfg))
+    text = render.short(est, skipped=_skipped_note(state, est), care=state.slots.get("care"),
+                        caveat=_caveat(state, cfg))
     buttons = _result_buttons(state)
     # still undecided because a skipped fact is missing: one tap to answer it after all
     fill = [f"{B_FILL}{engine.FACT_LABELS.get(m, m)}" for m in est.missing_facts if m in state.skipped]
@@ -64,6 +65,6 @@ def _result_part(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         body = render.benefits(est)
     else:
         said = state.slots.get("care_date")
-        body = render.printable(est, _case(state, cfg), cfg.today, _show("care_date", said, state, cfg) if said else None,
-                                caveat=_caveat(state, cfg))
+        when = _show("care_date", said, state, cfg) if said else None
+        body = render.printable(est, _case(state, cfg), cfg.today, when, caveat=_caveat(state, cfg))
     return [Message(text=body, buttons=_result_buttons(state), kind="detail")]
