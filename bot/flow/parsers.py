@@ -12,7 +12,7 @@ from engine.money import plain as plain_number, yuan
 
 from ..understand import (
     find_care, find_identities, find_places, is_hedged, label as identity_label, normalize, parse_amount,
-    parse_hospital_level, parse_int, parse_yes_no, read_choice, said_as_home, says_home, says_unknown,
+    named_in_order, parse_hospital_level, parse_int, parse_yes_no, read_choice, said_as_home, says_home, says_unknown,
 )
 from ..understand.negation import denied_place_at
 from .state import (
@@ -231,8 +231,7 @@ def _care_place(text: str, ext):
         return ext.place
     places = find_places(text)
     homes = said_as_home(text, places)
-    named = sorted((text.find(p.matched), i, p) for i, p in enumerate(places) if p.matched and p.matched in text)
-    return next((place for _, _, place in named if place not in homes), None)
+    return next((place for _, place in named_in_order(text, places) if place not in homes), None)
 
 
 def _where_by_home(state: State, ext, place, value: str, cfg: FlowConfig) -> list[str]:

@@ -13,7 +13,7 @@ from .intents import classify, looks_like_question, parse_hospital_level, parse_
 from .negation import denied_place_at, negated_at
 from .normalize import CLAUSE_RE, compact, normalize, strip_punct
 from .numerals import cn_int
-from .places import PlaceMatch, find_places, said_as_home
+from .places import PlaceMatch, find_places, named_in_order, said_as_home
 
 # what precedes an amount, nearest first wins
 _SELF_PAY_RE = re.compile(r"(自付|自费|自己付|自己出|自己掏|自掏|个人负担|个人承担|个人支付|个人付|个人自付|自负|"
@@ -341,8 +341,7 @@ def _home_first(t: str, places: list[PlaceMatch]) -> list[PlaceMatch]:
     "我不是南宁的，是安康的": a place denied comes last."""
     if len(places) < 2:
         return places
-    denied = [p for p in places if p.matched and p.matched in t
-              and denied_place_at(t, t.find(p.matched), t.find(p.matched) + len(p.matched))]
+    denied = [p for at, p in named_in_order(t, places) if denied_place_at(t, at, at + len(p.matched))]
     if denied and len(denied) < len(places):
         places = [p for p in places if p not in denied] + denied
     home = next((p for p in said_as_home(t, places) if p not in denied), None)

@@ -352,6 +352,12 @@ def says_home(text: object) -> bool:
     return bool(_home_re().search(compact(text)))
 
 
+def named_in_order(text: str, places: list[PlaceMatch]) -> list[tuple[int, PlaceMatch]]:
+    """(where it is named, place) of those of ``places`` whose words are in ``text``, in text order."""
+    found = [(text.find(p.matched), i, p) for i, p in enumerate(places) if p.matched and p.matched in text]
+    return [(at, p) for at, _, p in sorted(found)]
+
+
 def said_as_home(text: object, places: list[PlaceMatch]) -> list[PlaceMatch]:
     """Those of ``places`` (found in ``text``) said as home, in text order: the words of its clause
     before it, up to the place named before, and two characters after it ("户口在[安康]",
@@ -359,10 +365,10 @@ def said_as_home(text: object, places: list[PlaceMatch]) -> list[PlaceMatch]:
     t = compact(text)
     if not says_home(t):
         return []
-    named = sorted((t.find(p.matched), i, p) for i, p in enumerate(places) if p.matched and p.matched in t)
+    named = named_in_order(t, places)
     homes = []
-    for k, (at, _, place) in enumerate(named):
-        before = named[k - 1][0] + len(named[k - 1][2].matched) if k else 0
+    for k, (at, place) in enumerate(named):
+        before = named[k - 1][0] + len(named[k - 1][1].matched) if k else 0
         end = at + len(place.matched)
         after = named[k + 1][0] if k + 1 < len(named) else len(t)
         head = CLAUSE_RE.split(t[before:at])[-1]
