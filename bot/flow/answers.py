@@ -17,7 +17,7 @@ from ..understand import (
 )
 from .state import (
     B_DONE_PICK, B_NONE, ESSENTIALS, YEAR_QUESTIONS, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _get, _hint,
-    _care_day, _is_essential, _likely_unsure, _options, _policies, _region_buttons, _set, _show, _snapshot, _today,
+    _care_day, _is_essential, _likely_unsure, _options, _policies, _region_button, _set, _show, _snapshot, _today,
     care_date_of, questions_data,
 )
 from .ask import _ask, _confirm_message, _next
@@ -104,7 +104,7 @@ def _said_words(state: State, ext, cfg: FlowConfig) -> str | None:
     slots = ext.slots
     words = []
     if slots.get("region") and not state.slots.get("region"):
-        words.append(next(label for label, code in _region_buttons(cfg).items() if code == slots["region"]))
+        words.append(_region_button(slots["region"], cfg))
     if slots.get("identities") and state.slots.get("identities") is None:
         labels = {code: label for label, code in questions_data()["identity_buttons"].items()}
         words += [labels.get(code, identity_label(code)) for code in slots["identities"]]
@@ -280,7 +280,7 @@ def _outside(place, cfg: FlowConfig) -> Message:
     province = getattr(place, "province", None) or ""
     same = [code for code, r in regions.items() if province and r.name.startswith(province)]
     nearby = regions[same[0]].name if len(same) == 1 else ""
-    button = next((lab for lab, code in _region_buttons(cfg).items() if nearby and code == same[0]), "")
+    button = _region_button(same[0], cfg) if nearby else ""
     whole = place.level == "province"
     text = render.render("outside.j2", place=place.place, nearby=nearby if whole else "", button=button,
                          covered=covered)

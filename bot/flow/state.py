@@ -152,6 +152,11 @@ def _region_buttons(cfg: FlowConfig) -> dict[str, str]:
     return {worded.get(code, region.short_name): code for code, region in _policies(cfg).regions.items()}
 
 
+def _region_button(code: str, cfg: FlowConfig) -> str:
+    """The label of a region's button (重庆黔江 for qianjiang)."""
+    return next(label for label, region in _region_buttons(cfg).items() if region == code)
+
+
 def _amount_range(text: str) -> str | None:
     """The range button pressed (its label comes back normalised: "5千–1万" as "5千-1万")."""
     for label in questions_data()["self_pay"]["ranges"]:
@@ -242,8 +247,14 @@ def _care_day(state: State, cfg: FlowConfig) -> date:
     today = _today(cfg)
     if not said:
         return today
+    year, month = _care_date_parts(said)
+    return min(date(year, month, 15) if month else date(year, 7, 1), today)
+
+
+def _care_date_parts(said: str) -> tuple[int, int | None]:
+    """The care_date slot "2025-12" / "2025" as (year, month or None)."""
     year, _, month = said.partition("-")
-    return min(date(int(year), int(month), 15) if month else date(int(year), 7, 1), today)
+    return int(year), int(month) if month else None
 
 
 def _year_words(text: str, state: State, cfg: FlowConfig) -> str:
@@ -336,9 +347,9 @@ def _show(key: str, value: Any, state: State, cfg: FlowConfig) -> str:
         return common.care[value]
     if key in ("self_pay", "stay_policy_total", "family_income"):
         return yuan(Decimal(str(value)))
-    if key == "care_date":  # "2025-12" / "2025"
-        year, _, month = str(value).partition("-")
-        return f"{year}年{int(month)}月" if month else f"{year}年"
+    if key == "care_date":
+        year, month = _care_date_parts(str(value))
+        return f"{year}年{month}月" if month else f"{year}年"
     if key == "where" and state.slots.get("region"):
         return getattr(_policies(cfg).regions[state.slots["region"]].where_labels, value)
     if isinstance(value, bool):
