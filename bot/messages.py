@@ -4,6 +4,9 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 CODE_BYTES = 64  # a button's code is Telegram's callback data: at most this many bytes
+# in a result's case, beside the Case's fields: the care date as the person said it ("2025-12",
+# "2025") when the day was not said, so a sheet shows that and not the stand-in day estimated for
+DATE_SAID = "date_said"
 
 
 class Button(BaseModel):
@@ -21,7 +24,7 @@ class Message(BaseModel):
     buttons: list[Button] = Field(default_factory=list)
     kind: str = "info"
     # on a result: the Case it was estimated from (slots only, never typed text), so a door can
-    # offer a link that reopens the same estimate or its printable sheet
+    # offer a link that reopens the same estimate or its printable sheet (and DATE_SAID)
     case: dict | None = None
 
     def public(self) -> dict:

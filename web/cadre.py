@@ -68,15 +68,16 @@ def cadre_page(request: Request):
     return _page(request, values, [])
 
 
-def _estimate(values: dict, chosen: list[str], identity_text: str):
-    """(case, estimate view, errors, readings) for the form's fields."""
+def _estimate(values: dict, chosen: list[str], identity_text: str, date_said: str | None = None):
+    """(case, estimate view, errors, readings) for the form's fields (date_said: a share link's care
+    date as said, when the day was not)."""
     identities = chosen + ([identity_text] if identity_text else [])
     case, errors, readings = read_case({**values, "identities": identities})
     result = None
     if not errors:
         try:
             checked = engine.parse_case(case)
-            result = estimate_view(engine.estimate(checked), checked)
+            result = estimate_view(engine.estimate(checked), checked, date_said)
         except engine.CaseError as exc:
             errors = exc.errors
     return case, result, errors, readings
@@ -121,8 +122,9 @@ def shared_case(request: Request, c: str = ""):
     case, problem = _shared(c)
     if case is None:
         return render_error(request, 400, problem)
-    values, chosen = _values_of(case)
-    _, result, errors, readings = _estimate(values, chosen, "")
+    fields, said = share.split_said(case)  # the links below keep the date as said
+    values, chosen = _values_of(fields)
+    _, result, errors, readings = _estimate(values, chosen, "", said)
     return _page(request, values, chosen, "", errors, result, readings, case, status=422 if errors else 200)
 
 
@@ -132,8 +134,9 @@ def sheet_pdf(request: Request, c: str = ""):
     case, problem = _shared(c)
     if case is None:
         return render_error(request, 400, problem)
+    said_case, said = share.split_said(case)
     try:
-        checked = engine.parse_case(case)
+        checked = engine.parse_case(said_case)
     except engine.CaseError as exc:
         return render_error(request, 422, "；".join(f"{e['field_zh']}{e['message_zh']}" for e in exc.errors))
     try:
@@ -141,7 +144,7 @@ def sheet_pdf(request: Request, c: str = ""):
     except sheet.SheetError as exc:
         return render_error(request, 503, str(exc))
     link = str(request.base_url).rstrip("/") + share.case_path(case)
-    sheet.add_sheet(pdf, estimate_view(engine.estimate(checked), checked), link)
+    sheet.add_sheet(pdf, estimate_view(engine.estimate(checked), checked, said), link)
     return _download(sheet.to_bytes(pdf), "application/pdf", "sheet", "pdf", inline=True)
 
 

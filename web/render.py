@@ -38,18 +38,26 @@ def rate(value) -> str:
     return percent(Decimal(str(value)))
 
 
-def case_summary(case: engine.Case) -> str:
-    """One line saying what the estimate was computed from (printed on the applicant's sheet)."""
+def when_said(said: str) -> str:
+    """"2025-12" → "2025年12月"; "2025" → "2025年"."""
+    year, _, month = said.partition("-")
+    return f"{year}年{int(month)}月" if month else f"{year}年"
+
+
+def case_summary(case: engine.Case, date_said: str | None = None) -> str:
+    """One line saying what the estimate was computed from (printed on the applicant's sheet). A care
+    date said only as a month or a year is shown so, not as the stand-in day the estimate used."""
     common = engine.load_policies().common
     ids = "、".join(common.identities[i].split("（")[0] for i in case.identities) or "无救助身份"
-    text = f"身份：{ids}；{common.care[case.care].split('（')[0]}；本次自付{yuan(case.self_pay)}；就医日期{case.date.isoformat()}"
+    when = f"就医时间{when_said(date_said)}（没说哪一天）" if date_said else f"就医日期{case.date.isoformat()}"
+    text = f"身份：{ids}；{common.care[case.care].split('（')[0]}；本次自付{yuan(case.self_pay)}；{when}"
     ytd = case.year_to_date
     if ytd.self_pay or ytd.aid or ytd.tilt_aid:
         text += f"；本年已自付{yuan(ytd.self_pay)}，已获救助{yuan(ytd.aid + ytd.tilt_aid)}"
     return text
 
 
-def estimate_view(est: engine.Estimate, case: engine.Case | None = None) -> dict:
+def estimate_view(est: engine.Estimate, case: engine.Case | None = None, date_said: str | None = None) -> dict:
     pol = engine.load_policies()
     common = pol.common
     region = pol.regions.get(est.region)
@@ -72,7 +80,7 @@ def estimate_view(est: engine.Estimate, case: engine.Case | None = None) -> dict
     } for alt in est.alternatives]
     return {
         "est": est,
-        "inputs": case_summary(case) if case is not None else "",
+        "inputs": case_summary(case, date_said) if case is not None else "",
         "region_name": region.short_name if region else est.region,
         "region_full": region.name if region else est.region,
         "status": est.status,

@@ -14,14 +14,18 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import zlib
 from typing import Any
 
 import segno
 
+from bot.messages import DATE_SAID
+
 MAX_TOKEN = 1200            # characters; a real case packs into about 100
 _MAX_JSON = 4096            # bytes once unpacked: refuse a zip bomb before parsing
-_KEYS = {"region", "identities", "care", "self_pay", "date", "year_to_date", "facts"}
+_KEYS = {"region", "identities", "care", "self_pay", "date", "year_to_date", "facts", DATE_SAID}
+_DATE_SAID_RE = re.compile(r"\d{4}(-\d{2})?")
 
 
 class ShareError(ValueError):
@@ -30,7 +34,7 @@ class ShareError(ValueError):
 
 # one letter per field keeps the link short (and the QR code small); the codes stay readable
 _SHORT = {"region": "r", "identities": "i", "care": "c", "self_pay": "s", "date": "d", "year_to_date": "y",
-          "facts": "f"}
+          "facts": "f", DATE_SAID: "w"}
 _LONG = {v: k for k, v in _SHORT.items()}
 _BAD = "这个链接不完整或已损坏，请重新估算。"
 
@@ -64,7 +68,20 @@ def decode_case(token: str) -> dict[str, Any]:
         raise ShareError(_BAD) from None
     if not isinstance(short, dict) or not set(short) <= set(_LONG):
         raise ShareError(_BAD)
-    return {_LONG[k]: v for k, v in short.items()}
+    case = {_LONG[k]: v for k, v in short.items()}
+    said = case.get(DATE_SAID)
+    if said is not None and not (isinstance(said, str) and _DATE_SAID_RE.fullmatch(said)
+                                 and str(case.get("date") or "").startswith(said)):
+        case.pop(DATE_SAID)  # not what the date says: the page shows the date itself
+    return case
+
+
+def split_said(case: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """(the Case's own fields, the care date as said or None)."""
+    if DATE_SAID not in case:
+        return case, None
+    rest = dict(case)
+    return rest, rest.pop(DATE_SAID)
 
 
 def case_path(case: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import engine
 
 from .. import render
-from ..messages import Button, Message
+from ..messages import DATE_SAID, Button, Message
 from .state import (
     B_BENEFITS, B_DETAIL, B_DOCS, B_EDIT, B_FILL, B_NEXT, B_PRINT, B_RESTART, FlowConfig, State,
     _buttons, _care_day, _case, _hint, _show, _today,
@@ -52,7 +52,15 @@ def _result(state: State, cfg: FlowConfig) -> list[Message]:
     buttons = _result_buttons(state)
     # still undecided because a skipped fact is missing: one tap to answer it after all
     fill = [f"{B_FILL}{engine.FACT_LABELS.get(m, m)}" for m in est.missing_facts if m in state.skipped]
-    return [Message(text=text, buttons=_buttons(fill) + buttons, kind="result", case=_case(state, cfg))]
+    return [Message(text=text, buttons=_buttons(fill) + buttons, kind="result", case=_shared_case(state, cfg))]
+
+
+def _shared_case(state: State, cfg: FlowConfig) -> dict:
+    """The result's case for its links (web.share): with the care date as said (DATE_SAID: "2025-12")
+    when only a month or a year was, so the sheet does not print the stand-in day as the date."""
+    case = _case(state, cfg)
+    said = state.slots.get("care_date")
+    return {**case, DATE_SAID: said} if said else case
 
 
 def _result_part(state: State, text: str, cfg: FlowConfig) -> list[Message]:

@@ -73,6 +73,20 @@ def test_share_token_carries_the_case_only():
         share.decode_case("1" + "eJ" + "x" * 30)
 
 
+@pytest.mark.parametrize("said, date, kept", [
+    ("2025-12", "2025-12-15", True), ("2025", "2025-07-01", True),
+    ("2025-11", "2025-12-15", False),  # not the date's month: the date itself is shown
+    ("2025-1", "2025-12-15", False), ("去年", "2025-12-15", False), (2025, "2025-07-01", False),
+])
+def test_share_token_keeps_a_care_date_as_said_only_when_it_is_the_dates(said, date, kept):
+    case = {"region": "guangxi", "identities": ["dibao"], "care": "inpatient", "self_pay": "20000",
+            "date": date, "date_said": said}
+    back = share.decode_case(share.encode_case(case))
+    assert ("date_said" in back) is kept and back["date"] == date
+    fields, shown = share.split_said(back)
+    assert "date_said" not in fields and shown == (said if kept else None)
+
+
 @pytest.fixture
 def pdftotext(missing):
     for tool in ("pdftotext", "pdffonts", "pdftoppm"):

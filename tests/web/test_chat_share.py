@@ -2,6 +2,7 @@
 both rebuilt from the case's fields alone."""
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 import shutil
@@ -56,3 +57,40 @@ def test_the_sheet_reads_the_amount(client, tmp_path, missing):
     pdf.write_bytes(client.get(links["打印版（PDF，一页A4）"]).content)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "18,000" in text and "桂政办发" in text
+
+
+# a care date said as a month: the estimate uses a stand-in day, the pages show the month as said
+LAST_DECEMBER = ("广西", "低保户", "选好了", "去年12月住的院，自付2万", "本市", "之前没有")
+
+
+def _said_month_result(client):
+    client.get("/")
+    for text in LAST_DECEMBER:
+        reply = client.post("/chat/part", data={"text": text})
+        assert reply.status_code == 200
+    return reply
+
+
+def test_a_month_said_is_shown_as_said_on_the_reopened_estimate(client):
+    links = _links(_said_month_result(client).text)
+    shared = client.get(links["结果链接和二维码"])
+    assert shared.status_code == 200
+    year = dt.date.today().year - 1
+    page = html.unescape(re.sub(r"<[^>]+>", "", shared.text))
+    assert f"就医时间{year}年12月（没说哪一天）" in page
+    assert f"就医日期{year}-12-15" not in page  # the stand-in day is not printed as the date
+    # the page's own links keep the month as said
+    again = client.get(html.unescape(re.search(r'href="(/cadre/case\?c=[^"]+)"', shared.text).group(1)))
+    assert f"就医时间{year}年12月" in html.unescape(re.sub(r"<[^>]+>", "", again.text))
+
+
+def test_a_month_said_is_printed_as_said_on_the_sheet(client, tmp_path, missing):
+    if shutil.which("pdftotext") is None:
+        missing("pdftotext (Debian's poppler-utils) is not installed")
+    links = _links(_said_month_result(client).text)
+    pdf = tmp_path / "sheet.pdf"
+    pdf.write_bytes(client.get(links["打印版（PDF，一页A4）"]).content)
+    text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True).stdout
+    year = dt.date.today().year - 1
+    flat = re.sub(r"\s+", "", text)
+    assert f"就医时间{year}年12月" in flat and f"{year}-12-15" not in flat
