@@ -23,7 +23,7 @@ from .state import (
 from .ask import _ask, _confirm_message, _next
 from .edits import _reask
 from .parsers import (
-    _answer_pending, _more_than_bill, _not_understood, _remember_home, _self_pay_notes,
+    _answer_pending, age_of_birth, _more_than_bill, _not_understood, _remember_home, _self_pay_notes,
     _skip_inline, _typed_where, _where_from_place, _which_city,
 )
 
@@ -438,6 +438,12 @@ def _merge_rest(state: State, ext, answered: str | None, skip_money: bool, cfg: 
             value = _typed_where(state, ext.text, value, cfg)
         if value is not None and _get(state, key) is None:
             _set(state, key, value)
+            merged = True
+    if ext.born is not None and answered != "age" and "age" not in found.get("facts", {}) \
+            and _get(state, "age") is None and state.slots.get("region"):
+        age, _ = age_of_birth(state, ext.born, cfg)  # near a figure the rules read: asked at its question
+        if age is not None:
+            _set(state, "age", age)
             merged = True
     if state.slots.get("identities") is None and answered not in ("identities", "identity_unsure") \
             and ext.identity.none and not ext.identity.found:

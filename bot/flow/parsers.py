@@ -252,13 +252,38 @@ _ROUGH_AGE_RE = re.compile(r"快|将近|接近|差不多|大概|大约|左右|�
 
 
 def _parse_age(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
-    value = parse_int(text, "age")
+    value = parse_int(text, "age") if ext.born is None else None  # "1950年出生" is no age of 1950
     value = ext.facts.get("age") if value is None else value  # 0: a baby under one
+    if value is None and ext.born is not None:
+        value, problem = age_of_birth(state, ext.born, cfg)
+        if value is None:
+            return False, problem, []
+        handled, problem, notes = _apply(state, q, value, cfg)
+        return handled, problem, [_hint("born_read", age=value)] + notes
     if isinstance(value, int) and 0 <= value <= 130:
         if _ROUGH_AGE_RE.search(text) and _near_a_threshold(state, "age", value, cfg):
             return False, _hint("exact_age", age=value), []  # "快60了" is 59: asked, not rounded up
         return _apply(state, q, value, cfg)
     return False, _hint("type_age"), []
+
+
+def age_of_birth(state: State, born: int, cfg: FlowConfig) -> tuple[int | None, str | None]:
+    """The age in the care's year of someone born in `born` (1950, or 50 for a year ending so), or
+    None and what to ask: one less before this year's birthday, so when the two ages fall on two
+    sides of a figure the region's rules compare the age with (年满60, 未满18), the age is asked."""
+    year = _care_day(state, cfg).year
+    if born < 100:  # "50年生的": the latest such year not after the care's
+        born += 2000 if 2000 + born <= year else 1900
+    older = year - born
+    if not 0 <= older <= 130:
+        return None, _hint("type_age")
+    younger = max(older - 1, 0)
+    region = state.slots.get("region")
+    bounds = facts_read(_policies(cfg).regions[region]).get("age") if region else None
+    if any(younger < bound <= older for bound in bounds or ()):
+        when = "今年" if year == _today(cfg).year else f"{year}年看病时"
+        return None, _hint("born_age", born=born, when=when, older=older, younger=younger)
+    return older, None
 
 
 def _near_a_threshold(state: State, fact: str, value: int, cfg: FlowConfig) -> bool:

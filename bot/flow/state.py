@@ -228,11 +228,16 @@ def _today(cfg: FlowConfig) -> date:
 
 def care_date_of(when: tuple | None, today: date) -> str | None:
     """The care_date slot ("2025-12", or "2025" when only the year is known) of what a message said
-    (bot.understand: (years back, month)); None for this year without a month (today is used). A
-    month later than this one, said without a year ("12月住的院" in March), is last year's."""
+    (bot.understand: (years back, month, the year when named)); None for this year without a month
+    (today is used). A month later than this one, said without a year ("12月住的院" in March), is
+    last year's."""
     if when is None:
         return None
-    back, month = when
+    back, month, named = when
+    if named is not None:  # "2025年12月住的院"; a year to come is no care date
+        if named > today.year:
+            return None
+        return f"{named}-{month:02d}" if month else (None if named == today.year else str(named))
     year = today.year - back - (1 if back == 0 and month and month > today.month else 0)
     if month:
         return f"{year}-{month:02d}"

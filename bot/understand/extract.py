@@ -45,11 +45,15 @@ _AGE_RE = re.compile(r"([0-9]{1,3}|[一二两三四五六七八九十百]{1,4})(
 _FAMILY_RE = re.compile(r"(?:家里|家中|全家|一家|家庭|家)(?:有|共|一共|总共)?([0-9]{1,2}|[一二两三四五六七八九十]{1,3})(?:口人|口|个人)"
                         r"|([0-9]{1,2}|[一二两三四五六七八九十]{1,3})口人")
 _TIER_RE = re.compile(r"(?:第)?([12一二])档")
+# "1950年出生", "50年生的", "1966年生人": a birth year (two digits: the year ending so, bot.flow reads which)
+_BORN_RE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2}|[0-9]{2})年(?:出生|生的|生人|生)")
 _HOSPITAL_WORD_RE = re.compile(r"医院|卫生院|卫生室|诊所|三甲|二甲|三乙|二乙|社区卫生|大医院")
 _PUNCT = set(",.;!?，。；！？、")
 # when the care was: a year word and/or a month, in a clause about the care ("去年12月住的院"); a
 # clause about income ("去年收入3万") says nothing of it
-_WHEN_RE = re.compile(r"(今年|去年|前年|上一年|上年)?(?:的)?(?:(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月份?)?")
+# clause about income ("去年收入3万") says nothing of it; "2025年12月" names the year itself ("1950年出生" does not)
+_WHEN_RE = re.compile(r"(?:(今年|去年|前年|上一年|上年)|((?:19|20)[0-9]{2})年(?!出生|生))?(?:的)?"
+                      r"(?:(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月份?)?")
 _WHEN_YEARS = {"今年": 0, "去年": 1, "上一年": 1, "上年": 1, "前年": 2}
 _WHEN_CARE_RE = re.compile(r"住院|住的院|住了|看病|看的病|看的|手术|出院|入院|门诊|透析|化疗|开的药|治病|治的|生病|得病|病的")
 # …nor one about earlier bills ("去年还住过一次", "之前看过")
@@ -75,10 +79,11 @@ class Extracted:
     self_pay_result: AmountResult | None = None      # approx/note/error of the self-pay amount
     total_cost: Decimal | None = None                # 总费用 before reimbursement, when stated
     reimbursed: Decimal | None = None                # what 医保/大病保险 paid, when stated
-    care_when: tuple | None = None                   # (years back, month or None): "去年12月住的院" → (1, 12)
+    care_when: tuple | None = None                   # (years back, month, year): "去年12月住的院" → (1, 12, None)
     aid: Decimal | None = None                       # 医疗救助 already received, when stated (救助了4千)
     tilt_aid: Decimal | None = None                  # 倾斜救助 already received, when stated
     facts: dict = field(default_factory=dict)        # contract facts found in the text
+    born: int | None = None                          # a birth year said (1950), or its last two digits (50)
     intent: str | None = None                        # classify() of the message
     question: bool = False                           # looks like an FAQ question
     notes: list[str] = field(default_factory=list)
@@ -193,15 +198,16 @@ def _clauses(t: str) -> list[str]:
 
 
 def _care_when(clauses: list[str]) -> tuple | None:
-    """(years back, month or None) of the care, from the first clause about the care that says when."""
+    """(years back, month or None, the year itself or None) of the care, from the first clause about
+    the care that says when: "去年12月" (1, 12, None), "2025年12月" (0, 12, 2025)."""
     for clause in clauses:
         if not _WHEN_CARE_RE.search(clause) or _WHEN_NOT_RE.search(clause):
             continue
         for m in _WHEN_RE.finditer(clause):
-            if m.group(1) or m.group(2):
-                month = cn_int(m.group(2)) if m.group(2) and not m.group(2).isdigit() else \
-                    int(m.group(2)) if m.group(2) else None
-                return _WHEN_YEARS.get(m.group(1) or "今年", 0), month
+            word, year, said_month = m.groups()
+            if word or year or said_month:
+                month = (int(said_month) if said_month.isdigit() else cn_int(said_month)) if said_month else None
+                return _WHEN_YEARS.get(word or "今年", 0), month, int(year) if year else None
     return None
 
 
@@ -248,6 +254,9 @@ def _facts(t: str, ext: Extracted, places: list[PlaceMatch], clauses: list[str])
         a = cn_int(m.group(1))
         if a is not None and 0 <= a <= 120:
             f["age"] = a
+    m = _BORN_RE.search(t)
+    if m:
+        ext.born = int(m.group(1))
     m = _FAMILY_RE.search(t)
     if m:
         n = cn_int(m.group(1) or m.group(2))

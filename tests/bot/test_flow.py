@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from bot import flow
 from bot.flow import FlowConfig, State, step
+from bot.flow.parsers import age_of_birth
 from bot.flow.state import _care_day, care_date_of
 from bot.messages import Message
 from engine.policy import default as load_policies
@@ -490,12 +491,17 @@ def test_a_policy_question_offers_the_case_it_names(question, offered):
 
 
 @pytest.mark.parametrize("when,today,slot,day", [
-    ((1, 12), date(2026, 12, 4), "2025-12", date(2025, 12, 15)),
-    ((1, None), date(2026, 12, 4), "2025", date(2025, 7, 1)),
-    ((0, 3), date(2026, 12, 4), "2026-03", date(2026, 3, 15)),
-    ((0, 12), date(2026, 3, 2), "2025-12", date(2025, 12, 15)),  # a later month without a year: last year's
-    ((0, 12), date(2026, 12, 4), "2026-12", date(2026, 12, 4)),  # never after today
-    ((0, None), date(2026, 12, 4), None, date(2026, 12, 4)),  # this year, no month: today
+    ((1, 12, None), date(2026, 12, 4), "2025-12", date(2025, 12, 15)),
+    ((1, None, None), date(2026, 12, 4), "2025", date(2025, 7, 1)),
+    ((0, 3, None), date(2026, 12, 4), "2026-03", date(2026, 3, 15)),
+    ((0, 12, None), date(2026, 3, 2), "2025-12", date(2025, 12, 15)),  # a later month without a year: last year's
+    ((0, 12, None), date(2026, 12, 4), "2026-12", date(2026, 12, 4)),  # never after today
+    ((0, None, None), date(2026, 12, 4), None, date(2026, 12, 4)),  # this year, no month: today
+    # the year named: "2025年12月住院", "2024年住的院", "2026年住的院"; a year to come is not taken
+    ((0, 12, 2025), date(2026, 12, 4), "2025-12", date(2025, 12, 15)),
+    ((0, None, 2024), date(2026, 12, 4), "2024", date(2024, 7, 1)),
+    ((0, None, 2026), date(2026, 12, 4), None, date(2026, 12, 4)),
+    ((0, 3, 2027), date(2026, 12, 4), None, date(2026, 12, 4)),
 ])
 def test_the_care_date_said(when, today, slot, day):
     assert care_date_of(when, today) == slot
@@ -512,3 +518,18 @@ def test_a_case_too_long_for_a_button_code_is_not_offered():
     short = step(step(None, "/start", CFG).state, "安康低保户住院能报多少", CFG)
     codes = [b.code for m in short.messages for b in m.buttons if b.label.startswith("按“")]
     assert codes == ["按“安康 低保户 住院”估算"]  # what a press sends is what typing the label sends
+
+
+@pytest.mark.parametrize("region,born,care_date,age,asked", [
+    ("guangxi", 1950, None, 76, False), ("guangxi", 50, None, 76, False),   # 75 or 76: over 60 either way
+    ("guangxi", 1966, None, None, True), ("guangxi", 1967, None, 59, False),  # 59/60 asked; 58/59 not
+    ("guangxi", 2008, None, None, True), ("guangxi", 2009, None, 17, False),  # 17/18 asked; 16/17 under 18
+    ("guangxi", 1966, "2025-12", 59, False),  # the care's year: 58 or 59 in 2025
+    ("guangxi", 20, None, 6, False), ("guangxi", 2026, None, 0, False),  # "20年生的" is 2020; a baby is 0
+    ("ankang", 1966, None, 60, False),  # a region whose rules read no age: nothing to ask
+    ("guangxi", 2030, None, None, True), ("guangxi", 1890, None, None, True),  # no such age
+])
+def test_an_age_from_a_birth_year(region, born, care_date, age, asked):
+    slots = {"region": region} | ({"care_date": care_date} if care_date else {})
+    value, problem = age_of_birth(State(slots=slots), born, FlowConfig(today=date(2026, 12, 4)))
+    assert value == age and (problem is not None) is asked

@@ -348,11 +348,14 @@ def test_self_pay_taken_back_or_several(text, self_pay, error):
 
 
 @pytest.mark.parametrize("text,when", [
-    ("去年12月住的院", (1, 12)), ("去年住院花了2万", (1, None)), ("前年做的手术", (2, None)),
-    ("三月份住的院", (0, 3)), ("去年十一月住院", (1, 11)), ("12月份看的病", (0, 12)),
+    ("去年12月住的院", (1, 12, None)), ("去年住院花了2万", (1, None, None)), ("前年做的手术", (2, None, None)),
+    ("三月份住的院", (0, 3, None)), ("去年十一月住院", (1, 11, None)), ("12月份看的病", (0, 12, None)),
+    # the year itself
+    ("2025年12月住院", (0, 12, 2025)), ("2025年住的院", (0, None, 2025)), ("2024年十一月做的手术", (0, 11, 2024)),
     # a year said of something else, or of earlier bills, is not when this care was
-    ("家里去年收入3万，今年住院", (0, None)), ("我去年评上的低保，今年住院", (0, None)),
+    ("家里去年收入3万，今年住院", (0, None, None)), ("我去年评上的低保，今年住院", (0, None, None)),
     ("去年还住过一次", None), ("住了3个月院", None), ("在县医院住了半个月", None),
+    ("我妈1950年出生的，3月份住院", (0, 3, None)),  # a birth year is not the care's
 ])
 def test_when_the_care_was(text, when):
     assert extract(text).care_when == when
@@ -361,3 +364,11 @@ def test_when_the_care_was(text, when):
 def test_a_bare_digit_is_no_care_type():
     """"2" typed at the amount question is not 门诊慢特病 (the care question's button 2)."""
     assert extract("2").care is None and extract("住院").care == "inpatient"
+
+
+@pytest.mark.parametrize("text,born", [
+    ("1950年出生", 1950), ("我妈是50年生的", 50), ("我是1966年生人", 1966), ("2008年出生的孩子住院", 2008),
+    ("76岁", None), ("2025年12月住院", None), ("去年出生的", None), ("1950年的", None),
+])
+def test_a_birth_year(text, born):
+    assert extract(text).born == born
