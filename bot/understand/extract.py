@@ -52,8 +52,11 @@ _PUNCT = set(",.;!?，。；！？、")
 # when the care was: a year word and/or a month, in a clause about the care ("去年12月住的院"); a
 # clause about income ("去年收入3万") says nothing of it
 # clause about income ("去年收入3万") says nothing of it; "2025年12月" names the year itself ("1950年出生" does not)
-_WHEN_RE = re.compile(r"(?:(今年|去年|前年|上一年|上年)|((?:19|20)[0-9]{2})年(?!出生|生))?(?:的)?"
-                      r"(?:(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月份?)?")
+# ("25年12月" with its month; "2025.12", "2025-12" as a date is written)
+_MONTH = r"(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
+_WHEN_RE = re.compile(r"(?:(今年|去年|前年|上一年|上年)|((?:19|20)[0-9]{2})年(?!出生|生)"
+                      r"|(?<![0-9])([0-9]{2})年(?=" + _MONTH + r"月))?(?:的)?(?:" + _MONTH + r"月份?)?")
+_WHEN_WRITTEN_RE = re.compile(r"(?<![0-9.])((?:19|20)[0-9]{2})[./-](1[0-2]|0?[1-9])(?![0-9]|元|块|万|千|w|k)")
 _WHEN_YEARS = {"今年": 0, "去年": 1, "上一年": 1, "上年": 1, "前年": 2}
 _WHEN_CARE_RE = re.compile(r"住院|住的院|住了|看病|看的病|看的|手术|出院|入院|门诊|透析|化疗|开的药|治病|治的|生病|得病|病的")
 # …nor one about earlier bills ("去年还住过一次", "之前看过")
@@ -203,11 +206,16 @@ def _care_when(clauses: list[str]) -> tuple | None:
     for clause in clauses:
         if not _WHEN_CARE_RE.search(clause) or _WHEN_NOT_RE.search(clause):
             continue
+        written = _WHEN_WRITTEN_RE.search(clause)
+        if written:
+            return 0, int(written.group(2)), int(written.group(1))
         for m in _WHEN_RE.finditer(clause):
-            word, year, said_month = m.groups()
+            word, year, with_month, _, said_month = m.groups()
+            year = year or with_month
             if word or year or said_month:
                 month = (int(said_month) if said_month.isdigit() else cn_int(said_month)) if said_month else None
-                return _WHEN_YEARS.get(word or "今年", 0), month, int(year) if year else None
+                named = None if not year else int(year) if len(year) == 4 else 2000 + int(year)
+                return _WHEN_YEARS.get(word or "今年", 0), month, named
     return None
 
 

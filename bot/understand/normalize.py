@@ -80,7 +80,7 @@ def compact(text: object) -> str:
 
 
 # where one clause of a compacted message ends: a where, a referral, a home or a date counts in its own
-CLAUSE_RE = re.compile(r"[,.;!?，。；！？]")
+CLAUSE_RE = re.compile(r"[,;!?，。；！？]|(?<![0-9])\.|\.(?![0-9])")  # not the point of 2.5万 or 2025.12
 _PUNCT_RE = re.compile(r"[\s,.!?;:，。！？；：、~～…·'\"“”‘’()（）\[\]【】<>《》/\\|_\-+=*&^%$#@`]+")
 
 
