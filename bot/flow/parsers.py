@@ -11,7 +11,7 @@ from engine.context import facts_read
 from engine.money import plain as plain_number, yuan
 
 from ..understand import (
-    find_care, find_identities, find_places, is_hedged, label as identity_label, normalize, parse_amount,
+    find_care, find_identities, find_places, full_year, is_hedged, label as identity_label, normalize, parse_amount,
     named_in_order, parse_hospital_level, parse_int, parse_yes_no, read_choice, said_as_home, says_home, says_unknown,
 )
 from ..understand.negation import denied_place_at
@@ -272,8 +272,7 @@ def age_of_birth(state: State, born: int, cfg: FlowConfig) -> tuple[int | None, 
     None and what to ask: one less before this year's birthday, so when the two ages fall on two
     sides of a figure the region's rules compare the age with (年满60, 未满18), the age is asked."""
     year = _care_day(state, cfg).year
-    if born < 100:  # "50年生的": the latest such year not after the care's
-        born += 2000 if 2000 + born <= year else 1900
+    born = full_year(born, year)  # "50年生的": 1950
     older = year - born
     if not 0 <= older <= 130:
         return None, _hint("type_age")

@@ -20,7 +20,7 @@ from engine.policy import default as load_policies
 
 from .. import render
 from ..messages import Button, Message
-from ..understand import normalize
+from ..understand import full_year, normalize
 
 
 ESSENTIALS = ("region", "identities", "care", "self_pay")
@@ -234,7 +234,8 @@ def care_date_of(when: tuple | None, today: date) -> str | None:
     if when is None:
         return None
     back, month, named = when
-    if named is not None:  # "2025年12月住的院"; a year to come is no care date
+    if named is not None:  # "2025年12月住的院", "25年12月"; a year to come is no care date
+        named = full_year(named, today.year)
         if named > today.year:
             return None
         return f"{named}-{month:02d}" if month else (None if named == today.year else str(named))

@@ -202,7 +202,8 @@ def _clauses(t: str) -> list[str]:
 
 def _care_when(clauses: list[str]) -> tuple | None:
     """(years back, month or None, the year itself or None) of the care, from the first clause about
-    the care that says when: "去年12月" (1, 12, None), "2025年12月" (0, 12, 2025)."""
+    the care that says when: "去年12月" (1, 12, None), "2025年12月" (0, 12, 2025), "25年12月" (0, 12, 25:
+    two digits, numerals.full_year)."""
     for clause in clauses:
         if not _WHEN_CARE_RE.search(clause) or _WHEN_NOT_RE.search(clause):
             continue
@@ -214,8 +215,7 @@ def _care_when(clauses: list[str]) -> tuple | None:
             year = year or with_month
             if word or year or said_month:
                 month = (int(said_month) if said_month.isdigit() else cn_int(said_month)) if said_month else None
-                named = None if not year else int(year) if len(year) == 4 else 2000 + int(year)
-                return _WHEN_YEARS.get(word or "今年", 0), month, named
+                return _WHEN_YEARS.get(word or "今年", 0), month, int(year) if year else None
     return None
 
 

@@ -180,3 +180,11 @@ def cn_int(s: str) -> int | None:
     if v != v.to_integral_value():
         return None
     return int(v)
+
+
+def full_year(year: int, latest: int) -> int:
+    """A year as said: 1950 stays 1950; "50" / "25" (two digits) is the latest year ending so that is
+    not after `latest` (50 → 1950, 25 → 2025 when latest is 2026)."""
+    if year >= 100:
+        return year
+    return latest - (latest - year) % 100

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.understand import EXPECTABLE, extract
+from bot.understand import EXPECTABLE, extract, full_year
 from engine import ESSENTIALS
 from engine.vocabulary import FACTS
 
@@ -352,7 +352,7 @@ def test_self_pay_taken_back_or_several(text, self_pay, error):
     ("三月份住的院", (0, 3, None)), ("去年十一月住院", (1, 11, None)), ("12月份看的病", (0, 12, None)),
     # the year itself
     ("2025年12月住院", (0, 12, 2025)), ("2025年住的院", (0, None, 2025)), ("2024年十一月做的手术", (0, 11, 2024)),
-    ("25年12月住院", (0, 12, 2025)), ("2025.12住院", (0, 12, 2025)), ("2025-12住的院", (0, 12, 2025)),
+    ("25年12月住院", (0, 12, 25)), ("2025.12住院", (0, 12, 2025)), ("2025-12住的院", (0, 12, 2025)),
     ("2025/3看的病", (0, 3, 2025)), ("住院2025.12元", None), ("25年住院", None), ("住院，自付2.5万", None),
     # a year said of something else, or of earlier bills, is not when this care was
     ("家里去年收入3万，今年住院", (0, None, None)), ("我去年评上的低保，今年住院", (0, None, None)),
@@ -374,3 +374,9 @@ def test_a_bare_digit_is_no_care_type():
 ])
 def test_a_birth_year(text, born):
     assert extract(text).born == born
+
+
+@pytest.mark.parametrize("year,latest,full", [(1950, 2026, 1950), (50, 2026, 1950), (25, 2026, 2025), (26, 2026, 2026),
+                                              (27, 2026, 1927), (8, 2026, 2008), (0, 2026, 2000), (99, 2026, 1999)])
+def test_a_two_digit_year_is_the_latest_so_ending(year, latest, full):
+    assert full_year(year, latest) == full
