@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 import engine
-from bot.understand import find_care, find_identities, find_region, parse_amount
+from bot.understand import day_for, find_care, find_identities, find_region, parse_amount
 from engine.case import FIELD_ZH
 from engine.money import yuan
 from engine.vocabulary import FACT_SPECS, FACTS
@@ -151,14 +151,30 @@ def int_value(raw: str) -> Any:
 
 
 def date_text(raw: str) -> str:
-    text = str(raw).translate(_FULLWIDTH).strip()
+    return _read_date(str(raw))[0]
+
+
+_MONTH_ONLY_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
+_YEAR_ONLY_RE = re.compile(r"(\d{4})\s*年")
+
+
+def _read_date(raw: str) -> tuple[str, str | None]:
+    """(the date as YYYY-MM-DD, or the text for the engine to refuse; how a month or a year alone was
+    read: the day the chat uses too, bot.understand.day_for)."""
+    text = raw.translate(_FULLWIDTH).strip()
     m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", text)
     if m:
-        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}", None
     m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
     if m:
-        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
-    return text
+        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}", None
+    m = _MONTH_ONLY_RE.fullmatch(text) or _YEAR_ONLY_RE.fullmatch(text)
+    if m and (len(m.groups()) == 1 or 1 <= int(m.group(2)) <= 12):
+        year, month = int(m.group(1)), int(m.group(2)) if len(m.groups()) > 1 else None
+        day = day_for(year, month)
+        said = f"{year}年{month}月" if month else f"{year}年"
+        return day.isoformat(), f"就医日期只填了{said}，按{day.month}月{day.day}日算。"
+    return text, None
 
 
 def build_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict]]:
@@ -227,7 +243,7 @@ def _read_bill(get, case: dict, errors: list, readings: list) -> None:
         errors.append(_err("self_pay", "missing", "请填写自付金额"))
     raw = get("date")
     if raw:
-        case["date"] = date_text(raw)
+        case["date"] = _noted(_read_date(raw), readings)
     ytd = {key: _money(raw, FIELD_LABELS[name], readings) for name, key in YTD.items() if (raw := get(name))}
     if ytd:
         case["year_to_date"] = ytd

@@ -20,7 +20,7 @@ from engine.policy import default as load_policies
 
 from .. import render
 from ..messages import Button, Message
-from ..understand import full_year, normalize
+from ..understand import day_for, full_year, normalize
 
 
 ESSENTIALS = ("region", "identities", "care", "self_pay")
@@ -246,15 +246,14 @@ def care_date_of(when: tuple | None, today: date) -> str | None:
 
 
 def _care_day(state: State, cfg: FlowConfig) -> date:
-    """The care date the estimate is for: the middle of the month said, the middle of the year said
-    (what the rules read changes by year: limits used, statistics, the transition period), or today;
-    never after today."""
+    """The care date the estimate is for: the day used for the month or year said (understand.day_for),
+    or today; never after today."""
     said = state.slots.get("care_date")
     today = _today(cfg)
     if not said:
         return today
     year, month = _care_date_parts(said)
-    return min(date(year, month, 15) if month else date(year, 7, 1), today)
+    return min(day_for(year, month), today)
 
 
 def _care_date_parts(said: str) -> tuple[int, int | None]:

@@ -1,7 +1,9 @@
-"""Chinese and mixed numerals -> Decimal (三万五, 1万2, 一百二十万, 3.5万, 20k …)."""
+"""Chinese and mixed numerals -> Decimal (三万五, 1万2, 一百二十万, 3.5万, 20k …), and years and
+days as people say them."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 CN_DIGITS = {
@@ -188,3 +190,10 @@ def full_year(year: int, latest: int) -> int:
     if year >= 100:
         return year
     return latest - (latest - year) % 100
+
+
+def day_for(year: int, month: int | None) -> date:
+    """The day an estimate uses for care said only as a month (the 15th) or a year (1 July): what the
+    rules read changes by year (limits used, statistics, the transition period), not by day, except
+    where a region's document starts or ends within that month or year (README: the care date)."""
+    return date(year, month, 15) if month else date(year, 7, 1)

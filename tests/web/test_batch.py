@@ -140,3 +140,16 @@ def test_upload_escapes_html_and_refuses_huge_files(client):
     assert len(huge) > 4 * 1024 * 1024
     r = client.post("/cadre/batch", files={"file": ("big.csv", huge, "text/csv")})
     assert r.status_code == 413 and "太大" in r.text
+
+
+def test_a_care_date_of_a_month_or_a_year_is_read_and_said():
+    text = HEAD + ("1,甲,广西,低保,住院,20000,2025年12月\n"
+                   "2,乙,广西,低保,住院,20000,2025.12\n"
+                   "3,丙,广西,低保,住院,20000,2025年\n"
+                   "4,丁,广西,低保,住院,20000,2025-13\n")
+    report = run_batch(text)
+    rows = _rows(report.csv_bytes())
+    assert [r["怎么读的"] for r in rows[:3]] == ["就医日期只填了2025年12月，按12月15日算。"] * 2 + [
+        "就医日期只填了2025年，按7月1日算。"]
+    assert all(r["估算救助金额（元）"] == "18000.00" for r in rows[:3])
+    assert report.bad == 1 and "日期" in rows[3]["错误"]  # no 13th month: refused, not read
