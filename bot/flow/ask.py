@@ -10,7 +10,7 @@ from engine.money import yuan
 from ..messages import Button, Message
 from ..understand import label as identity_label
 from .state import (
-    B_BACK, B_DONE_PICK, B_FILL, B_NONE, B_NO_CHANGE, B_SKIP, B_YES_CHANGE, ESSENTIALS, YEAR_QUESTIONS, FlowConfig,
+    B_BACK, B_DONE_PICK, B_FILL, B_NONE, B_NO_CHANGE, B_SKIP, B_YES_CHANGE, ESSENTIALS, CARE_YEAR_WORDS, FlowConfig,
     State, _buttons, _case, _hint, _is_essential, _options, _policies, _prompt, _snapshot, _year_words,
 )
 from .results import _result
@@ -33,7 +33,7 @@ def _ask(q: str, state: State, cfg: FlowConfig, lead: str | None = None) -> Mess
     if state.answered:
         labels.append(B_BACK)
     text = _prompt(q)
-    if q in YEAR_QUESTIONS:
+    if q in CARE_YEAR_WORDS:
         text = _year_words(text, state, cfg)  # care last year: "2025年（1月1日以来）这次之前…"
     if q == "self_pay" and state.slots.get("bill") and "总费用" not in (lead or ""):
         lead = (lead + "\n" if lead else "") + _bill_lead(Decimal(state.slots["bill"]))

@@ -25,7 +25,8 @@ from ..understand import day_for, full_year, normalize
 
 ESSENTIALS = ("region", "identities", "care", "self_pay")
 YTD_STEPS = ("ytd_self_pay", "ytd_aid", "ytd_tilt_aid")
-YEAR_QUESTIONS = ("year_to_date",) + YTD_STEPS  # their 今年 is the year of the care
+YEAR_QUESTIONS = ("year_to_date",) + YTD_STEPS  # their 今年 is the year of the care, and so is the age's
+CARE_YEAR_WORDS = YEAR_QUESTIONS + ("age",)  # the questions whose words say the care's year (_year_words)
 MAX_HISTORY = 30
 
 
@@ -178,7 +179,7 @@ def _explanation(q: str, state: State, cfg: FlowConfig) -> str:
     if q == "edit":
         return _hint("explain_edit")
     text = questions_data()[q]["explain"]
-    if q in YEAR_QUESTIONS:
+    if q in CARE_YEAR_WORDS:
         text = _year_words(text, state, cfg)
     if q != "where":
         return text
@@ -263,7 +264,8 @@ def _care_date_parts(said: str) -> tuple[int, int | None]:
 
 
 def _year_words(text: str, state: State, cfg: FlowConfig) -> str:
-    """"今年" in a question about the year's earlier bills is the care's year when that was another."""
+    """"今年" in a question about the year's earlier bills, or the age, is the care's year when that was
+    another ("患者2025年多大年纪？": the rules read the age at the care)."""
     year = _care_day(state, cfg).year
     return text if year == _today(cfg).year else text.replace("今年", f"{year}年")
 
