@@ -11,12 +11,22 @@ import subprocess
 CONVERSATION = ("广西", "低保户", "选好了", "住院", "本市", "2万", "之前没有")
 
 
-def _to_result(client):
+def _to_result(client, conversation=CONVERSATION):
     client.get("/")
-    for text in CONVERSATION:
+    for text in conversation:
         reply = client.post("/chat/part", data={"text": text})
         assert reply.status_code == 200
     return reply
+
+
+def _sheet_text(client, tmp_path, missing, conversation=CONVERSATION, layout="-layout") -> str:
+    """The result's PDF sheet read back with pdftotext."""
+    if shutil.which("pdftotext") is None:
+        missing("pdftotext (Debian's poppler-utils) is not installed")
+    links = _links(_to_result(client, conversation).text)
+    pdf = tmp_path / "sheet.pdf"
+    pdf.write_bytes(client.get(links["打印版（PDF，一页A4）"]).content)
+    return subprocess.run(["pdftotext", layout, str(pdf), "-"], capture_output=True, text=True).stdout
 
 
 def _links(page: str) -> dict[str, str]:
@@ -50,12 +60,7 @@ def test_the_result_links_reopen_the_same_estimate(client):
 
 
 def test_the_sheet_reads_the_amount(client, tmp_path, missing):
-    if shutil.which("pdftotext") is None:
-        missing("pdftotext (Debian's poppler-utils) is not installed")
-    links = _links(_to_result(client).text)
-    pdf = tmp_path / "sheet.pdf"
-    pdf.write_bytes(client.get(links["打印版（PDF，一页A4）"]).content)
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    text = _sheet_text(client, tmp_path, missing)
     assert "18,000" in text and "桂政办发" in text
 
 
@@ -63,16 +68,9 @@ def test_the_sheet_reads_the_amount(client, tmp_path, missing):
 LAST_DECEMBER = ("广西", "低保户", "选好了", "去年12月住的院，自付2万", "本市", "之前没有")
 
 
-def _said_month_result(client):
-    client.get("/")
-    for text in LAST_DECEMBER:
-        reply = client.post("/chat/part", data={"text": text})
-        assert reply.status_code == 200
-    return reply
-
 
 def test_a_month_said_is_shown_as_said_on_the_reopened_estimate(client):
-    links = _links(_said_month_result(client).text)
+    links = _links(_to_result(client, LAST_DECEMBER).text)
     shared = client.get(links["结果链接和二维码"])
     assert shared.status_code == 200
     year = dt.date.today().year - 1
@@ -85,12 +83,7 @@ def test_a_month_said_is_shown_as_said_on_the_reopened_estimate(client):
 
 
 def test_a_month_said_is_printed_as_said_on_the_sheet(client, tmp_path, missing):
-    if shutil.which("pdftotext") is None:
-        missing("pdftotext (Debian's poppler-utils) is not installed")
-    links = _links(_said_month_result(client).text)
-    pdf = tmp_path / "sheet.pdf"
-    pdf.write_bytes(client.get(links["打印版（PDF，一页A4）"]).content)
-    text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True).stdout
+    text = _sheet_text(client, tmp_path, missing, LAST_DECEMBER, layout="-raw")
     year = dt.date.today().year - 1
     flat = re.sub(r"\s+", "", text)
     assert f"就医时间{year}年12月" in flat and f"{year}-12-15" not in flat
