@@ -45,14 +45,14 @@ _AGE_RE = re.compile(r"([0-9]{1,3}|[一二两三四五六七八九十百]{1,4})(
 _FAMILY_RE = re.compile(r"(?:家里|家中|全家|一家|家庭|家)(?:有|共|一共|总共)?([0-9]{1,2}|[一二两三四五六七八九十]{1,3})(?:口人|口|个人)"
                         r"|([0-9]{1,2}|[一二两三四五六七八九十]{1,3})口人")
 _TIER_RE = re.compile(r"(?:第)?([12一二])档")
-# "1950年出生", "50年生的", "1966年生人": a birth year (two digits: the year ending so, bot.flow reads which)
-_BORN_RE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2}|[0-9]{2})年(?:出生|生的|生人|生)")
+# "1950年出生", "50年生的", "1966年生人": a birth year (two digits: the year ending so, bot.flow reads
+# which); "10年生病" / "3年生活困难" are not
+_BORN_RE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2}|[0-9]{2})年(?:出生|生的(?!病)|生人|生$)")
 _HOSPITAL_WORD_RE = re.compile(r"医院|卫生院|卫生室|诊所|三甲|二甲|三乙|二乙|社区卫生|大医院")
 _PUNCT = set(",.;!?，。；！？、")
 # when the care was: a year word and/or a month, in a clause about the care ("去年12月住的院"); a
-# clause about income ("去年收入3万") says nothing of it
-# clause about income ("去年收入3万") says nothing of it; "2025年12月" names the year itself ("1950年出生" does not)
-# ("25年12月" with its month; "2025.12", "2025-12" as a date is written)
+# clause about income ("去年收入3万") says nothing of it. "2025年12月" names the year itself, and so do
+# "25年12月" (with its month) and "2025.12" / "2025-12" (a date as written); "1950年出生" does not
 _MONTH = r"(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
 _WHEN_RE = re.compile(r"(?:(今年|去年|前年|上一年|上年)|((?:19|20)[0-9]{2})年(?!出生|生)"
                       r"|(?<![0-9])([0-9]{2})年(?=" + _MONTH + r"月))?(?:的)?(?:" + _MONTH + r"月份?)?")

@@ -370,7 +370,8 @@ def test_a_bare_digit_is_no_care_type():
 
 @pytest.mark.parametrize("text,born", [
     ("1950年出生", 1950), ("我妈是50年生的", 50), ("我是1966年生人", 1966), ("2008年出生的孩子住院", 2008),
-    ("76岁", None), ("2025年12月住院", None), ("去年出生的", None), ("1950年的", None),
+    ("76岁", None), ("2025年12月住院", None), ("去年出生的", None), ("1950年的", None), ("1950年生", 1950),
+    ("我10年生病了", None), ("低保吃了3年生活困难", None), ("16年生的病", None),
 ])
 def test_a_birth_year(text, born):
     assert extract(text).born == born
