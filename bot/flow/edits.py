@@ -12,10 +12,12 @@ from ..messages import Button, Message
 from ..understand import parse_yes_no
 from .state import (
     B_NO_CHANGE, B_YES_CHANGE, ESSENTIALS, FlowConfig, State, YTD_STEPS, _get, _is_essential, _restore,
-    _hint, _set, _show, _snap, _snapshot, questions_data,
+    _hint, _set, _show, _snap, _snapshot, _year_words, questions_data,
 )
 from .results import _result, _result_buttons
 from .ask import _ask, _confirm_message, _next
+
+B_EDIT_YTD = "改这次之前的费用"  # the year's earlier bills: no 今年, the care may be another year's
 
 
 def _reask(state: State, cfg: FlowConfig, lead: str) -> Message:
@@ -100,9 +102,9 @@ def _edit_menu(state: State, cfg: FlowConfig) -> list[Message]:
     if "year_to_date" in state.slots:
         ytd = state.slots["year_to_date"]
         tilt = Decimal(ytd.get("tilt_aid") or 0)
-        rows.append(("今年此前", _hint("ytd_summary", self_pay=yuan(Decimal(ytd["self_pay"])),
+        rows.append((_year_words("今年这次之前", state, cfg), _hint("ytd_summary", self_pay=yuan(Decimal(ytd["self_pay"])),
                                       aid=yuan(Decimal(ytd["aid"])), tilt=yuan(tilt) if tilt else None)))
-        buttons.append(Button(label="改今年此前的费用", code="改今年此前的费用"))
+        buttons.append(Button(label=B_EDIT_YTD, code=B_EDIT_YTD))
     state.history.append(_snap(state))
     state.pending = "edit"
     buttons.append(Button(label="不改了", code="不改了"))
@@ -116,7 +118,7 @@ def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         if state.done:
             return _result(state, cfg)
         return [_reask(state, cfg, "好的。")]
-    if text == "改今年此前的费用":
+    if text in (B_EDIT_YTD, "改今年此前的费用"):  # the label before it named no year (kept conversations)
         if snap:
             state.history.append(snap)
         state.slots.pop("year_to_date", None)

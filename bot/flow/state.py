@@ -231,10 +231,13 @@ def care_date_of(when: tuple | None, today: date) -> str | None:
     """The care_date slot ("2025-12", or "2025" when only the year is known) of what a message said
     (bot.understand: (years back, month, the year when named)); None for this year without a month
     (today is used). A month later than this one, said without a year ("12月住的院" in March), is
-    last year's."""
+    last year's; a month 0 or less is months back ("上个月" in January: last December)."""
     if when is None:
         return None
     back, month, named = when
+    if month is not None and month <= 0:  # "上个月" (-1), "这个月" (0): months back from this one
+        months = today.year * 12 + today.month - 1 + month
+        return f"{months // 12}-{months % 12 + 1:02d}"
     if named is not None:  # "2025年12月住的院", "25年12月"; a year to come is no care date
         named = full_year(named, today.year)
         if named > today.year:

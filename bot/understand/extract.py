@@ -58,6 +58,9 @@ _WHEN_RE = re.compile(r"(?:(今年|去年|前年|上一年|上年)|((?:19|20)[0-
                       r"|(?<![0-9])([0-9]{2})年(?=" + _MONTH + r"月))?(?:的)?(?:" + _MONTH + r"月份?)?")
 _WHEN_WRITTEN_RE = re.compile(r"(?<![0-9.])((?:19|20)[0-9]{2})[./-](1[0-2]|0?[1-9])(?![0-9]|元|块|万|千|w|k)")
 _WHEN_YEARS = {"今年": 0, "去年": 1, "上一年": 1, "上年": 1, "前年": 2}
+# a month said by how long ago it was: the month is 0 or less, months back from this one (bot.flow)
+_WHEN_MONTHS_BACK = {"这个月": 0, "本月": 0, "这月": 0, "上个月": -1, "上月": -1, "上上个月": -2}
+_MONTHS_BACK_RE = re.compile("|".join(sorted(_WHEN_MONTHS_BACK, key=len, reverse=True)))
 _WHEN_CARE_RE = re.compile(r"住院|住的院|住了|看病|看的病|看的|手术|出院|入院|门诊|透析|化疗|开的药|治病|治的|生病|得病|病的")
 # …nor one about earlier bills ("去年还住过一次", "之前看过")
 _WHEN_NOT_RE = re.compile(r"收入|挣|赚|工资|参保|交保险|缴费|认定|评上|办的低保|吃低保|住过|看过|还住|还看|之前|以前|上次")
@@ -203,13 +206,16 @@ def _clauses(t: str) -> list[str]:
 def _care_when(clauses: list[str]) -> tuple | None:
     """(years back, month or None, the year itself or None) of the care, from the first clause about
     the care that says when: "去年12月" (1, 12, None), "2025年12月" (0, 12, 2025), "25年12月" (0, 12, 25:
-    two digits, numerals.full_year)."""
+    two digits, numerals.full_year), "上个月" (0, -1, None: months back, as 0 or less)."""
     for clause in clauses:
         if not _WHEN_CARE_RE.search(clause) or _WHEN_NOT_RE.search(clause):
             continue
         written = _WHEN_WRITTEN_RE.search(clause)
         if written:
             return 0, int(written.group(2)), int(written.group(1))
+        ago = _MONTHS_BACK_RE.search(clause)
+        if ago:  # "上个月住的院"
+            return 0, _WHEN_MONTHS_BACK[ago.group(0)], None
         for m in _WHEN_RE.finditer(clause):
             word, year, with_month, _, said_month = m.groups()
             year = year or with_month

@@ -502,6 +502,10 @@ def test_a_policy_question_offers_the_case_it_names(question, offered):
     ((0, None, 2024), date(2026, 12, 4), "2024", date(2024, 7, 1)),
     ((0, None, 2026), date(2026, 12, 4), None, date(2026, 12, 4)),
     ((0, 3, 2027), date(2026, 12, 4), None, date(2026, 12, 4)),
+    # months back: "上个月" in January is last December; "这个月" is this month, never after today
+    ((0, -1, None), date(2027, 1, 10), "2026-12", date(2026, 12, 15)),
+    ((0, -2, None), date(2026, 12, 4), "2026-10", date(2026, 10, 15)),
+    ((0, 0, None), date(2026, 12, 4), "2026-12", date(2026, 12, 4)),
 ])
 def test_the_care_date_said(when, today, slot, day):
     assert care_date_of(when, today) == slot

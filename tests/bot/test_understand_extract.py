@@ -353,6 +353,7 @@ def test_self_pay_taken_back_or_several(text, self_pay, error):
     # the year itself
     ("2025年12月住院", (0, 12, 2025)), ("2025年住的院", (0, None, 2025)), ("2024年十一月做的手术", (0, 11, 2024)),
     ("25年12月住院", (0, 12, 25)), ("2025.12住院", (0, 12, 2025)), ("2025-12住的院", (0, 12, 2025)),
+    ("上个月住的院", (0, -1, None)), ("这个月刚出院", (0, 0, None)), ("上上个月做的手术", (0, -2, None)),
     ("2025/3看的病", (0, 3, 2025)), ("住院2025.12元", None), ("25年住院", None), ("住院，自付2.5万", None),
     # a year said of something else, or of earlier bills, is not when this care was
     ("家里去年收入3万，今年住院", (0, None, None)), ("我去年评上的低保，今年住院", (0, None, None)),
