@@ -192,7 +192,8 @@ def _given(state: State) -> dict:
     """The case's answers so far (essential slots, the care date and facts by name), to tell what a
     message added."""
     given = {key: state.slots[key] for key in ESSENTIALS + ("care_date",) if state.slots.get(key) is not None}
-    return given | dict(state.slots.get("facts") or {})
+    earlier = {f"ytd_{key}": value for key, value in (state.slots.get("ytd_partial") or {}).items()}
+    return given | dict(state.slots.get("facts") or {}) | earlier
 
 
 def _noted(state: State, before: dict, cfg: FlowConfig, said: list[str], least: int) -> list[str]:
@@ -202,7 +203,7 @@ def _noted(state: State, before: dict, cfg: FlowConfig, said: list[str], least: 
     added = [(key, value) for key, value in _given(state).items() if key not in before]
     if len(added) < least:
         return []
-    labels = engine.FACT_LABELS | questions_data()["said_labels"]
+    labels = engine.FACT_LABELS | questions_data()["said_labels"] | {s: questions_data()[s]["label"] for s in YTD_STEPS}
     pairs = [(labels.get(key, key), _fact_label(key, value, state, cfg)) for key, value in added if key != "region"]
     pairs = [(label, shown) for label, shown in pairs if not any(shown in note for note in said)]
     return [_hint("noted", pairs=pairs)] if pairs else []
@@ -445,6 +446,7 @@ def _merge_rest(state: State, ext, answered: str | None, skip_money: bool, cfg: 
         if age is not None:
             _set(state, "age", age)
             merged = True
+    merged = _merge_earlier_bills(state, ext, answered, skip_money) or merged
     if state.slots.get("identities") is None and answered not in ("identities", "identity_unsure") \
             and ext.identity.none and not ext.identity.found:
         _set(state, "identities", [])  # "不是低保也不是特困，普通人": none, not asked again
@@ -454,6 +456,17 @@ def _merge_rest(state: State, ext, answered: str | None, skip_money: bool, cfg: 
         state.slots["bill"] = str(ext.total_cost)  # asked for what is left (_ask says why)
         merged = True
     return merged
+
+
+def _merge_earlier_bills(state: State, ext, answered: str | None, skip_money: bool) -> bool:
+    """The year's earlier bills said beside this one ("今年之前还住过一次，自付了5万，救助给了4万"):
+    kept as those questions' answers (the rest asked at year_to_date, see _next), said back."""
+    if ext.earlier_self_pay is None or skip_money or answered in YEAR_QUESTIONS or state.pending in YEAR_QUESTIONS \
+            or "year_to_date" in state.slots or state.slots.get("ytd_partial"):
+        return False
+    said = {"self_pay": ext.earlier_self_pay, "aid": ext.aid, "tilt_aid": ext.tilt_aid}
+    state.slots["ytd_partial"] = {key: str(value) for key, value in said.items() if value is not None}
+    return True
 
 
 _CARE_PLACE_RE = re.compile(r"在.{1,8}(看的|看病|住的院|住院|治|做的|做手术|就医|开的药)|去.{1,8}(看|住院|治)")

@@ -11,7 +11,8 @@ from ..messages import Button, Message
 from ..understand import label as identity_label
 from .state import (
     B_BACK, B_DONE_PICK, B_FILL, B_NONE, B_NO_CHANGE, B_SKIP, B_YES_CHANGE, ESSENTIALS, CARE_YEAR_WORDS, FlowConfig,
-    State, _buttons, _case, _hint, _is_essential, _options, _policies, _prompt, _snapshot, _year_words,
+    State, _buttons, _case, _hint, _is_essential, _options, _policies, _prompt, _snapshot, _year_words, close_ytd,
+    ytd_following,
 )
 from .results import _result
 
@@ -73,10 +74,14 @@ def _next(state: State, cfg: FlowConfig, lead: str | None = None) -> list[Messag
     for key in ESSENTIALS:
         if state.slots.get(key) is None:
             return [_ask(key, state, cfg, lead)]
+    if state.slots.get("ytd_partial") and not ytd_following(state, cfg):
+        close_ytd(state)  # the earlier bills all said in a sentence ("之前住过一次，自付5万，救助给了4万")
     try:  # only the first question that changes the answer: the engine stops probing there
         q = engine.next_question(_case(state, cfg), skip=state.skipped, policies=cfg.policies)
     except engine.CaseError:
         q = None
+    if q == "year_to_date" and state.slots.get("ytd_partial"):
+        q = ytd_following(state, cfg)[0]  # some of the earlier bills were said: the rest is asked
     if q is not None:
         return [_ask(q, state, cfg, lead)]
     out = [Message(text=lead, kind="info")] if lead else []

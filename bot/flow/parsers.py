@@ -17,7 +17,8 @@ from ..understand import (
 from ..understand.negation import denied_place_at
 from .state import (
     B_DONE_PICK, B_NONE, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _amount_range, _hint,
-    _care_day, _is_essential, _likely_unsure, _options, _policies, _set, _show, _today, questions_data,
+    _care_day, _is_essential, _likely_unsure, _options, _policies, _set, _show, _today, close_ytd, questions_data,
+    ytd_following,
 )
 from .ask import _bill_lead
 
@@ -160,7 +161,8 @@ def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
     handled, problem, notes = _apply(state, q, value, cfg)
     if q == "year_to_date" and value:  # "有，自付了5000，救助给了2000": the next ones too
         amount = parse_amount(text)
-        first = ext.self_pay if ext.self_pay is not None else amount.value if amount.ok and not ext.aid else None
+        said = ext.earlier_self_pay if ext.earlier_self_pay is not None else ext.self_pay  # "住过一次，掏了八千"
+        first = said if said is not None else amount.value if amount.ok and not ext.aid else None
         if first:
             _apply(state, "ytd_self_pay", first, cfg)
             return handled, problem, notes + _ytd_stated(state, ext, cfg, {"ytd_self_pay": first})
@@ -316,13 +318,15 @@ def _self_pay_from_bill(state: State, q: str, ext, cfg: FlowConfig) -> Outcome |
     reimbursement ("花了2万", "报了3万"): a whole bill alone is never priced as self-pay (more
     self-pay can only raise the estimate); bill − reimbursement is, said back."""
     bill = state.slots.get(BILL_SLOTS[q])
-    if ext.self_pay is not None:
-        too_much = _more_than_bill(state, q, ext.self_pay)
+    # at the earlier bills' question, what was said of them ("这次之前自付了8千", "住过一次，自己掏了八千")
+    said = ext.earlier_self_pay if q == "ytd_self_pay" and ext.earlier_self_pay is not None else ext.self_pay
+    if said is not None:
+        too_much = _more_than_bill(state, q, said)
         if too_much:
             return False, too_much, []
-        handled, problem, notes = _apply(state, q, ext.self_pay, cfg)
-        more = _ytd_stated(state, ext, cfg, {q: ext.self_pay}) if q == "ytd_self_pay" else []
-        return handled, problem, notes + _self_pay_notes(ext, ext.self_pay) + more
+        handled, problem, notes = _apply(state, q, said, cfg)
+        more = _ytd_stated(state, ext, cfg, {q: said}) if q == "ytd_self_pay" else []
+        return handled, problem, notes + (_self_pay_notes(ext, said) if said == ext.self_pay else []) + more
     if ext.reimbursed is not None and bill is not None and ext.total_cost is None:
         left = Decimal(bill) - ext.reimbursed
         if left < 0:
@@ -401,19 +405,12 @@ def _apply(state: State, q: str, value: Any, cfg: FlowConfig) -> tuple[bool, str
             state.confirmed.append("year_to_date")
         return True, None, []
     if q in YTD_STEPS:
-        partial = state.slots.setdefault("ytd_partial", {})
-        partial[q.removeprefix("ytd_")] = str(value)
-        following = [s for s in YTD_STEPS if s.removeprefix("ytd_") not in partial]
-        if following == ["ytd_tilt_aid"] and _policies(cfg).regions[state.slots["region"]].tilt is None:
-            following = []
+        state.slots.setdefault("ytd_partial", {})[q.removeprefix("ytd_")] = str(value)
+        following = ytd_following(state, cfg)
         if following:
             state.pending = following[0]
         else:
-            ytd = {"self_pay": "0", "aid": "0", "tilt_aid": "0", **partial}
-            state.slots["year_to_date"] = ytd
-            state.slots.pop("ytd_partial", None)
-            state.slots.pop("ytd_bill", None)
-            state.confirmed.append("year_to_date")
+            close_ytd(state)
             state.pending = None  # the last step may have been filled by an earlier step's message
         return True, None, []
     _set(state, q, value)

@@ -223,6 +223,24 @@ def _case(state: State, cfg: FlowConfig) -> dict:
     return case
 
 
+def ytd_following(state: State, cfg: FlowConfig) -> list[str]:
+    """The year's earlier-bill steps still to ask (ytd_partial holds those answered); 倾斜救助 only
+    where the region has it (asked too while the region is not known)."""
+    partial = state.slots.get("ytd_partial") or {}
+    following = [s for s in YTD_STEPS if s.removeprefix("ytd_") not in partial]
+    region = state.slots.get("region")
+    if following == ["ytd_tilt_aid"] and region and _policies(cfg).regions[region].tilt is None:
+        return []
+    return following
+
+
+def close_ytd(state: State) -> None:
+    """The earlier bills all answered: what was not said is none."""
+    state.slots["year_to_date"] = {"self_pay": "0", "aid": "0", "tilt_aid": "0", **state.slots.pop("ytd_partial", {})}
+    state.slots.pop("ytd_bill", None)
+    state.confirmed.append("year_to_date")
+
+
 def _today(cfg: FlowConfig) -> date:
     return cfg.today or date.today()
 
@@ -355,7 +373,7 @@ def _show(key: str, value: Any, state: State, cfg: FlowConfig) -> str:
         return "、".join(common.identities[c] for c in value) or "都不是"
     if key == "care":
         return common.care[value]
-    if key in ("self_pay", "stay_policy_total", "family_income"):
+    if key in ("self_pay", "stay_policy_total", "family_income") + YTD_STEPS:
         return yuan(Decimal(str(value)))
     if key == "care_date":
         year, month = _care_date_parts(str(value))

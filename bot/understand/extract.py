@@ -88,6 +88,7 @@ class Extracted:
     care_when: tuple | None = None                   # (years back, month, year): "去年12月住的院" → (1, 12, None)
     aid: Decimal | None = None                       # 医疗救助 already received, when stated (救助了4千)
     tilt_aid: Decimal | None = None                  # 倾斜救助 already received, when stated
+    earlier_self_pay: Decimal | None = None          # the year's earlier bills' self-pay, said of them
     facts: dict = field(default_factory=dict)        # contract facts found in the text
     born: int | None = None                          # a birth year said (1950), or its last two digits (50)
     intent: str | None = None                        # classify() of the message
@@ -131,9 +132,30 @@ def _last(rx: re.Pattern, s: str) -> tuple[int, str] | None:
 _TAKEN_BACK_RE = re.compile(r"[,.;，。；](不是|应该是|其实是)|[,.;，。；]?(不对|错了|说错了|写错了|打错了|搞错了|记错了)")
 
 
+# a clause about the year's earlier bills ("之前还住过一次", "上次看病"): a self-pay said in it, or in the
+# clause after it ("之前住过一次，自付了5万"), is the earlier bills' (earlier_self_pay), not this one's
+_EARLIER_BILL_RE = re.compile(r"住过|看过|上次|上一次|前一次|前几次|此前|(?:之前|以前)(?:还|也)?(?:住|看|花|自付|掏|付)")
+_THIS_BILL_RE = re.compile(r"(?:这次|这一次|本次|这回)(?!之前|以前)|现在")
+
+
+def _earlier_bill_at(t: str, start: int) -> bool:
+    """The amount at `start` is of the year's earlier bills, by its clause or the one before it."""
+    cut = [i for i, ch in enumerate(t[:start]) if ch in _PUNCT]
+    here = t[cut[-1] + 1 if cut else 0:start]
+    if _THIS_BILL_RE.search(here):
+        return False
+    if _EARLIER_BILL_RE.search(here):
+        return True
+    if not cut:
+        return False
+    before = t[cut[-2] + 1 if len(cut) > 1 else 0:cut[-1]]
+    return bool(_EARLIER_BILL_RE.search(before)) and not find_amounts(before) \
+        and not _THIS_BILL_RE.search(before)
+
+
 def _classify_amounts(t: str) -> dict[str, list[tuple[Decimal, object]]]:
     out: dict[str, list] = {"self_pay": [], "spent": [], "total": [], "income": [], "reimbursed": [], "aid": [],
-                            "tilt_aid": [], "other": []}
+                            "tilt_aid": [], "earlier_self_pay": [], "other": []}
     instead = None  # the kind of an amount taken back: the next amount is of that kind
     for f in find_amounts(t):
         if f.negative or negated_at(t, f.start):  # "自付是两万八不是两万五": not 两万五
@@ -144,6 +166,8 @@ def _classify_amounts(t: str) -> dict[str, list[tuple[Decimal, object]]]:
         if _TAKEN_BACK_RE.match(t, f.end):
             instead = kind
             continue
+        if kind in ("self_pay", "spent") and _earlier_bill_at(t, f.start):
+            kind = "earlier_self_pay"
         out[kind].append((f.value, f))
     return out
 
@@ -406,8 +430,9 @@ def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:
 
 
 def _aid(ext: Extracted, groups: dict) -> None:
-    """医疗救助 and 倾斜救助 already received this year ("救助给了四千"), the last of each said."""
-    for kind in ("aid", "tilt_aid"):
+    """医疗救助 and 倾斜救助 already received this year ("救助给了四千"), the last of each said, and the
+    year's earlier self-pay said beside this one's ("之前还住过一次，自付了5万")."""
+    for kind in ("aid", "tilt_aid", "earlier_self_pay"):
         if groups[kind]:
             value = _quantize(groups[kind][-1][0])
             if 0 <= value <= LIMIT:

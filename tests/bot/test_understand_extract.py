@@ -312,7 +312,6 @@ def test_expectable_slots_are_the_engines_words():
 
 @pytest.mark.parametrize("text,self_pay,aid,tilt_aid", [
     ("自己掏了八千，救助给了四千", Decimal("8000"), Decimal("4000"), None),
-    ("今年三月住过一次，自己掏了八千，救助给了四千", Decimal("8000"), Decimal("4000"), None),
     ("自付5000，倾斜救助给了2000，救助了1000", Decimal("5000"), Decimal("1000"), Decimal("2000")),
     ("民政给了3000", None, Decimal("3000"), None),
     ("自付2万 能救助多少", Decimal("20000"), None, None),
@@ -320,6 +319,23 @@ def test_expectable_slots_are_the_engines_words():
 def test_aid_already_received(text, self_pay, aid, tilt_aid):
     ext = extract(text)
     assert (ext.self_pay, ext.aid, ext.tilt_aid) == (self_pay, aid, tilt_aid)
+    assert ext.earlier_self_pay is None
+
+
+@pytest.mark.parametrize("text,self_pay,earlier", [
+    ("乌鲁木齐特困，住院自付15万，今年之前还住过一次自付了5万，救助给了4万", Decimal("150000"), Decimal("50000")),
+    ("住院自付2万，之前还住过一次，自付了5千", Decimal("20000"), Decimal("5000")),
+    ("今年三月住过一次，自己掏了八千，救助给了四千", None, Decimal("8000")),
+    ("这次之前自付了8千", None, Decimal("8000")),
+    ("上次看病自付3000，这次自付1万", Decimal("10000"), Decimal("3000")),
+    ("以前是低保，住院自付2万", Decimal("20000"), None),
+    ("现在住院，自付2万", Decimal("20000"), None),
+])
+def test_earlier_bills_self_pay_is_not_this_ones(text, self_pay, earlier):
+    """A self-pay said of the year's earlier bills ("之前还住过一次，自付了5万") is theirs, not this
+    bill's: one sentence may say both, and neither is mistaken for "several self-pays"."""
+    ext = extract(text)
+    assert (ext.self_pay, ext.earlier_self_pay) == (self_pay, earlier)
 
 
 def test_aid_received_is_not_a_reimbursement():
