@@ -460,9 +460,10 @@ def _merge_rest(state: State, ext, answered: str | None, skip_money: bool, cfg: 
 
 def _merge_earlier_bills(state: State, ext, answered: str | None, skip_money: bool) -> bool:
     """The year's earlier bills said beside this one ("今年之前还住过一次，自付了5万，救助给了4万"):
-    kept as those questions' answers (the rest asked at year_to_date, see _next), said back."""
-    if ext.earlier_self_pay is None or skip_money or answered in YEAR_QUESTIONS or state.pending in YEAR_QUESTIONS \
-            or "year_to_date" in state.slots or state.slots.get("ytd_partial"):
+    kept as those questions' answers, said back; the rest asked at year_to_date (see _next), whose
+    yes/no is not asked again when they were said to exist ("之前还住过一次": ytd_partial empty)."""
+    if not ext.earlier_bills or skip_money or answered in YEAR_QUESTIONS or state.pending in YEAR_QUESTIONS \
+            or "year_to_date" in state.slots or "ytd_partial" in state.slots:
         return False
     said = {"self_pay": ext.earlier_self_pay, "aid": ext.aid, "tilt_aid": ext.tilt_aid}
     state.slots["ytd_partial"] = {key: str(value) for key, value in said.items() if value is not None}

@@ -80,7 +80,7 @@ def _next(state: State, cfg: FlowConfig, lead: str | None = None) -> list[Messag
         q = engine.next_question(_case(state, cfg), skip=state.skipped, policies=cfg.policies)
     except engine.CaseError:
         q = None
-    if q == "year_to_date" and state.slots.get("ytd_partial"):
+    if q == "year_to_date" and "ytd_partial" in state.slots:
         q = ytd_following(state, cfg)[0]  # some of the earlier bills were said: the rest is asked
     if q is not None:
         return [_ask(q, state, cfg, lead)]

@@ -89,6 +89,7 @@ class Extracted:
     aid: Decimal | None = None                       # 医疗救助 already received, when stated (救助了4千)
     tilt_aid: Decimal | None = None                  # 倾斜救助 already received, when stated
     earlier_self_pay: Decimal | None = None          # the year's earlier bills' self-pay, said of them
+    earlier_bills: bool = False                      # this year's earlier bills said to exist ("之前还住过一次")
     facts: dict = field(default_factory=dict)        # contract facts found in the text
     born: int | None = None                          # a birth year said (1950), or its last two digits (50)
     intent: str | None = None                        # classify() of the message
@@ -136,6 +137,17 @@ _TAKEN_BACK_RE = re.compile(r"[,.;，。；](不是|应该是|其实是)|[,.;，
 # clause after it ("之前住过一次，自付了5万"), is the earlier bills' (earlier_self_pay), not this one's
 _EARLIER_BILL_RE = re.compile(r"住过|看过|上次|上一次|前一次|前几次|此前|(?:之前|以前)(?:还|也)?(?:住|看|花|自付|掏|付)")
 _THIS_BILL_RE = re.compile(r"(?:这次|这一次|本次|这回)(?!之前|以前)|现在")
+
+
+# a stay or visit before this one said to have been ("今年之前还住过一次", "上次看病"), not last year's
+_EARLIER_STAY_RE = re.compile(r"住过|看过(?:病|一次|两次|几次|门诊)|(?:上次|上一次|之前|以前|此前)(?:还|也)?(?:住院|看病|住了|看了)")
+_OTHER_YEAR_RE = re.compile(r"去年|前年|上一年|上年")
+
+
+def _earlier_bills(clauses: list[str], ext: Extracted) -> bool:
+    """This year's earlier bills said to exist: a self-pay of them, or a clause about them."""
+    return ext.earlier_self_pay is not None or any(
+        _EARLIER_STAY_RE.search(c) and not _OTHER_YEAR_RE.search(c) for c in clauses)
 
 
 def _earlier_bill_at(t: str, start: int) -> bool:
@@ -377,6 +389,7 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     _bill_amounts(t, ext, groups)
     _income(t, ext, groups)
     _aid(ext, groups)
+    ext.earlier_bills = _earlier_bills(clauses, ext)
     _expected(t, ext, groups, expecting)
     if ext.self_pay_result is not None and ext.self_pay_result.ok:
         ext.self_pay = ext.self_pay_result.value

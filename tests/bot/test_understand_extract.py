@@ -338,6 +338,19 @@ def test_earlier_bills_self_pay_is_not_this_ones(text, self_pay, earlier):
     assert (ext.self_pay, ext.earlier_self_pay) == (self_pay, earlier)
 
 
+@pytest.mark.parametrize("text,said", [
+    ("南宁低保住院自付2万，今年之前还住过一次", True),
+    ("今年三月看过一次门诊", True),
+    ("上次住院自付3000", True),
+    ("去年住过一次院，今年又住了，自付2万", False),  # last year's stay: not this year's earlier bills
+    ("我看过很多医生", False),
+    ("以前是低保，住院自付2万", False),
+])
+def test_earlier_bills_said_to_exist(text, said):
+    """"之前还住过一次" says this year had earlier bills: the chat does not ask whether it had."""
+    assert extract(text).earlier_bills is said
+
+
 def test_aid_received_is_not_a_reimbursement():
     """"花了1万，救助了3千": the aid is not what insurance paid, so no self-pay is worked out from it."""
     ext = extract("花了1万，救助了3千")
