@@ -341,14 +341,17 @@ def _self_pay_from_bill(state: State, q: str, ext, cfg: FlowConfig) -> Outcome |
 
 
 def _self_pay_notes(ext, value: Decimal) -> list[str]:
-    """Say back how the self-pay was read: computed from the bill, or the figure used for "两万多"."""
+    """Say back how the self-pay was read: computed from the bill, or the figure used for "两万多";
+    and, when it was called 自费 (often also what insurance never covers), that only the part within
+    the policy counts: the estimate may be less, never more."""
     result = ext.self_pay_result
+    out_of_policy = [_hint("out_of_policy", amount=yuan(value))] if "自费" in (ext.text or "") else []
     if ext.total_cost is not None and ext.reimbursed is not None:
         return [_hint("bill_left", bill=yuan(ext.total_cost), paid=yuan(ext.reimbursed), left=yuan(value),
-                      approx=result is not None and result.approx)]
+                      approx=result is not None and result.approx)] + out_of_policy
     if result is not None and result.approx:
-        return [_hint("approx_self_pay", amount=yuan(value))]
-    return []
+        return [_hint("approx_self_pay", amount=yuan(value))] + out_of_policy
+    return out_of_policy
 
 
 def _more_than_bill(state: State, q: str, value: Decimal) -> str | None:
