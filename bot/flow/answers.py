@@ -455,6 +455,9 @@ def _merge_rest(state: State, ext, answered: str | None, skip_money: bool, cfg: 
             and not skip_money:
         state.slots["bill"] = str(ext.total_cost)  # asked for what is left (_ask says why)
         merged = True
+    numeric = answered is not None and questions_data().get(answered, {}).get("parser") in ("amount", "age")
+    if ext.unnamed is not None and state.slots.get("self_pay") is None and not skip_money and not numeric:
+        state.slots["said_amount"] = str(ext.unnamed)  # "住院 2万": offered at the self-pay question (_ask)
     return merged
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import engine
-from engine.money import yuan
+from engine.money import plain as plain_number, yuan
 
 from ..messages import Button, Message
 from ..understand import label as identity_label
 from .state import (
-    B_BACK, B_DONE_PICK, B_FILL, B_NONE, B_NO_CHANGE, B_SKIP, B_YES_CHANGE, ESSENTIALS, CARE_YEAR_WORDS, FlowConfig,
+    B_BACK, B_DONE_PICK, B_FILL, B_SAID_SELF_PAY, B_NONE, B_NO_CHANGE, B_SKIP, B_YES_CHANGE, ESSENTIALS, CARE_YEAR_WORDS, FlowConfig,
     State, _buttons, _case, _hint, _is_essential, _options, _policies, _prompt, _snapshot, _year_words, close_ytd,
     ytd_following,
 )
@@ -38,6 +38,11 @@ def _ask(q: str, state: State, cfg: FlowConfig, lead: str | None = None) -> Mess
         text = _year_words(text, state, cfg)  # care last year: "2025年（1月1日以来）这次之前…"
     if q == "self_pay" and state.slots.get("bill") and "总费用" not in (lead or ""):
         lead = (lead + "\n" if lead else "") + _bill_lead(Decimal(state.slots["bill"]))
+    said = state.slots.get("said_amount") if q == "self_pay" and not state.slots.get("bill") else None
+    if said is not None:  # "住院 2万": the self-pay or the whole bill? offered as the first button
+        button = B_SAID_SELF_PAY.format(amount=plain_number(Decimal(said)))
+        lead = (lead + "\n" if lead else "") + _hint("said_amount", amount=yuan(Decimal(said)), button=button)
+        labels = [button] + labels
     if q == "self_pay":
         window = _application_window(state, cfg)
         if window:

@@ -37,6 +37,7 @@ RESULT_PART_BUTTONS = {"detail": B_DETAIL, "documents": B_DOCS, "benefits": B_BE
 B_EDIT, B_RESTART, B_NEXT, B_DONE_PICK, B_NONE = "修改", "重新开始", "下一位", "选好了", "都不是"
 B_SKIP, B_BACK, B_YES_CHANGE, B_NO_CHANGE = "跳过", "上一步", "是，改过来", "不改"
 B_CADRE = "村干部帮办"
+B_SAID_SELF_PAY = "自付{amount}元"  # an amount said without saying what it is, offered as the self-pay
 B_FILL = "补充"
 MONITORED_BUTTONS = {"脱贫不稳定户": "unstable_lifted", "边缘易致贫户": "edge_poverty", "突发严重困难户": "sudden_hardship"}
 
@@ -347,6 +348,8 @@ def _set(state: State, key: str, value: Any) -> None:
         value = str(value)
     if key == "region" and state.slots.get("region") != value:
         state.slots.pop("home_city", None)  # the home city named belongs to the old region
+    if key == "self_pay":
+        state.slots.pop("said_amount", None)
     if key in ESSENTIALS:
         state.slots[key] = value
     else:

@@ -90,6 +90,7 @@ class Extracted:
     tilt_aid: Decimal | None = None                  # 倾斜救助 already received, when stated
     earlier_self_pay: Decimal | None = None          # the year's earlier bills' self-pay, said of them
     earlier_bills: bool = False                      # this year's earlier bills said to exist ("之前还住过一次")
+    unnamed: Decimal | None = None                   # the one amount said without saying what it is ("住院 2万")
     facts: dict = field(default_factory=dict)        # contract facts found in the text
     born: int | None = None                          # a birth year said (1950), or its last two digits (50)
     intent: str | None = None                        # classify() of the message
@@ -390,6 +391,8 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     _income(t, ext, groups)
     _aid(ext, groups)
     ext.earlier_bills = _earlier_bills(clauses, ext)
+    # beside the story ("住院 2万"), not alone: a bare "2万" answers the question asked
+    ext.unnamed = _unnamed(groups) if ext.care or ext.identities or ext.region else None
     _expected(t, ext, groups, expecting)
     if ext.self_pay_result is not None and ext.self_pay_result.ok:
         ext.self_pay = ext.self_pay_result.value
@@ -450,6 +453,16 @@ def _aid(ext: Extracted, groups: dict) -> None:
             value = _quantize(groups[kind][-1][0])
             if 0 <= value <= LIMIT:
                 setattr(ext, kind, value)
+
+
+def _unnamed(groups: dict) -> Decimal | None:
+    """The message's one amount when nothing says what it is ("旬阳 重度残疾 住院 2万"): it may be the
+    self-pay or the whole bill, so it is never taken, only offered (bot.flow asks)."""
+    values = {_quantize(v) for v, _ in groups["other"]}
+    if len(values) != 1 or any(groups[kind] for kind in groups if kind != "other"):
+        return None
+    value = values.pop()
+    return value if 0 < value <= LIMIT else None
 
 
 def _income(t: str, ext: Extracted, groups: dict) -> None:

@@ -411,3 +411,17 @@ def test_a_birth_year(text, born):
                                               (27, 2026, 1927), (8, 2026, 2008), (0, 2026, 2000), (99, 2026, 1999)])
 def test_a_two_digit_year_is_the_latest_so_ending(year, latest, full):
     assert full_year(year, latest) == full
+
+
+@pytest.mark.parametrize("text,unnamed", [
+    ("旬阳的 重度残疾 住院 2万", Decimal("20000")),
+    ("南宁低保住院 2万", Decimal("20000")),
+    ("南宁低保住院自付2万", None),   # said what it is: the self-pay
+    ("南宁低保住院花了2万", None),   # the whole bill
+    ("2万", None),                  # alone: the answer to the question asked
+    ("南宁低保 住院 2万 或者3万", None),  # two figures: neither offered
+])
+def test_an_amount_said_without_what_it_is(text, unnamed):
+    """"住院 2万" may be the self-pay or the whole bill: kept apart (offered, never taken)."""
+    ext = extract(text)
+    assert ext.unnamed == unnamed and (unnamed is None or ext.self_pay is None)
