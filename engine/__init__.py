@@ -18,7 +18,7 @@ from .case import Case, CaseError, Estimate, parse_case
 from . import policy
 from .money import yuan
 from .policy import Policies, PolicyError, default as load_policies
-from .questions import ESSENTIALS, FACT_LABELS, next_question, questions
+from .questions import ESSENTIALS, FACT_LABELS, changing_day, next_question, questions, side_for_unknown_day
 
 
 def estimate(case: Any, *, strict: bool = False, policies: Policies | None = None, explain: bool = True) -> Estimate:
@@ -62,6 +62,6 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "estimate", "estimate_many", "questions", "next_question", "parse_case", "load_policies", "Case", "CaseError",
+    "estimate", "estimate_many", "questions", "next_question", "changing_day", "side_for_unknown_day", "parse_case", "load_policies", "Case", "CaseError",
     "Estimate", "Policies", "PolicyError", "REGIONS", "ESSENTIALS", "FACT_LABELS", "yuan",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -540,6 +540,19 @@ class Policies(Model):
             if start <= day:
                 found = policy
         return found
+
+    def change_days(self, code: str) -> tuple[date, ...]:
+        """The days the region's rules change on, in order: each document's first day and the day
+        after the last one ends, each dated value's change, the transition period's (a care date
+        known only to its month or year is asked which side of such a day it was on)."""
+        stretches = self.periods.get(code) or ((None, self.regions[code]),)
+        days = {start for start, _ in stretches if start is not None}
+        for _, policy in stretches:
+            days.add(policy.document.effective_from)
+            if policy.document.effective_until is not None:
+                days.add(policy.document.effective_until + timedelta(days=1))
+        days.update(period.from_ for period in self.common.transition_period.periods)
+        return tuple(sorted(days))
 
 
 def _strip_anchors(data: Any) -> Any:

@@ -9,6 +9,7 @@ total, 广西 asks the disability grade only of a 低保 person who says they ar
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from pydantic import BaseModel
@@ -112,6 +113,35 @@ def questions(partial: dict, policies: Policies | None = None, skip: tuple | lis
     return wanted
 
 
+def changing_day(partial: dict, first: date, last: date, policies: Policies | None = None) -> date | None:
+    """A day after `first` and up to `last` on which the region's rules change (Policies.change_days)
+    and this case's answer with them, or None. A care date known only to its month or year
+    (first–last) is then to be asked which side of that day the care was on: never guessed."""
+    policies = policies or default()
+    case = parse_case({**partial, "date": first.isoformat()})
+    for day in policies.change_days(case.region):
+        if first < day <= last and _answer_on(case, day - timedelta(days=1), policies) != _answer_on(case, day, policies):
+            return day
+    return None
+
+
+def side_for_unknown_day(partial: dict, day: date, policies: Policies | None = None) -> str:
+    """"before" or "after" `day` (a changing_day), when the care's own day is not known: the side
+    that pays less, never over-promising; before the region's first document nothing can be
+    estimated, so its first day is taken as on or after."""
+    policies = policies or default()
+    case = parse_case({**partial, "date": day.isoformat()})
+    if day == policies.region_on(case.region, date.min).document.effective_from:
+        return "after"
+    before, after = (estimate_case(_with(case, date=d), policies, explain=False).assistance
+                     for d in (day - timedelta(days=1), day))
+    return "after" if after < before else "before"
+
+
+def _answer_on(case, day: date, policies: Policies) -> tuple:
+    return _signature(estimate_case(_with(case, date=day), policies, explain=False))
+
+
 def _with(model: BaseModel, **changes) -> BaseModel:
     """`model.model_copy(update=changes)` (a shallow copy with some fields replaced, unvalidated),
     written straight to BaseModel's slots as engine.case does for its outputs: pydantic's own copy
@@ -120,4 +150,5 @@ def _with(model: BaseModel, **changes) -> BaseModel:
                      model.__pydantic_extra__, model.__pydantic_private__)
 
 
-__all__ = ["questions", "next_question", "ESSENTIALS", "FACT_LABELS", "CaseError"]
+__all__ = ["questions", "next_question", "changing_day", "side_for_unknown_day", "ESSENTIALS", "FACT_LABELS",
+           "CaseError"]

@@ -369,6 +369,8 @@ def _merge_care_date(state: State, ext, answered: str | None, cfg: FlowConfig, n
     if said == current:
         return False
     year_before = _care_day(state, cfg).year
+    for key in ("care_span", "care_change"):  # the days asked about were of the date said before
+        state.slots.pop(key, None)
     if said is None:
         state.slots.pop("care_date")
     else:
@@ -496,7 +498,7 @@ def _skip(state: State, cfg: FlowConfig) -> list[Message]:
     if _is_essential(q):
         return [_ask(q, state, cfg, _hint("essential", identities=q == "identities"))]
     _snapshot(state)
-    handled, _, notes = _skip_inline(state, q)
+    handled, _, notes = _skip_inline(state, q, cfg)
     state.answered += 1
     state.pending = None
     return _next(state, cfg, "好的，跳过。" + ("".join(notes)))

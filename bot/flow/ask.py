@@ -2,6 +2,7 @@
 skipped question asked after all from the result (补充…), and the 是/不 of a pending confirmation."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import engine
@@ -11,8 +12,8 @@ from ..messages import Button, Message
 from ..understand import label as identity_label
 from .state import (
     B_BACK, B_DONE_PICK, B_FILL, B_SAID_SELF_PAY, B_NONE, B_NO_CHANGE, B_SKIP, B_YES_CHANGE, ESSENTIALS, CARE_YEAR_WORDS, FlowConfig,
-    State, _buttons, _case, _hint, _is_essential, _options, _policies, _prompt, _snapshot, _year_words, close_ytd,
-    ytd_following,
+    State, _buttons, _case, _hint, _is_essential, _options, _policies, _prompt, _snapshot, _year_words, care_span,
+    close_ytd, day_words, ytd_following,
 )
 from .results import _result
 
@@ -34,6 +35,8 @@ def _ask(q: str, state: State, cfg: FlowConfig, lead: str | None = None) -> Mess
     if state.answered:
         labels.append(B_BACK)
     text = _prompt(q)
+    if q == "care_side":
+        text = text.format(day=day_words(date.fromisoformat(state.slots["care_change"])))
     if q in CARE_YEAR_WORDS:
         text = _year_words(text, state, cfg)  # care last year: "2025年（1月1日以来）这次之前…"
     if q == "self_pay" and state.slots.get("bill") and "总费用" not in (lead or ""):
@@ -87,10 +90,35 @@ def _next(state: State, cfg: FlowConfig, lead: str | None = None) -> list[Messag
         q = None
     if q == "year_to_date" and "ytd_partial" in state.slots:
         q = ytd_following(state, cfg)[0]  # some of the earlier bills were said: the rest is asked
+    if q is None:
+        change = day_that_matters(state, cfg)
+        if change is not None:  # "2023年10月住的院" and the rules change on the 12th: which side?
+            state.slots["care_change"] = change.isoformat()
+            q = "care_side"
     if q is not None:
         return [_ask(q, state, cfg, lead)]
     out = [Message(text=lead, kind="info")] if lead else []
     return out + _result(state, cfg)
+
+
+def day_that_matters(state: State, cfg: FlowConfig) -> date | None:
+    """A day inside the month or year said on which the region's rules change and this case's
+    answer with them: the care is then asked which side of it it was on (never guessed)."""
+    if not state.slots.get("care_date"):
+        return None
+    try:
+        return engine.changing_day(_case(state, cfg), *care_span(state, cfg), policies=cfg.policies)
+    except engine.CaseError:
+        return None
+
+
+def unknown_side(state: State, cfg: FlowConfig) -> tuple[str, str]:
+    """The side of the day asked about that is priced when the day is not known, and the hint that
+    says so (the side that pays less; before the first document: the side with rules, said so)."""
+    change = date.fromisoformat(state.slots["care_change"])
+    side = engine.side_for_unknown_day(_case(state, cfg), change, policies=cfg.policies)
+    first = _policies(cfg).region_on(state.slots["region"], date.min).document.effective_from
+    return side, "care_side_before_rules" if change == first else "care_side_unknown"
 
 
 def _bill_lead(bill: Decimal) -> str:

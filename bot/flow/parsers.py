@@ -4,6 +4,7 @@ bills, where the care was)."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -18,9 +19,9 @@ from ..understand.negation import denied_place_at
 from .state import (
     B_DONE_PICK, B_NONE, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _amount_range, _hint,
     _care_day, _is_essential, _likely_unsure, _options, _policies, _set, _show, _today, close_ytd, questions_data,
-    ytd_following,
+    day_words, narrow_span, ytd_following,
 )
-from .ask import _bill_lead
+from .ask import _bill_lead, unknown_side
 
 
 def _not_understood(q: str | None) -> str:
@@ -112,7 +113,7 @@ def _parse_amount(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
     if result.value is None and any(word in text for word in questions_data()[q].get("zero_words", ())):
         return _apply(state, q, Decimal(0), cfg)  # "没收入" at 家里去年收入: 0, said in words
     if result.error == "unknown":
-        return _skip_inline(state, q) if not _is_essential(q) else (False, _hint("need_number"), [])
+        return _skip_inline(state, q, cfg) if not _is_essential(q) else (False, _hint("need_number"), [])
     if not result.ok:
         return False, result.message or _not_understood(q), []
     too_much = _more_than_bill(state, q, result.value)
@@ -145,7 +146,7 @@ def _parse_hospital_level(state: State, q: str, text: str, ext, cfg: FlowConfig)
 def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
     value = read_choice(text, questions_data()[q].get("words") or {})  # "今年第一次住院", "没有转诊"
     if value is None and says_unknown(text):
-        handled, problem, notes = _skip_inline(state, q)  # "是不是特殊病我不知道": never taken as yes
+        handled, problem, notes = _skip_inline(state, q, cfg)  # "是不是特殊病我不知道": never taken as yes
         return handled, problem, notes or [_hint("skipped")]
     if value is None and not _names_another_question(q, text):
         value = parse_yes_no(text)  # "没有转诊" at 是不是特殊疾病 answers another question: not a no
@@ -302,11 +303,49 @@ def _parse_fact(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcom
     return False, None, []
 
 
+_MONTH_DAY_RE = re.compile(r"(?:([0-9]{1,2})\s*月)?\s*(?:([0-9]{1,2})\s*[号日])?")
+
+
+def _side_of_said_day(state: State, text: str, change: date) -> str | None:
+    """"5号" (the month said before) / "8月" / "3月5号" (the year said before): which side of `change`."""
+    said = next((m for m in _MONTH_DAY_RE.finditer(text) if m.group(0).strip()), None)
+    if said is None:
+        return None
+    month = int(said.group(1)) if said.group(1) else _care_date_month(state)
+    day = int(said.group(2)) if said.group(2) else None
+    if month is None or not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
+        return None
+    if month != change.month:
+        return "before" if month < change.month else "after"
+    if day is None:
+        return "after" if change.day == 1 else None  # "10月" when the day is 10月12日: still not known
+    return "before" if day < change.day else "after"
+
+
+def _care_date_month(state: State) -> int | None:
+    _, _, month = state.slots.get("care_date", "").partition("-")
+    return int(month) if month else None
+
+
+def _parse_care_side(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
+    """Before the day asked about, or on it or after: "以前" / "之后", or a day ("5号", "8月")."""
+    if says_unknown(text):
+        return _skip_inline(state, q, cfg)
+    side = _side_of_said_day(state, text, date.fromisoformat(state.slots["care_change"]))
+    if side is not None:
+        return _apply(state, q, side, cfg)
+    value = read_choice(text, questions_data()[q]["words"])
+    if value is None:
+        labels = list(_options(q, state, cfg))
+        return False, _hint("yes_or_no", yes=labels[0], no=labels[1]), []
+    return _apply(state, q, value, cfg)
+
+
 # questions.yaml `parser:` → how a typed answer is read
 PARSERS: dict[str, Callable[..., Outcome]] = {
     "region": _parse_region, "care": _parse_care, "amount": _parse_amount, "grade": _parse_grade,
     "hospital_level": _parse_hospital_level, "yes_no": _parse_yes_no, "where": _parse_where,
-    "age": _parse_age, "option": _parse_fact,
+    "age": _parse_age, "option": _parse_fact, "care_side": _parse_care_side,
 }
 
 
@@ -407,6 +446,9 @@ def _apply(state: State, q: str, value: Any, cfg: FlowConfig) -> tuple[bool, str
             state.slots["year_to_date"] = {"self_pay": "0", "aid": "0", "tilt_aid": "0"}
             state.confirmed.append("year_to_date")
         return True, None, []
+    if q == "care_side":
+        narrow_span(state, cfg, value)
+        return True, None, []
     if q in YTD_STEPS:
         state.slots.setdefault("ytd_partial", {})[q.removeprefix("ytd_")] = str(value)
         following = ytd_following(state, cfg)
@@ -466,7 +508,7 @@ def _commit_identities(state: State, codes: list[str]) -> None:
         state.pending = None
 
 
-def _skip_inline(state: State, q: str) -> tuple[bool, str | None, list[str]]:
+def _skip_inline(state: State, q: str, cfg: FlowConfig) -> tuple[bool, str | None, list[str]]:
     if q in ("year_to_date",) + YTD_STEPS:
         partial = state.slots.pop("ytd_partial", {})
         state.slots["year_to_date"] = {"self_pay": "0", "aid": "0", "tilt_aid": "0", **partial}
@@ -474,6 +516,12 @@ def _skip_inline(state: State, q: str) -> tuple[bool, str | None, list[str]]:
             state.skipped.append("year_to_date")
         state.pending = None
         return True, None, [_hint("no_ytd")]
+    if q == "care_side":  # the day not known: the side that pays less, said so
+        side, hint = unknown_side(state, cfg)
+        day = day_words(date.fromisoformat(state.slots["care_change"]))
+        narrow_span(state, cfg, side)
+        state.pending = None
+        return True, None, [_hint(hint, day=day, side=f"{day}{'以前' if side == 'before' else '或以后'}")]
     if q not in state.skipped:
         state.skipped.append(q)
     state.pending = None

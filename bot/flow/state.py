@@ -7,7 +7,8 @@ import copy
 import functools
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date
+import calendar
+from datetime import date, timedelta
 from decimal import Decimal
 from importlib import resources
 from typing import Any, Callable, Literal
@@ -116,6 +117,9 @@ def _options(q: str, state: State, cfg: FlowConfig) -> dict[str, Any]:
     """label → value of the buttons that answer question `q` (read-only: shared between calls)."""
     region = state.slots.get("region") if q in ("where", "identities") else None
     picking = tuple(state.picking) if q == "identities" else ()
+    if q == "care_side":  # the day asked about is the case's own
+        words = day_words(date.fromisoformat(state.slots["care_change"]))
+        return {label.format(day=words): value for label, value in questions_data()[q]["options"].items()}
     if q == "self_pay_refine":  # the figures of the range chosen at the self-pay question
         ranges = questions_data()["self_pay"]["ranges"]
         return dict(ranges.get(state.slots.get("amount_range"), {}))
@@ -269,14 +273,37 @@ def care_date_of(when: tuple | None, today: date) -> str | None:
 
 
 def _care_day(state: State, cfg: FlowConfig) -> date:
-    """The care date the estimate is for: the day used for the month or year said (understand.day_for),
-    or today; never after today."""
+    """The care date the estimate is for: the day used for the month or year said (understand.day_for)
+    within the days it can have been (care_span), or today; never after today."""
     said = state.slots.get("care_date")
-    today = _today(cfg)
     if not said:
-        return today
-    year, month = _care_date_parts(said)
-    return min(day_for(year, month), today)
+        return _today(cfg)
+    first, last = care_span(state, cfg)
+    return min(max(day_for(*_care_date_parts(said)), first), last)
+
+
+def care_span(state: State, cfg: FlowConfig) -> tuple[date, date]:
+    """The first and last day the care can have been on: the month or year said, narrowed by the
+    answers to care_side ("2023年10月12日以前"), never after today."""
+    if state.slots.get("care_span"):
+        first, last = (date.fromisoformat(day) for day in state.slots["care_span"])
+    else:
+        year, month = _care_date_parts(state.slots["care_date"])
+        first = date(year, month or 1, 1)
+        last = date(year, month, calendar.monthrange(year, month)[1]) if month else date(year, 12, 31)
+    return first, max(first, min(last, _today(cfg)))
+
+
+def narrow_span(state: State, cfg: FlowConfig, side: str) -> None:
+    """The care was before the day asked about (care_change) or on it or after."""
+    first, last = care_span(state, cfg)
+    change = date.fromisoformat(state.slots.pop("care_change"))
+    span = (first, change - timedelta(days=1)) if side == "before" else (change, last)
+    state.slots["care_span"] = [day.isoformat() for day in span]
+
+
+def day_words(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _care_date_parts(said: str) -> tuple[int, int | None]:

@@ -537,3 +537,4 @@ def test_an_age_from_a_birth_year(region, born, care_date, age, asked):
     slots = {"region": region} | ({"care_date": care_date} if care_date else {})
     value, problem = age_of_birth(State(slots=slots), born, FlowConfig(today=date(2026, 12, 4)))
     assert value == age and (problem is not None) is asked
+

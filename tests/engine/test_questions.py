@@ -7,6 +7,10 @@ family income only for 因病致贫; and so on)."
 """
 from __future__ import annotations
 
+import importlib
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -264,3 +268,42 @@ def test_answering_everything_leaves_nothing_to_ask():
                "facts": {"special_disease": False, "hospital_level": 3, "stay_policy_total": 60000,
                          "where": "local", "insurance_tier": 2, "veteran_kind": "demobilized"}}
     assert questions(partial) == []
+
+
+@pytest.mark.parametrize("before,after,side", [(100, 200, "before"), (300, 200, "after"), (200, 200, "before")])
+def test_an_unknown_care_day_is_priced_on_the_side_that_pays_less(monkeypatch, before, after, side):
+    """The day of a rule change inside the month said, not remembered: never the side that pays more."""
+    engine_questions = importlib.import_module("engine.questions")  # (the package's `questions` is the function)
+
+    change = date(2024, 7, 1)  # not 广西's first document's first day: both sides have rules
+    case = {"region": "guangxi", "identities": ["dibao"], "care": "inpatient", "self_pay": "20000"}
+    real = engine_questions.estimate_case
+
+    def priced(case, policies, explain=True):
+        est = real(case, policies, explain=explain)
+        return est.model_copy(update={"assistance": Decimal(before if case.date < change else after)})
+
+    monkeypatch.setattr(engine_questions, "estimate_case", priced)
+    assert engine_questions.side_for_unknown_day(case, change) == side
+
+
+def test_the_days_a_region_rules_change_on_come_from_its_documents():
+    policies = engine.load_policies()
+    for code in policies.regions:
+        days = policies.change_days(code)
+        doc = policies.region_on(code, date.min).document
+        assert list(days) == sorted(set(days)) and doc.effective_from in days
+        assert all(p.from_ in days for p in policies.common.transition_period.periods)
+        last = policies.region_on(code, date.max).document.effective_until
+        assert last is None or date.fromordinal(last.toordinal() + 1) in days
+
+
+def test_a_changing_day_is_one_the_answer_changes_on():
+    """黔江's document starts inside October 2023: the 5th cannot be estimated, the 15th can."""
+    case = {"region": "qianjiang", "identities": ["dibao"], "care": "inpatient", "self_pay": 20000,
+            "facts": {"special_disease": False, "hospital_level": 2, "stay_policy_total": 80000, "where": "local"}}
+    start = engine.load_policies().region_on("qianjiang", date.min).document.effective_from
+    month = (date(start.year, start.month, 1), date(start.year, start.month, 28))
+    assert engine.changing_day(case, *month) == start
+    assert engine.changing_day(case, start, month[1]) is None  # on or after it: nothing changes
+    assert engine.side_for_unknown_day(case, start) == "after"  # before it nothing is estimated
