@@ -8,6 +8,8 @@ said back ("自付金额“两万多”按20,000元"). Then the engine checks th
 """
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -154,6 +156,7 @@ def date_text(raw: str) -> str:
     return _read_date(str(raw))[0]
 
 
+_DATE_READING = "就医日期只填了"
 _MONTH_ONLY_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 _YEAR_ONLY_RE = re.compile(r"(\d{4})\s*年")
 
@@ -173,7 +176,7 @@ def _read_date(raw: str) -> tuple[str, str | None]:
         year, month = int(m.group(1)), int(m.group(2)) if len(m.groups()) > 1 else None
         day = day_for(year, month)
         said = f"{year}年{month}月" if month else f"{year}年"
-        return day.isoformat(), f"就医日期只填了{said}，按{day.month}月{day.day}日算。"
+        return day.isoformat(), f"{_DATE_READING}{said}，按{day.month}月{day.day}日算。"
     return text, None
 
 
@@ -198,7 +201,55 @@ def read_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict], list[str]]:
     facts = _read_facts(get, errors, readings)
     if facts:
         case["facts"] = facts
+    span = _date_span(get("date")) if get("date") else None
+    if span is not None and not errors:
+        _day_of_a_change(case, span, readings)
     return case, errors, readings
+
+
+def _date_span(raw: str) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of a care date written as a month or a year only ("2023年10月")."""
+    text = raw.translate(_FULLWIDTH).strip()
+    m = _MONTH_ONLY_RE.fullmatch(text) or _YEAR_ONLY_RE.fullmatch(text)
+    if not m or (len(m.groups()) > 1 and not 1 <= int(m.group(2)) <= 12):
+        return None
+    year = int(m.group(1))
+    if len(m.groups()) == 1:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    month = int(m.group(2))
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _day_of_a_change(case: dict, span: tuple[dt.date, dt.date], readings: list) -> None:
+    """A month or year whose rules change on a day inside it, and this case's answer with them: the
+    day used moves to the side that pays less (engine.side_for_unknown_day) and the reading asks
+    for the day itself."""
+    try:
+        change = engine.changing_day(case, *span)
+    except engine.CaseError:
+        return  # the engine names what is wrong when the case is estimated
+    if change is None:
+        return
+    after = engine.side_for_unknown_day(case, change) == "after"
+    used = dt.date.fromisoformat(case["date"])
+    if (used >= change) != after:
+        used = change if after else change - dt.timedelta(days=1)
+    case["date"] = used.isoformat()
+    if change == _first_rules(case["region"]):  # before it nothing can be estimated
+        why = f"；要是{_day_text(change)}以前，当时的办法这里没有收录。"
+    else:
+        why = "（算少不算多）。"
+    said = next(i for i, text in enumerate(readings) if text.startswith(_DATE_READING))
+    readings[said] = readings[said].split("，按")[0] + \
+        f"，{_day_text(change)}前后算法不一样：请填具体哪一天。现按{used.month}月{used.day}日算{why}"
+
+
+def _day_text(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _first_rules(region: str) -> dt.date:
+    return engine.load_policies().region_on(region, dt.date.min).document.effective_from
 
 
 def _field_text(value: Any) -> str:

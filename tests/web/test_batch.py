@@ -153,3 +153,19 @@ def test_a_care_date_of_a_month_or_a_year_is_read_and_said():
         "就医日期只填了2025年，按7月1日算。"]
     assert all(r["估算救助金额（元）"] == "18000.00" for r in rows[:3])
     assert report.bad == 1 and "日期" in rows[3]["错误"]  # no 13th month: refused, not read
+
+
+def test_a_month_whose_rules_change_inside_it_asks_for_the_day():
+    """黔江's document starts on 12 Oct 2023: 2023年10月 alone is priced on the side with rules, and
+    the reading asks for the day; a whole date or a month without such a day is read as before."""
+    head = "序号,姓名,地区,身份,就医类型,自付金额,就医日期,是否特殊疾病,医院等级,本次住院总费用,就医地点\n"
+    text = head + ("1,甲,黔江,低保,住院,20000,2023年10月,否,2,80000,本地\n"
+                   "2,乙,黔江,低保,住院,20000,2023-10-05,否,2,80000,本地\n"
+                   "3,丙,黔江,低保,住院,20000,2023-10-15,否,2,80000,本地\n"
+                   "4,丁,黔江,低保,住院,20000,2024年10月,否,2,80000,本地\n")
+    rows = _rows(run_batch(text).csv_bytes())
+    assert "2023年10月12日前后算法不一样：请填具体哪一天" in rows[0]["怎么读的"]
+    assert "要是2023年10月12日以前，当时的办法这里没有收录" in rows[0]["怎么读的"]
+    assert rows[0]["估算救助金额（元）"] == rows[2]["估算救助金额（元）"] != ""
+    assert rows[1]["估算状态"] != rows[2]["估算状态"] and rows[1]["怎么读的"] == ""
+    assert rows[3]["怎么读的"] == "就医日期只填了2024年10月，按10月15日算。"
