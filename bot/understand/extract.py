@@ -142,13 +142,18 @@ _THIS_BILL_RE = re.compile(r"(?:这次|这一次|本次|这回)(?!之前|以前)
 
 # a stay or visit before this one said to have been ("今年之前还住过一次", "上次看病"), not last year's
 _EARLIER_STAY_RE = re.compile(r"住过|看过(?:病|一次|两次|几次|门诊)|(?:上次|上一次|之前|以前|此前)(?:还|也)?(?:住院|看病|住了|看了)")
+# "第二次住院", "又住院了": another stay, but maybe after one of last year ("去年住过，今年又住院了")
+_AGAIN_RE = re.compile(r"第[二两三四五六七八九十几]次(?:住院|看病|透析|化疗|放疗)|又(?:住院|住进|来住)")
 _OTHER_YEAR_RE = re.compile(r"去年|前年|上一年|上年")
 
 
 def _earlier_bills(clauses: list[str], ext: Extracted) -> bool:
     """This year's earlier bills said to exist: a self-pay of them, or a clause about them."""
-    return ext.earlier_self_pay is not None or any(
-        _EARLIER_STAY_RE.search(c) and not _OTHER_YEAR_RE.search(c) for c in clauses)
+    if ext.earlier_self_pay is not None:
+        return True
+    if any(_EARLIER_STAY_RE.search(c) and not _OTHER_YEAR_RE.search(c) for c in clauses):
+        return True
+    return not any(_OTHER_YEAR_RE.search(c) for c in clauses) and any(_AGAIN_RE.search(c) for c in clauses)
 
 
 def _earlier_bill_at(t: str, start: int) -> bool:

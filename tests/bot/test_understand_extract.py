@@ -343,7 +343,12 @@ def test_earlier_bills_self_pay_is_not_this_ones(text, self_pay, earlier):
     ("今年三月看过一次门诊", True),
     ("上次住院自付3000", True),
     ("去年住过一次院，今年又住了，自付2万", False),  # last year's stay: not this year's earlier bills
+    ("乌鲁木齐 低保 住院 自付8万 今年第二次住院了", True),
+    ("今年又住院了，自付2万", True),
+    ("第二次化疗，自付5千", True),
     ("我看过很多医生", False),
+    ("二次手术", False),
+    ("去年住过一次院，今年又住院了", False),  # again after last year's: this year's earlier bills not said
     ("以前是低保，住院自付2万", False),
 ])
 def test_earlier_bills_said_to_exist(text, said):
