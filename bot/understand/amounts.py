@@ -151,8 +151,8 @@ def _amount_at(t: str, m: re.Match, vague_hits: list[int]) -> _Found | None:
     if before[-1:] in ("几", "数", "若"):
         vague_hits.append(start)
         return None
-    if before.endswith("第") or after[:2] in ("口人", "个人"):
-        return None
+    if before.endswith("第") or after[:2] in ("口人", "个人") or t[max(0, start - 3):start] == "百分之":
+        return None  # 第三, 三口人, 百分之七十 (a share, never yuan)
     money = any(after.startswith(u) for u in _MONEY_AFTER) or any(c in s for c in "万千百wk萬") \
         or before.endswith(("¥", "￥", "$"))
     if len(s) == 1 and not s.isdigit() and not money and strip_punct(t) not in (s, s + "元", s + "块"):

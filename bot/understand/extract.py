@@ -418,6 +418,23 @@ def _home_first(t: str, places: list[PlaceMatch]) -> list[PlaceMatch]:
     return [home] + [p for p in places if p is not home]
 
 
+# "报了一半" / "报了70%" / "报了百分之七十" / "报了七成": the share of the bill insurance paid
+_SHARE_RE = re.compile(r"(?:报销了|报了|医保报了|医保给报了|报销)(?:大概|差不多|约|将近)?"
+                       r"(?:(一半)|百分之([0-9]{1,3}|[一二两三四五六七八九十]+)|([0-9]{1,3})\s*[%％]|([一二两三四五六七八九])成)")
+
+
+def _reimbursed_share(t: str) -> Decimal | None:
+    m = _SHARE_RE.search(t)
+    if m is None:
+        return None
+    half, cn_percent, percent, tenths = m.groups()
+    if half:
+        return Decimal("0.5")
+    number = cn_int(cn_percent or percent or tenths)
+    share = Decimal(number) / (10 if tenths else 100) if number is not None else None
+    return share if share is not None and 0 <= share <= 1 else None
+
+
 def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:
     """The self-pay, the whole bill and what insurance paid, as the message's words tell them
     apart (自付 / 花了 / 一共 / 报销了)."""
@@ -436,6 +453,15 @@ def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:
             ext.self_pay_result = AmountResult(gross - paid, None, None, approx,
                                                f"按花费{gross}元减去报销{paid}元计算")
             ext.notes.append(ext.self_pay_result.note)
+    elif (spent or total) and _reimbursed_share(t) is not None:
+        # 花了4千，报了一半 -> 报销 2千, 自付 2千
+        gross, share = _quantize((total or spent)[0][0]), _reimbursed_share(t)
+        paid = _quantize(gross * share)
+        if 0 <= gross <= LIMIT:
+            approx = any(_approx(f, t) for _, f in total or spent)
+            ext.self_pay_result = AmountResult(gross - paid, None, None, approx, f"按花费{gross}元减去报销{paid}元计算")
+            ext.notes.append(ext.self_pay_result.note)
+            ext.reimbursed, ext.total_cost = paid, gross
     elif spent and not total:
         value, f = spent[-1]
         ext.self_pay_result = _amount_result(value, f, t)

@@ -430,3 +430,21 @@ def test_an_amount_said_without_what_it_is(text, unnamed):
     """"住院 2万" may be the self-pay or the whole bill: kept apart (offered, never taken)."""
     ext = extract(text)
     assert ext.unnamed == unnamed and (unnamed is None or ext.self_pay is None)
+
+
+@pytest.mark.parametrize("text,self_pay,total,paid", [
+    ("花了4千 报了一半", Decimal("2000"), Decimal("4000"), Decimal("2000")),
+    ("花了1万，报了百分之七十", Decimal("3000"), Decimal("10000"), Decimal("7000")),
+    ("花了1万报了70%", Decimal("3000"), Decimal("10000"), Decimal("7000")),
+    ("一共花了2万，医保报销了六成", Decimal("8000"), Decimal("20000"), Decimal("12000")),
+    ("花了3333元 报了一半", Decimal("1666.50"), Decimal("3333"), Decimal("1666.50")),
+])
+def test_a_reimbursed_share_of_the_bill(text, self_pay, total, paid):
+    """"报了一半" / "报了70%": what is left of the bill, said back as bill − reimbursement; a
+    percentage is never an amount (百分之七十 is not 70元)."""
+    ext = extract(text)
+    assert (ext.self_pay, ext.total_cost, ext.reimbursed) == (self_pay, total, paid)
+
+
+def test_a_percentage_is_not_an_amount():
+    assert extract("百分之七十是自己出的").self_pay is None
