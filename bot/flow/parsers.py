@@ -384,7 +384,8 @@ def _self_pay_notes(ext, value: Decimal) -> list[str]:
     and, when it was called 自费 (often also what insurance never covers), that only the part within
     the policy counts: the estimate may be less, never more."""
     result = ext.self_pay_result
-    out_of_policy = [_hint("out_of_policy", amount=yuan(value))] if "自费" in (ext.text or "") else []
+    out_of_policy = [_hint("out_of_policy_taken", outside=yuan(ext.out_of_policy), amount=yuan(value))] \
+        if ext.out_of_policy else [_hint("out_of_policy", amount=yuan(value))] if "自费" in (ext.text or "") else []
     if ext.total_cost is not None and ext.reimbursed is not None:
         return [_hint("bill_left", bill=yuan(ext.total_cost), paid=yuan(ext.reimbursed), left=yuan(value),
                       approx=result is not None and result.approx)] + out_of_policy

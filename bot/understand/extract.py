@@ -91,6 +91,7 @@ class Extracted:
     earlier_self_pay: Decimal | None = None          # the year's earlier bills' self-pay, said of them
     earlier_bills: bool = False                      # this year's earlier bills said to exist ("之前还住过一次")
     unnamed: Decimal | None = None                   # the one amount said without saying what it is ("住院 2万")
+    out_of_policy: Decimal | None = None             # 自费 taken out of the self-pay said ("其中自费药3000")
     facts: dict = field(default_factory=dict)        # contract facts found in the text
     born: int | None = None                          # a birth year said (1950), or its last two digits (50)
     intent: str | None = None                        # classify() of the message
@@ -171,9 +172,16 @@ def _earlier_bill_at(t: str, start: int) -> bool:
         and not _THIS_BILL_RE.search(before)
 
 
+# what insurance never covers, said beside the self-pay ("个人负担15000，其中自费药3000"): not the
+# policy-range self-pay the rules price; taken out of it unless said to be besides it (另外)
+_OUT_OF_POLICY_RE = re.compile(r"自费药|自费的药|自费项目|自费部分|自费检查|目录外|医保不报的|不能报的|不给报的"
+                               r"|(?:其中|含|包括|包含|里面有|里头有)[^,.;，。；]{0,3}自费")
+_BESIDES_RE = re.compile(r"另外|另还|此外|额外|再加|还有")
+
+
 def _classify_amounts(t: str) -> dict[str, list[tuple[Decimal, object]]]:
     out: dict[str, list] = {"self_pay": [], "spent": [], "total": [], "income": [], "reimbursed": [], "aid": [],
-                            "tilt_aid": [], "earlier_self_pay": [], "other": []}
+                            "tilt_aid": [], "earlier_self_pay": [], "out_of_policy": [], "other": []}
     instead = None  # the kind of an amount taken back: the next amount is of that kind
     for f in find_amounts(t):
         if f.negative or negated_at(t, f.start):  # "自付是两万八不是两万五": not 两万五
@@ -186,7 +194,11 @@ def _classify_amounts(t: str) -> dict[str, list[tuple[Decimal, object]]]:
             continue
         if kind in ("self_pay", "spent") and _earlier_bill_at(t, f.start):
             kind = "earlier_self_pay"
+        if kind in ("self_pay", "other") and _OUT_OF_POLICY_RE.search(_clause_before(t, f.start)):
+            kind = "out_of_policy"
         out[kind].append((f.value, f))
+    if out["out_of_policy"] and len(out["self_pay"]) + len(out["total"]) == 0:
+        out["self_pay"], out["out_of_policy"] = out["out_of_policy"], []  # "自费药花了3000": all there is
     return out
 
 
@@ -443,7 +455,7 @@ def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:
         ext.self_pay_result = _err("ambiguous", [_quantize(v) for v, _ in strong])
     elif strong:
         value, f = strong[-1]
-        ext.self_pay_result = _amount_result(value, f, t)
+        ext.self_pay_result, ext.out_of_policy = _within_policy(_amount_result(value, f, t), groups["out_of_policy"], t)
     elif (spent or total) and reimbursed:
         # 花了1万，报销了5千 -> 自付 5千
         gross = _quantize((total or spent)[0][0])
@@ -474,6 +486,19 @@ def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:
     if reimbursed:
         paid = sum((_quantize(v) for v, _ in reimbursed), Decimal(0))
         ext.reimbursed = paid if 0 <= paid <= LIMIT else None
+
+
+def _within_policy(result: AmountResult | None, out_of_policy: list, t: str) -> tuple[AmountResult | None,
+                                                                                     Decimal | None]:
+    """The self-pay less what insurance never covers when that was said to be part of it ("其中自费药
+    3000"; not when said to be besides it: "另外自费药3000"), and what was taken out."""
+    if result is None or not out_of_policy:
+        return result, None
+    outside = sum((_quantize(v) for v, f in out_of_policy if not _BESIDES_RE.search(_clause_before(t, f.start))),
+                  Decimal(0))
+    if not outside or outside > result.value:
+        return result, None
+    return AmountResult(result.value - outside, None, None, result.approx, result.note), outside
 
 
 def _aid(ext: Extracted, groups: dict) -> None:

@@ -448,3 +448,17 @@ def test_a_reimbursed_share_of_the_bill(text, self_pay, total, paid):
 
 def test_a_percentage_is_not_an_amount():
     assert extract("百分之七十是自己出的").self_pay is None
+
+
+@pytest.mark.parametrize("text,self_pay,outside", [
+    ("南宁 低保 住院 个人负担15000元 其中自费药3000", Decimal("12000"), Decimal("3000")),
+    ("住院自付2万 含自费5千", Decimal("15000"), Decimal("5000")),
+    ("住院自付1万，自费药3000", Decimal("7000"), Decimal("3000")),  # not said besides: the lower reading
+    ("住院自付1万，另外自费药3000", Decimal("10000"), None),
+    ("住院自付1万", Decimal("10000"), None),
+])
+def test_what_insurance_never_covers_is_taken_out_of_the_self_pay(text, self_pay, outside):
+    """"其中自费药3000": the rules price the self-pay within the policy; the 自费 part is not one of
+    several self-pays, it comes off (unless said to be besides it)."""
+    ext = extract(text)
+    assert (ext.self_pay, ext.out_of_policy) == (self_pay, outside)
