@@ -330,8 +330,8 @@ def _merge(state: State, ext, answered: str | None, cfg: FlowConfig,
     (with changes=False, only fill what is still empty)."""
     merged = False
     found = ext.slots
-    skip_money = state.pending in YTD_STEPS or answered in YTD_STEPS or answered in (
-        "stay_policy_total", "family_income")
+    skip_money = state.pending in YEAR_QUESTIONS or answered in YEAR_QUESTIONS or answered in (
+        "stay_policy_total", "family_income")  # "有，前面两次自付了1万2": the earlier bills' money
     denied = _denied_identities(state, ext, answered) if changes else None
     if denied is not None:  # "其实没有低保": the identity goes, asked first
         return merged, _merge_change(state, ext, "identities", state.slots["identities"], denied, cfg, notes)

@@ -150,6 +150,8 @@ def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
         return handled, problem, notes or [_hint("skipped")]
     if value is None and not _names_another_question(q, text):
         value = parse_yes_no(text)  # "没有转诊" at 是不是特殊疾病 answers another question: not a no
+    if q == "year_to_date" and not value and (ext.earlier_self_pay or ext.self_pay):
+        value = True  # "没有救助，自付了5千": earlier bills there were, only no aid
     spec = questions_data()[q]
     labels = {answer: label for label, answer in spec["options"].items()}
     if any(word in text for word in spec.get("not_this", ())) and not any(w in text for w in spec.get("this", ())) \

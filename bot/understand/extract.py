@@ -137,7 +137,8 @@ _TAKEN_BACK_RE = re.compile(r"[,.;，。；](不是|应该是|其实是)|[,.;，
 
 # a clause about the year's earlier bills ("之前还住过一次", "上次看病"): a self-pay said in it, or in the
 # clause after it ("之前住过一次，自付了5万"), is the earlier bills' (earlier_self_pay), not this one's
-_EARLIER_BILL_RE = re.compile(r"住过|看过|上次|上一次|前一次|前几次|此前|(?:之前|以前)(?:还|也)?(?:住|看|花|自付|掏|付)")
+_EARLIER_BILL_RE = re.compile(r"住过|看过|上次|上一次|前一次|前几次|前[两二三几]次|前面[两二三几]?次|此前"
+                              r"|(?:之前|以前)(?:还|也)?(?:住|看|花|自付|掏|付)")
 _THIS_BILL_RE = re.compile(r"(?:这次|这一次|本次|这回)(?!之前|以前)|现在")
 
 
@@ -406,7 +407,7 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     groups = _classify_amounts(t)
     _bill_amounts(t, ext, groups)
     _income(t, ext, groups)
-    _aid(ext, groups)
+    _aid(ext, groups, t)
     ext.earlier_bills = _earlier_bills(clauses, ext)
     # beside the story ("住院 2万"), not alone: a bare "2万" answers the question asked
     ext.unnamed = _unnamed(groups) if ext.care or ext.identities or ext.region else None
@@ -501,14 +502,20 @@ def _within_policy(result: AmountResult | None, out_of_policy: list, t: str) -> 
     return AmountResult(result.value - outside, None, None, result.approx, result.note), outside
 
 
-def _aid(ext: Extracted, groups: dict) -> None:
-    """医疗救助 and 倾斜救助 already received this year ("救助给了四千"), the last of each said, and the
-    year's earlier self-pay said beside this one's ("之前还住过一次，自付了5万")."""
+# "没有救助" / "没拿到救助" / "救助没给": none received (倾斜救助 apart)
+_NO_AID_RE = re.compile(r"没(?:有)?(?:拿到?过?|领过?|给过?|得到过?|享受过?)?(?:医疗)?救助|(?<!倾斜)救助(?:没有|没)(?:拿|给|领|得)?")
+
+
+def _aid(ext: Extracted, groups: dict, t: str) -> None:
+    """医疗救助 and 倾斜救助 already received this year ("救助给了四千", "没有救助": none), the last of
+    each said, and the year's earlier self-pay said beside this one's ("之前还住过一次，自付了5万")."""
     for kind in ("aid", "tilt_aid", "earlier_self_pay"):
         if groups[kind]:
             value = _quantize(groups[kind][-1][0])
             if 0 <= value <= LIMIT:
                 setattr(ext, kind, value)
+    if ext.aid is None and _NO_AID_RE.search(t):
+        ext.aid = Decimal(0)
 
 
 def _unnamed(groups: dict) -> Decimal | None:

@@ -462,3 +462,15 @@ def test_what_insurance_never_covers_is_taken_out_of_the_self_pay(text, self_pay
     several self-pays, it comes off (unless said to be besides it)."""
     ext = extract(text)
     assert (ext.self_pay, ext.out_of_policy) == (self_pay, outside)
+
+
+@pytest.mark.parametrize("text,aid", [
+    ("没有救助，自付了5千", Decimal(0)), ("救助没给", Decimal(0)), ("没拿到倾斜救助", None),
+    ("能救助多少", None), ("没有倾斜救助，救助给了3千", Decimal("3000")),
+])
+def test_no_aid_received_is_none_received(text, aid):
+    assert extract(text).aid == aid
+
+
+def test_the_earlier_bills_said_as_the_times_before():
+    assert extract("前面两次一共自付了1万2").earlier_self_pay == Decimal("12000")
