@@ -42,6 +42,10 @@ _REFERRED_NO_RE = re.compile(r"没转诊|没有转诊|未转诊|没办转诊|没
 _REFERRED_YES_RE = re.compile(r"转诊|备案|转院|转上去|转过去|开了证明")
 _SPECIAL_RE = re.compile(r"特殊疾病|(?<![慢门])特病|(?<!门诊)特殊病")  # 慢特病/门诊特殊病 are care types, not 黔江's 特殊疾病
 _AGE_RE = re.compile(r"([0-9]{1,3}|[一二两三四五六七八九十百]{1,4})(?:周岁|岁)")
+# an age said without 岁 after the person ("老人75了", "我妈今年80"): the age, never an amount
+_AGE_SAID_RE = re.compile(r"(?:老人家?|老太太|老爷子|我妈|我爸|我娘|我爹|母亲|父亲|奶奶|爷爷|姥姥|姥爷|外婆|外公|婆婆|公公|"
+                          r"患者|病人|本人)(?:今年|已经|都)?\s*([0-9]{2,3}|[二三四五六七八九]十[一二三四五六七八九]?)"
+                          r"(?:了|多了)?(?=$|[\s,.;!?，。；！？])")
 _FAMILY_RE = re.compile(r"(?:家里|家中|全家|一家|家庭|家)(?:有|共|一共|总共)?([0-9]{1,2}|[一二两三四五六七八九十]{1,3})(?:口人|口|个人)"
                         r"|([0-9]{1,2}|[一二两三四五六七八九十]{1,3})口人")
 _TIER_RE = re.compile(r"(?:第)?([12一二])档")
@@ -180,6 +184,12 @@ _OUT_OF_POLICY_RE = re.compile(r"自费药|自费的药|自费项目|自费部�
 _BESIDES_RE = re.compile(r"另外|另还|此外|额外|再加|还有")
 
 
+def _without_age(t: str) -> str:
+    """The text with an age said without 岁 ("老人75了") blanked out, each place kept: not an amount."""
+    m = _AGE_SAID_RE.search(t)
+    return t if m is None else t[:m.start(1)] + "某" * (m.end(1) - m.start(1)) + t[m.end(1):]
+
+
 def _classify_amounts(t: str) -> dict[str, list[tuple[Decimal, object]]]:
     out: dict[str, list] = {"self_pay": [], "spent": [], "total": [], "income": [], "reimbursed": [], "aid": [],
                             "tilt_aid": [], "earlier_self_pay": [], "out_of_policy": [], "other": []}
@@ -280,6 +290,19 @@ def _care_when(clauses: list[str]) -> tuple | None:
     return None
 
 
+_IN_TOWN_RE = re.compile(r"市里|县里")
+
+
+def _in_another_town(clause: str) -> bool:
+    """"重庆市里" / "成都市里": 市里 after a province or a place outside the regions is that place's
+    city, not the patient's own (南宁市里 is)."""
+    for m in _IN_TOWN_RE.finditer(clause):
+        named = find_places(clause[max(0, m.start() - 4):m.start()])
+        if any(p.outside or p.level == "province" for p in named):
+            return True
+    return False
+
+
 def _facts(t: str, ext: Extracted, places: list[PlaceMatch], clauses: list[str]) -> None:
     f = ext.facts
     # statements only: "要不要转诊？" or "什么是特殊疾病" state nothing
@@ -289,8 +312,9 @@ def _facts(t: str, ext: Extracted, places: list[PlaceMatch], clauses: list[str])
     for rx, value in ((_WHERE_OUT_RE, "out_of_province"), (_WHERE_IN_RE, "in_province"),
                       (_WHERE_LOCAL_RE, "local")):
         if any(_said_there(rx, c) and (short or _CARE_PLACE_RE.search(c) or
-                                       (len(c) <= 10 and not _LIVING_RE.search(c))) for c in stated):
-            f["where"] = value
+                                       (len(c) <= 10 and not _LIVING_RE.search(c)))
+               and not (value == "local" and _in_another_town(c)) for c in stated):
+            f["where"] = value  # "在重庆市里大医院": 市里 is 重庆's, the place named decides (bot.flow)
             break
     if "where" not in f and ext.place is not None and not ext.place.outside and ext.region:
         # "在西安住院": an outside place in the same clause as the care
@@ -318,7 +342,7 @@ def _facts(t: str, ext: Extracted, places: list[PlaceMatch], clauses: list[str])
         lv = parse_hospital_level(masked)
         if lv is not None:
             f["hospital_level"] = lv
-    m = _AGE_RE.search(t)
+    m = _AGE_RE.search(t) or _AGE_SAID_RE.search(t)
     if m:
         a = cn_int(m.group(1))
         if a is not None and 0 <= a <= 120:
@@ -404,7 +428,7 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     clauses = _clauses(t)
     _facts(t, ext, places, clauses)
     ext.care_when = _care_when(clauses)
-    groups = _classify_amounts(t)
+    groups = _classify_amounts(_without_age(t))
     _bill_amounts(t, ext, groups)
     _income(t, ext, groups)
     _aid(ext, groups, t)

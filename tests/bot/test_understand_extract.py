@@ -474,3 +474,26 @@ def test_no_aid_received_is_none_received(text, aid):
 
 def test_the_earlier_bills_said_as_the_times_before():
     assert extract("前面两次一共自付了1万2").earlier_self_pay == Decimal("12000")
+
+
+@pytest.mark.parametrize("text,self_pay,age", [
+    ("南宁低保边缘 住院自付3万 老人75了", Decimal("30000"), 75),
+    ("住院自付3万 我妈今年80", Decimal("30000"), 80),
+    ("住院自付3万，老人七十五了", Decimal("30000"), 75),
+    ("老人自付3000", Decimal("3000"), None),
+    ("我爸 住院自付20000", Decimal("20000"), None),
+])
+def test_an_age_said_without_sui_is_the_age_not_an_amount(text, self_pay, age):
+    """"老人75了" beside the self-pay made it "several amounts" and the self-pay was lost."""
+    ext = extract(text)
+    assert (ext.self_pay, ext.facts.get("age")) == (self_pay, age)
+
+
+@pytest.mark.parametrize("text,where", [
+    ("黔江 低保 在重庆市里大医院住院 自付5万", None),  # 重庆's 市里: not 黔江区内 (asked)
+    ("拉萨低保 在成都市里住院 自付5万", "out_of_province"),
+    ("南宁低保 在南宁市里住院 自付5万", "local"),
+    ("南宁低保 在市里住院 自付5万", "local"),
+])
+def test_in_town_is_the_town_named_before_it(text, where):
+    assert extract(text).facts.get("where") == where
