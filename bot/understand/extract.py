@@ -62,6 +62,8 @@ _WHEN_RE = re.compile(r"(?:(今年|去年|前年|上一年|上年)|((?:19|20)[0-
                       r"|(?<![0-9])([0-9]{2})年(?=" + _MONTH + r"月))?(?:的)?(?:" + _MONTH + r"月份?)?")
 _WHEN_WRITTEN_RE = re.compile(r"(?<![0-9.])((?:19|20)[0-9]{2})[./-](1[0-2]|0?[1-9])(?![0-9]|元|块|万|千|w|k)")
 _WHEN_YEARS = {"今年": 0, "去年": 1, "上一年": 1, "上年": 1, "前年": 2}
+# "去年底" / "25年底" / "今年年末": that year's December
+_YEAR_END_RE = re.compile(r"(今年|去年|前年|上一年|上年|(?<![0-9])(?:19|20)?[0-9]{2}年)年?(?:底|末)")
 # a month said by how long ago it was: the month is 0 or less, months back from this one (bot.flow)
 _WHEN_MONTHS_BACK = {"这个月": 0, "本月": 0, "这月": 0, "上个月": -1, "上月": -1, "上上个月": -2}
 _MONTHS_BACK_RE = re.compile("|".join(sorted(_WHEN_MONTHS_BACK, key=len, reverse=True)))
@@ -275,6 +277,7 @@ def _care_when(clauses: list[str]) -> tuple | None:
     for clause in clauses:
         if not _WHEN_CARE_RE.search(clause) or _WHEN_NOT_RE.search(clause):
             continue
+        clause = _YEAR_END_RE.sub(r"\g<1>12月", clause)
         written = _WHEN_WRITTEN_RE.search(clause)
         if written:
             return 0, int(written.group(2)), int(written.group(1))

@@ -393,6 +393,9 @@ def test_self_pay_taken_back_or_several(text, self_pay, error):
     ("家里去年收入3万，今年住院", (0, None, None)), ("我去年评上的低保，今年住院", (0, None, None)),
     ("去年还住过一次", None), ("住了3个月院", None), ("在县医院住了半个月", None),
     ("我妈1950年出生的，3月份住院", (0, 3, None)),  # a birth year is not the care's
+    # the year's end is its December
+    ("去年底住的院", (1, 12, None)), ("25年底住院", (0, 12, 25)), ("今年年底住院", (0, 12, None)),
+    ("2025年末做的手术", (0, 12, 2025)),
 ])
 def test_when_the_care_was(text, when):
     assert extract(text).care_when == when
