@@ -381,6 +381,9 @@ def _self_pay_from_bill(state: State, q: str, ext, cfg: FlowConfig) -> Outcome |
     return None
 
 
+_PER_TIME_RE = re.compile(r"每次|每回|每一次|每个月|每月|一个月")
+
+
 def _self_pay_notes(ext, value: Decimal) -> list[str]:
     """Say back how the self-pay was read: computed from the bill, or the figure used for "两万多";
     and, when it was called 自费 (often also what insurance never covers), that only the part within
@@ -388,6 +391,8 @@ def _self_pay_notes(ext, value: Decimal) -> list[str]:
     result = ext.self_pay_result
     out_of_policy = [_hint("out_of_policy_taken", outside=yuan(ext.out_of_policy), amount=yuan(value))] \
         if ext.out_of_policy else [_hint("out_of_policy", amount=yuan(value))] if "自费" in (ext.text or "") else []
+    if _PER_TIME_RE.search(ext.text or ""):  # "每次自付300": one session of many
+        out_of_policy.append(_hint("per_time", amount=yuan(value)))
     if ext.total_cost is not None and ext.reimbursed is not None:
         return [_hint("bill_left", bill=yuan(ext.total_cost), paid=yuan(ext.reimbursed), left=yuan(value),
                       approx=result is not None and result.approx)] + out_of_policy
