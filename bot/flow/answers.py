@@ -376,7 +376,7 @@ def _merge_care_date(state: State, ext, answered: str | None, cfg: FlowConfig, n
     else:
         state.slots["care_date"] = said
     if _care_day(state, cfg).year != year_before:  # the earlier bills asked of were another year's
-        for key in ("year_to_date", "ytd_partial"):
+        for key in ("year_to_date", "ytd_partial", "ytd_aid_unknown"):
             state.slots.pop(key, None)
         state.confirmed = [key for key in state.confirmed if key != "year_to_date"]
     if current is not None and notes is not None:  # a first date is said back with the rest (_noted)

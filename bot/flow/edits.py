@@ -122,6 +122,7 @@ def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         if snap:
             state.history.append(snap)
         state.slots.pop("year_to_date", None)
+        state.slots.pop("ytd_aid_unknown", None)
         state.confirmed = [c for c in state.confirmed if c != "year_to_date"]
         state.done = False
         return [_ask("year_to_date", state, cfg)]

@@ -518,12 +518,14 @@ def _commit_identities(state: State, codes: list[str]) -> None:
 
 def _skip_inline(state: State, q: str, cfg: FlowConfig) -> tuple[bool, str | None, list[str]]:
     if q in ("year_to_date",) + YTD_STEPS:
+        if "ytd_partial" in state.slots and "aid" not in state.slots["ytd_partial"]:
+            state.slots["ytd_aid_unknown"] = True  # there were earlier bills, their aid is not known
         partial = state.slots.pop("ytd_partial", {})
         state.slots["year_to_date"] = {"self_pay": "0", "aid": "0", "tilt_aid": "0", **partial}
         if "year_to_date" not in state.skipped:
             state.skipped.append("year_to_date")
         state.pending = None
-        return True, None, [_hint("no_ytd")]
+        return True, None, [_hint("no_ytd_aid" if partial.get("self_pay") else "no_ytd")]
     if q == "care_side":  # the day not known: the side that pays less, said so
         side, hint = unknown_side(state, cfg)
         day = day_words(date.fromisoformat(state.slots["care_change"]))

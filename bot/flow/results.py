@@ -29,8 +29,11 @@ def _skipped_note(state: State, est) -> str:
     parts = []
     if labels:
         parts.append(_hint("skipped_summary", labels="、".join(labels)))
-    if "year_to_date" in state.skipped:
-        parts.append(_hint("no_ytd_before"))
+    if "year_to_date" in state.skipped:  # the earlier self-pay may have been said, the aid not
+        said = (state.slots.get("year_to_date") or {}).get("self_pay", "0") not in ("0", "0.00")
+        parts.append(_hint("no_ytd_aid_before" if said else "no_ytd_before"))
+    if state.slots.get("ytd_aid_unknown") and any(part.cap is not None for part in est.parts):
+        parts.append(_hint("ytd_aid_unknown"))  # counted as none: the year's limit may be partly used
     return "".join(parts)
 
 

@@ -243,6 +243,7 @@ def close_ytd(state: State) -> None:
     """The earlier bills all answered: what was not said is none."""
     state.slots["year_to_date"] = {"self_pay": "0", "aid": "0", "tilt_aid": "0", **state.slots.pop("ytd_partial", {})}
     state.slots.pop("ytd_bill", None)
+    state.slots.pop("ytd_aid_unknown", None)
     state.confirmed.append("year_to_date")
 
 
