@@ -289,10 +289,28 @@ def care_span(state: State, cfg: FlowConfig) -> tuple[date, date]:
     if state.slots.get("care_span"):
         first, last = (date.fromisoformat(day) for day in state.slots["care_span"])
     else:
-        year, month = _care_date_parts(state.slots["care_date"])
-        first = date(year, month or 1, 1)
-        last = date(year, month, calendar.monthrange(year, month)[1]) if month else date(year, 12, 31)
+        first, last = _said_span(state.slots["care_date"])
     return first, max(first, min(last, _today(cfg)))
+
+
+def _said_span(said: str) -> tuple[date, date]:
+    """The first and last day of the care_date slot "2025-12" / "2025"."""
+    year, month = _care_date_parts(said)
+    if month is None:
+        return date(year, 1, 1), date(year, 12, 31)
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _side_words(state: State) -> str:
+    """"（3月1日或以后）": the side of a rule change the care was said to be on (care_span)."""
+    if not state.slots.get("care_span") or not state.slots.get("care_date"):
+        return ""
+    whole = _said_span(state.slots["care_date"])
+    first, last = (date.fromisoformat(day) for day in state.slots["care_span"])
+    after = last + timedelta(days=1)
+    words = ([f"{first.month}月{first.day}日或以后"] if first > whole[0] else []) + \
+        ([f"{after.month}月{after.day}日以前"] if last < whole[1] else [])
+    return f"（{'、'.join(words)}）" if words else ""
 
 
 def narrow_span(state: State, cfg: FlowConfig, side: str) -> None:
@@ -408,7 +426,7 @@ def _show(key: str, value: Any, state: State, cfg: FlowConfig) -> str:
         return yuan(Decimal(str(value)))
     if key == "care_date":
         year, month = _care_date_parts(str(value))
-        return f"{year}年{month}月" if month else f"{year}年"
+        return (f"{year}年{month}月" if month else f"{year}年") + _side_words(state)
     if key == "where" and state.slots.get("region"):
         return getattr(_policies(cfg).regions[state.slots["region"]].where_labels, value)
     if isinstance(value, bool):
