@@ -3,6 +3,8 @@ days as people say them."""
 
 from __future__ import annotations
 
+import re
+
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -156,12 +158,27 @@ _STEPS = {"num": _Numeral.number, "range": _Numeral.number, "about": _Numeral.ab
           "unit": _Numeral.unit, "big": _Numeral.big}
 
 
+# "一万五六" / "两万三四" / "三千五六": two digits in a row after 万/千 are a range of the next unit
+# down (一万五六千, 三千五六百), as 三万五 is 三万五千
+_DIGITS = "一二三四五六七八九"
+_NEXT_UNIT = {"万": "千", "千": "百", "萬": "千", "仟": "百"}
+_NEXT_UNIT_RANGE_RE = re.compile(r"([万千萬仟])([一二三四五六七八])([二三四五六七八九])$")
+
+
+def _with_next_unit(m: re.Match) -> str:
+    unit, low, high = m.groups()
+    if _DIGITS.index(high) != _DIGITS.index(low) + 1:
+        return m.group(0)
+    return f"{unit}{low}{high}{_NEXT_UNIT[unit]}"
+
+
 def parse_numeral(s: str) -> tuple[Decimal, bool] | None:
     """Parse one numeral string. Returns (value, approximate) or None when it is not a number;
     approximate for ranges (两三万 -> 25000) and 十多万/十来万.
 
     Colloquial shortening: 三万五 = 35000, 八百五 = 850, 一千二 = 1200, 1万2 = 12000;
     但 一千零五 = 1005."""
+    s = _NEXT_UNIT_RANGE_RE.sub(_with_next_unit, s)
     toks = _tokens(s)
     if not toks:
         return None

@@ -128,3 +128,13 @@ def test_percent_is_not_money():
 def test_whether_a_unit_was_said(text, money):
     """AmountResult.money: a unit or money word was said (the flow asks 2元 or 2万 of a bare "2")."""
     assert parse_amount(text).money is money
+
+
+@pytest.mark.parametrize("text,value", [
+    ("一万五六", Decimal("15500")), ("两万三四", Decimal("23500")), ("三千五六", Decimal("3550")),
+    ("一万七八千", Decimal("17500")), ("三万五", Decimal("35000")), ("一万七", Decimal("17000")),
+])
+def test_two_digits_after_wan_are_a_range_of_the_next_unit(text, value):
+    """"一万五六" is 1.5–1.6万: the middle, as an approximate figure (it was unreadable)."""
+    result = parse_amount(text)
+    assert result.value == value and result.approx == (text not in ("三万五", "一万七"))
