@@ -4,6 +4,7 @@ and 跳过 (skip: a non-essential question is answered as unknown)."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -367,7 +368,7 @@ def _merge_care_date(state: State, ext, answered: str | None, cfg: FlowConfig, n
         return False
     said, current = care_date_of(ext.care_when, _today(cfg)), state.slots.get("care_date")
     if said == current:
-        return False
+        return _merge_care_day(state, ext, cfg)
     year_before = _care_day(state, cfg).year
     for key in ("care_span", "care_change"):  # the days asked about were of the date said before
         state.slots.pop(key, None)
@@ -375,12 +376,31 @@ def _merge_care_date(state: State, ext, answered: str | None, cfg: FlowConfig, n
         state.slots.pop("care_date")
     else:
         state.slots["care_date"] = said
+        _merge_care_day(state, ext, cfg)
     if _care_day(state, cfg).year != year_before:  # the earlier bills asked of were another year's
         for key in ("year_to_date", "ytd_partial", "ytd_aid_unknown"):
             state.slots.pop(key, None)
         state.confirmed = [key for key in state.confirmed if key != "year_to_date"]
     if current is not None and notes is not None:  # a first date is said back with the rest (_noted)
         notes.append(_hint("care_date_changed", when=_show("care_date", said or str(_today(cfg).year), state, cfg)))
+    return True
+
+
+def _merge_care_day(state: State, ext, cfg: FlowConfig) -> bool:
+    """"2023年10月5号住的院": the day itself, kept as a span of one day (care_span) so no side of a
+    rule change inside the month is asked; a day that does not exist or is to come is left out."""
+    said = state.slots.get("care_date")
+    if ext.care_day is None or not said or "-" not in said:
+        return False
+    year, month = (int(part) for part in said.split("-"))
+    try:
+        day = date(year, month, ext.care_day)
+    except ValueError:
+        return False
+    if day > _today(cfg) or state.slots.get("care_span") == [day.isoformat()] * 2:
+        return False
+    state.slots["care_span"] = [day.isoformat()] * 2
+    state.slots.pop("care_change", None)
     return True
 
 

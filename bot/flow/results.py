@@ -8,7 +8,7 @@ from .. import render
 from ..messages import DATE_SAID, Button, Message
 from .state import (
     B_BENEFITS, B_DETAIL, B_DOCS, B_EDIT, B_FILL, B_NEXT, B_PRINT, B_RESTART, FlowConfig, State,
-    _buttons, _care_day, _case, _hint, _show, _today,
+    _buttons, _care_day, _case, _hint, _show, _today, one_day,
 )
 
 
@@ -63,7 +63,7 @@ def _shared_case(state: State, cfg: FlowConfig) -> dict:
     when only a month or a year was, so the sheet does not print the stand-in day as the date."""
     case = _case(state, cfg)
     said = state.slots.get("care_date")
-    return {**case, DATE_SAID: said} if said else case
+    return {**case, DATE_SAID: said} if said and one_day(state) is None else case
 
 
 def _result_part(state: State, text: str, cfg: FlowConfig) -> list[Message]:

@@ -301,6 +301,12 @@ def _said_span(said: str) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
+def one_day(state: State) -> date | None:
+    """The day of the care when it was said itself ("10月5号住的院": a span of one day)."""
+    span = state.slots.get("care_span")
+    return date.fromisoformat(span[0]) if span and span[0] == span[1] else None
+
+
 def _side_words(state: State) -> str:
     """"（3月1日或以后）": the side of a rule change the care was said to be on (care_span)."""
     if not state.slots.get("care_span") or not state.slots.get("care_date"):
@@ -426,6 +432,9 @@ def _show(key: str, value: Any, state: State, cfg: FlowConfig) -> str:
         return yuan(Decimal(str(value)))
     if key == "care_date":
         year, month = _care_date_parts(str(value))
+        day = one_day(state)
+        if day is not None and (day.year, day.month) == (year, month):
+            return f"{year}年{month}月{day.day}日"
         return (f"{year}年{month}月" if month else f"{year}年") + _side_words(state)
     if key == "where" and state.slots.get("region"):
         return getattr(_policies(cfg).regions[state.slots["region"]].where_labels, value)

@@ -92,6 +92,7 @@ class Extracted:
     total_cost: Decimal | None = None                # 总费用 before reimbursement, when stated
     reimbursed: Decimal | None = None                # what 医保/大病保险 paid, when stated
     care_when: tuple | None = None                   # (years back, month, year): "去年12月住的院" → (1, 12, None)
+    care_day: int | None = None                      # the day of that month, when said ("10月5号住的院")
     aid: Decimal | None = None                       # 医疗救助 already received, when stated (救助了4千)
     tilt_aid: Decimal | None = None                  # 倾斜救助 already received, when stated
     earlier_self_pay: Decimal | None = None          # the year's earlier bills' self-pay, said of them
@@ -270,27 +271,41 @@ def _clauses(t: str) -> list[str]:
     return [c for c in CLAUSE_RE.split(t) if c]
 
 
-def _care_when(clauses: list[str]) -> tuple | None:
+def _care_when(clauses: list[str]) -> tuple[tuple | None, int | None]:
     """(years back, month or None, the year itself or None) of the care, from the first clause about
     the care that says when: "去年12月" (1, 12, None), "2025年12月" (0, 12, 2025), "25年12月" (0, 12, 25:
-    two digits, numerals.full_year), "上个月" (0, -1, None: months back, as 0 or less)."""
+    two digits, numerals.full_year), "上个月" (0, -1, None: months back, as 0 or less); and the day
+    of that month when said ("10月5号": 5)."""
     for clause in clauses:
         if not _WHEN_CARE_RE.search(clause) or _WHEN_NOT_RE.search(clause):
             continue
         clause = _YEAR_END_RE.sub(r"\g<1>12月", clause)
         written = _WHEN_WRITTEN_RE.search(clause)
         if written:
-            return 0, int(written.group(2)), int(written.group(1))
+            return (0, int(written.group(2)), int(written.group(1))), _day_after(clause, written.end())
         ago = _MONTHS_BACK_RE.search(clause)
         if ago:  # "上个月住的院"
-            return 0, _WHEN_MONTHS_BACK[ago.group(0)], None
+            return (0, _WHEN_MONTHS_BACK[ago.group(0)], None), None
         for m in _WHEN_RE.finditer(clause):
             word, year, with_month, _, said_month = m.groups()
             year = year or with_month
             if word or year or said_month:
                 month = (int(said_month) if said_month.isdigit() else cn_int(said_month)) if said_month else None
-                return _WHEN_YEARS.get(word or "今年", 0), month, int(year) if year else None
-    return None
+                when = _WHEN_YEARS.get(word or "今年", 0), month, int(year) if year else None
+                return when, _day_after(clause, m.end()) if month else None
+    return None, None
+
+
+# the day after a month said: "10月5号", "10月5日", "2023-10-05", "2023.10.5"
+_DAY_AFTER_RE = re.compile(r"\s*(?:[-./]\s*([0-9]{1,2})(?![0-9])|([0-9]{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])\s*[号日])")
+
+
+def _day_after(clause: str, end: int) -> int | None:
+    m = _DAY_AFTER_RE.match(clause, end)
+    if m is None:
+        return None
+    day = cn_int(m.group(1) or m.group(2))
+    return day if day is not None and 1 <= day <= 31 else None
 
 
 _IN_TOWN_RE = re.compile(r"市里|县里")
@@ -430,7 +445,7 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     ext.question = looks_like_question(t)
     clauses = _clauses(t)
     _facts(t, ext, places, clauses)
-    ext.care_when = _care_when(clauses)
+    ext.care_when, ext.care_day = _care_when(clauses)
     groups = _classify_amounts(_without_age(t))
     _bill_amounts(t, ext, groups)
     _income(t, ext, groups)

@@ -500,3 +500,11 @@ def test_an_age_said_without_sui_is_the_age_not_an_amount(text, self_pay, age):
 ])
 def test_in_town_is_the_town_named_before_it(text, where):
     assert extract(text).facts.get("where") == where
+
+
+@pytest.mark.parametrize("text,day", [
+    ("黔江低保，2023年10月5号住的院，自付2万", 5), ("2023-10-05住院", 5), ("2023年10月5日出院", 5),
+    ("2023.10.5住院", 5), ("10月二十号住院", 20), ("去年12月住的院", None), ("2025年12月住院，自付2万", None),
+])
+def test_the_day_of_the_care_said_with_its_month(text, day):
+    assert extract(text).care_day == day

@@ -87,3 +87,13 @@ def test_a_month_said_is_printed_as_said_on_the_sheet(client, tmp_path, missing)
     year = dt.date.today().year - 1
     flat = re.sub(r"\s+", "", text)
     assert f"就医时间{year}年12月" in flat and f"{year}-12-15" not in flat
+
+
+def test_a_day_said_with_its_month_is_the_date_of_the_reopened_estimate(client):
+    """"去年12月3号住的院": the day itself is the estimate's date, never "没说哪一天"."""
+    conversation = LAST_DECEMBER[:3] + ("去年12月3号住的院，自付2万",) + LAST_DECEMBER[4:]
+    links = _links(_to_result(client, conversation).text)
+    shared = client.get(links["结果链接和二维码"])
+    year = dt.date.today().year - 1
+    page = html.unescape(re.sub(r"<[^>]+>", "", shared.text))
+    assert shared.status_code == 200 and "没说哪一天" not in page and f"{year}-12-03" in page
