@@ -25,7 +25,9 @@ _SPENT_RE = re.compile(r"(交了|付了|欠了|欠下)")
 _TOTAL_RE = re.compile(r"(总共|一共|总费用|总花费|合计|总计|总额|共花|全部费用|总的费用|住院费用共|住院总费用|总医药费|"
                        r"花了|花费|用了|花掉|花去|医药费|看病花|治病花|医疗费|住院费|费用|花)")
 _INCOME_RE = re.compile(r"(年收入|家庭收入|家里收入|全家收入|收入|一年挣|一年赚|挣了|赚了|工资|月入|挣|赚)")
-_REIMB_RE = re.compile(r"(报销了|报了|医保报|医保给报|医保付|统筹付|大病保险报|报销|补了)")
+# the settlement sheet's words too (统筹支付 / 基金支付 / 大病保险支付): what the insurances paid
+_REIMB_RE = re.compile(r"(报销了|报了|医保报|医保给报|医保付|统筹付|大病保险报|报销|补了|统筹基金支付|统筹支付|基金支付|"
+                       r"医保基金支付|医保支付|大病保险支付|大病支付|大病报|大病保险赔|大病赔)")
 # 医疗救助 already received (the year's earlier aid), and 倾斜救助 apart: never a self-pay or a reimbursement
 _AID_RE = re.compile(r"((?<!倾斜)救助了|(?<!倾斜)救助给了|(?<!倾斜)救助给|给了救助|拿了救助|拿到救助|领了救助|"
                      r"(?<!倾斜)救助金|(?<!倾斜)救助款|(?<!倾斜)救助的钱|民政给了|(?<!倾斜)救助)")

@@ -508,3 +508,14 @@ def test_in_town_is_the_town_named_before_it(text, where):
 ])
 def test_the_day_of_the_care_said_with_its_month(text, day):
     assert extract(text).care_day == day
+
+
+@pytest.mark.parametrize("text,self_pay,paid", [
+    ("总费用12万 统筹支付7万 大病保险支付2万", Decimal("30000"), Decimal("90000")),
+    ("医疗总费用5万，基金支付3万2，个人支付1万8", Decimal("18000"), Decimal("32000")),
+    ("住院费8万，医保支付5万", Decimal("30000"), Decimal("50000")),
+])
+def test_the_settlement_sheets_words_for_what_insurance_paid(text, self_pay, paid):
+    """A cadre types the sheet's lines: 统筹支付 / 基金支付 / 大病保险支付 are what the insurances paid."""
+    ext = extract(text)
+    assert (ext.self_pay, ext.reimbursed) == (self_pay, paid)
