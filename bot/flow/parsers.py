@@ -389,8 +389,11 @@ def _self_pay_notes(ext, value: Decimal) -> list[str]:
     and, when it was called 自费 (often also what insurance never covers), that only the part within
     the policy counts: the estimate may be less, never more."""
     result = ext.self_pay_result
-    out_of_policy = [_hint("out_of_policy_taken", outside=yuan(ext.out_of_policy), amount=yuan(value))] \
-        if ext.out_of_policy else [_hint("out_of_policy", amount=yuan(value))] if "自费" in (ext.text or "") else []
+    if ext.out_of_policy or ext.out_of_policy_left:  # "其中自费药3000" taken out / "个人自费2000" left out
+        out_of_policy = [_hint("out_of_policy_taken" if ext.out_of_policy else "out_of_policy_left",
+                               outside=yuan(ext.out_of_policy or ext.out_of_policy_left), amount=yuan(value))]
+    else:
+        out_of_policy = [_hint("out_of_policy", amount=yuan(value))] if "自费" in (ext.text or "") else []
     if _PER_TIME_RE.search(ext.text or ""):  # "每次自付300": one session of many
         out_of_policy.append(_hint("per_time", amount=yuan(value)))
     if ext.total_cost is not None and ext.reimbursed is not None:

@@ -101,6 +101,7 @@ class Extracted:
     earlier_bills: bool = False                      # this year's earlier bills said to exist ("之前还住过一次")
     unnamed: Decimal | None = None                   # the one amount said without saying what it is ("住院 2万")
     out_of_policy: Decimal | None = None             # 自费 taken out of the self-pay said ("其中自费药3000")
+    out_of_policy_left: Decimal | None = None        # 自费 said besides the self-pay ("个人自费2000"), left out
     facts: dict = field(default_factory=dict)        # contract facts found in the text
     born: int | None = None                          # a birth year said (1950), or its last two digits (50)
     intent: str | None = None                        # classify() of the message
@@ -184,9 +185,13 @@ def _earlier_bill_at(t: str, start: int) -> bool:
 
 # what insurance never covers, said beside the self-pay ("个人负担15000，其中自费药3000"): not the
 # policy-range self-pay the rules price; taken out of it unless said to be besides it (另外)
-_OUT_OF_POLICY_RE = re.compile(r"自费药|自费的药|自费项目|自费部分|自费检查|目录外|医保不报的|不能报的|不给报的"
+_OUT_OF_POLICY_RE = re.compile(r"自费药|自费的药|自费项目|自费部分|自费检查|个人自费|自费金额|自费费用|全自费|目录外|"
+                               r"医保不报的|不能报的|不给报的"
                                r"|(?:其中|含|包括|包含|里面有|里头有)[^,.;，。；]{0,3}自费")
 _BESIDES_RE = re.compile(r"另外|另还|此外|额外|再加|还有")
+_INCLUDED_RE = re.compile(r"其中|含|包括|包含|里面有|里头有")
+# "政策范围内自付8000" / "政策内自付": the very figure the rules price, whatever else is said
+_POLICY_RANGE_RE = re.compile(r"政策范围内|政策内|范围内")
 
 
 def _without_age(t: str) -> str:
@@ -496,11 +501,17 @@ def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:
     """The self-pay, the whole bill and what insurance paid, as the message's words tell them
     apart (自付 / 花了 / 一共 / 报销了)."""
     strong, spent, total, reimbursed = groups["self_pay"], groups["spent"], groups["total"], groups["reimbursed"]
+    within = [(v, f) for v, f in strong if _POLICY_RANGE_RE.search(_clause_before(t, f.start))]
+    if within:  # "个人自付10000，其中政策范围内自付8000": that one
+        strong = within
     if len({_quantize(v) for v, _ in strong}) > 1:  # "一个自付2万一个自付1万": which one is not said
         ext.self_pay_result = _err("ambiguous", [_quantize(v) for v, _ in strong])
     elif strong:
         value, f = strong[-1]
-        ext.self_pay_result, ext.out_of_policy = _within_policy(_amount_result(value, f, t), groups["out_of_policy"], t)
+        ext.self_pay_result, ext.out_of_policy = _within_policy(_amount_result(value, f, t), f,
+                                                                groups["out_of_policy"], t)
+        left = sum((_quantize(v) for v, _ in groups["out_of_policy"]), Decimal(0)) - (ext.out_of_policy or 0)
+        ext.out_of_policy_left = left if left > 0 else None
     elif (spent or total) and reimbursed:
         # 花了1万，报销了5千 -> 自付 5千
         gross = _quantize((total or spent)[0][0])
@@ -533,14 +544,20 @@ def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:
         ext.reimbursed = paid if 0 <= paid <= LIMIT else None
 
 
-def _within_policy(result: AmountResult | None, out_of_policy: list, t: str) -> tuple[AmountResult | None,
-                                                                                     Decimal | None]:
-    """The self-pay less what insurance never covers when that was said to be part of it ("其中自费药
-    3000"; not when said to be besides it: "另外自费药3000"), and what was taken out."""
+def _within_policy(result: AmountResult | None, said, out_of_policy: list, t: str) -> tuple[AmountResult | None,
+                                                                                           Decimal | None]:
+    """The self-pay less what insurance never covers when that is part of it, and what was taken
+    out: said so ("其中自费药3000"), or beside a self-pay not named 自付 ("个人负担15000，自费药3000");
+    not beside a 自付 (a settlement sheet's 个人自付 and 个人自费 are two lines) nor "另外自费药3000"."""
     if result is None or not out_of_policy:
         return result, None
-    outside = sum((_quantize(v) for v, f in out_of_policy if not _BESIDES_RE.search(_clause_before(t, f.start))),
-                  Decimal(0))
+    copay = "自付" in _clause_before(t, said.start)
+
+    def part_of_it(f) -> bool:
+        before = _clause_before(t, f.start)
+        return bool(_INCLUDED_RE.search(before)) or not (copay or _BESIDES_RE.search(before))
+
+    outside = sum((_quantize(v) for v, f in out_of_policy if part_of_it(f)), Decimal(0))
     if not outside or outside > result.value:
         return result, None
     return AmountResult(result.value - outside, None, None, result.approx, result.note), outside

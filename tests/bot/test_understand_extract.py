@@ -456,7 +456,11 @@ def test_a_percentage_is_not_an_amount():
 @pytest.mark.parametrize("text,self_pay,outside", [
     ("南宁 低保 住院 个人负担15000元 其中自费药3000", Decimal("12000"), Decimal("3000")),
     ("住院自付2万 含自费5千", Decimal("15000"), Decimal("5000")),
-    ("住院自付1万，自费药3000", Decimal("7000"), Decimal("3000")),  # not said besides: the lower reading
+    ("自己出了1万，自费药3000", Decimal("7000"), Decimal("3000")),  # not said besides: the lower reading
+    ("住院自付1万，自费药3000", Decimal("10000"), None),  # 自付 and 自费: two lines of a settlement sheet
+    ("个人自付8000元 个人自费2000元", Decimal("8000"), None),
+    ("自付部分8000 自费部分2000", Decimal("8000"), None),
+    ("医疗总费用50000 个人自付10000 其中政策范围内自付8000", Decimal("8000"), None),  # the policy-range one
     ("住院自付1万，另外自费药3000", Decimal("10000"), None),
     ("住院自付1万", Decimal("10000"), None),
 ])
