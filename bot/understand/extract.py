@@ -316,6 +316,8 @@ def _day_after(clause: str, end: int) -> int | None:
 
 
 _IN_TOWN_RE = re.compile(r"市里|县里")
+# words that make an outpatient visit plainly 普通门诊 (a bare 门诊 / 拿药 may be 门诊慢特病)
+_PLAINLY_GENERAL_RE = re.compile(r"普通|感冒|发烧|咳嗽|拉肚子|小病|打针|输液|打点滴|挂号")
 
 
 def _in_another_town(clause: str) -> bool:
@@ -448,6 +450,8 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     # "1"–"4" name a care type only as the care question's answer (bot.flow's care parser): a bare
     # "2" at the amount question is no care type
     ext.care = None if strip_punct(t).isdigit() else find_care(t)
+    if ext.care == "outpatient_general" and not _PLAINLY_GENERAL_RE.search(t):
+        ext.care = None  # "门诊 自付500": 普通门诊 or 门诊慢特病? it decides whether anything is paid: asked
     ext.intent = classify(t)
     ext.question = looks_like_question(t)
     clauses = _clauses(t)

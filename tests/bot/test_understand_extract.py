@@ -523,3 +523,14 @@ def test_the_settlement_sheets_words_for_what_insurance_paid(text, self_pay, pai
     """A cadre types the sheet's lines: 统筹支付 / 基金支付 / 大病保险支付 are what the insurances paid."""
     ext = extract(text)
     assert (ext.self_pay, ext.reimbursed) == (self_pay, paid)
+
+
+@pytest.mark.parametrize("text,care", [
+    ("南宁 低保 门诊 自付500", None),  # 普通门诊 or 门诊慢特病: it decides whether anything is paid
+    ("在门诊开药，自付300", None),
+    ("感冒看门诊 自付200", "outpatient_general"), ("普通门诊自付100", "outpatient_general"),
+    ("门诊慢特病 自付3000", "outpatient_chronic"), ("门诊透析 自付2000", "outpatient_major"),
+])
+def test_a_bare_outpatient_visit_is_not_taken_as_general(text, care):
+    """"门诊" alone was 普通门诊, and the answer "不在救助范围内" for what may be a 慢特病 patient."""
+    assert extract(text).care == care
