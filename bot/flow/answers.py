@@ -76,7 +76,7 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         return _faq_detour(state, text, cfg, ext)
     if not q and state.slots.get("region") and ext.place is not None and _about_care_place(text):
         return _where_change(state, ext.place, cfg)  # "其实在柳州看的"
-    if not q and state.done and not ext.slots:
+    if not q and state.done and not ext.slots and ext.earlier_self_pay is None:
         changed = _bare_amount_change(state, text, cfg)  # a bare "改成3万" after the result
         if changed:
             return changed
@@ -488,8 +488,16 @@ def _merge_earlier_bills(state: State, ext, answered: str | None, skip_money: bo
     kept as those questions' answers, said back; the rest asked at year_to_date (see _next), whose
     yes/no is not asked again when they were said to exist ("之前还住过一次": ytd_partial empty)."""
     if not ext.earlier_bills or skip_money or answered in YEAR_QUESTIONS or state.pending in YEAR_QUESTIONS \
-            or "year_to_date" in state.slots or "ytd_partial" in state.slots:
+            or "ytd_partial" in state.slots:
         return False
+    if "year_to_date" in state.slots:
+        if not state.done or ext.earlier_self_pay is None:
+            return False
+        # after the result, "今年之前还住过一次，自付了5000": the earlier bills said again, asked anew
+        state.slots.pop("year_to_date")
+        state.slots.pop("ytd_aid_unknown", None)
+        state.confirmed = [key for key in state.confirmed if key != "year_to_date"]
+        state.skipped = [key for key in state.skipped if key != "year_to_date"]
     said = {"self_pay": ext.earlier_self_pay, "aid": ext.aid, "tilt_aid": ext.tilt_aid}
     state.slots["ytd_partial"] = {key: str(value) for key, value in said.items() if value is not None}
     return True
