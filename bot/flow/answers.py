@@ -186,7 +186,20 @@ def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, c
         key = ("thanks_done" if state.done and not state.pending else "thanks") if thanks else \
             "how_much" if asks and not state.done else "greeting_again"
         return [_reask(state, cfg, _hint(key))]
-    return [_reask(state, cfg, problem or _not_understood(q))]
+    same = _said_again(state, ext, cfg) if state.done and not problem else None
+    return [_reask(state, cfg, same or problem or _not_understood(q))]
+
+
+def _said_again(state: State, ext, cfg: FlowConfig) -> str | None:
+    """After the result, a message that says again only what was given ("花了5万，报了3万" when the
+    self-pay is 2万): said so, nothing changes (not "没太明白")."""
+    found = {key: str(value) if isinstance(value, Decimal) else value for key, value in ext.slots.items()
+             if key in ESSENTIALS}
+    given = _given(state)
+    if not found or any(given.get(key) != value for key, value in found.items()):
+        return None
+    labels = engine.FACT_LABELS
+    return _hint("said_again", pairs=[(labels.get(key, key), _show(key, value, state, cfg)) for key, value in found.items()])
 
 
 def _given(state: State) -> dict:
