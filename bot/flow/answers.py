@@ -119,6 +119,8 @@ def _bare_amount_change(state: State, text: str, cfg: FlowConfig) -> list[Messag
     current = state.slots.get("self_pay")
     if not (amount.ok and amount.value is not None and current is not None and Decimal(str(current)) != amount.value):
         return None
+    if amount.value == 0 and not any(ch.isdigit() or ch in "零〇" for ch in text):
+        return None  # "没有" after the result answers nothing asked: not "改成0元吗？"
     state.history.pop()
     new = str(amount.value)
     state.confirm = {"slot": "self_pay", "value": new,
