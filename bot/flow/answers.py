@@ -226,9 +226,14 @@ def _noted(state: State, before: dict, cfg: FlowConfig, said: list[str], least: 
 
 
 def _several_self_pays(state: State, ext, q: str | None) -> list[str]:
-    """"我爸我妈都住院了，一个自付2万一个自付1万": none is taken; said so, asked for one later."""
+    """"我爸我妈都住院了，一个自付2万一个自付1万": none is taken; said so, asked for one later. So is
+    "自付不到两万" (a bound: priced as that, it would over-promise)."""
     found = ext.self_pay_result
-    if q == "self_pay" or state.slots.get("self_pay") is not None or found is None or found.error != "ambiguous":
+    if q == "self_pay" or state.slots.get("self_pay") is not None or found is None:
+        return []
+    if found.error == "upper_bound":
+        return [found.message]
+    if found.error != "ambiguous":
         return []
     return [_hint("several_self_pays", amounts="、".join(yuan(v) for v in found.candidates))]
 

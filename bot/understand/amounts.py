@@ -173,6 +173,11 @@ def _quantize(v: Decimal) -> Decimal:
     return v.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def upper_bound_at(text: str, start: int, end: int) -> bool:
+    """The amount at start–end is said as a bound only ("不到两万", "两万以内")."""
+    return bool(_BELOW_BEFORE_RE.search(text[max(0, start - 4):start]) or _BELOW_AFTER_RE.match(text[end:]))
+
+
 def _finish(f: _Found, text: str, others: list[Decimal]) -> AmountResult:
     if f.negative:
         return _err("negative")
@@ -181,7 +186,7 @@ def _finish(f: _Found, text: str, others: list[Decimal]) -> AmountResult:
         return _err("negative")
     if v > LIMIT:
         return _err("too_large")
-    if _BELOW_BEFORE_RE.search(text[max(0, f.start - 4):f.start]) or _BELOW_AFTER_RE.match(text[f.end:]):
+    if upper_bound_at(text, f.start, f.end):
         return _err("upper_bound")
     approx = f.approx or bool(_APPROX_RE.search(text)) or text[f.end:f.end + 1] == "多"
     note = f"按约{v}元计算" if approx else None

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .amounts import LIMIT, AmountResult, _err, _quantize, find_amounts, parse_amount
+from .amounts import LIMIT, AmountResult, _err, _quantize, find_amounts, parse_amount, upper_bound_at
 from .care import find_care
 from .identities import IdentityMatch, _lex, find_identities
 from .intents import classify, looks_like_question, parse_hospital_level, parse_int, parse_yes_no
@@ -252,6 +252,8 @@ def _amount_result(value: Decimal, f, t: str) -> AmountResult | None:
     v = _quantize(value)
     if v < 0 or v > LIMIT:
         return None
+    if upper_bound_at(t, f.start, f.end):  # "自付不到两万": the bound would over-promise, so it is asked
+        return _err("upper_bound")
     approx = _approx(f, t)
     return AmountResult(v, None, None, approx, f"按约{v}元计算" if approx else None)
 

@@ -534,3 +534,10 @@ def test_the_settlement_sheets_words_for_what_insurance_paid(text, self_pay, pai
 def test_a_bare_outpatient_visit_is_not_taken_as_general(text, care):
     """"门诊" alone was 普通门诊, and the answer "不在救助范围内" for what may be a 慢特病 patient."""
     assert extract(text).care == care
+
+
+@pytest.mark.parametrize("text", ["住院自付不到两万", "住院自付两万以内", "自付不足5000元"])
+def test_a_self_pay_said_as_a_bound_in_a_sentence_is_not_taken(text):
+    """As at the self-pay question (amounts.upper_bound_at): 不到两万 priced as 2万 would over-promise."""
+    ext = extract(text)
+    assert ext.self_pay is None and ext.self_pay_result.error == "upper_bound"
