@@ -52,7 +52,7 @@ IDENTITY_WEIGHTS = {
 }
 CARE_WEIGHTS = {"inpatient": 60, "outpatient_chronic": 20, "outpatient_major": 12, "outpatient_general": 8}
 # each region's first document in force (the policy files found), in the regions' order
-REGION_START = {code: engine.load_policies().region_on(code, dt.date.min).document.effective_from
+REGION_START = {code: engine.load_policies().first_day(code)
                 for code in engine.REGIONS}
 DISABILITY_KINDS = list(FACT_SPECS["disability_kind"]["values"])
 

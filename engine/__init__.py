@@ -62,6 +62,6 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "estimate", "estimate_many", "questions", "next_question", "changing_day", "side_for_unknown_day", "parse_case", "load_policies", "Case", "CaseError",
-    "Estimate", "Policies", "PolicyError", "REGIONS", "ESSENTIALS", "FACT_LABELS", "yuan",
+    "estimate", "estimate_many", "questions", "next_question", "changing_day", "side_for_unknown_day", "parse_case",
+    "load_policies", "Case", "CaseError", "Estimate", "Policies", "PolicyError", "REGIONS", "ESSENTIALS", "FACT_LABELS", "yuan",
 ]

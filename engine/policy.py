@@ -541,6 +541,10 @@ class Policies(Model):
                 found = policy
         return found
 
+    def first_day(self, code: str) -> date:
+        """The first day of the region's first document: before it nothing can be estimated."""
+        return self.region_on(code, date.min).document.effective_from
+
     def change_days(self, code: str) -> tuple[date, ...]:
         """The days the region's rules change on, in order: each document's first day and the day
         after the last one ends, each dated value's change, the transition period's (a care date

@@ -131,7 +131,7 @@ def side_for_unknown_day(partial: dict, day: date, policies: Policies | None = N
     estimated, so its first day is taken as on or after."""
     policies = policies or default()
     case = parse_case({**partial, "date": day.isoformat()})
-    if day == policies.region_on(case.region, date.min).document.effective_from:
+    if day == policies.first_day(case.region):
         return "after"
     before, after = (estimate_case(_with(case, date=d), policies, explain=False).assistance
                      for d in (day - timedelta(days=1), day))

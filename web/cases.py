@@ -235,7 +235,7 @@ def _day_of_a_change(case: dict, span: tuple[dt.date, dt.date], readings: list) 
     if (used >= change) != after:
         used = change if after else change - dt.timedelta(days=1)
     case["date"] = used.isoformat()
-    if change == _first_rules(case["region"]):  # before it nothing can be estimated
+    if change == engine.load_policies().first_day(case["region"]):  # before it nothing can be estimated
         why = f"；要是{_day_text(change)}以前，当时的办法这里没有收录。"
     else:
         why = "（算少不算多）。"
@@ -246,10 +246,6 @@ def _day_of_a_change(case: dict, span: tuple[dt.date, dt.date], readings: list) 
 
 def _day_text(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _first_rules(region: str) -> dt.date:
-    return engine.load_policies().region_on(region, dt.date.min).document.effective_from
 
 
 def _field_text(value: Any) -> str:

@@ -11,8 +11,8 @@ from engine.money import plain as plain_number, yuan
 from ..messages import Button, Message
 from ..understand import label as identity_label
 from .state import (
-    B_BACK, B_DONE_PICK, B_FILL, B_SAID_SELF_PAY, B_NONE, B_NO_CHANGE, B_SKIP, B_YES_CHANGE, ESSENTIALS, CARE_YEAR_WORDS, FlowConfig,
-    State, _buttons, _case, _hint, _is_essential, _options, _policies, _prompt, _snapshot, _year_words, care_span,
+    B_BACK, B_DONE_PICK, B_FILL, B_SAID_SELF_PAY, B_NONE, B_NO_CHANGE, B_SKIP, B_YES_CHANGE, ESSENTIALS,
+    CARE_YEAR_WORDS, FlowConfig, State, _buttons, _case, _hint, _is_essential, _options, _policies, _prompt, _snapshot, _year_words, care_span,
     close_ytd, day_words, ytd_following,
 )
 from .results import _result
@@ -117,8 +117,8 @@ def unknown_side(state: State, cfg: FlowConfig) -> tuple[str, str]:
     says so (the side that pays less; before the first document: the side with rules, said so)."""
     change = date.fromisoformat(state.slots["care_change"])
     side = engine.side_for_unknown_day(_case(state, cfg), change, policies=cfg.policies)
-    first = _policies(cfg).region_on(state.slots["region"], date.min).document.effective_from
-    return side, "care_side_before_rules" if change == first else "care_side_unknown"
+    before_rules = change == _policies(cfg).first_day(state.slots["region"])
+    return side, "care_side_before_rules" if before_rules else "care_side_unknown"
 
 
 def _bill_lead(bill: Decimal) -> str:

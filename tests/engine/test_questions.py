@@ -293,6 +293,7 @@ def test_the_days_a_region_rules_change_on_come_from_its_documents():
         days = policies.change_days(code)
         doc = policies.region_on(code, date.min).document
         assert list(days) == sorted(set(days)) and doc.effective_from in days
+        assert policies.first_day(code) == doc.effective_from
         assert all(p.from_ in days for p in policies.common.transition_period.periods)
         last = policies.region_on(code, date.max).document.effective_until
         assert last is None or date.fromordinal(last.toordinal() + 1) in days
@@ -302,7 +303,7 @@ def test_a_changing_day_is_one_the_answer_changes_on():
     """黔江's document starts inside October 2023: the 5th cannot be estimated, the 15th can."""
     case = {"region": "qianjiang", "identities": ["dibao"], "care": "inpatient", "self_pay": 20000,
             "facts": {"special_disease": False, "hospital_level": 2, "stay_policy_total": 80000, "where": "local"}}
-    start = engine.load_policies().region_on("qianjiang", date.min).document.effective_from
+    start = engine.load_policies().first_day("qianjiang")
     month = (date(start.year, start.month, 1), date(start.year, start.month, 28))
     assert engine.changing_day(case, *month) == start
     assert engine.changing_day(case, start, month[1]) is None  # on or after it: nothing changes
