@@ -8,7 +8,6 @@ said back ("自付金额“两万多”按20,000元"). Then the engine checks th
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
@@ -16,7 +15,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 import engine
-from bot.understand import day_for, find_care, find_identities, find_region, parse_amount
+from bot.understand import day_for, find_care, find_identities, find_region, month_span, parse_amount
 from engine.case import FIELD_ZH
 from engine.money import yuan
 from engine.vocabulary import FACT_SPECS, FACTS
@@ -171,13 +170,21 @@ def _read_date(raw: str) -> tuple[str, str | None]:
     m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
     if m:
         return f"{m.group(1)}-{m.group(2)}-{m.group(3)}", None
-    m = _MONTH_ONLY_RE.fullmatch(text) or _YEAR_ONLY_RE.fullmatch(text)
-    if m and (len(m.groups()) == 1 or 1 <= int(m.group(2)) <= 12):
-        year, month = int(m.group(1)), int(m.group(2)) if len(m.groups()) > 1 else None
+    parts = _month_or_year(text)
+    if parts is not None:
+        year, month = parts
         day = day_for(year, month)
         said = f"{year}年{month}月" if month else f"{year}年"
         return day.isoformat(), f"{_DATE_READING}{said}，按{day.month}月{day.day}日算。"
     return text, None
+
+
+def _month_or_year(text: str) -> tuple[int, int | None] | None:
+    """(year, month or None) of a care date written as a month or a year only ("2023年10月")."""
+    m = _MONTH_ONLY_RE.fullmatch(text) or _YEAR_ONLY_RE.fullmatch(text)
+    if not m or (len(m.groups()) > 1 and not 1 <= int(m.group(2)) <= 12):
+        return None
+    return int(m.group(1)), int(m.group(2)) if len(m.groups()) > 1 else None
 
 
 def build_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict]]:
@@ -209,15 +216,8 @@ def read_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict], list[str]]:
 
 def _date_span(raw: str) -> tuple[dt.date, dt.date] | None:
     """The first and last day of a care date written as a month or a year only ("2023年10月")."""
-    text = raw.translate(_FULLWIDTH).strip()
-    m = _MONTH_ONLY_RE.fullmatch(text) or _YEAR_ONLY_RE.fullmatch(text)
-    if not m or (len(m.groups()) > 1 and not 1 <= int(m.group(2)) <= 12):
-        return None
-    year = int(m.group(1))
-    if len(m.groups()) == 1:
-        return dt.date(year, 1, 1), dt.date(year, 12, 31)
-    month = int(m.group(2))
-    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+    parts = _month_or_year(raw.translate(_FULLWIDTH).strip())
+    return None if parts is None else month_span(*parts)
 
 
 def _day_of_a_change(case: dict, span: tuple[dt.date, dt.date], readings: list) -> None:

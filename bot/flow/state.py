@@ -7,7 +7,6 @@ import copy
 import functools
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-import calendar
 from datetime import date, timedelta
 from decimal import Decimal
 from importlib import resources
@@ -21,7 +20,7 @@ from engine.policy import default as load_policies
 
 from .. import render
 from ..messages import Button, Message
-from ..understand import day_for, full_year, normalize
+from ..understand import day_for, full_year, month_span, normalize
 
 
 ESSENTIALS = ("region", "identities", "care", "self_pay")
@@ -295,10 +294,7 @@ def care_span(state: State, cfg: FlowConfig) -> tuple[date, date]:
 
 def _said_span(said: str) -> tuple[date, date]:
     """The first and last day of the care_date slot "2025-12" / "2025"."""
-    year, month = _care_date_parts(said)
-    if month is None:
-        return date(year, 1, 1), date(year, 12, 31)
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    return month_span(*_care_date_parts(said))
 
 
 def one_day(state: State) -> date | None:

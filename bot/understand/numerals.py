@@ -3,6 +3,7 @@ days as people say them."""
 
 from __future__ import annotations
 
+import calendar
 import re
 
 from datetime import date
@@ -214,3 +215,10 @@ def day_for(year: int, month: int | None) -> date:
     rules read changes by year (limits used, statistics, the transition period), not by day, except
     where a region's document starts or ends within that month or year (README: the care date)."""
     return date(year, month, 15) if month else date(year, 7, 1)
+
+
+def month_span(year: int, month: int | None) -> tuple[date, date]:
+    """The first and last day of care said only as a month, or as a year."""
+    if month is None:
+        return date(year, 1, 1), date(year, 12, 31)
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
