@@ -507,6 +507,7 @@ def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:
     """The self-pay, the whole bill and what insurance paid, as the message's words tell them
     apart (自付 / 花了 / 一共 / 报销了)."""
     strong, spent, total, reimbursed = groups["self_pay"], groups["spent"], groups["total"], groups["reimbursed"]
+    share = _reimbursed_share(t) if (spent or total) and not reimbursed else None  # "报了一半"
     within = [(v, f) for v, f in strong if _POLICY_RANGE_RE.search(_clause_before(t, f.start))]
     if within:  # "个人自付10000，其中政策范围内自付8000": that one
         strong = within
@@ -518,24 +519,17 @@ def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:
                                                                 groups["out_of_policy"], t)
         left = sum((_quantize(v) for v, _ in groups["out_of_policy"]), Decimal(0)) - (ext.out_of_policy or 0)
         ext.out_of_policy_left = left if left > 0 else None
-    elif (spent or total) and reimbursed:
-        # 花了1万，报销了5千 -> 自付 5千
+    elif (spent or total) and (reimbursed or share is not None):
+        # 花了1万，报销了5千 -> 自付 5千; 花了4千，报了一半 -> 报销 2千, 自付 2千
         gross = _quantize((total or spent)[0][0])
-        paid = sum((_quantize(v) for v, _ in reimbursed), Decimal(0))
+        paid = sum((_quantize(v) for v, _ in reimbursed), Decimal(0)) if reimbursed else _quantize(gross * share)
         if Decimal(0) <= gross - paid <= LIMIT and gross <= LIMIT:
             approx = any(_approx(f, t) for _, f in (total or spent) + reimbursed)
             ext.self_pay_result = AmountResult(gross - paid, None, None, approx,
                                                f"按花费{gross}元减去报销{paid}元计算")
             ext.notes.append(ext.self_pay_result.note)
-    elif (spent or total) and _reimbursed_share(t) is not None:
-        # 花了4千，报了一半 -> 报销 2千, 自付 2千
-        gross, share = _quantize((total or spent)[0][0]), _reimbursed_share(t)
-        paid = _quantize(gross * share)
-        if 0 <= gross <= LIMIT:
-            approx = any(_approx(f, t) for _, f in total or spent)
-            ext.self_pay_result = AmountResult(gross - paid, None, None, approx, f"按花费{gross}元减去报销{paid}元计算")
-            ext.notes.append(ext.self_pay_result.note)
-            ext.reimbursed, ext.total_cost = paid, gross
+            if not reimbursed:  # the share's amounts, said back as bill − reimbursement
+                ext.reimbursed, ext.total_cost = paid, gross
     elif spent and not total:
         value, f = spent[-1]
         ext.self_pay_result = _amount_result(value, f, t)
