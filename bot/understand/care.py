@@ -22,8 +22,15 @@ _MAJOR_RE = re.compile(
 _CHRONIC_RE = re.compile(
     r"门诊慢特病|门诊特殊病|门诊特殊疾病|门诊慢性病|慢特病|门特(?!别)|门慢|慢性病|慢病|特殊病|特病|长期吃药|长期服药|"
     r"常年吃药|一直吃药|天天吃药|长期门诊|两病|高血压|糖尿病|冠心病|慢阻肺|精神病|精神分裂|帕金森|类风湿|肺结核|结核")
-_GENERAL_RE = re.compile(
-    r"普通门诊|普通看病|看门诊|门诊看病|门诊|拿药|开药|买药|感冒|发烧|咳嗽|拉肚子|小病|打针|挂号|输液|打点滴")
+# a visit for a minor illness; a bare 门诊 / 拿药 may as well be 门诊慢特病 (plainly_general)
+_MINOR = r"感冒|发烧|咳嗽|拉肚子|小病|打针|挂号|输液|打点滴"
+_GENERAL_RE = re.compile(r"普通门诊|普通看病|看门诊|门诊看病|门诊|拿药|开药|买药|" + _MINOR)
+_PLAINLY_GENERAL_RE = re.compile(r"普通|" + _MINOR)
+
+
+def plainly_general(t: str) -> bool:
+    """The words say 普通门诊 itself, or a minor illness: not only "门诊" (which kind is then asked)."""
+    return bool(_PLAINLY_GENERAL_RE.search(t))
 
 # Button labels and direct answers
 _DIRECT = {

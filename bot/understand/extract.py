@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .amounts import LIMIT, AmountResult, _err, _quantize, find_amounts, parse_amount, upper_bound_at
-from .care import find_care
+from .care import find_care, plainly_general
 from .identities import IdentityMatch, _lex, find_identities
 from .intents import classify, looks_like_question, parse_hospital_level, parse_int, parse_yes_no
 from .negation import denied_place_at, negated_at
@@ -60,12 +60,13 @@ _PUNCT = set(",.;!?，。；！？、")
 # clause about income ("去年收入3万") says nothing of it. "2025年12月" names the year itself, and so do
 # "25年12月" (with its month) and "2025.12" / "2025-12" (a date as written); "1950年出生" does not
 _MONTH = r"(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
-_WHEN_RE = re.compile(r"(?:(今年|去年|前年|上一年|上年)|((?:19|20)[0-9]{2})年(?!出生|生)"
+_WHEN_YEARS = {"今年": 0, "去年": 1, "上一年": 1, "上年": 1, "前年": 2}
+_YEAR_WORDS = "|".join(_WHEN_YEARS)
+_WHEN_RE = re.compile(r"(?:(" + _YEAR_WORDS + r")|((?:19|20)[0-9]{2})年(?!出生|生)"
                       r"|(?<![0-9])([0-9]{2})年(?=" + _MONTH + r"月))?(?:的)?(?:" + _MONTH + r"月份?)?")
 _WHEN_WRITTEN_RE = re.compile(r"(?<![0-9.])((?:19|20)[0-9]{2})[./-](1[0-2]|0?[1-9])(?![0-9]|元|块|万|千|w|k)")
-_WHEN_YEARS = {"今年": 0, "去年": 1, "上一年": 1, "上年": 1, "前年": 2}
 # "去年底" / "25年底" / "今年年末": that year's December
-_YEAR_END_RE = re.compile(r"(今年|去年|前年|上一年|上年|(?<![0-9])(?:19|20)?[0-9]{2}年)年?(?:底|末)")
+_YEAR_END_RE = re.compile(r"(" + _YEAR_WORDS + r"|(?<![0-9])(?:19|20)?[0-9]{2}年)年?(?:底|末)")
 # a month said by how long ago it was: the month is 0 or less, months back from this one (bot.flow)
 _WHEN_MONTHS_BACK = {"这个月": 0, "本月": 0, "这月": 0, "上个月": -1, "上月": -1, "上上个月": -2}
 _MONTHS_BACK_RE = re.compile("|".join(sorted(_WHEN_MONTHS_BACK, key=len, reverse=True)))
@@ -156,7 +157,7 @@ _THIS_BILL_RE = re.compile(r"(?:这次|这一次|本次|这回)(?!之前|以前)
 _EARLIER_STAY_RE = re.compile(r"住过|看过(?:病|一次|两次|几次|门诊)|(?:上次|上一次|之前|以前|此前)(?:还|也)?(?:住院|看病|住了|看了)")
 # "第二次住院", "又住院了": another stay, but maybe after one of last year ("去年住过，今年又住院了")
 _AGAIN_RE = re.compile(r"第[二两三四五六七八九十几]次(?:住院|看病|透析|化疗|放疗)|又(?:住院|住进|来住)")
-_OTHER_YEAR_RE = re.compile(r"去年|前年|上一年|上年")
+_OTHER_YEAR_RE = re.compile("|".join(word for word, back in _WHEN_YEARS.items() if back))
 
 
 def _earlier_bills(clauses: list[str], ext: Extracted) -> bool:
@@ -185,11 +186,12 @@ def _earlier_bill_at(t: str, start: int) -> bool:
 
 # what insurance never covers, said beside the self-pay ("个人负担15000，其中自费药3000"): not the
 # policy-range self-pay the rules price; taken out of it unless said to be besides it (另外)
+_INCLUDED = r"其中|含|包括|包含|里面有|里头有"
 _OUT_OF_POLICY_RE = re.compile(r"自费药|自费的药|自费项目|自费部分|自费检查|个人自费|自费金额|自费费用|全自费|目录外|"
                                r"医保不报的|不能报的|不给报的"
-                               r"|(?:其中|含|包括|包含|里面有|里头有)[^,.;，。；]{0,3}自费")
+                               r"|(?:" + _INCLUDED + r")[^,.;，。；]{0,3}自费")
 _BESIDES_RE = re.compile(r"另外|另还|此外|额外|再加|还有")
-_INCLUDED_RE = re.compile(r"其中|含|包括|包含|里面有|里头有")
+_INCLUDED_RE = re.compile(_INCLUDED)
 # "政策范围内自付8000" / "政策内自付": the very figure the rules price, whatever else is said
 _POLICY_RANGE_RE = re.compile(r"政策范围内|政策内|范围内")
 
@@ -318,8 +320,6 @@ def _day_after(clause: str, end: int) -> int | None:
 
 
 _IN_TOWN_RE = re.compile(r"市里|县里")
-# words that make an outpatient visit plainly 普通门诊 (a bare 门诊 / 拿药 may be 门诊慢特病)
-_PLAINLY_GENERAL_RE = re.compile(r"普通|感冒|发烧|咳嗽|拉肚子|小病|打针|输液|打点滴|挂号")
 
 
 def _in_another_town(clause: str) -> bool:
@@ -452,7 +452,7 @@ def extract(text: object, expecting: str | None = None) -> Extracted:
     # "1"–"4" name a care type only as the care question's answer (bot.flow's care parser): a bare
     # "2" at the amount question is no care type
     ext.care = None if strip_punct(t).isdigit() else find_care(t)
-    if ext.care == "outpatient_general" and not _PLAINLY_GENERAL_RE.search(t):
+    if ext.care == "outpatient_general" and not plainly_general(t):
         ext.care = None  # "门诊 自付500": 普通门诊 or 门诊慢特病? it decides whether anything is paid: asked
     ext.intent = classify(t)
     ext.question = looks_like_question(t)
