@@ -6,6 +6,8 @@ import re
 from decimal import Decimal
 
 import engine
+from bot.messages import read_date_said
+from bot.understand import span_words
 from engine.money import percent, yuan
 
 STATUS_TEXT = {
@@ -39,9 +41,13 @@ def rate(value) -> str:
 
 
 def when_said(said: str) -> str:
-    """"2025-12" → "2025年12月"; "2025" → "2025年"."""
-    year, _, month = said.partition("-")
-    return f"{year}年{int(month)}月" if month else f"{year}年"
+    """DATE_SAID → "2025年12月（没说哪一天）"; "2025年（3月1日或以后）" when the side of a rule change was said."""
+    read = read_date_said(said)
+    if read is None:
+        return said
+    year, month, span = read
+    words = span_words(year, month, *span) if span else ""
+    return (f"{year}年{month}月" if month else f"{year}年") + f"（{words or '没说哪一天'}）"
 
 
 def case_summary(case: engine.Case, date_said: str | None = None) -> str:
@@ -49,7 +55,7 @@ def case_summary(case: engine.Case, date_said: str | None = None) -> str:
     date said only as a month or a year is shown so, not as the stand-in day the estimate used."""
     common = engine.load_policies().common
     ids = "、".join(common.identities[i].split("（")[0] for i in case.identities) or "无救助身份"
-    when = f"就医时间{when_said(date_said)}（没说哪一天）" if date_said else f"就医日期{case.date.isoformat()}"
+    when = f"就医时间{when_said(date_said)}" if date_said else f"就医日期{case.date.isoformat()}"
     text = f"身份：{ids}；{common.care[case.care].split('（')[0]}；本次自付{yuan(case.self_pay)}；{when}"
     ytd = case.year_to_date
     if ytd.self_pay or ytd.aid or ytd.tilt_aid:

@@ -14,18 +14,17 @@ from __future__ import annotations
 import base64
 import io
 import json
-import re
 import zlib
 from typing import Any
 
 import segno
 
-from bot.messages import DATE_SAID
+from bot.messages import DATE_SAID, read_date_said
+from bot.understand import month_span
 
 MAX_TOKEN = 1200            # characters; a real case packs into about 100
 _MAX_JSON = 4096            # bytes once unpacked: refuse a zip bomb before parsing
 _KEYS = {"region", "identities", "care", "self_pay", "date", "year_to_date", "facts", DATE_SAID}
-_DATE_SAID_RE = re.compile(r"\d{4}(-\d{2})?")
 
 
 class ShareError(ValueError):
@@ -69,11 +68,21 @@ def decode_case(token: str) -> dict[str, Any]:
     if not isinstance(short, dict) or not set(short) <= set(_LONG):
         raise ShareError(_BAD)
     case = {_LONG[k]: v for k, v in short.items()}
-    said = case.get(DATE_SAID)
-    if said is not None and not (isinstance(said, str) and _DATE_SAID_RE.fullmatch(said)
-                                 and str(case.get("date") or "").startswith(said)):
+    if DATE_SAID in case and not _said_fits(case[DATE_SAID], str(case.get("date") or "")):
         case.pop(DATE_SAID)  # not what the date says: the page shows the date itself
     return case
+
+
+def _said_fits(said: object, day: str) -> bool:
+    """The care date as said holds the estimate's date, and so do the days it was narrowed to."""
+    read = read_date_said(said)
+    if read is None or not day.startswith(said.partition("@")[0]):
+        return False
+    year, month, span = read
+    if span is None:
+        return True
+    whole = month_span(year, month)
+    return whole[0] <= span[0] <= span[1] <= whole[1] and span[0].isoformat() <= day <= span[1].isoformat()
 
 
 def split_said(case: dict[str, Any]) -> tuple[dict[str, Any], str | None]:

@@ -2,10 +2,12 @@
 (计算过程, 材料和去哪办, 其他待遇, 打印版)."""
 from __future__ import annotations
 
+from datetime import date
+
 import engine
 
 from .. import render
-from ..messages import DATE_SAID, Button, Message
+from ..messages import DATE_SAID, Button, Message, date_said
 from .state import (
     B_BENEFITS, B_DETAIL, B_DOCS, B_EDIT, B_FILL, B_NEXT, B_PRINT, B_RESTART, FlowConfig, State,
     _buttons, _care_day, _case, _hint, _show, _today, one_day,
@@ -63,7 +65,10 @@ def _shared_case(state: State, cfg: FlowConfig) -> dict:
     when only a month or a year was, so the sheet does not print the stand-in day as the date."""
     case = _case(state, cfg)
     said = state.slots.get("care_date")
-    return {**case, DATE_SAID: said} if said and one_day(state) is None else case
+    if not said or one_day(state) is not None:
+        return case
+    span = state.slots.get("care_span")
+    return {**case, DATE_SAID: date_said(said, span and tuple(date.fromisoformat(day) for day in span))}
 
 
 def _result_part(state: State, text: str, cfg: FlowConfig) -> list[Message]:

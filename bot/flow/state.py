@@ -20,7 +20,7 @@ from engine.policy import default as load_policies
 
 from .. import render
 from ..messages import Button, Message
-from ..understand import day_for, full_year, month_span, normalize
+from ..understand import day_for, full_year, month_span, normalize, span_words
 
 
 ESSENTIALS = ("region", "identities", "care", "self_pay")
@@ -307,12 +307,9 @@ def _side_words(state: State) -> str:
     """"（3月1日或以后）": the side of a rule change the care was said to be on (care_span)."""
     if not state.slots.get("care_span") or not state.slots.get("care_date"):
         return ""
-    whole = _said_span(state.slots["care_date"])
     first, last = (date.fromisoformat(day) for day in state.slots["care_span"])
-    after = last + timedelta(days=1)
-    words = ([f"{first.month}月{first.day}日或以后"] if first > whole[0] else []) + \
-        ([f"{after.month}月{after.day}日以前"] if last < whole[1] else [])
-    return f"（{'、'.join(words)}）" if words else ""
+    words = span_words(*_care_date_parts(state.slots["care_date"]), first, last)
+    return f"（{words}）" if words else ""
 
 
 def narrow_span(state: State, cfg: FlowConfig, side: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar
 import re
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 CN_DIGITS = {
@@ -222,3 +222,13 @@ def month_span(year: int, month: int | None) -> tuple[date, date]:
     if month is None:
         return date(year, 1, 1), date(year, 12, 31)
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def span_words(year: int, month: int | None, first: date, last: date) -> str:
+    """"3月1日或以后": where the care days first..last lie within the month or year said ("" when they
+    are all of it), as the answers to "那天是在3月1日以前还是以后？" narrowed them."""
+    whole_first, whole_last = month_span(year, month)
+    after = last + timedelta(days=1)
+    words = ([f"{first.month}月{first.day}日或以后"] if first > whole_first else []) + \
+        ([f"{after.month}月{after.day}日以前"] if last < whole_last else [])
+    return "、".join(words)

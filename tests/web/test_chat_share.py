@@ -97,3 +97,38 @@ def test_a_day_said_with_its_month_is_the_date_of_the_reopened_estimate(client):
     year = dt.date.today().year - 1
     page = html.unescape(re.sub(r"<[^>]+>", "", shared.text))
     assert shared.status_code == 200 and "没说哪一天" not in page and f"{year}-12-03" in page
+
+
+# a year said, then the side of a rule change (广西's document starts on 1 March 2022)
+SIDE_SAID = ("/start", "南宁低保，2022年住的院，自付2万", "本市", "之前没有", "2022年3月1日或以后")
+
+
+def test_the_side_of_a_rule_change_said_is_shown_on_the_reopened_estimate_and_the_sheet(client, tmp_path, missing):
+    links = _links(_to_result(client, SIDE_SAID).text)
+    page = html.unescape(re.sub(r"<[^>]+>", "", client.get(links["结果链接和二维码"]).text))
+    assert "就医时间2022年（3月1日或以后）" in page and "没说哪一天" not in page
+    text = re.sub(r"\s+", "", _sheet_text(client, tmp_path, missing, SIDE_SAID, layout="-raw"))
+    assert "就医时间2022年（3月1日或以后）" in text and "没说哪一天" not in text
+
+
+def test_a_date_said_whose_days_do_not_hold_the_date_is_not_shown():
+    from web import share
+
+    def said(value, day="2022-07-01"):
+        return share.decode_case(share.encode_case({"region": "guangxi", "date": day, "date_said": value}))
+
+    assert said("2022@2022-03-01/2022-12-31")["date_said"] == "2022@2022-03-01/2022-12-31"
+    assert "date_said" not in said("2022@2022-01-01/2022-02-28")  # the date is not within the days
+    assert "date_said" not in said("2022@2021-03-01/2022-12-31")  # the days are not within the year
+    assert "date_said" not in said("2022@2022-02-30/2022-12-31")  # no such day
+    assert "date_said" not in said("2022-13")
+    assert said("2022-07")["date_said"] == "2022-07"
+
+
+def test_when_said_words():
+    from web.render import when_said
+
+    assert when_said("2025-12") == "2025年12月（没说哪一天）"
+    assert when_said("2022@2022-03-01/2022-12-31") == "2022年（3月1日或以后）"
+    assert when_said("2023-10@2023-10-01/2023-10-11") == "2023年10月（10月12日以前）"
+    assert when_said("2022@2022-01-01/2022-12-31") == "2022年（没说哪一天）"
