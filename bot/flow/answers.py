@@ -14,7 +14,7 @@ from engine.money import yuan
 from .. import render
 from ..messages import CODE_BYTES, Button, Message
 from ..understand import (
-    extract, is_opener, label as identity_label, looks_like_question, parse_amount, says_home,
+    extract, is_opener, label as identity_label, looks_like_question, parse_amount, says_home, says_unknown,
 )
 from .state import (
     B_DONE_PICK, B_NONE, ESSENTIALS, YEAR_QUESTIONS, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _get, _hint,
@@ -58,7 +58,8 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     handled = False
     problem: str | None = None
     if cfg.faq is not None and not button and (ext.question or looks_like_question(text)) \
-            and not _about_this_patient(text, ext) and not _opener(text):  # "帮我算算能报多少": we start
+            and not _about_this_patient(text, ext) and not _opener(text) \
+            and not _not_known(q, text):  # "帮我算算能报多少": we start
         return _faq_detour(state, text, cfg, ext)
     if q:
         handled, problem, more = _answer_pending(state, q, text, ext, cfg)
@@ -72,7 +73,7 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             state.answered += 1
             return _with_merge(state, ext, q, cfg, lead_notes, direct=True)
     if not handled and _faq_like(text, ext) and cfg.faq is not None and not _about_this_patient(text, ext) \
-            and not _opener(text):
+            and not _opener(text) and not _not_known(q, text):
         return _faq_detour(state, text, cfg, ext)
     if not q and state.slots.get("region") and ext.place is not None and _about_care_place(text):
         return _where_change(state, ext.place, cfg)  # "其实在柳州看的"
@@ -325,9 +326,14 @@ def _about_this_patient(text: str, ext) -> bool:
     """"我是拉萨的低保户，住院自付2万，能报多少？" asks for this estimate: fill the slots, don't look it up.
     "五保户住院能报多少？" (no one in particular) is a policy question for the FAQ."""
     slots = ext.slots
-    if "self_pay" in slots:
+    if "self_pay" in slots or ext.earlier_self_pay is not None:  # "之前住过一次，自付了5万，救助多少不记得了"
         return True
     return bool(slots) and any(word in text for word in FIRST_PERSON)
+
+
+def _not_known(q: str | None, text: str) -> bool:
+    """"自付多少不记得了" at a question: the answer is not known, no policy question ("多少")."""
+    return bool(q) and says_unknown(text) and not any(mark in text for mark in "?？吗呢")
 
 
 def _faq_like(text: str, ext) -> bool:

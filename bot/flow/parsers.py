@@ -145,12 +145,16 @@ def _parse_hospital_level(state: State, q: str, text: str, ext, cfg: FlowConfig)
 
 def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outcome:
     value = read_choice(text, questions_data()[q].get("words") or {})  # "今年第一次住院", "没有转诊"
-    if value is None and says_unknown(text):
+    earlier = ext.earlier_self_pay if ext.earlier_self_pay is not None else ext.self_pay  # "住过一次，掏了八千"
+    unknown = says_unknown(text)
+    if value is None and unknown and q == "year_to_date":  # "有过，自付多少不记得了": a yes beside it
+        value = _yes_beside_unknown(text, questions_data()[q].get("words") or {})
+    if value is None and unknown and not (q == "year_to_date" and earlier):  # "自付5万，救助不知道": yes
         handled, problem, notes = _skip_inline(state, q, cfg)  # "是不是特殊病我不知道": never taken as yes
         return handled, problem, notes or [_hint("skipped")]
     if value is None and not _names_another_question(q, text):
         value = parse_yes_no(text)  # "没有转诊" at 是不是特殊疾病 answers another question: not a no
-    if q == "year_to_date" and not value and (ext.earlier_self_pay or ext.self_pay):
+    if q == "year_to_date" and not value and earlier:
         value = True  # "没有救助，自付了5千": earlier bills there were, only no aid
     spec = questions_data()[q]
     labels = {answer: label for label, answer in spec["options"].items()}
@@ -164,12 +168,28 @@ def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
     handled, problem, notes = _apply(state, q, value, cfg)
     if q == "year_to_date" and value:  # "有，自付了5000，救助给了2000": the next ones too
         amount = parse_amount(text)
-        said = ext.earlier_self_pay if ext.earlier_self_pay is not None else ext.self_pay  # "住过一次，掏了八千"
-        first = said if said is not None else amount.value if amount.ok and not ext.aid else None
+        first = earlier if earlier is not None else amount.value if amount.ok and not ext.aid else None
         if first:
             _apply(state, "ytd_self_pay", first, cfg)
-            return handled, problem, notes + _ytd_stated(state, ext, cfg, {"ytd_self_pay": first})
+            stated = _ytd_stated(state, ext, cfg, {"ytd_self_pay": first})
+            if unknown and not stated:  # the result comes next, not the aid's question: say what was taken
+                stated = [_noted({"ytd_self_pay": first})]
+            notes = notes + stated
+        if unknown and state.pending in YTD_STEPS:  # "…救助多少不记得了": the rest not known, said so
+            notes = notes + _skip_inline(state, state.pending, cfg)[2]
     return handled, problem, notes
+
+
+_CLAUSE_RE = re.compile(r"[，,。；;、！!\s]+")
+
+
+def _yes_beside_unknown(text: str, words: dict) -> bool | None:
+    """True when a clause of the message that says nothing unknown is a yes ("有过" in "有过，自付多少
+    不记得了"); else None (a no beside it would answer nothing the unknown part did not take back)."""
+    for clause in _CLAUSE_RE.split(text):
+        if clause and not says_unknown(clause) and (read_choice(clause, words) or parse_yes_no(clause)):
+            return True
+    return None
 
 
 def _ytd_stated(state: State, ext, cfg: FlowConfig, own: dict) -> list[str]:
@@ -180,9 +200,12 @@ def _ytd_stated(state: State, ext, cfg: FlowConfig, own: dict) -> list[str]:
         if state.pending == step and value is not None:
             _apply(state, step, value, cfg)
             taken[step] = value
-    if len(taken) < 2:
-        return []
-    return [_hint("noted", pairs=[(questions_data()[step]["label"], yuan(value)) for step, value in taken.items()])]
+    return [_noted(taken)] if len(taken) > 1 else []
+
+
+def _noted(taken: dict) -> str:
+    """"已记下（今年之前自付：5万元（50,000元））": the year's steps answered by one message."""
+    return _hint("noted", pairs=[(questions_data()[step]["label"], yuan(value)) for step, value in taken.items()])
 
 
 def _names_another_question(q: str, text: str) -> bool:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import engine
+from engine.money import yuan
 
 from .. import render
 from ..messages import DATE_SAID, Button, Message, date_said
@@ -24,7 +26,7 @@ def _estimate(state: State, cfg: FlowConfig):
     return engine.estimate(_case(state, cfg), policies=cfg.policies)
 
 
-def _skipped_note(state: State, est) -> str:
+def _skipped_note(state: State, est, cfg: FlowConfig) -> str:
     """What the result assumed for the skipped questions (those still missing are named by the result)."""
     labels = [engine.FACT_LABELS.get(s, s) for s in state.skipped
               if s != "year_to_date" and s not in est.missing_facts]
@@ -35,8 +37,24 @@ def _skipped_note(state: State, est) -> str:
         said = (state.slots.get("year_to_date") or {}).get("self_pay", "0") not in ("0", "0.00")
         parts.append(_hint("no_ytd_aid_before" if said else "no_ytd_before"))
     if state.slots.get("ytd_aid_unknown") and any(part.cap is not None for part in est.parts):
-        parts.append(_hint("ytd_aid_unknown"))  # counted as none: the year's limit may be partly used
+        parts.append(_aid_unknown_note(state, cfg, est))  # counted as none: the year's limit may be partly used
     return "".join(parts)
+
+
+def _aid_unknown_note(state: State, cfg: FlowConfig, est) -> str:
+    """The earlier aid not known was counted as none, which can only raise the estimate. When the
+    earlier self-pay is known: what this bill gets if those bills had their aid by the same rules."""
+    case = _case(state, cfg)
+    year = case.get("year_to_date") or {}
+    earlier = Decimal(str(year.get("self_pay") or 0))
+    if earlier > 0:
+        first = engine.estimate({**case, "self_pay": earlier, "year_to_date": {}}, policies=cfg.policies)
+        if first.assistance > 0:
+            then = engine.estimate({**case, "year_to_date": {**year, "aid": first.assistance}}, policies=cfg.policies)
+            if then.assistance < est.assistance:
+                return _hint("ytd_aid_unknown_then", aid=yuan(first.assistance),
+                             amount=yuan(then.assistance) if then.assistance > 0 else None)
+    return _hint("ytd_aid_unknown")
 
 
 def _caveat(state: State, cfg: FlowConfig) -> str | None:
@@ -52,7 +70,7 @@ def _result(state: State, cfg: FlowConfig) -> list[Message]:
     state.pending = None
     state.done = True
     est = _estimate(state, cfg)
-    text = render.short(est, skipped=_skipped_note(state, est), care=state.slots.get("care"),
+    text = render.short(est, skipped=_skipped_note(state, est, cfg), care=state.slots.get("care"),
                         caveat=_caveat(state, cfg))
     buttons = _result_buttons(state)
     # still undecided because a skipped fact is missing: one tap to answer it after all
