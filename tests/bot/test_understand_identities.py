@@ -63,7 +63,7 @@ UNSURE = [
     ("特因", "tekun"), ("特因户", "tekun"), ("军属", "key_veteran"), ("退伍军人", "key_veteran"),
     ("建档立卡贫困户", "unstable_lifted"), ("建档立卡", "unstable_lifted"), ("贫困户", "unstable_lifted"),
     ("脱贫户", "unstable_lifted"), ("盲人", "severe_disability"), ("困难户", "dibao_edge"),
-    ("困难职二", "hardship_worker"), ("因病致穷", "illness_poverty"),
+    ("困难职二", "hardship_worker"), ("因病致穷", "illness_poverty"), ("孤寡老人", "tekun"), ("老人无儿无女", "tekun"),
 ]
 
 
