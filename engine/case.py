@@ -131,18 +131,24 @@ _DATE_RANGE = f"must be a date from {FIRST_DATE} to {LAST_DATE}"
 
 @lru_cache(maxsize=4096)  # care dates repeat; a refused text raises and is not kept
 def _iso_date(text: str) -> dt.date:
+    """A date written YYYY-MM-DD within FIRST_DATE..LAST_DATE."""
     text = text.strip()
     try:  # fromisoformat alone also takes 2024-W01 (a week) and 20240601: the contract says YYYY-MM-DD
         if not _YMD_RE.fullmatch(text):
             raise ValueError(text)
-        return dt.date.fromisoformat(text)
+        value = dt.date.fromisoformat(text)
     except ValueError as exc:
         raise ValueError("must be a real date written YYYY-MM-DD") from exc
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(_DATE_RANGE)
+    return value
 
 
 def _date(value: Any) -> Any:
     """A care date: YYYY-MM-DD, or a date; none means today. The range check lives here too:
     pydantic would run a Field(ge=, le=) after a BeforeValidator as two more Python calls."""
+    if value.__class__ is str:
+        return _iso_date(value)
     if value is None:
         return dt.date.today()
     if isinstance(value, str):

@@ -19,16 +19,17 @@ from .context import Run
 from .money import ZERO
 from .pricing import regular_part
 
-# the answer's fields that hold a fresh list in every answer (the template's are never handed out)
-_LISTS = ("documents", "where_to_apply", "notes", "trace", "missing_facts", "readings", "assumed", "monitoring",
-          "further_help", "alternatives")
+# An amounts-only answer's lists are empty but for the Readings and assumptions it used: the
+# template keeps those two, and a template is only learnt from an answer whose other lists are empty.
+_EMPTY_LISTS = ("documents", "where_to_apply", "notes", "trace", "missing_facts", "monitoring", "further_help",
+                "alternatives")
 
 
 class Plain(NamedTuple):
     """The one claim rule a kind of person's bills are priced by, and the answers seen so far."""
 
     claim: object
-    templates: dict  # ((in transition, care year, document expired), earlier aid) -> (fields, lists, fields set)
+    templates: dict  # ((in transition, care year, document expired), earlier aid) -> (fields, readings, assumed, set)
     days: dict  # care date -> (in transition, care year, document expired); a year of dates at most
 
 
@@ -68,20 +69,20 @@ def answer(run: Run, plain: Plain) -> Estimate | None:
         return None
     part, _, _, _, reason = regular_part(run, plain.claim, None)  # the claim's arithmetic, without its trace
     amount, self_pay = part.amount, run.case.self_pay
-    fields, lists, fields_set = template
-    values = fields.copy()
-    values.update(zip(_LISTS, map(list, lists)))
+    fields, readings, assumed, fields_set = template
+    values = {**fields, "assistance": amount, "parts": [part],
+              "self_pay_after": self_pay - amount if self_pay > amount else ZERO,
+              "documents": [], "where_to_apply": [], "notes": [], "trace": [], "missing_facts": [],
+              "readings": list(readings), "assumed": list(assumed), "monitoring": [], "further_help": [],
+              "alternatives": []}
     if not amount:  # what the paying answer says, but "zero" and why
         values["status"], values["reason"] = "zero", reason
-    values["assistance"] = amount
-    values["parts"] = [part]
-    values["self_pay_after"] = self_pay - amount if self_pay > amount else ZERO
     return construct(Estimate, values, set(fields_set), {})
 
 
 def learn(run: Run, plain: Plain, estimate: Estimate) -> None:
     """Keep a paying answer of the general way as the template of its kind of bill."""
-    if estimate.status == "paid" and len(estimate.parts) == 1:
-        fields = estimate.__dict__
-        plain.templates.setdefault(_key(run, plain), (dict(fields), tuple(tuple(fields[name]) for name in _LISTS),
+    fields = estimate.__dict__
+    if estimate.status == "paid" and len(estimate.parts) == 1 and not any(fields[name] for name in _EMPTY_LISTS):
+        plain.templates.setdefault(_key(run, plain), (dict(fields), tuple(estimate.readings), tuple(estimate.assumed),
                                                       frozenset(estimate.model_fields_set)))
