@@ -369,3 +369,13 @@ def test_how_to_apply_asked_alone_is_where_to_apply():
     """怎么申请, a common first question, is answered by where to apply (it listed 因病致贫是什么 first)."""
     result = faq.search("怎么申请", region=None, top=3)
     assert result.confident and result.hits[0].id == "cm-where-apply"
+
+
+@pytest.mark.parametrize("region,entry", [("guangxi", "cm-referral"), ("xizang", "cm-referral"),
+                                          ("ankang", "ak-not-referred"), ("urumqi", "wq-referral"),
+                                          ("qianjiang", "qj-referral")])
+def test_not_referred_short_question_is_the_referral_answer(region, entry):
+    """"没有转诊能报吗": a 转诊 said with 没有 is still about referral (it had got 孤儿 in 广西); the
+    region's own entry where it has one."""
+    r = faq.search("没有转诊能报吗", region)
+    assert r.hits[0].id == entry and r.confident, [(h.id, h.score) for h in r.hits]
