@@ -249,6 +249,8 @@ def estimate_record(record: Record, fields: list[str | None], common) -> Row:
     # with no identity at all no fact can open a category: nothing to probe
     if (est.status != "paid" or est.missing_facts) and (case.get("identities") or est.status != "not_eligible"):
         row.needed = whatif.needed(case, est)
+    elif est.assumed:  # paid on an assumption the cadre can check (残疾等级 …): what else it would be
+        row.needed = whatif.assumed(case, est)
     if est.if_known and est.if_known not in row.needed:
         row.needed.append(est.if_known)
     row.alternatives = whatif.alternatives(est)

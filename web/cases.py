@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 import engine
-from bot.understand import day_for, find_care, find_identities, find_region, month_span, parse_amount
+from bot.understand import day_for, find_care, find_identities, find_region, month_span, parse_amount, plainly_general, says_unknown
 from engine.case import FIELD_ZH
 from engine.money import yuan
 from engine.vocabulary import FACT_SPECS, FACTS
@@ -112,6 +112,8 @@ def _read_care(raw: str) -> tuple[str, str | None]:
         code = find_care(raw)
         if not code:
             raise
+        if code == "outpatient_general" and not plainly_general(raw):  # a bare 门诊 may be 门诊慢特病
+            raise LabelError(f"which outpatient care: {raw!r}", f"“{raw[:20]}”没说是哪种门诊") from None
         label = engine.load_policies().common.care.get(code, code).split("（")[0]
         return code, f"就医类型“{raw[:20]}”按{label}"
 
@@ -126,7 +128,11 @@ def _read_identities(raw: str) -> tuple[tuple[str, ...], str | None]:
         return tuple(parse_identities(raw)), None
     except LabelError:
         found = find_identities(raw)
-        if not found.codes or found.unsure or found.negated:
+        if found.unsure and not found.negated:  # "孤寡老人": probably 特困人员, which the cadre confirms
+            maybe = "、".join(dict.fromkeys(_identity_label(code) for _, code in found.unsure))
+            words = "、".join(dict.fromkeys(word for word, _ in found.unsure))
+            raise LabelError(f"unsure identity {raw!r}", f"“{words[:20]}”可能是{maybe}：确认后请直接填“{maybe}”")
+        if not found.codes or found.negated:
             raise
         named = "、".join(_identity_label(c) for c in found.codes)
         return tuple(dict.fromkeys(found.codes)), f"身份“{raw[:20]}”按{named}"
@@ -158,6 +164,9 @@ def date_text(raw: str) -> str:
 _DATE_READING = "就医日期只填了"
 _MONTH_ONLY_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 _YEAR_ONLY_RE = re.compile(r"(\d{4})\s*年")
+# "3月5日", "去年12月3号", "今年3月": no year written, or a year said as a word
+_NO_YEAR_RE = re.compile(r"(今年|去年|前年)?\s*(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号]?)?")
+_YEARS_BACK = {"今年": 0, "去年": 1, "前年": 2}
 
 
 def _read_date(raw: str) -> tuple[str, str | None]:
@@ -170,6 +179,10 @@ def _read_date(raw: str) -> tuple[str, str | None]:
     m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
     if m:
         return f"{m.group(1)}-{m.group(2)}-{m.group(3)}", None
+    day = _day_without_year(text)
+    if day is not None:
+        said = "按" if text.startswith(tuple(_YEARS_BACK)) else "没写年份，按"
+        return day.isoformat(), f"就医日期“{raw[:20]}”{said}{_day_text(day)}算。"
     parts = _month_or_year(text)
     if parts is not None:
         year, month = parts
@@ -180,11 +193,37 @@ def _read_date(raw: str) -> tuple[str, str | None]:
 
 
 def _month_or_year(text: str) -> tuple[int, int | None] | None:
-    """(year, month or None) of a care date written as a month or a year only ("2023年10月")."""
+    """(year, month or None) of a care date written as a month or a year only ("2023年10月"), or as a
+    month of this year or the last ("去年12月"; "3月": this year's, or last year's when still to come)."""
     m = _MONTH_ONLY_RE.fullmatch(text) or _YEAR_ONLY_RE.fullmatch(text)
-    if not m or (len(m.groups()) > 1 and not 1 <= int(m.group(2)) <= 12):
+    if m:
+        if len(m.groups()) > 1 and not 1 <= int(m.group(2)) <= 12:
+            return None
+        return int(m.group(1)), int(m.group(2)) if len(m.groups()) > 1 else None
+    m = _NO_YEAR_RE.fullmatch(text)
+    if not m or m.group(3) or not 1 <= int(m.group(2)) <= 12:
         return None
-    return int(m.group(1)), int(m.group(2)) if len(m.groups()) > 1 else None
+    return _year_of(m.group(1), int(m.group(2)), 1), int(m.group(2))
+
+
+def _day_without_year(text: str) -> dt.date | None:
+    """"3月5日" / "去年12月3号": the day, in this year unless that is still to come (then last year's)."""
+    m = _NO_YEAR_RE.fullmatch(text)
+    if not m or not m.group(3):
+        return None
+    month, day = int(m.group(2)), int(m.group(3))
+    try:
+        dt.date(2000, month, day)  # a leap year: 2月29日 is a day, in its own years
+        return dt.date(_year_of(m.group(1), month, day), month, day)
+    except ValueError:
+        return None  # not a day: the engine says so
+
+
+def _year_of(word: str | None, month: int, day: int) -> int:
+    today = dt.date.today()
+    if word:
+        return today.year - _YEARS_BACK[word]
+    return today.year if (month, day) <= (today.month, today.day) else today.year - 1
 
 
 def build_case(fields: Mapping[str, Any]) -> tuple[dict, list[dict]]:
@@ -266,7 +305,7 @@ def _read_person(get, case: dict, errors: list, readings: list) -> None:
         except LabelError as exc:
             errors.append(_err("region", str(exc), f"{exc.message_zh}，可填：{region_names()}"))
     else:
-        errors.append(_err("region", "missing", "请填写地区"))
+        errors.append(_err("region", "missing", "没有填写"))
     try:
         case["identities"] = _identities(get("identities"), readings)
     except LabelError as exc:
@@ -278,7 +317,7 @@ def _read_person(get, case: dict, errors: list, readings: list) -> None:
         except LabelError as exc:
             errors.append(_err("care", str(exc), f"{exc.message_zh}，可填：住院、门诊慢特病、重特大门诊、普通门诊"))
     else:
-        errors.append(_err("care", "missing", "请填写就医类型"))
+        errors.append(_err("care", "missing", "没有填写"))
 
 
 def _read_bill(get, case: dict, errors: list, readings: list) -> None:
@@ -287,13 +326,23 @@ def _read_bill(get, case: dict, errors: list, readings: list) -> None:
     if raw:
         case["self_pay"] = _money(raw, FIELD_LABELS["self_pay"], readings)
     else:
-        errors.append(_err("self_pay", "missing", "请填写自付金额"))
+        errors.append(_err("self_pay", "missing", "没有填写"))
     raw = get("date")
     if raw:
         case["date"] = _noted(_read_date(raw), readings)
-    ytd = {key: _money(raw, FIELD_LABELS[name], readings) for name, key in YTD.items() if (raw := get(name))}
+    ytd = {key: _money(raw, FIELD_LABELS[name], readings) for name, key in YTD.items()
+           if (raw := get(name)) and not _not_known(raw, FIELD_LABELS[name], readings)}
     if ytd:
         case["year_to_date"] = ytd
+
+
+def _not_known(raw: str, label: str, readings: list) -> bool:
+    """"不记得" in a year-to-date cell: counted as none, which can only raise the estimate, and said so."""
+    if not says_unknown(raw) or parse_amount(raw).ok:
+        return False
+    readings.append(f"{label}“{raw[:20]}”按没有算：要是拿过救助，会占掉一年的限额，这次实际会少一些。"
+                    if "救助" in label else f"{label}“{raw[:20]}”按没有算。")
+    return True
 
 
 def _read_facts(get, errors: list, readings: list) -> dict:

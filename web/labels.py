@@ -40,7 +40,7 @@ _CARE_EXTRA = {
     "长期门诊": "outpatient_chronic",
     "重特大门诊": "outpatient_major", "重特大疾病门诊": "outpatient_major", "重特大门诊特殊慢性病": "outpatient_major",
     "透析": "outpatient_major", "门诊透析": "outpatient_major",
-    "普通门诊": "outpatient_general", "门诊": "outpatient_general",
+    "普通门诊": "outpatient_general",
 }
 
 _WHERE_EXTRA = {

@@ -83,6 +83,19 @@ def needed(case: dict, est: engine.Estimate) -> list[str]:
     return lines
 
 
+def assumed(case: dict, est: engine.Estimate) -> list[str]:
+    """For a paid answer: the facts the engine assumed that a cadre can tick (残疾等级 taken as 一、二级
+    when only 残疾 was written …), each with what the other answer would give, when it changes."""
+    stated = case.get("facts") or {}
+    lines = []
+    for fact in est.assumed:
+        if fact in _CHOICES and fact not in stated:
+            line = _best(case, fact, est.assistance)
+            if line:
+                lines.append(line)
+    return lines[:MAX_FACTS]
+
+
 def _get(obj, key: str):
     return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
 

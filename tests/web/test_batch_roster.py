@@ -285,3 +285,60 @@ def test_roster_reads_cells_the_chats_way_and_says_how():
         assert word in said
     assert second.ok and second.case["care"] == "outpatient_major" and second.case["self_pay"] == "12000"
     assert not third.ok and "特因" in third.error        # unsure (特困?) is asked, never guessed
+
+
+def _one(cells: str, head: str = HEAD):
+    report = run_batch(f"{head}\n{cells}\n")
+    _accounted(report, 1)
+    return report.rows[0]
+
+
+def test_a_bare_menzhen_is_refused_not_priced_as_general_outpatient():
+    """"门诊" may be 门诊慢特病: in 黔江 普通门诊 gets nothing, so it is asked, never guessed."""
+    row = _one("1,甲,黔江,低保,门诊,800,2024-06-01")
+    assert not row.ok and "“门诊”没说是哪种门诊" in row.error and "门诊慢特病" in row.error
+    assert _one("1,甲,黔江,低保,普通门诊,800,2024-06-01").status_code == "not_eligible"
+    assert _one("1,甲,黔江,低保,门诊慢性病,800,2024-06-01").ok
+
+
+def test_a_care_day_without_its_year_is_this_years_or_last_years_and_said():
+    today = dt.date.today()
+    row = _one("1,甲,广西,低保,住院,20000,1月1日")
+    assert row.case["date"] == dt.date(today.year, 1, 1).isoformat()
+    assert f"就医日期“1月1日”没写年份，按{today.year}年1月1日算。" in row.readings
+    later = today + dt.timedelta(days=1)
+    if later.year == today.year:  # a day still to come this year is last year's
+        row = _one(f"1,甲,广西,低保,住院,20000,{later.month}月{later.day}号")
+        assert row.case["date"] == later.replace(year=today.year - 1).isoformat()
+    row = _one("1,甲,广西,低保,住院,20000,去年12月3号")
+    assert row.case["date"] == dt.date(today.year - 1, 12, 3).isoformat()
+    assert any(r.startswith("就医日期“去年12月3号”按") for r in row.readings)
+    row = _one("1,甲,广西,低保,住院,20000,去年3月")
+    assert row.case["date"] == dt.date(today.year - 1, 3, 15).isoformat()
+    assert not _one("1,甲,广西,低保,住院,20000,3月32日").ok
+
+
+def test_earlier_aid_not_remembered_is_counted_as_none_and_said():
+    row = _one("1,甲,南宁,低保,住院,20000,2024-06-01,5000,不记得", HEAD + ",本年已自付,本年已获救助")
+    assert row.ok and row.case["year_to_date"] == {"self_pay": "5000"}
+    assert "本年已获救助“不记得”按没有算：要是拿过救助，会占掉一年的限额，这次实际会少一些。" in row.readings
+    assert not _one("1,甲,南宁,低保,住院,20000,2024-06-01,5000,好多", HEAD + ",本年已自付,本年已获救助").ok
+
+
+def test_an_unsure_identity_says_what_it_may_be():
+    row = _one("1,甲,那曲,孤寡老人,住院,8000,2024-06-01")
+    assert not row.ok and "“孤寡老人”可能是特困人员：确认后请直接填“特困人员”" in row.error
+
+
+def test_a_missing_self_pay_is_said_once():
+    row = _one("1,甲,乌鲁木齐,特困,住院,,2024-06-01")
+    assert "自付金额没有填写" in row.error and "请填写自付金额" not in row.error
+
+
+def test_a_paid_row_on_an_assumed_disability_grade_says_what_grade_3_would_give():
+    """"残疾" is read as 重度残疾人 and its grade as 一、二级: the row says what 3级 would give."""
+    row = _one("1,甲,日喀则,低保、残疾,住院,30000,2024-07-08")
+    assert row.status_code == "paid"
+    assert any(n.startswith("标明残疾等级：如3级，估算救助") for n in row.needed), row.needed
+    stated = _one("1,甲,日喀则,低保、残疾,住院,30000,2024-07-08,1", HEAD + ",残疾等级")
+    assert not any("残疾等级" in n for n in stated.needed)

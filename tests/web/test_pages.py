@@ -78,7 +78,7 @@ def test_cadre_bad_input(client):
     assert r.status_code == 422
     assert "自付金额" in r.text and "不能是负数" in r.text
     r = client.post("/cadre", data={"care": "inpatient"})
-    assert r.status_code == 422 and "请填写地区" in r.text
+    assert r.status_code == 422 and "地区：没有填写" in r.text
 
 
 def test_cadre_escapes_html(client):
