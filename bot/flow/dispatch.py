@@ -9,7 +9,7 @@ from engine.case import construct
 
 from .. import render
 from ..messages import Button, Message
-from ..understand import classify, meaning_of, normalize, result_part_asked
+from ..understand import another_patient, classify, meaning_of, normalize, result_part_asked
 from .state import (
     B_BACK, B_BENEFITS, B_CADRE, B_DETAIL, B_DOCS, B_DONE_PICK, B_EDIT, B_FILL, B_NEXT, B_NONE, B_PRINT,
     B_RESTART, B_SKIP, RESULT_PART_BUTTONS, FlowConfig, Reply, State, _ORIGIN, _about_question, _button, _clone,
@@ -130,6 +130,9 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         filled = _fill(state, text, cfg)
         if filled:
             return filled
+    if (state.done or state.slots) and another_patient(text):  # "我还有个儿子也住院了，自付5000"
+        return [_reask(state, cfg, _hint("another_patient", done=finished, start=B_NEXT if state.mode == "cadre"
+                                         else B_RESTART))]
     if state.pending and (text == B_SKIP or intent == "skip"):
         return _skip(state, cfg)
     return _answer(state, text, cfg)

@@ -143,6 +143,19 @@ def is_hedged(text: object) -> bool:
     return bool(_HEDGE_RE.search(compact(text)))
 
 
+_KIN = r"(儿子|女儿|孩子|娃|小孩|老伴|老婆|老公|丈夫|媳妇|妻子|爱人|爸爸?|妈妈?|父亲|母亲|爷爷|奶奶|外公|外婆|姥姥|姥爷|" \
+       r"哥哥?|姐姐?|弟弟?|妹妹?|女婿|儿媳|孙子|孙女|外孙|亲戚|邻居|家人|家里人)"
+# "我还有个儿子也住院了", "另外一个病人", "我老伴也住院了": a second patient, not this one's answer
+_ANOTHER_PATIENT_RE = re.compile(
+    r"(还有|另外|另一|再帮我?|再给我?|再算)(一)?(个|位|名)?" + _KIN + r"|(另外|另一)(一)?(个|位|名)(人|病人|患者)|"
+    + _KIN + r"(也|同时|还)(在)?(住院|住了院|住着院|看病|看了病|病了|生病|要住院|做了手术)")
+
+
+def another_patient(text: object) -> bool:
+    """The message is about a second patient ("我还有个儿子也住院了，自付5000")."""
+    return bool(_ANOTHER_PATIENT_RE.search(strip_punct(compact(text))))
+
+
 def says_unknown(text: object) -> bool:
     """The message says the user does not know (不知道, 不清楚, 记不清 …) somewhere in it."""
     b = strip_punct(compact(text))

@@ -3,7 +3,7 @@
 import pytest
 
 from bot.understand import (
-    classify, find_care, looks_like_question, parse_hospital_level, parse_int, parse_yes_no, result_part_asked,
+    another_patient, classify, find_care, looks_like_question, parse_hospital_level, parse_int, parse_yes_no, result_part_asked,
 )
 
 CARE = [
@@ -122,3 +122,13 @@ def test_more_care_words(text, care):
 ])
 def test_result_part_asked(text, part):
     assert result_part_asked(text) == part
+
+
+@pytest.mark.parametrize("text,another", [
+    ("我还有个儿子也住院了，自付5000", True), ("我老伴也住院了", True), ("另外一个病人", True),
+    ("再帮我女儿算一下", True), ("我孩子也病了", True),
+    ("我妈住院了自付2万", False), ("我是替我妈问的", False), ("她也住院了", False), ("还有个问题", False),
+    ("另外，自付是2万", False), ("我儿子住院自付2万", False),
+])
+def test_another_patient(text, another):
+    assert another_patient(text) is another
