@@ -25,7 +25,7 @@ from .ask import _ask, _confirm_message, _next
 from .edits import _reask
 from .parsers import (
     _answer_pending, age_of_birth, _more_than_bill, _not_understood, _remember_home, _self_pay_notes,
-    _skip_inline, _typed_where, _where_from_place, _which_city,
+    _skip_inline, _typed_where, _where_from_place, _where_label, _which_city,
 )
 
 
@@ -75,6 +75,10 @@ def _answer(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     if not handled and _faq_like(text, ext) and cfg.faq is not None and not _about_this_patient(text, ext) \
             and not _opener(text) and not _not_known(q, text):
         return _faq_detour(state, text, cfg, ext)
+    if not q and state.done and state.slots.get("region"):
+        where = _where_label(state, text, cfg)  # "广西区外" after the result: where the care was, not the region
+        if where:  # (not None, nor DENIED: "不在广西区外" names none)
+            return _where_to(state, where, cfg)
     if not q and state.slots.get("region") and ext.place is not None and _about_care_place(text):
         return _where_change(state, ext.place, cfg)  # "其实在柳州看的"
     if not q and state.done and not ext.slots and ext.earlier_self_pay is None:
@@ -220,10 +224,14 @@ def _noted(state: State, before: dict, cfg: FlowConfig, said: list[str], least: 
     added = [(key, value) for key, value in _given(state).items() if key not in before]
     if len(added) < least:
         return []
-    labels = engine.FACT_LABELS | questions_data()["said_labels"] | {s: questions_data()[s]["label"] for s in YTD_STEPS}
-    pairs = [(labels.get(key, key), _fact_label(key, value, state, cfg)) for key, value in added if key != "region"]
-    pairs = [(label, shown) for label, shown in pairs if not any(shown in note for note in said)]
+    pairs = [(label, shown) for label, shown in said_pairs(state, added, cfg) if not any(shown in note for note in said)]
     return [_hint("noted", pairs=pairs)] if pairs else []
+
+
+def said_pairs(state: State, items: list, cfg: FlowConfig) -> list[tuple[str, str]]:
+    """(label, value) of answers, in the words of their buttons (the region is said otherwise)."""
+    labels = engine.FACT_LABELS | questions_data()["said_labels"] | {s: questions_data()[s]["label"] for s in YTD_STEPS}
+    return [(labels.get(key, key), _fact_label(key, value, state, cfg)) for key, value in items if key != "region"]
 
 
 def _several_self_pays(state: State, ext, q: str | None) -> list[str]:
@@ -266,11 +274,16 @@ def _where_change(state: State, place, cfg: FlowConfig) -> list[Message]:
     """A place of care named after the result: the where answer changes (confirmed when it replaces
     one), or the where question is asked again when the place alone does not tell (广西: which city)."""
     value = _where_from_place(state, place, cfg)
-    current = _get(state, "where")
     if value is None:
         state.answered += 1
         state.done = False
         return [_ask("where", state, cfg, _which_city(place, cfg))]
+    return _where_to(state, value, cfg)
+
+
+def _where_to(state: State, value: str, cfg: FlowConfig) -> list[Message]:
+    """After the result, the place of care said: confirmed when it replaces the one given."""
+    current = _get(state, "where")
     state.history.pop()
     if value == current:
         return [_reask(state, cfg, _hint("where_same", where=_show("where", value, state, cfg)))]

@@ -5,20 +5,22 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import engine
 from engine.case import construct
+from engine.money import yuan
 
 from .. import render
 from ..messages import Button, Message
-from ..understand import another_patient, classify, meaning_of, normalize, result_part_asked
+from ..understand import another_patient, classify, meaning_of, normalize, result_part_asked, what_if
 from .state import (
     B_BACK, B_BENEFITS, B_CADRE, B_DETAIL, B_DOCS, B_DONE_PICK, B_EDIT, B_FILL, B_NEXT, B_NONE, B_PRINT,
-    B_RESTART, B_SKIP, RESULT_PART_BUTTONS, FlowConfig, Reply, State, _ORIGIN, _about_question, _button, _clone,
-    _explanation, _hint, _options, _policies,
+    B_RESTART, B_SKIP, B_YES_CHANGE, RESULT_PART_BUTTONS, FlowConfig, Reply, State, _ORIGIN, _about_question, _button, _clone,
+    _explanation, _hint, _options, _policies, questions_data,
 )
-from .results import _result_part
+from .results import _estimate, _result_buttons, _result_part
 from .ask import _ask, _confirm_message, _fill
 from .edits import _back, _edit_menu, _on_confirm, _on_edit_choice, _reask
-from .answers import _answer, _opener, _skip
+from .answers import _answer, _given, _opener, _skip, said_pairs
 
 
 log = logging.getLogger("jiuzhu.flow")
@@ -130,12 +132,41 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         filled = _fill(state, text, cfg)
         if filled:
             return filled
+    if finished and what_if(text):  # "要是自付5万呢": that case's answer beside this one's
+        supposed = _what_if(state, what_if(text), cfg)
+        if supposed:
+            return supposed
     if (state.done or state.slots) and another_patient(text):  # "我还有个儿子也住院了，自付5000"
         return [_reask(state, cfg, _hint("another_patient", done=finished, start=B_NEXT if state.mode == "cadre"
                                          else B_RESTART))]
     if state.pending and (text == B_SKIP or intent == "skip"):
         return _skip(state, cfg)
     return _answer(state, text, cfg)
+
+
+def _what_if(state: State, supposed: str, cfg: FlowConfig) -> list[Message] | None:
+    """The answer for the case with what is supposed taken as said (and its change confirmed),
+    beside this one, which stays as it is; None when that case needs more questions, or is this one."""
+    reply = step(state, supposed, cfg)
+    if reply.state.confirm is not None:
+        reply = step(reply.state, B_YES_CHANGE, cfg)
+    other = reply.state
+    given = _given(state)
+    changed = [(key, value) for key, value in _given(other).items() if given.get(key) != value]
+    pairs = said_pairs(other, changed, cfg)
+    if not pairs or other.confirm is not None or not (other.done or other.pending):
+        return None
+    now = yuan(_estimate(state, cfg).assistance)
+    if other.pending:  # "要是在区外住的呢": 办没办转诊 is asked first
+        label = engine.FACT_LABELS.get(other.pending) or questions_data().get(other.pending, {}).get("label")
+        if not label:
+            return None
+        lead = _hint("what_if", pairs=pairs, needs=label, amount=None, reason=None, now=now, edit=B_EDIT)
+    else:
+        then = _estimate(other, cfg)
+        lead = _hint("what_if", pairs=pairs, needs=None, amount=yuan(then.assistance), now=now, edit=B_EDIT,
+                     reason=then.reason if then.status in ("zero", "not_eligible") else None)
+    return [Message(text=lead, buttons=_result_buttons(state), kind="info")]
 
 
 def _explain(state: State, cfg: FlowConfig) -> list[Message]:

@@ -156,6 +156,16 @@ def another_patient(text: object) -> bool:
     return bool(_ANOTHER_PATIENT_RE.search(strip_punct(compact(text))))
 
 
+_WHAT_IF_RE = re.compile(r"(?:那么?)?(?:我|他|她|病人|患者)?(?:如果|要是|假如|假设|万一)(?:是|说)?(.+?)(?:的话)?(?:呢|怎么样|会怎样|会怎么样|能报多少|"
+                         r"能给多少|给多少|能拿多少)?[吗?？]*")
+
+
+def what_if(text: object) -> str | None:
+    """"要是自付5万呢" → "自付5万": what a hypothetical question supposes; None when it is none."""
+    m = _WHAT_IF_RE.fullmatch(strip_punct(compact(text)))
+    return m.group(1) if m else None
+
+
 def says_unknown(text: object) -> bool:
     """The message says the user does not know (不知道, 不清楚, 记不清 …) somewhere in it."""
     b = strip_punct(compact(text))

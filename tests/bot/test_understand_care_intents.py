@@ -3,7 +3,8 @@
 import pytest
 
 from bot.understand import (
-    another_patient, classify, find_care, looks_like_question, parse_hospital_level, parse_int, parse_yes_no, result_part_asked,
+    another_patient, classify, find_care, looks_like_question, parse_hospital_level, parse_int, parse_yes_no,
+    result_part_asked, what_if,
 )
 
 CARE = [
@@ -132,3 +133,12 @@ def test_result_part_asked(text, part):
 ])
 def test_another_patient(text, another):
     assert another_patient(text) is another
+
+
+@pytest.mark.parametrize("text,supposed", [
+    ("要是自付5万呢", "自付5万"), ("如果是特困呢", "特困"), ("那如果是在外省住的呢", "在外省住的"),
+    ("假如是门诊慢特病的话能报多少？", "门诊慢特病"), ("我如果是低保呢", "低保"), ("那要是3万呢", "3万"),
+    ("如果", None), ("自付5万", None), ("低保户如果住院能报多少", None),
+])
+def test_what_if(text, supposed):
+    assert what_if(text) == supposed
