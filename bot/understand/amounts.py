@@ -157,7 +157,8 @@ def _amount_at(t: str, m: re.Match, vague_hits: list[int]) -> _Found | None:
         or before.endswith(("¥", "￥", "$"))
     if len(s) == 1 and not s.isdigit() and not money and strip_punct(t) not in (s, s + "元", s + "块"):
         return None  # 一般, 一下, 三甲 … a lone Chinese digit is rarely an amount in a sentence
-    negative = before.endswith(("-", "负")) and not (len(before) == 2 and before[0].isdigit() and before[1] == "-")
+    negative = before.endswith(("-", "负")) and not (len(before) == 2 and before[0].isdigit() and before[1] == "-") \
+        and not before.endswith(("自负", "人负"))  # 自负2万, 个人自负: borne by oneself, not minus
     approx = is_range or bool(_MORE_RE.match(t, end - 1) if end - 1 >= 0 else False)
     return _Found(value, start, end, money, negative, approx)
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.understand import LIMIT, parse_amount
+from bot.understand import LIMIT, extract, parse_amount
 
 OK = [
     ("2万", 20000), ("两万", 20000), ("3.5万", 35000), ("三万五", 35000), ("三万五千", 35000), ("1万2", 12000),
@@ -138,3 +138,10 @@ def test_two_digits_after_wan_are_a_range_of_the_next_unit(text, value):
     """"一万五六" is 1.5–1.6万: the middle, as an approximate figure (it was unreadable)."""
     result = parse_amount(text)
     assert result.value == value and result.approx == (text not in ("三万五", "一万七"))
+
+
+@pytest.mark.parametrize("text,value", [("自负2万", 20000), ("个人自负3000", 3000), ("住院自负1.2万", 12000)])
+def test_self_borne_is_not_minus(text, value):
+    """自负 (borne by oneself, a settlement sheet's word) is a self-pay, not 负 (minus)."""
+    assert parse_amount(text).value == value
+    assert extract(text).slots["self_pay"] == value
