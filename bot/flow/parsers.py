@@ -15,6 +15,7 @@ from ..understand import (
     find_care, find_identities, find_places, full_year, is_hedged, label as identity_label, normalize, parse_amount,
     named_in_order, parse_hospital_level, parse_int, parse_yes_no, read_choice, said_as_home, says_home, says_unknown,
 )
+from ..understand.extract import PER_TIME_RE
 from ..understand.negation import denied_place_at
 from .state import (
     B_DONE_PICK, B_NONE, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _amount_range, _hint,
@@ -404,9 +405,6 @@ def _self_pay_from_bill(state: State, q: str, ext, cfg: FlowConfig) -> Outcome |
     return None
 
 
-_PER_TIME_RE = re.compile(r"每次|每回|每一次|每个月|每月|一个月")
-
-
 def _self_pay_notes(ext, value: Decimal) -> list[str]:
     """Say back how the self-pay was read: computed from the bill, or the figure used for "两万多";
     and, when it was called 自费 (often also what insurance never covers), that only the part within
@@ -417,12 +415,14 @@ def _self_pay_notes(ext, value: Decimal) -> list[str]:
                                outside=yuan(ext.out_of_policy or ext.out_of_policy_left), amount=yuan(value))]
     else:
         out_of_policy = [_hint("out_of_policy", amount=yuan(value))] if "自费" in (ext.text or "") else []
-    if _PER_TIME_RE.search(ext.text or ""):  # "每次自付300": one session of many
+    if ext.year_summed:  # "每个月自己出500，一年6000": the year's sum
+        out_of_policy.append(_hint("per_time_summed", amount=yuan(value)))
+    elif PER_TIME_RE.search(ext.text or ""):  # "每次自付300": one session of many
         out_of_policy.append(_hint("per_time", amount=yuan(value)))
     if ext.total_cost is not None and ext.reimbursed is not None:
         return [_hint("bill_left", bill=yuan(ext.total_cost), paid=yuan(ext.reimbursed), left=yuan(value),
                       approx=result is not None and result.approx)] + out_of_policy
-    if result is not None and result.approx:
+    if result is not None and result.approx and not ext.year_summed:  # (that one says the figure used)
         return [_hint("approx_self_pay", amount=yuan(value))] + out_of_policy
     return out_of_policy
 

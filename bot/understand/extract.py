@@ -101,6 +101,7 @@ class Extracted:
     earlier_self_pay: Decimal | None = None          # the year's earlier bills' self-pay, said of them
     earlier_bills: bool = False                      # this year's earlier bills said to exist ("之前还住过一次")
     unnamed: Decimal | None = None                   # the one amount said without saying what it is ("住院 2万")
+    year_summed: bool = False                        # "每个月自己出500，一年6000": the year's sum is the self-pay
     out_of_policy: Decimal | None = None             # 自费 taken out of the self-pay said ("其中自费药3000")
     out_of_policy_left: Decimal | None = None        # 自费 said besides the self-pay ("个人自费2000"), left out
     facts: dict = field(default_factory=dict)        # contract facts found in the text
@@ -503,6 +504,21 @@ def _reimbursed_share(t: str) -> Decimal | None:
     return share if share is not None and 0 <= share <= 1 else None
 
 
+PER_TIME_RE = re.compile(r"每次|每回|每一次|每个月|每月|一个月")
+_YEAR_SUM_RE = re.compile(r"(一年|全年)(下来|加起来|一共|总共|合计)?(大概|大约|差不多|估计|约)?$")
+
+
+def _year_sum(t: str, said: tuple, others: list) -> tuple:
+    """A self-pay said per visit or per month, and the year's sum beside it ("每个月自己出500，一年6000"):
+    the sum; else the self-pay said."""
+    if not PER_TIME_RE.search(_clause_before(t, said[1].start, 14)):
+        return said
+    for value, found in others:
+        if found.start > said[1].start and _YEAR_SUM_RE.search(_clause_before(t, found.start)):
+            return value, found
+    return said
+
+
 def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:
     """The self-pay, the whole bill and what insurance paid, as the message's words tell them
     apart (自付 / 花了 / 一共 / 报销了)."""
@@ -514,7 +530,8 @@ def _bill_amounts(t: str, ext: Extracted, groups: dict) -> None:
     if len({_quantize(v) for v, _ in strong}) > 1:  # "一个自付2万一个自付1万": which one is not said
         ext.self_pay_result = _err("ambiguous", [_quantize(v) for v, _ in strong])
     elif strong:
-        value, f = strong[-1]
+        value, f = _year_sum(t, strong[-1], groups["other"])
+        ext.year_summed = f is not strong[-1][1]
         ext.self_pay_result, ext.out_of_policy = _within_policy(_amount_result(value, f, t), f,
                                                                 groups["out_of_policy"], t)
         left = sum((_quantize(v) for v, _ in groups["out_of_policy"]), Decimal(0)) - (ext.out_of_policy or 0)

@@ -22,6 +22,7 @@ The state goes through JSON between steps, as the chat service stores it.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -109,6 +110,22 @@ def test_there_are_enough_transcripts():
             regions[region] += 1
     assert all(n >= 3 for n in regions.values()), regions
     assert len(FILES) >= 15
+
+
+_SPLIT_NUMBER_RE = re.compile(r"^[0-9]{3}(?![0-9])")
+
+
+def test_no_expected_text_was_cut_at_a_thousands_comma():
+    """[按8,000元算] unquoted is two items in YAML, "按8" and "000元算": each checked alone, the
+    expectation is weaker than written. Quote such items."""
+    cut = []
+    for path in FILES:
+        for i, step in enumerate(load(path)["steps"]):
+            for key in ("says", "not_says", "buttons", "not_buttons"):
+                items = [str(item) for item in step.get(key) or []]
+                cut += [f"{path.stem} step {i} {key}: {a!r}, {b!r}" for a, b in zip(items, items[1:])
+                        if a[-1:].isdigit() and _SPLIT_NUMBER_RE.match(b)]
+    assert not cut, "\n".join(cut)
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
