@@ -194,7 +194,12 @@ def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, c
             "how_much" if asks and not state.done else "greeting_again"
         return [_reask(state, cfg, _hint(key))]
     same = _said_again(state, ext, cfg) if state.done and not problem else None
-    return [_reask(state, cfg, same or problem or _not_understood(q))]
+    hard = _hint("hardship") if not same and not problem and _HARDSHIP_RE.search(text) else None
+    return [_reask(state, cfg, same or problem or hard or _not_understood(q))]
+
+
+# "我们家穷 看病没钱": no answer to the question, but no place to say 没认出 either
+_HARDSHIP_RE = re.compile(r"穷|没钱|没有钱|看不起病|付不起|出不起|拿不出|负担不起|欠了|借了|太贵|好贵|难啊|怎么办")
 
 
 def _said_again(state: State, ext, cfg: FlowConfig) -> str | None:

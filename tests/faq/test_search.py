@@ -379,3 +379,9 @@ def test_not_referred_short_question_is_the_referral_answer(region, entry):
     region's own entry where it has one."""
     r = faq.search("没有转诊能报吗", region)
     assert r.hits[0].id == entry and r.confident, [(h.id, h.score) for h in r.hits]
+
+
+@pytest.mark.parametrize("q", ["看病没钱怎么办", "看病太贵了怎么办"])
+def test_no_money_for_care_is_told_what_medical_assistance_is(q):
+    r = faq.search(q, "guangxi")
+    assert r.hits[0].id == "cm-what-is-medical-assistance" and r.confident, [(h.id, h.score) for h in r.hits]
