@@ -18,7 +18,7 @@ from .state import (
     _explanation, _hint, _options, _policies, questions_data,
 )
 from .results import _estimate, _result_buttons, _result_part
-from .ask import _ask, _confirm_message, _fill
+from .ask import _ask, _confirm_message, _fill, _next
 from .edits import _back, _edit_menu, _on_confirm, _on_edit_choice, _reask
 from .answers import _answer, _given, _opener, _skip, said_pairs
 
@@ -100,9 +100,7 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         state.__dict__.update(reply.state.__dict__)
         return reply.messages
     if text == B_NEXT or intent == "next":
-        reply = start(cfg, mode="cadre")
-        state.__dict__.update(reply.state.__dict__)
-        return [Message(text=_hint("next_person"), kind="info")] + reply.messages[1:]
+        return _next_person(state, cfg)
     if text in (B_BACK,) or intent == "back":
         return _back(state, cfg)
     if text == B_EDIT or intent == "edit":
@@ -142,6 +140,20 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
     if state.pending and (text == B_SKIP or intent == "skip"):
         return _skip(state, cfg)
     return _answer(state, text, cfg)
+
+
+def _next_person(state: State, cfg: FlowConfig) -> list[Message]:
+    """下一位: a new applicant, in cadre mode; a cadre's next one is most often of the same place, so
+    the region (and home city) is kept and said, and typing another place changes it."""
+    kept = {key: state.slots[key] for key in ("region", "home_city") if state.slots.get(key)} \
+        if state.mode == "cadre" else {}
+    reply = start(cfg, mode="cadre")
+    state.__dict__.update(reply.state.__dict__)
+    if not kept:
+        return [Message(text=_hint("next_person", region=None), kind="info")] + reply.messages[1:]
+    state.slots.update(kept)
+    where = _policies(cfg).regions[kept["region"]].short_name
+    return [Message(text=_hint("next_person", region=kept.get("home_city") or where), kind="info")] + _next(state, cfg)
 
 
 def _what_if(state: State, supposed: str, cfg: FlowConfig) -> list[Message] | None:

@@ -248,8 +248,9 @@ def test_restart_and_next_clear_everything():
     state, _ = run(CONVERSATIONS["guangxi"] + ["重新开始"])
     assert state.slots == {} and state.pending == "region" and not state.done
     state, reply = run(["/start", "村干部帮办"] + CONVERSATIONS["guangxi"][1:] + ["下一位"])
-    assert state.mode == "cadre" and state.slots == {} and state.pending == "region"
-    assert "开始下一位" in reply.messages[0].text
+    # a cadre's next applicant: everything cleared but the region, which is kept and said
+    assert state.mode == "cadre" and state.slots == {"region": "guangxi"} and state.pending == "identities"
+    assert "开始下一位" in reply.messages[0].text and "地区还按广西" in reply.messages[0].text
 
 
 def test_back_from_the_first_question_stays():
