@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import engine
+from engine.context import facts_read
 from engine.money import yuan
 
 from .. import render
@@ -494,6 +495,13 @@ def _merge_change(state: State, ext, key: str, current: Any, value: Any, cfg: Fl
     return _confirm_message(state)
 
 
+def _stay_total_read(state: State, cfg: FlowConfig) -> bool:
+    """The stay's total is still to be asked: an inpatient claim in a region whose rules read it."""
+    region = state.slots.get("region")
+    return state.slots.get("care") == "inpatient" and _get(state, "stay_policy_total") is None \
+        and bool(region) and "stay_policy_total" in facts_read(_policies(cfg).regions[region])
+
+
 def _merge_rest(state: State, ext, answered: str | None, skip_money: bool, cfg: FlowConfig) -> bool:
     """The facts, a stated "none of the identities" and a whole bill: filled where still empty."""
     merged = False
@@ -520,6 +528,9 @@ def _merge_rest(state: State, ext, answered: str | None, skip_money: bool, cfg: 
     if "self_pay" not in found and ext.total_cost is not None and state.slots.get("self_pay") is None \
             and not skip_money:
         state.slots["bill"] = str(ext.total_cost)  # asked for what is left (_ask says why)
+        merged = True
+    if "self_pay" in found and ext.total_cost is not None and not skip_money and _stay_total_read(state, cfg):
+        _set(state, "stay_policy_total", ext.total_cost)  # "自付5万 总费用15万": the stay's total, said back
         merged = True
     numeric = answered is not None and questions_data().get(answered, {}).get("parser") in ("amount", "age")
     if ext.unnamed is not None and state.slots.get("self_pay") is None and not skip_money and not numeric:
