@@ -385,3 +385,17 @@ def test_not_referred_short_question_is_the_referral_answer(region, entry):
 def test_no_money_for_care_is_told_what_medical_assistance_is(q):
     r = faq.search(q, "guangxi")
     assert r.hits[0].id == "cm-what-is-medical-assistance" and r.confident, [(h.id, h.score) for h in r.hits]
+
+
+@pytest.mark.parametrize("region", REGION_CODES)
+def test_how_long_to_apply_is_never_the_fraud_penalty(region):
+    """申请救助要多久 had got 乌鲁木齐's fraud penalty, sure of it (骗保停多久, 申请救助): a fraud entry
+    is never sure of a question without a word of fraud."""
+    r = faq.search("申请救助要多久", region)
+    assert r.hits[0].id == "cm-when-paid" and r.confident, [(h.id, h.score) for h in r.hits]
+    assert not any("fraud" in h.id and h.confident for h in r.hits)
+
+
+def test_whether_the_patient_must_go_in_person_is_the_proxy_answer():
+    r = faq.search("医疗救助需要本人去办吗", "guangxi")
+    assert r.hits[0].id == "cm-agent", [(h.id, h.score) for h in r.hits]
