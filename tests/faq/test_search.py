@@ -399,3 +399,14 @@ def test_how_long_to_apply_is_never_the_fraud_penalty(region):
 def test_whether_the_patient_must_go_in_person_is_the_proxy_answer():
     r = faq.search("医疗救助需要本人去办吗", "guangxi")
     assert r.hits[0].id == "cm-agent", [(h.id, h.score) for h in r.hits]
+
+
+# in the domain, but no document says: never answered as if sure (孩子 is no 孤儿, 车祸 no 转诊)
+SILENT = [("生孩子住院能救助吗", region) for region in REGION_CODES] + \
+    [("车祸住院能救助吗", region) for region in ("guangxi", "urumqi", "xizang", "qianjiang")]
+
+
+@pytest.mark.parametrize("q,region", SILENT)
+def test_a_question_the_documents_are_silent_on_is_never_sure(q, region):
+    r = faq.search(q, region)
+    assert not r.confident, [(h.id, h.score) for h in r.hits]
