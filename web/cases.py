@@ -213,10 +213,9 @@ def _day_without_year(text: str) -> dt.date | None:
         return None
     month, day = int(m.group(2)), int(m.group(3))
     try:
-        dt.date(2000, month, day)  # a leap year: 2月29日 is a day, in its own years
         return dt.date(_year_of(m.group(1), month, day), month, day)
     except ValueError:
-        return None  # not a day: the engine says so
+        return None  # not a day (of that year): the engine says so
 
 
 def _year_of(word: str | None, month: int, day: int) -> int:
