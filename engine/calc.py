@@ -95,16 +95,14 @@ def _with_requires(run: Run, profile: Profile) -> tuple[list, list]:
 
 
 def _choose(run: Run, profile: Profile, matched: list, explain: bool) -> Chosen:
-    """就高不就低: price each category without the trace, keep the best, price it again with it."""
+    """就高不就低: price each category (with its trace when it is wanted), keep the best."""
     excluded = profile.excluded
-    if len(matched) == 1:  # the usual case: price once, with the trace when it is wanted
+    if len(matched) == 1:  # the usual case
         return _chosen((matched[0], price_tier(run, profile, matched[0], excluded, [] if explain else None), None, 0))
-    priced = [price_tier(run, profile, m, excluded, trace=None) for m in matched]
+    # each priced once: writing the others' few trace lines costs less than pricing the best again
+    priced = [price_tier(run, profile, m, excluded, [] if explain else None) for m in matched]
     index = best_of(priced)
-    best = priced[index]
-    if explain:  # again, this time with the trace
-        best = price_tier(run, profile, matched[index], excluded, trace=[])
-    return _chosen((matched[index], best, priced, index))
+    return _chosen((matched[index], priced[index], priced, index))
 
 
 def _category_trace(run: Run, profile: Profile, chosen: Chosen) -> list[str]:
