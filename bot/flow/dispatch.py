@@ -14,8 +14,8 @@ from ..messages import Button, Message
 from ..understand import another_patient, classify, meaning_of, normalize, result_part_asked, what_if
 from .state import (
     B_BACK, B_BENEFITS, B_CADRE, B_DETAIL, B_DOCS, B_DONE_PICK, B_EDIT, B_FILL, B_NEXT, B_NONE, B_PRINT,
-    B_RESTART, B_SKIP, B_YES_CHANGE, RESULT_PART_BUTTONS, FlowConfig, Reply, State, _ORIGIN, _about_question, _button, _clone,
-    _explanation, _hint, _options, _policies, questions_data,
+    B_RESTART, B_SKIP, B_YES_CHANGE, RESULT_PART_BUTTONS, FlowConfig, Reply, State, _ORIGIN, _about_question,
+    _button, _clone, _explanation, _hint, _options, _policies, questions_data,
 )
 from .results import _estimate, _result_buttons, _result_part
 from .ask import _ask, _confirm_message, _fill, _next
@@ -152,13 +152,14 @@ def _next_person(state: State, cfg: FlowConfig) -> list[Message]:
     if not kept:
         return [Message(text=_hint("next_person", region=None), kind="info")] + reply.messages[1:]
     state.slots.update(kept)
-    where = _policies(cfg).regions[kept["region"]].short_name
-    return [Message(text=_hint("next_person", region=kept.get("home_city") or where), kind="info")] + _next(state, cfg)
+    where = kept.get("home_city") or _policies(cfg).regions[kept["region"]].short_name
+    return [Message(text=_hint("next_person", region=where), kind="info")] + _next(state, cfg)
 
 
 def _what_if(state: State, supposed: str, cfg: FlowConfig) -> list[Message] | None:
     """The answer for the case with what is supposed taken as said (and its change confirmed),
-    beside this one, which stays as it is; None when that case needs more questions, or is this one."""
+    beside this one, which stays as it is; or what that case still needs to be priced. None when
+    nothing supposed differs from this case (the message then goes the usual way)."""
     reply = step(state, supposed, cfg)
     if reply.state.confirm is not None:
         reply = step(reply.state, B_YES_CHANGE, cfg)
