@@ -17,6 +17,7 @@ from ..understand import (
 )
 from ..understand.extract import PER_TIME_RE
 from ..understand.negation import denied_place_at
+from ..understand.normalize import CLAUSE_RE
 from .state import (
     B_DONE_PICK, B_NONE, FlowConfig, MONITORED_BUTTONS, State, YTD_STEPS, _amount_range, _hint,
     _care_day, _is_essential, _likely_unsure, _options, _policies, _set, _show, _today, close_ytd, questions_data,
@@ -174,20 +175,17 @@ def _parse_yes_no(state: State, q: str, text: str, ext, cfg: FlowConfig) -> Outc
             _apply(state, "ytd_self_pay", first, cfg)
             stated = _ytd_stated(state, ext, cfg, {"ytd_self_pay": first})
             if unknown and not stated:  # the result comes next, not the aid's question: say what was taken
-                stated = [_noted({"ytd_self_pay": first})]
+                stated = [_noted_steps({"ytd_self_pay": first})]
             notes = notes + stated
         if unknown and state.pending in YTD_STEPS:  # "…救助多少不记得了": the rest not known, said so
             notes = notes + _skip_inline(state, state.pending, cfg)[2]
     return handled, problem, notes
 
 
-_CLAUSE_RE = re.compile(r"[，,。；;、！!\s]+")
-
-
 def _yes_beside_unknown(text: str, words: dict) -> bool | None:
     """True when a clause of the message that says nothing unknown is a yes ("有过" in "有过，自付多少
     不记得了"); else None (a no beside it would answer nothing the unknown part did not take back)."""
-    for clause in _CLAUSE_RE.split(text):
+    for clause in CLAUSE_RE.split(text):
         if clause and not says_unknown(clause) and (read_choice(clause, words) or parse_yes_no(clause)):
             return True
     return None
@@ -201,10 +199,10 @@ def _ytd_stated(state: State, ext, cfg: FlowConfig, own: dict) -> list[str]:
         if state.pending == step and value is not None:
             _apply(state, step, value, cfg)
             taken[step] = value
-    return [_noted(taken)] if len(taken) > 1 else []
+    return [_noted_steps(taken)] if len(taken) > 1 else []
 
 
-def _noted(taken: dict) -> str:
+def _noted_steps(taken: dict) -> str:
     """"已记下（今年之前自付：5万元（50,000元））": the year's steps answered by one message."""
     return _hint("noted", pairs=[(questions_data()[step]["label"], yuan(value)) for step, value in taken.items()])
 
