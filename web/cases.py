@@ -15,7 +15,9 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 import engine
-from bot.understand import day_for, find_care, find_identities, find_region, month_span, parse_amount, plainly_general, says_unknown
+from bot.understand import (
+    YEARS_BACK, day_for, find_care, find_identities, find_region, month_span, parse_amount, plainly_general, says_unknown,
+)
 from engine.case import FIELD_ZH
 from engine.money import yuan
 from engine.vocabulary import FACT_SPECS, FACTS
@@ -164,9 +166,8 @@ def date_text(raw: str) -> str:
 _DATE_READING = "就医日期只填了"
 _MONTH_ONLY_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 _YEAR_ONLY_RE = re.compile(r"(\d{4})\s*年")
-# "3月5日", "去年12月3号", "今年3月": no year written, or a year said as a word
-_NO_YEAR_RE = re.compile(r"(今年|去年|前年)?\s*(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号]?)?")
-_YEARS_BACK = {"今年": 0, "去年": 1, "前年": 2}
+# "3月5日", "去年12月3号", "今年3月": no year written, or a year said as a word (the chat's words)
+_NO_YEAR_RE = re.compile(r"(" + "|".join(YEARS_BACK) + r")?\s*(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号]?)?")
 
 
 def _read_date(raw: str) -> tuple[str, str | None]:
@@ -181,7 +182,7 @@ def _read_date(raw: str) -> tuple[str, str | None]:
         return f"{m.group(1)}-{m.group(2)}-{m.group(3)}", None
     day = _day_without_year(text)
     if day is not None:
-        said = "按" if text.startswith(tuple(_YEARS_BACK)) else "没写年份，按"
+        said = "按" if text.startswith(tuple(YEARS_BACK)) else "没写年份，按"
         return day.isoformat(), f"就医日期“{raw[:20]}”{said}{_day_text(day)}算。"
     parts = _month_or_year(text)
     if parts is not None:
@@ -221,7 +222,7 @@ def _day_without_year(text: str) -> dt.date | None:
 def _year_of(word: str | None, month: int, day: int) -> int:
     today = dt.date.today()
     if word:
-        return today.year - _YEARS_BACK[word]
+        return today.year - YEARS_BACK[word]
     return today.year if (month, day) <= (today.month, today.day) else today.year - 1
 
 

@@ -60,8 +60,8 @@ _PUNCT = set(",.;!?，。；！？、")
 # clause about income ("去年收入3万") says nothing of it. "2025年12月" names the year itself, and so do
 # "25年12月" (with its month) and "2025.12" / "2025-12" (a date as written); "1950年出生" does not
 _MONTH = r"(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
-_WHEN_YEARS = {"今年": 0, "去年": 1, "上一年": 1, "上年": 1, "前年": 2}
-_YEAR_WORDS = "|".join(_WHEN_YEARS)
+YEARS_BACK = {"今年": 0, "去年": 1, "上一年": 1, "上年": 1, "前年": 2}  # the words of a year before this one, and how many
+_YEAR_WORDS = "|".join(YEARS_BACK)
 _WHEN_RE = re.compile(r"(?:(" + _YEAR_WORDS + r")|((?:19|20)[0-9]{2})年(?!出生|生)"
                       r"|(?<![0-9])([0-9]{2})年(?=" + _MONTH + r"月))?(?:的)?(?:" + _MONTH + r"月份?)?")
 _WHEN_WRITTEN_RE = re.compile(r"(?<![0-9.])((?:19|20)[0-9]{2})[./-](1[0-2]|0?[1-9])(?![0-9]|元|块|万|千|w|k)")
@@ -158,7 +158,7 @@ _THIS_BILL_RE = re.compile(r"(?:这次|这一次|本次|这回)(?!之前|以前)
 _EARLIER_STAY_RE = re.compile(r"住过|看过(?:病|一次|两次|几次|门诊)|(?:上次|上一次|之前|以前|此前)(?:还|也)?(?:住院|看病|住了|看了)")
 # "第二次住院", "又住院了": another stay, but maybe after one of last year ("去年住过，今年又住院了")
 _AGAIN_RE = re.compile(r"第[二两三四五六七八九十几]次(?:住院|看病|透析|化疗|放疗)|又(?:住院|住进|来住)")
-_OTHER_YEAR_RE = re.compile("|".join(word for word, back in _WHEN_YEARS.items() if back))
+_OTHER_YEAR_RE = re.compile("|".join(word for word, back in YEARS_BACK.items() if back))
 
 
 def _earlier_bills(clauses: list[str], ext: Extracted) -> bool:
@@ -303,7 +303,7 @@ def _care_when(clauses: list[str]) -> tuple[tuple | None, int | None]:
             year = year or with_month
             if word or year or said_month:
                 month = (int(said_month) if said_month.isdigit() else cn_int(said_month)) if said_month else None
-                when = _WHEN_YEARS.get(word or "今年", 0), month, int(year) if year else None
+                when = YEARS_BACK.get(word or "今年", 0), month, int(year) if year else None
                 return when, _day_after(clause, m.end()) if month else None
     return None, None
 
