@@ -194,9 +194,16 @@ def _after_answer(state: State, text: str, ext, q: str | None, outcome: tuple, c
         key = ("thanks_done" if state.done and not state.pending else "thanks") if thanks else \
             "how_much" if asks and not state.done else "greeting_again"
         return [_reask(state, cfg, _hint(key))]
+    return [_reask(state, cfg, _no_answer_lead(state, ext, text, problem, q, cfg))]
+
+
+def _no_answer_lead(state: State, ext, text: str, problem: str | None, q: str | None, cfg: FlowConfig) -> str:
+    """What to say before the question again when nothing was taken from the message: the same as
+    given (after the result), the problem found, a kind word to a cry for help, or 没太明白."""
     same = _said_again(state, ext, cfg) if state.done and not problem else None
-    hard = _hint("hardship") if not same and not problem and _HARDSHIP_RE.search(text) else None
-    return [_reask(state, cfg, same or problem or hard or _not_understood(q))]
+    if same or problem:
+        return same or problem
+    return _hint("hardship") if _HARDSHIP_RE.search(text) else _not_understood(q)
 
 
 # "我们家穷 看病没钱": no answer to the question, but no place to say 没认出 either

@@ -130,16 +130,25 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         filled = _fill(state, text, cfg)
         if filled:
             return filled
-    if finished and what_if(text):  # "要是自付5万呢": that case's answer beside this one's
-        supposed = _what_if(state, what_if(text), cfg)
-        if supposed:
-            return supposed
-    if (state.done or state.slots) and another_patient(text):  # "我还有个儿子也住院了，自付5000"
-        return [_reask(state, cfg, _hint("another_patient", done=finished, start=B_NEXT if state.mode == "cadre"
-                                         else B_RESTART))]
+    other = _another_case(state, text, finished, cfg)
+    if other:
+        return other
     if state.pending and (text == B_SKIP or intent == "skip"):
         return _skip(state, cfg)
     return _answer(state, text, cfg)
+
+
+def _another_case(state: State, text: str, finished: bool, cfg: FlowConfig) -> list[Message] | None:
+    """A message about another case than this one: a what-if after the result ("要是自付5万呢": that
+    case's answer beside this one's), or a second patient ("我还有个儿子也住院了，自付5000")."""
+    if finished and what_if(text):
+        supposed = _what_if(state, what_if(text), cfg)
+        if supposed:
+            return supposed
+    if (state.done or state.slots) and another_patient(text):
+        start_again = B_NEXT if state.mode == "cadre" else B_RESTART
+        return [_reask(state, cfg, _hint("another_patient", done=finished, start=start_again))]
+    return None
 
 
 def _next_person(state: State, cfg: FlowConfig) -> list[Message]:
