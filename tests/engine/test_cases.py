@@ -77,6 +77,8 @@ def test_hand_computed_case(region, item):
         assert name in est.assumed, f"assumed {name}: {context}"
     if "missing_facts" in exp:
         assert set(est.missing_facts) == set(exp["missing_facts"] or []), context
+    if "reason_has" in exp:  # the words a zero or not-eligible answer gives its reason in
+        assert est.reason and exp["reason_has"] in est.reason, context
     if "alternatives" in exp:  # contract.md (added 2026-12): every other category, in rank order
         got = [{"category": a.category.id, "assistance": a.assistance, "settlement": a.settlement}
                for a in est.alternatives]
