@@ -120,7 +120,9 @@ def _dispatch(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         return [Message(text=render.render_constant("human.j2", region=name), kind="info"),
                 _reask(state, cfg, _hint("after_human", finished=finished))]
     if state.pending == "edit":
-        return _on_edit_choice(state, text, cfg)
+        chosen = _on_edit_choice(state, text, cfg)
+        if chosen is not None:
+            return chosen
     if state.done and text in (B_DETAIL, B_DOCS, B_BENEFITS, B_PRINT):
         return _result_part(state, text, cfg)
     asked = result_part_asked(text) if finished else None

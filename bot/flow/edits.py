@@ -9,7 +9,7 @@ from engine.money import yuan
 
 from .. import render
 from ..messages import Button, Message
-from ..understand import parse_yes_no
+from ..understand import extract, parse_yes_no
 from .state import (
     B_NO_CHANGE, B_YES_CHANGE, ESSENTIALS, FlowConfig, State, YTD_STEPS, _get, _is_essential, _restore,
     _hint, _set, _show, _snap, _snapshot, _year_words, questions_data,
@@ -111,7 +111,7 @@ def _edit_menu(state: State, cfg: FlowConfig) -> list[Message]:
     return [Message(text=render.render("summary.j2", rows=rows), buttons=buttons, kind="question")]
 
 
-def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message]:
+def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message] | None:
     snap = state.history.pop() if state.history else {}
     if text == "不改了":
         _restore(state, snap)
@@ -127,7 +127,8 @@ def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message]:
         state.done = False
         return [_ask("year_to_date", state, cfg)]
     for key in list(EDITABLE) + list(state.slots.get("facts", {})):
-        if text == f"改{engine.FACT_LABELS.get(key, key)}"[:20]:
+        label = f"改{engine.FACT_LABELS.get(key, key)}"[:20]
+        if text in (label, label[1:]):  # the button, or its words without 改 ("自付金额")
             if snap:
                 state.history.append(snap)  # 上一步 from the question = back to before 修改
             if key in ESSENTIALS:
@@ -142,5 +143,7 @@ def _on_edit_choice(state: State, text: str, cfg: FlowConfig) -> list[Message]:
             state.done = False
             return [_ask(key, state, cfg)]
     _restore(state, snap)
+    if extract(text).slots:  # "自付3万" at the menu: the new answer itself, taken the usual way
+        return None
     menu = _edit_menu(state, cfg)[0]
     return [Message(text=_hint("edit_pick") + "\n" + menu.text, buttons=menu.buttons, kind="question")]
