@@ -521,6 +521,12 @@ def _merge_rest(state: State, ext, answered: str | None, skip_money: bool, cfg: 
         if value is not None and _get(state, key) is None:
             _set(state, key, value)
             merged = True
+    if "where" not in found.get("facts", {}) and answered != "where" and _get(state, "where") is None \
+            and state.slots.get("region"):
+        where = _where_label(state, ext.text, cfg)  # "安康市内" (a where button) typed at another question
+        if where:
+            _set(state, "where", where)
+            merged = True
     if ext.born is not None and answered != "age" and "age" not in found.get("facts", {}) \
             and _get(state, "age") is None and state.slots.get("region"):
         age, _ = age_of_birth(state, ext.born, cfg)  # near a figure the rules read: asked at its question
