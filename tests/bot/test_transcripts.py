@@ -120,9 +120,9 @@ def test_no_expected_text_was_cut_at_a_thousands_comma():
     expectation is weaker than written. Quote such items."""
     cut = []
     for path in FILES:
-        for i, step in enumerate(load(path)["steps"]):
+        for i, turn in enumerate(load(path)["steps"]):
             for key in ("says", "not_says", "buttons", "not_buttons"):
-                items = [str(item) for item in step.get(key) or []]
+                items = [str(item) for item in turn.get(key) or []]
                 cut += [f"{path.stem} step {i} {key}: {a!r}, {b!r}" for a, b in zip(items, items[1:])
                         if a[-1:].isdigit() and _SPLIT_NUMBER_RE.match(b)]
     assert not cut, "\n".join(cut)
